@@ -1,0 +1,2 @@
+#include "CHammingKernels.h"
+int ncc_hamming_placeholder(void) { return 0; }
