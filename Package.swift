@@ -41,9 +41,9 @@ let package = Package(
             ]
         ),
         // Shared test helpers: fixture and ../shared lookup, temporary directories, running the CLI.
-        .target(name: "NCCTestSupport", dependencies: ["NCCHashing"], path: "Tests/NCCTestSupport"),
-        .testTarget(name: "NCCHashingTests", dependencies: ["NCCHashing", "NCCTestSupport"], resources: [.copy("Fixtures")]),
+        .target(name: "NCCTestSupport", path: "Tests/NCCTestSupport"),
+        .testTarget(name: "NCCHashingTests", dependencies: ["NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
-        .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport"]),
+        .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
     ]
 )
