@@ -42,7 +42,10 @@ let package = Package(
         ),
         // Shared test helpers: fixture and ../shared lookup, temporary directories, running the CLI.
         .target(name: "NCCTestSupport", path: "Tests/NCCTestSupport"),
-        .testTarget(name: "NCCHashingTests", dependencies: ["NCCHashing", "NCCTestSupport"]),
+        .testTarget(
+            name: "NCCHashingTests",
+            dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
     ]
