@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The nccmatch command-line tool.
 @main
@@ -8,4 +11,24 @@ struct NCCMatch: AsyncParsableCommand {
         abstract: "Privacy-preserving image hash matching for taking down non-consensual intimate images.",
         subcommands: []
     )
+
+    /// Parses and runs a subcommand; usage errors exit with status 2, as the documentation promises.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                // ArgumentParser's usage failures exit 64; nccmatch documents 2.
+                fputs(fullMessage(for: error) + "\n", stderr)
+                exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
