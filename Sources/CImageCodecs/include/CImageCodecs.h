@@ -1,5 +1,61 @@
+/*
+ * CImageCodecs: JPEG (libjpeg-turbo) and PNG (libpng) decoding for nccmatch.
+ *
+ * Every libjpeg/libpng error is caught inside these C functions (setjmp/longjmp never
+ * leaves this target); callers get a status code and a short message. Pixel memory is
+ * malloc'ed here and handed to the caller, who must wipe it before freeing it.
+ */
 #ifndef CIMAGECODECS_H
 #define CIMAGECODECS_H
-/* Placeholder: the decoding API is declared here. */
-int ncc_codecs_placeholder(void);
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes returned by the decoders; the Swift layer maps them to ImageDecodingError codes. */
+enum {
+    NCC_STATUS_OK = 0,
+    NCC_STATUS_TRUNCATED = 1,          /* the data ends before the picture is complete */
+    NCC_STATUS_CORRUPT_DATA = 2,       /* damaged compressed data or structure */
+    NCC_STATUS_TOO_MANY_PIXELS = 3,    /* width*height above options.max_pixels */
+    NCC_STATUS_INVALID_DIMENSIONS = 4, /* zero or impossible width/height */
+    NCC_STATUS_PNG_CRC_MISMATCH = 5,   /* a critical PNG chunk fails its checksum */
+    NCC_STATUS_UNSUPPORTED_JPEG = 6,   /* valid JPEG using a feature libjpeg cannot decode (e.g. 12-bit) */
+    NCC_STATUS_OUT_OF_MEMORY = 7,      /* an allocation failed */
+};
+
+/* Decoding options (see DecodeOptions in Swift). */
+typedef struct ncc_decode_options {
+    int32_t min_short_side;         /* 0: full resolution; else JPEG DCT scaling keeps the short side >= this */
+    int32_t prefer_luma;            /* nonzero: YCbCr/grayscale JPEG and gray PNG give 1 channel */
+    int32_t apply_exif_orientation; /* nonzero: rotate/mirror the pixels upright per EXIF 0x0112 */
+    int32_t fast_dct;               /* nonzero: JDCT_IFAST, no fancy upsampling */
+    int64_t max_pixels;             /* refuse width*height above this, before allocating pixels */
+} ncc_decode_options;
+
+#define NCC_MESSAGE_CAPACITY 200
+
+/* What a decoder hands back. On success `pixels` is malloc'ed (the caller owns it); on failure it is NULL. */
+typedef struct ncc_decode_result {
+    uint8_t *pixels;      /* width*height*channels bytes, row-major, no padding */
+    size_t byte_count;
+    int32_t width;        /* of `pixels`: after scaling and orientation */
+    int32_t height;
+    int32_t channels;     /* 1 (gray) or 3 (RGB) */
+    int32_t full_width;   /* full-resolution size, upright (after orientation) */
+    int32_t full_height;
+    int32_t orientation;  /* EXIF orientation found (1...8; 1 when absent or invalid) */
+    int32_t scale_denom;  /* JPEG DCT scaling used: 1, 2, 4 or 8 (always 1 for PNG) */
+    char underlying[NCC_MESSAGE_CAPACITY]; /* the library's own message on failure ("" when none) */
+} ncc_decode_result;
+
+/* Decodes a JPEG held in memory. Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_jpeg(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Decodes a PNG held in memory. Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Reads the orientation (IFD0 tag 0x0112) from a TIFF-structured EXIF block ("II"/"MM" header first).
+ * Returns 1...8, or 1 when absent, out of range or malformed. Every offset is bounds-checked. */
+int32_t ncc_exif_orientation(const uint8_t *tiff, size_t size);
+
 #endif
