@@ -29,6 +29,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // C: in-memory JPEG and PNG encoding for the robustness evaluation (re-encoded copies never touch disk).
+        .target(
+            name: "CImageEncoding",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+        ),
+        // Swift: image transforms made in memory and the matching-robustness evaluation and report.
+        .target(name: "NCCEvaluation", dependencies: ["NCCHashing", "CImageEncoding"]),
         // Swift: exact Hamming-distance search (flat SIMD scan, multi-index hashing, snapshots).
         .target(name: "NCCIndex", dependencies: ["NCCHashing", "CHammingKernels"]),
         // The command-line tool.
@@ -37,6 +44,7 @@ let package = Package(
             dependencies: [
                 "NCCHashing",
                 "NCCIndex",
+                "NCCEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +54,7 @@ let package = Package(
             name: "NCCHashingTests",
             dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
     ]

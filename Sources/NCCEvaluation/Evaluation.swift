@@ -1,0 +1,2 @@
+import NCCHashing
+import CImageEncoding
