@@ -8,6 +8,7 @@
  * every value above 255 to white, so a 16-bit gray photo becomes almost all white. We take the high
  * byte (value >> 8) instead, as Pillow itself does for 16-bit RGB, RGBA and gray+alpha.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ typedef struct ncc_png_reader {
 
 static void on_png_error(png_structp png, png_const_charp text) {
     ncc_png_reader *reader = png_get_error_ptr(png);
+    if (reader->message[0] == 0) strncpy(reader->message, text, NCC_MESSAGE_CAPACITY - 1);
     if (reader->status == NCC_STATUS_OK) {
         /* libpng reports every problem as text; its CRC, memory and limit messages are stable since 1.6.0 */
         if (strstr(text, "CRC error") != NULL) reader->status = NCC_STATUS_PNG_CRC_MISMATCH;
@@ -36,7 +38,6 @@ static void on_png_error(png_structp png, png_const_charp text) {
             reader->status = NCC_STATUS_INVALID_DIMENSIONS;
         else if (strstr(text, "Not enough image data") != NULL) reader->status = NCC_STATUS_TRUNCATED;
         else reader->status = NCC_STATUS_CORRUPT_DATA;
-        strncpy(reader->message, text, NCC_MESSAGE_CAPACITY - 1);
     }
     png_longjmp(png, 1); /* back to our setjmp in ncc_decode_png; never crosses a Swift frame */
 }
@@ -56,10 +57,64 @@ static void read_from_memory(png_structp png, png_bytep out, size_t length) {
     reader->offset += length;
 }
 
+static uint32_t crc_table[256];
+static void make_crc_table(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Walks the chunk list before libpng sees it: libpng inflates IDAT as it streams, so damaged pixel data
+ * surfaces as a zlib error before the chunk's CRC is checked. Checking critical-chunk CRCs first gives the
+ * specific answer (png_crc_mismatch), and reading IHDR here refuses absurd sizes before anything is allocated. */
+static int32_t precheck_png(const uint8_t *data, size_t size, int64_t max_pixels, ncc_decode_result *result) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_crc_table); /* the table is built once, safely across threads */
+    size_t offset = 8;
+    int first = 1;
+    while (size - offset >= 12) {
+        uint32_t length = be32(data + offset);
+        const uint8_t *type = data + offset + 4;
+        if (length > 0x7fffffffu || (uint64_t)length + 12 > size - offset) return NCC_STATUS_OK; /* libpng reports it */
+        if ((type[0] & 0x20) == 0) { /* uppercase first letter: a critical chunk */
+            uint32_t crc = 0xFFFFFFFFu;
+            for (size_t i = 0; i < (size_t)length + 4; i++) crc = crc_table[(crc ^ type[i]) & 0xFF] ^ (crc >> 8);
+            if ((crc ^ 0xFFFFFFFFu) != be32(type + 4 + length)) {
+                char name[5] = { 0 };
+                for (int i = 0; i < 4; i++) name[i] = (type[i] >= 'A' && type[i] <= 'z') ? (char)type[i] : '?'; /* hostile bytes stay printable */
+                snprintf(result->underlying, NCC_MESSAGE_CAPACITY, "%s: CRC error", name);
+                return NCC_STATUS_PNG_CRC_MISMATCH;
+            }
+        }
+        if (first && memcmp(type, "IHDR", 4) == 0 && length >= 8) {
+            uint32_t width = be32(type + 4), height = be32(type + 8);
+            if (width == 0 || height == 0 || width > 0x7fffffffu || height > 0x7fffffffu) {
+                snprintf(result->underlying, NCC_MESSAGE_CAPACITY, "IHDR gives %ux%u pixels", width, height);
+                return NCC_STATUS_INVALID_DIMENSIONS;
+            }
+            if ((uint64_t)width * height > (uint64_t)max_pixels) { /* 64-bit: cannot overflow */
+                snprintf(result->underlying, NCC_MESSAGE_CAPACITY, "%ux%u pixels", width, height);
+                return NCC_STATUS_TOO_MANY_PIXELS;
+            }
+        }
+        first = 0;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        offset += (size_t)length + 12;
+    }
+    return NCC_STATUS_OK;
+}
+
 int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result) {
     memset(result, 0, sizeof *result);
     result->orientation = 1;
     result->scale_denom = 1;
+    if (size >= 8) {
+        int32_t early = precheck_png(data, size, options->max_pixels < 0 ? 0 : options->max_pixels, result);
+        if (early != NCC_STATUS_OK) return early;
+    }
     ncc_png_reader reader = { .data = data, .size = size };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, on_png_error, on_png_warning);
     if (png == NULL) return NCC_STATUS_OUT_OF_MEMORY;
@@ -105,7 +160,7 @@ int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_option
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (gray && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png); /* 1-bit becomes 0/255, like Pillow */
     if (bit_depth == 16) png_set_strip_16(png);                      /* keep the high byte, like Pillow's ";16B" unpackers */
-    if (color_type & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png); /* dropped, never composited (tRNS is not expanded) */
+    png_set_strip_alpha(png); /* alpha (and tRNS that palette expansion turns into alpha) is dropped, never composited */
     if (gray && channels == 3) png_set_gray_to_rgb(png);
     int passes = png_set_interlace_handling(png); /* Adam7: libpng merges the passes into full rows */
     (void)passes;
