@@ -15,9 +15,10 @@ import Darwin
 /// Bits are row-major with the first bit in the most significant position of `Hash64.value`,
 /// so `hex` equals `str(imagehash.phash(img))`.
 ///
-/// The DCT is computed directly (not by FFT) in float64, so coefficients can differ from SciPy's in
-/// the last bits; that changes a bit only when a coefficient equals the median to about 1e-12,
-/// which in practice happens for flat or exactly symmetric images only.
+/// Only the needed 8x8 DCT block is computed, in float64 with even/odd folding so that
+/// coefficients that vanish by symmetry are exact zeros as in SciPy. Other coefficients may
+/// differ from SciPy's in the last bits; that changes a hash bit only when a coefficient equals
+/// the median to about 1e-12.
 public enum PerceptualHasher {
     /// Side of the L image pHash takes its DCT of (imagehash: hash_size 8 * highfreq_factor 4).
     static let phashSide = 32
@@ -99,37 +100,96 @@ public enum PerceptualHasher {
         return results
     }
 
-    /// `cos(pi * k * (2n + 1) / 64)` for k in 0..<8, n in 0..<32: the DCT-II basis rows pHash needs.
-    static let cosineTable: [Double] = (0..<phashBlock).flatMap { k in
-        (0..<phashSide).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / Double(2 * phashSide)) }
+    /// `cos(pi * k * (2n + 1) / 64)` for the odd k in 1, 3, 5, 7 (rows) and n in 0..<16.
+    static let oddCosines32: [Double] = [1, 3, 5, 7].flatMap { k in
+        (0..<16).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / 64) }
+    }
+    /// `cos(pi * k * (2n + 1) / 32)` for k in 1, 3 (rows) and n in 0..<8.
+    static let oddCosines16: [Double] = [1, 3].flatMap { k in
+        (0..<8).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / 32) }
+    }
+    /// `cos(pi * (2n + 1) / 16)` for n in 0..<4.
+    static let oddCosines8: [Double] = (0..<4).map { n in cos(Double.pi * Double(2 * n + 1) / 16) }
+
+    /// The first 8 coefficients of SciPy's unnormalised DCT-II of 32 samples,
+    /// `y[k] = 2 * sum(x[n] * cos(pi * k * (2n + 1) / 64))`.
+    ///
+    /// Computed by even/odd folding (`x[n] ± x[31 - n]`, repeated on the even half), like an FFT
+    /// does: a coefficient that is zero because the samples are symmetric or constant comes out as
+    /// an exact 0.0, as in SciPy. A plain sum would leave ±1e-13 there, and on flat or mirrored
+    /// images the median test would then turn on that noise.
+    @inline(__always)
+    static func dct32Low8(_ x: UnsafePointer<Double>, stride: Int, into y: UnsafeMutablePointer<Double>, outStride: Int,
+                          tables c32: UnsafePointer<Double>, _ c16: UnsafePointer<Double>, _ c8: UnsafePointer<Double>) {
+        // Folding buffers on the stack; they hold values derived from pixels and are zeroed after use.
+        var sum16 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        var diff16 = sum16
+        withUnsafeMutableBytes(of: &sum16) { sumRaw in
+            withUnsafeMutableBytes(of: &diff16) { diffRaw in
+                // Tuples of Double are laid out contiguously; these are typed views of them.
+                let u = sumRaw.bindMemory(to: Double.self).baseAddress!
+                let d = diffRaw.bindMemory(to: Double.self).baseAddress!
+                for n in 0..<16 {
+                    let a = x[n * stride], b = x[(31 - n) * stride]
+                    u[n] = a + b
+                    d[n] = a - b
+                }
+                for (row, k) in [1, 3, 5, 7].enumerated() {
+                    var s = 0.0
+                    for n in 0..<16 { s += d[n] * c32[row * 16 + n] }
+                    y[k * outStride] = 2 * s
+                }
+                // Fold the even half (16 samples) into 8 sums and 8 differences, in place.
+                for n in 0..<8 {
+                    let a = u[n], b = u[15 - n]
+                    u[n] = a + b
+                    d[n] = a - b
+                }
+                for (row, k) in [2, 6].enumerated() {
+                    var s = 0.0
+                    for n in 0..<8 { s += d[n] * c16[row * 8 + n] }
+                    y[k * outStride] = 2 * s
+                }
+                for n in 0..<4 {
+                    let a = u[n], b = u[7 - n]
+                    u[n] = a + b
+                    d[n] = a - b
+                }
+                var s4 = 0.0
+                for n in 0..<4 { s4 += d[n] * c8[n] }
+                y[4 * outStride] = 2 * s4
+                y[0] = 2 * ((u[0] + u[3]) + (u[1] + u[2]))
+                sumRaw.initializeMemory(as: UInt8.self, repeating: 0)
+                diffRaw.initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
     }
 
     /// pHash of a 32x32 L image (1024 bytes, row-major).
     static func phash(ofSquare32 pixels: UnsafeRawBufferPointer) -> Hash64 {
         let n = phashSide, m = phashBlock
         precondition(pixels.count >= n * n)
-        // Column DCT rows 0..<8 (8 x 32), then row DCT columns 0..<8 (8 x 8); stack buffers, zeroed after use.
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: m * n + m * m + m * m) { scratch in
-            let columns = scratch.baseAddress!
+        // Pixels as doubles, column DCT rows 0..<8 (8 x 32), the 8x8 block, a sorted copy; zeroed after use.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + m * n + m * m + m * m) { scratch in
+            let samples = scratch.baseAddress!
+            let columns = samples + n * n
             let block = columns + m * n
             let sorted = block + m * m
             defer { scratch.update(repeating: 0) }
-            cosineTable.withUnsafeBufferPointer { table in
-                let c = table.baseAddress!
-                for k in 0..<m {
-                    let basis = c + k * n
-                    for j in 0..<n {
-                        var s = 0.0
-                        for i in 0..<n { s += Double(pixels[i * n + j]) * basis[i] }
-                        columns[k * n + j] = 2 * s
-                    }
-                }
-                for k in 0..<m {
-                    for l in 0..<m {
-                        let basis = c + l * n
-                        var s = 0.0
-                        for j in 0..<n { s += columns[k * n + j] * basis[j] }
-                        block[k * m + l] = 2 * s
+            for i in 0..<(n * n) { samples[i] = Double(pixels[i]) }
+            oddCosines32.withUnsafeBufferPointer { c32 in
+                oddCosines16.withUnsafeBufferPointer { c16 in
+                    oddCosines8.withUnsafeBufferPointer { c8 in
+                        // scipy.fftpack.dct(axis=0): down each column, keeping rows 0..<8.
+                        for j in 0..<n {
+                            dct32Low8(samples + j, stride: n, into: columns + j, outStride: n,
+                                      tables: c32.baseAddress!, c16.baseAddress!, c8.baseAddress!)
+                        }
+                        // Then dct(axis=1) along each of those 8 rows, keeping columns 0..<8.
+                        for k in 0..<m {
+                            dct32Low8(columns + k * n, stride: 1, into: block + k * m, outStride: 1,
+                                      tables: c32.baseAddress!, c16.baseAddress!, c8.baseAddress!)
+                        }
                     }
                 }
             }
