@@ -1,2 +1,0 @@
-import NCCHashing
-import CImageEncoding
