@@ -24,6 +24,12 @@ struct LanczosAxis: Sendable {
     let counts: [Int]
     /// `outputSize * kernelSize` fixed-point weights.
     let weights: [Int32]
+    /// The same weights split as `high * 2048 + low` (`low` in 0..<2048), so a dot product with
+    /// 8-bit pixels runs on 16-bit multiply-adds (SSE2 `pmaddwd`) yet sums to the exact Int32 result.
+    let weightsHigh: [Int16]
+    let weightsLow: [Int16]
+    /// Bits of `weightsLow`.
+    static let splitBits = 11
 
     /// First input index any output reads.
     var firstUsed: Int { starts[0] }
@@ -84,6 +90,9 @@ struct LanczosAxis: Sendable {
         self.starts = starts
         self.counts = counts
         self.weights = weights
+        // |weight| < 2^23, so the high part fits Int16; the low part is 0..<2048.
+        weightsHigh = weights.map { Int16($0 >> Int32(LanczosAxis.splitBits)) }
+        weightsLow = weights.map { Int16($0 & ((1 << Int32(LanczosAxis.splitBits)) - 1)) }
     }
 }
 
@@ -252,24 +261,33 @@ public struct LanczosResampler: Sendable {
     /// One row of the horizontal pass: `outputWidth` samples from `inputWidth` at `row`.
     @inline(__always)
     static func horizontalPass(_ row: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, axis: LanczosAxis) {
-        axis.weights.withUnsafeBufferPointer { weights in
-            let w = weights.baseAddress!
-            for xx in 0..<axis.outputSize {
-                out[xx] = dot(row + axis.starts[xx], w + xx * axis.kernelSize, count: axis.counts[xx])
+        axis.weightsHigh.withUnsafeBufferPointer { high in
+            axis.weightsLow.withUnsafeBufferPointer { low in
+                let h = high.baseAddress!, l = low.baseAddress!
+                for xx in 0..<axis.outputSize {
+                    let k = xx * axis.kernelSize
+                    out[xx] = dot(row + axis.starts[xx], h + k, l + k, count: axis.counts[xx])
+                }
             }
         }
     }
 
     /// One fixed-point output sample: Pillow's rounding offset plus the weighted sum, clipped to 0...255.
+    ///
+    /// Computes `sum(pixel * (high * 2048 + low))` as `(sum(pixel * high) << 11) + sum(pixel * low)`:
+    /// each product fits 16-bit multiply-adds, the partial sums fit Int32, and the wrapping
+    /// recombination is exact because the true total fits Int32 (|weights| sum < 2, pixels < 256).
     @inline(__always)
-    static func dot(_ pixels: UnsafePointer<UInt8>, _ weights: UnsafePointer<Int32>, count: Int) -> UInt8 {
-        var sum: Int32 = 1 << (LanczosAxis.precisionBits - 1)
-        // Wrapping operators: the sum provably stays inside Int32 (|weights| sum < 2, pixels < 256),
-        // and they let the loop vectorise without overflow checks.
+    static func dot(_ pixels: UnsafePointer<UInt8>, _ high: UnsafePointer<Int16>, _ low: UnsafePointer<Int16>, count: Int) -> UInt8 {
+        var sumHigh: Int32 = 0
+        var sumLow: Int32 = 1 << (LanczosAxis.precisionBits - 1)
         for i in 0..<count {
-            sum &+= Int32(pixels[i]) &* weights[i]
+            // Int16 operands widened to Int32: the pattern the compiler turns into pmaddwd.
+            let p = Int32(Int16(pixels[i]))
+            sumHigh &+= p &* Int32(high[i])
+            sumLow &+= p &* Int32(low[i])
         }
-        return clip8(sum)
+        return clip8((sumHigh &<< Int32(LanczosAxis.splitBits)) &+ sumLow)
     }
 
     @inline(__always)
