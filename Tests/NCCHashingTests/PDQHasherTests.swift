@@ -30,7 +30,7 @@ struct PDQSyntheticVector: Decodable, CustomTestStringConvertible, Sendable {
     static func load() throws -> [PDQSyntheticVector] {
         let url = TestPaths.fixtures.appendingPathComponent("pdq-synthetic.jsonl")
         let text = try String(contentsOf: url, encoding: .utf8)
-        return try text.split(separator: "\n").map { try JSONDecoder().decode(PDQSyntheticVector.self, from: Data($0.utf8)) }
+        return try text.split(whereSeparator: \.isNewline).map { try JSONDecoder().decode(PDQSyntheticVector.self, from: Data($0.utf8)) }
     }
 
     /// Channel `c` of pixel (x, y), by the generator script's formula.

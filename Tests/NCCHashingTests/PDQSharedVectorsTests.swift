@@ -25,7 +25,7 @@ import Testing
         let hex: String
     }
 
-    /// Splits one CSV line (fields may be double-quoted and hold commas).
+    /// Splits one CSV line (fields may be double-quoted and hold commas; the file has CRLF line ends).
     static func fields(_ line: Substring) -> [String] {
         var out: [String] = []
         var field = ""
@@ -39,7 +39,7 @@ import Testing
 
     static func loadRows(_ root: URL) throws -> [Row] {
         let text = try String(contentsOf: root.appendingPathComponent("expected-hashes.csv"), encoding: .utf8)
-        return text.split(separator: "\n").dropFirst().compactMap { line in
+        return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
             let f = fields(line)
             guard f.count >= 3 else { return nil }
             return Row(imagePath: f[0], implementation: f[1], hex: f[2])
