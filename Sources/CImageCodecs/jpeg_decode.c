@@ -8,6 +8,9 @@
  * corrupt entropy data (JWRN_HIT_MARKER, JWRN_MUST_RESYNC, JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE,
  * JWRN_NOT_SEQUENTIAL) and fills the rest of the picture with gray. A hash of such a picture would be
  * a hash of garbage, so these warnings stop decoding with NCC_STATUS_TRUNCATED / NCC_STATUS_CORRUPT_DATA.
+ * A premature end is reported as truncation: at once in the header or in a multi-scan (progressive) file,
+ * where later scans would be missing; in a single-scan file only when the entropy decoder actually needs
+ * the missing bits (JWRN_HIT_MARKER after the end of data), since it reads ahead past the last needed byte.
  * Exceptions: a missing end marker once every scanline has been produced (the pixels are complete),
  * and harmless warnings (extraneous bytes between markers, an odd progression order, unknown JFIF/Adobe
  * versions, a bad ICC marker), which real cameras and editors produce on intact pictures.
@@ -27,6 +30,8 @@ typedef struct ncc_jpeg_error {
     struct jpeg_error_mgr base; /* must be first: libjpeg hands us a pointer to it */
     jmp_buf jump;
     int32_t status;
+    int decoding;  /* set once the header is read */
+    int hit_eof;   /* the data ran out while decoding a single-scan JPEG (maybe only the end marker is missing) */
     int finishing; /* set once all scanlines are out: a missing end marker no longer matters */
     int scan_limit; /* set when the file has more than NCC_MAX_SCANS scans */
 } ncc_jpeg_error;
@@ -58,9 +63,19 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
     switch (err->base.msg_code) {
     case JWRN_JPEG_EOF:
         if (err->finishing) return; /* only the end marker is missing; every pixel was decoded */
-        err->status = NCC_STATUS_TRUNCATED;
+        if (err->decoding && !jpeg_has_multiple_scans((j_decompress_ptr)cinfo)) {
+            /* The Huffman decoder reads ahead, so a file missing only its end marker runs out here too.
+             * If bits are really missing, JWRN_HIT_MARKER follows and is reported as truncation. */
+            err->hit_eof = 1;
+            return;
+        }
+        err->status = NCC_STATUS_TRUNCATED; /* in the header, or a progressive file: scans are missing */
         break;
-    case JWRN_HIT_MARKER: case JWRN_MUST_RESYNC: case JWRN_HUFF_BAD_CODE:
+    case JWRN_HIT_MARKER:
+        err->status = err->hit_eof ? NCC_STATUS_TRUNCATED : NCC_STATUS_CORRUPT_DATA;
+        if (err->hit_eof) err->base.msg_code = JWRN_JPEG_EOF; /* report the cause, not the symptom */
+        break;
+    case JWRN_MUST_RESYNC: case JWRN_HUFF_BAD_CODE:
     case JWRN_ARITH_BAD_CODE: case JWRN_NOT_SEQUENTIAL:
         err->status = NCC_STATUS_CORRUPT_DATA;
         break;
@@ -146,6 +161,7 @@ int32_t ncc_decode_jpeg(const uint8_t *data, size_t size, const ncc_decode_optio
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF); /* keep APP1 so we can read EXIF orientation */
     jpeg_read_header(&cinfo, TRUE);
     const int32_t orientation = exif_orientation_of(&cinfo); /* now: jpeg_finish_decompress drops the saved markers */
+    err.decoding = 1;
 
     /* Refuse before any pixel memory exists: 64-bit math, so 65535 x 65535 cannot overflow. */
     uint64_t full_pixels = (uint64_t)cinfo.image_width * (uint64_t)cinfo.image_height;

@@ -82,14 +82,14 @@ public enum ImageDecoder {
 
     /// The calm message for a file nccmatch cannot decode, naming what was found.
     static func unsupportedMessage(_ name: String) -> String {
+        // "an" before a vowel sound as read aloud: "an MP4 video", "an AVIF image", "a GIF image".
+        let article = (name.first.map { "AEIOU".contains($0) } ?? false) || ["MP4", "MOV", "MKV"].contains { name.hasPrefix($0) } ? "an" : "a"
         switch name {
         case "not an image":
             return "This file does not look like a picture. nccmatch can hash JPEG and PNG images; check that this is the file you meant."
         case let video where video.hasSuffix("video"):
-            let article = video.first.map { "AEIOU".contains($0) } == true ? "an" : "a"
             return "This file is \(article) \(video), not a still picture. nccmatch can hash JPEG and PNG images; for a video, use its file hash (MD5 or SHA-256)."
         default:
-            let article = name.first.map { "AEIOU".contains($0) } == true ? "an" : "a"
             return "This file is \(article) \(name) image. nccmatch can hash JPEG and PNG images; convert it to PNG first."
         }
     }
