@@ -55,6 +55,8 @@ struct SplitMix64: RandomNumberGenerator {
                 let i = Int.random(in: 2..<min(200, bytes.count - 4), using: &rng)
                 bytes.replaceSubrange(i..<i + 4, with: [0xFF, 0xFF, 0xFF, UInt8.random(in: 0...255, using: &rng)])
             }
+            // Half the PNG mutations get valid chunk CRCs again, so the damage reaches libpng's inflate and filters.
+            if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && round % 2 == 0 { Self.fixPNGChunkCRCs(&bytes) }
             do {
                 let image = try ImageDecoder.decode(bytes, options: .init(minimumShortSide: round % 3 == 0 ? 8 : nil, preferLuma: round % 5 == 0))
                 #expect(image.pixels.count == image.width * image.height * image.layout.bytesPerPixel)
@@ -67,5 +69,27 @@ struct SplitMix64: RandomNumberGenerator {
         }
         #expect(decoded + failed.values.reduce(0, +) == 1000)
         print("mutations: \(decoded) decoded, failures by code: \(failed.map { "\($0.key.rawValue)=\($0.value)" }.sorted())")
+    }
+
+    static let crcTable: [UInt32] = (0..<256).map { n in
+        (0..<8).reduce(UInt32(n)) { c, _ in c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    }
+
+    /// Rewrites the CRC of every complete chunk to match its (mutated) contents.
+    static func fixPNGChunkCRCs(_ bytes: inout [UInt8]) {
+        var offset = 8
+        while bytes.count - offset >= 12 {
+            let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            guard length <= bytes.count - offset - 12 else { return }
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes[(offset + 4)..<(offset + 8 + length)] {
+                crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+            }
+            crc ^= 0xFFFF_FFFF
+            let end = offset + 8 + length
+            bytes[end] = UInt8(crc >> 24); bytes[end + 1] = UInt8((crc >> 16) & 0xFF)
+            bytes[end + 2] = UInt8((crc >> 8) & 0xFF); bytes[end + 3] = UInt8(crc & 0xFF)
+            offset = end + 4
+        }
     }
 }
