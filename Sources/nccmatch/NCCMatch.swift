@@ -1,7 +1,5 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// The nccmatch command-line tool.
 @main
@@ -9,7 +7,7 @@ struct NCCMatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nccmatch",
         abstract: "Privacy-preserving image hash matching for taking down non-consensual intimate images.",
-        subcommands: []
+        subcommands: [HashCommand.self, EvalCommand.self]
     )
 
     /// Parses and runs a subcommand; usage errors exit with status 2, as the documentation promises.
@@ -25,8 +23,8 @@ struct NCCMatch: AsyncParsableCommand {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 // ArgumentParser's usage failures exit 64; nccmatch documents 2.
-                fputs(fullMessage(for: error) + "\n", stderr)
-                exit(2)
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode(2))
             }
             exit(withError: error)
         }

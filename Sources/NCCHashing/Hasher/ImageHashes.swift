@@ -1,0 +1,39 @@
+/// The perceptual hashes of one decoded picture.
+public struct ImageHashes: Sendable, Hashable {
+    /// PDQ hash, quality (0...100) and, when requested, the 8 dihedral variants (identity first).
+    public var pdq: PDQResult
+    /// DCT perceptual hash, equal to `str(imagehash.phash(img))` in `exact` mode.
+    public var phash: Hash64
+    /// Difference hash, equal to `str(imagehash.dhash(img))` in `exact` mode.
+    public var dhash: Hash64
+    /// Upright width of the picture at full resolution, in pixels.
+    public var width: Int
+    /// Upright height of the picture at full resolution, in pixels.
+    public var height: Int
+    /// The container format that was decoded.
+    public var format: ImageFormat
+
+    /// Makes a value from its parts.
+    public init(pdq: PDQResult, phash: Hash64, dhash: Hash64, width: Int, height: Int, format: ImageFormat) {
+        self.pdq = pdq
+        self.phash = phash
+        self.dhash = dhash
+        self.width = width
+        self.height = height
+        self.format = format
+    }
+}
+
+/// What hashing one file produced: its digests always, and its perceptual hashes or the reason there are none.
+public struct FileHashResult: Sendable {
+    /// MD5 and SHA-256 of the file's bytes: computed for every file, images or not (videos match by MD5).
+    public var digests: FileDigests
+    /// The perceptual hashes, or why the file could not be decoded as an image.
+    public var image: Result<ImageHashes, ImageDecodingError>
+
+    /// Makes a value from its parts.
+    public init(digests: FileDigests, image: Result<ImageHashes, ImageDecodingError>) {
+        self.digests = digests
+        self.image = image
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import NCCHashing
+
+/// `nccmatch hash`: hashes images on this machine; nothing of the pictures leaves it or is written.
+struct HashCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Hash images on this machine (PDQ, pHash, dHash, MD5, SHA-256).",
+        discussion: """
+            Folders are read recursively in a stable order (hidden files are skipped); '-' reads \
+            standard input. Pictures are decoded in memory only: no pixels or image bytes are \
+            written, logged or sent anywhere. Every file gets its MD5 and SHA-256, images also \
+            their perceptual hashes. Exit status: 0 when every file was hashed, 1 when any could \
+            not be, 2 for a usage error.
+            """
+    )
+
+    @Option(help: "fast (default: decodes JPEGs scaled down, within a few bits of exact) or exact (full resolution, bit-identical to the pdqhash and imagehash references).")
+    var mode: HashingMode = .fast
+
+    @Option(help: "text (default on a terminal), jsonl (default otherwise) or csv.")
+    var format: HashOutputFormat?
+
+    @Option(help: "Files hashed at once (default: one per core).")
+    var jobs: Int?
+
+    @Flag(help: "Ignore the EXIF orientation tag (hash the stored pixels, as tools that ignore EXIF do).")
+    var ignoreExif = false
+
+    @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
+    var maxMegapixels: Int = 100
+
+    @Argument(help: "Image files or folders; '-' for standard input.")
+    var paths: [String]
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs needs a number of 1 or more.") }
+        if maxMegapixels < 1 { throw ValidationError("--max-megapixels needs a number of 1 or more.") }
+        if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input ('-') can be read only once.") }
+    }
+
+    func run() async throws {
+        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000)
+        let inputs = InputFiles.expand(paths)
+        let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
+        let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)
+        let output = LineOutput()
+        if outputFormat == .csv { output.write(HashRecord.csvHeader) }
+
+        var failures = 0
+        try await forEachInOrder(inputs, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { input in
+            HashRecord.make(input, options: options)
+        } handle: { record in
+            if !record.succeeded { failures += 1 }
+            progress.clear()
+            switch outputFormat {
+            case .jsonl: output.write(record.jsonLine())
+            case .csv: output.write(record.csvLine())
+            case .text: output.write(record.textLine())
+            }
+            progress.advance()
+        }
+        progress.finish()
+        output.flush()
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension HashingMode: ExpressibleByArgument {}
+extension HashOutputFormat: ExpressibleByArgument {}
+
+/// Runs `work` on up to `width` inputs at a time and hands the results to `handle` in input order.
+func forEachInOrder<Input: Sendable, Output: Sendable>(
+    _ inputs: [Input], width: Int,
+    work: @escaping @Sendable (Input) -> Output,
+    handle: (Output) throws -> Void
+) async rethrows {
+    try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+        var next = 0
+        var pending: [Int: Output] = [:]
+        var emitted = 0
+        func startNext() {
+            guard next < inputs.count else { return }
+            let index = next
+            let input = inputs[index]
+            group.addTask { (index, work(input)) }
+            next += 1
+        }
+        for _ in 0..<max(1, width) { startNext() }
+        while let (index, output) = try await group.next() {
+            pending[index] = output
+            while let ready = pending.removeValue(forKey: emitted) {
+                try handle(ready)
+                emitted += 1
+            }
+            startNext()
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import NCCHashing
+
+/// The `hash` command's output formats.
+enum HashOutputFormat: String, Sendable, CaseIterable {
+    case text, jsonl, csv
+}
+
+extension HashRecord {
+    /// Column names of the `csv` format, in order.
+    static let csvHeader = "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message"
+
+    /// One JSON object: the documented contract other tools parse.
+    func jsonLine() -> String {
+        var json = JSONObjectWriter()
+        json.string("path", path)
+        if let digests {
+            json.string("md5", digests.md5)
+            json.string("sha256", digests.sha256)
+        }
+        switch outcome {
+        case .success(let hashes):
+            json.string("pdq", hashes.pdq.hash.hex)
+            json.int("pdq_quality", hashes.pdq.quality)
+            json.strings("pdq_dihedral", hashes.pdq.dihedral.map(\.hex))
+            json.string("phash", hashes.phash.hex)
+            json.string("dhash", hashes.dhash.hex)
+            json.int("width", hashes.width)
+            json.int("height", hashes.height)
+            json.string("format", hashes.format.rawValue)
+        case .failure(let error):
+            var inner = JSONObjectWriter()
+            inner.string("code", error.code)
+            inner.string("message", error.message)
+            json.raw("error", inner.finished())
+        }
+        return json.finished()
+    }
+
+    /// One CSV row matching `csvHeader`; the dihedral variants are separated by spaces.
+    func csvLine() -> String {
+        var fields = [path, digests?.md5 ?? "", digests?.sha256 ?? ""]
+        switch outcome {
+        case .success(let hashes):
+            fields += [
+                hashes.pdq.hash.hex, String(hashes.pdq.quality), hashes.pdq.dihedral.map(\.hex).joined(separator: " "),
+                hashes.phash.hex, hashes.dhash.hex, String(hashes.width), String(hashes.height), hashes.format.rawValue, "", "",
+            ]
+        case .failure(let error):
+            fields += ["", "", "", "", "", "", "", "", error.code, error.message]
+        }
+        return fields.map(Self.csvField).joined(separator: ",")
+    }
+
+    /// One readable line for a person at a terminal.
+    func textLine() -> String {
+        switch outcome {
+        case .success(let hashes):
+            return "\(path)\n  pdq   \(hashes.pdq.hash.hex)  quality \(hashes.pdq.quality)\n  phash \(hashes.phash.hex)  dhash \(hashes.dhash.hex)  \(hashes.format.rawValue) \(hashes.width)x\(hashes.height)"
+        case .failure(let error):
+            let digestLine = digests.map { "\n  md5   \($0.md5)" } ?? ""
+            return "\(path)\n  not hashed: \(error.message) (\(error.code))\(digestLine)"
+        }
+    }
+
+    private static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,41 @@
+/// Minimal JSON text writing with a fixed key order, for output other tools parse line by line.
+struct JSONObjectWriter {
+    private(set) var text = "{"
+    private var first = true
+
+    mutating func key(_ name: String) {
+        if !first { text += "," }
+        first = false
+        text += JSONObjectWriter.quoted(name) + ":"
+    }
+
+    mutating func string(_ name: String, _ value: String) { key(name); text += JSONObjectWriter.quoted(value) }
+    mutating func int(_ name: String, _ value: Int) { key(name); text += String(value) }
+    mutating func strings(_ name: String, _ values: [String]) {
+        key(name)
+        text += "[" + values.map(JSONObjectWriter.quoted).joined(separator: ",") + "]"
+    }
+    mutating func raw(_ name: String, _ json: String) { key(name); text += json }
+
+    /// The finished object.
+    func finished() -> String { text + "}" }
+
+    /// A JSON string literal with the escapes RFC 8259 requires.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
