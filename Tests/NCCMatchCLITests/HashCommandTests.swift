@@ -1,0 +1,104 @@
+import Foundation
+import NCCTestSupport
+import Testing
+
+/// `nccmatch hash` as users and other tools call it: the JSON lines contract, exit statuses,
+/// folders, standard input, CSV, and failures that never stop a batch.
+@Suite struct HashCommandTests {
+    let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
+
+    @Test func jsonLinesFollowTheContractInStableOrder() throws {
+        let result = try CLIRunner.run(["hash", "--format", "jsonl", samples.path])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let records = try result.jsonLines()
+        let imageNames = try FileManager.default.contentsOfDirectory(atPath: samples.path)
+            .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
+        #expect(records.map { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? "" } == imageNames)
+        for record in records {
+            #expect(Set(record.keys) == ["path", "md5", "sha256", "pdq", "pdq_quality", "pdq_dihedral", "phash", "dhash", "width", "height", "format"])
+            let pdq = try #require(record["pdq"] as? String)
+            #expect(pdq.count == 64 && pdq.allSatisfy { "0123456789abcdef".contains($0) })
+            let dihedral = try #require(record["pdq_dihedral"] as? [String])
+            #expect(dihedral.count == 8)
+            #expect(dihedral.first == pdq, "the identity variant comes first")
+            #expect((record["phash"] as? String)?.count == 16)
+            #expect((record["dhash"] as? String)?.count == 16)
+            #expect((record["md5"] as? String)?.count == 32)
+            #expect((record["sha256"] as? String)?.count == 64)
+            let quality = try #require(record["pdq_quality"] as? Int)
+            #expect((0...100).contains(quality))
+            #expect(["jpeg", "png"].contains(record["format"] as? String))
+        }
+    }
+
+    @Test func aFailedFileNeverStopsTheBatch() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let image = samples.appendingPathComponent("scikit-image__rocket.jpg")
+        try FileManager.default.copyItem(at: image, to: folder.url.appendingPathComponent("a-photo.jpg"))
+        try Data("GIF89a\u{01}\u{00}\u{01}\u{00}".utf8).write(to: folder.url.appendingPathComponent("b-animation.jpg"))
+        try Data("just some notes".utf8).write(to: folder.url.appendingPathComponent("c-notes.txt"))
+        try Data("hidden".utf8).write(to: folder.url.appendingPathComponent(".hidden"))
+        let missing = folder.url.appendingPathComponent("d-missing.png").path
+
+        let result = try CLIRunner.run(["hash", "--format", "jsonl", folder.url.path, missing])
+        #expect(result.status == 1, "any failed file makes the exit status 1")
+        let records = try result.jsonLines()
+        #expect(records.count == 4, "hidden files are skipped, everything else reported")
+        #expect(records[0]["pdq"] is String)
+        for failed in records[1...] {
+            let error = try #require(failed["error"] as? [String: Any])
+            #expect((error["message"] as? String)?.isEmpty == false)
+            #expect(failed["pdq"] == nil)
+        }
+        #expect((records[1]["error"] as? [String: Any])?["code"] as? String == "unsupported_format")
+        #expect(((records[1]["error"] as? [String: Any])?["message"] as? String ?? "").contains("GIF"), "the message names what was found")
+        #expect(records[1]["md5"] is String, "unsupported files still get their digests")
+        // Digests of "just some notes", from Python's hashlib.
+        #expect(records[2]["sha256"] as? String == "a9a97a22c84e69a413dda450d98e756b2b274b99363d31d6bfba3ddf703eb7c1")
+        #expect(records[2]["md5"] as? String == "608dc4350e52a2af746531aa40762fb2")
+        #expect((records[3]["error"] as? [String: Any])?["code"] as? String == "file_not_found")
+        #expect(records[3]["md5"] == nil)
+    }
+
+    @Test func usageErrorsExitWithStatusTwo() throws {
+        #expect(try CLIRunner.run(["hash", "--mode", "sloppy", samples.path]).status == 2)
+        #expect(try CLIRunner.run(["hash", "--jobs", "0", samples.path]).status == 2)
+        #expect(try CLIRunner.run(["hash"]).status == 2)
+    }
+
+    @Test func standardInputHashesLikeTheFile() throws {
+        let image = samples.appendingPathComponent("scikit-image__chelsea.png")
+        let fromFile = try CLIRunner.run(["hash", "--format", "jsonl", image.path]).jsonLines()
+        let fromStdin = try CLIRunner.run(["hash", "--format", "jsonl", "-"], stdin: try Data(contentsOf: image)).jsonLines()
+        #expect(fromStdin.count == 1)
+        #expect(fromStdin[0]["path"] as? String == "-")
+        for key in ["md5", "sha256", "pdq", "phash", "dhash"] {
+            #expect(fromStdin[0][key] as? String == fromFile[0][key] as? String, "\(key) differs")
+        }
+    }
+
+    @Test func csvHasAHeaderAndOneRowPerFile() throws {
+        let result = try CLIRunner.run(["hash", "--format", "csv", samples.path])
+        #expect(result.status == 0)
+        let lines = result.lines
+        #expect(lines.first == "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message")
+        #expect(lines.count == 1 + 5)
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+    }
+
+    @Test func exactAndFastModesBothAnswerAndStayClose() throws {
+        let image = samples.appendingPathComponent("lomiri-wallpapers-16.04__seeding_by_Clements_Engelhardt.jpg").path
+        let exact = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", image]).jsonLines()[0]
+        let fast = try CLIRunner.run(["hash", "--mode", "fast", "--format", "jsonl", image]).jsonLines()[0]
+        let distance = hammingDistance(try #require(exact["pdq"] as? String), try #require(fast["pdq"] as? String))
+        #expect(distance <= 8, "fast mode stays within a few bits of exact (was \(distance))")
+        #expect(exact["width"] as? Int == 1600 && fast["width"] as? Int == 1600, "width is the full-resolution width in both modes")
+    }
+}
+
+func hammingDistance(_ a: String, _ b: String) -> Int {
+    zip(a, b).reduce(0) { sum, pair in
+        sum + (Int(String(pair.0), radix: 16)! ^ Int(String(pair.1), radix: 16)!).nonzeroBitCount
+    }
+}
