@@ -4,9 +4,10 @@
 Every picture is synthetic (gradients, shapes, seeded noise) and made here, so the project owns it.
 Expected pixels come from Pillow: sha256 of ImageOps.exif_transpose(img).convert("RGB").tobytes()
 ("rgb_sha256") and of img.convert("RGB").tobytes() ("rgb_sha256_no_exif"). Malformed files list the
-ImageDecodingError code nccmatch must give.
+ImageDecodingError code nccmatch must give. When ../shared is present, its JPEG and PNG files get
+"shared_file" records with the same pixel hashes (values only; the images stay in ../shared).
 
-Rerun (deterministic; needs Pillow 13.0.0, numpy and pypng):
+Rerun (deterministic; needs Pillow 13.0.0, numpy, pypng, and jpegtran for the arithmetic-coded JPEG):
     /tmp/refvenv/bin/pip install pypng
     /tmp/refvenv/bin/python Scripts/reference/make_image_fixtures.py
 """
@@ -15,6 +16,7 @@ import io
 import json
 import shutil
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -168,6 +170,9 @@ def main():
     jpic.save(jdir / "restart-markers.jpg", quality=85, restart_marker_blocks=1)
     # Large enough for DCT scaling: 1/2 -> 400x300, 1/4 -> 200x150, 1/8 -> 100x75.
     picture(800, 600, seed=3).save(jdir / "large-800x600.jpg", quality=60, subsampling=2)
+    if shutil.which("jpegtran"):  # libjpeg-turbo's lossless transcoder: arithmetic coding (Pillow cannot write it)
+        with open(jdir / "arithmetic-420.jpg", "wb") as f:
+            subprocess.run(["jpegtran", "-arithmetic", str(jdir / "baseline-420.jpg")], stdout=f, check=True)
     for path in sorted(jdir.iterdir()):
         record_valid(path)
 
@@ -250,6 +255,10 @@ def main():
     zero_jpeg[sof + 5: sof + 7] = b"\x00\x00"
     (mdir / "zero-height.jpg").write_bytes(bytes(zero_jpeg))
     record_error(mdir / "zero-height.jpg", "invalid_dimensions")
+    twelve = bytearray(jpeg_bytes)
+    twelve[sof + 4] = 12  # sample precision 12 bits: valid JPEG, not supported by the 8-bit decoder
+    (mdir / "precision-12.jpg").write_bytes(bytes(twelve))
+    record_error(mdir / "precision-12.jpg", "unsupported_jpeg")
     # Formats nccmatch names but does not decode.
     small = picture(16, 12, seed=5)
     for name, fmt in [("picture.gif", "GIF"), ("picture.webp", "WEBP"), ("picture.bmp", "BMP"), ("picture.tiff", "TIFF")]:
@@ -262,6 +271,21 @@ def main():
     record_error(mdir / "clip.mp4", "unsupported_format")
     (mdir / "document.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     record_error(mdir / "document.pdf", "unsupported_format")
+
+    # ---- ../shared: pixel hashes of the real images (the files are not ours; only these values are) -----
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        for path in sorted(list(shared.rglob("*.jpg")) + list(shared.rglob("*.jpeg")) + list(shared.rglob("*.png"))):
+            im = Image.open(path)
+            upright = ImageOps.exif_transpose(im)
+            rec = {"shared_file": str(path.relative_to(shared)), "width": upright.size[0], "height": upright.size[1],
+                   "rgb_sha256": sha(upright), "pillow_mode": im.mode}
+            if im.mode in ("I;16", "I;16B"):
+                arr = np.asarray(upright).astype(np.uint32) >> 8
+                rec["pillow_rgb_sha256"] = rec["rgb_sha256"]
+                rec["rgb_sha256"] = sha(Image.fromarray(arr.astype(np.uint8), "L"))
+                rec["note"] = "16-bit gray: expected pixels keep the high byte; Pillow clips to 255"
+            records.append(rec)
 
     with open(JSONL, "w") as f:
         for rec in records:

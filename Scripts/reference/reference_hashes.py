@@ -37,6 +37,11 @@ def reference_hashes(path, apply_exif=True, dihedral=True):
     image.load()
     if apply_exif:
         image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # Deliberate difference: Pillow's convert("RGB") clips 16-bit gray at 255 (a photo turns
+        # white); nccmatch keeps the high byte, as a viewer shows it. The references are fed that.
+        image = Image.fromarray((np.asarray(image).astype(np.uint32) >> 8).astype(np.uint8), "L")
+        out["note"] = "16-bit gray: references fed the high byte (Pillow itself would clip at 255)"
     rgb = np.asarray(image.convert("RGB"))
     bits, quality = pdqhash.compute(rgb)
     out["pdq"] = bits_to_hex(bits)
