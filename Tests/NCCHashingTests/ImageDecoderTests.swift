@@ -28,6 +28,20 @@ struct DecodedPixelsRecord: Decodable, Sendable, CustomTestStringConvertible {
     }
 }
 
+/// A `shared_file` line of decoded-pixels.jsonl: Pillow's pixel hash for an image in ../shared.
+struct SharedPixelsRecord: Decodable, Sendable {
+    let shared_file: String
+    let width: Int
+    let height: Int
+    let rgb_sha256: String
+
+    static let all: [SharedPixelsRecord] = {
+        let url = TestPaths.fixtures.appendingPathComponent("decoded-pixels.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(SharedPixelsRecord.self, from: Data($0.utf8)) }
+    }()
+}
+
 func sha256Hex(_ image: DecodedImage) -> String {
     image.pixels.withUnsafeBytes { raw in
         let used = UnsafeRawBufferPointer(rebasing: raw[0..<(image.width * image.height * image.layout.bytesPerPixel)])
@@ -179,21 +193,26 @@ func sha256Hex(_ image: DecodedImage) -> String {
         }
     }
 
-    @Test("Pixel-exact against Pillow on every JPEG and PNG in ../shared")
-    func sharedCorpusMatchesPillowDimensions() throws {
-        // Pixel hashes for ../shared are not committed (the files are not the project's); this checks every file
-        // decodes, at the size Pillow reports. Pixel equality was measured with the C harness (see the report).
+    @Test("Decoded pixels equal Pillow's for every JPEG and PNG in ../shared")
+    func sharedImagesMatchPillow() throws {
         guard let shared = TestPaths.shared else {
-            TestPaths.noteSharedMissing("decoding the shared corpus")
+            TestPaths.noteSharedMissing("decoding the shared corpus and PDQ vectors")
             return
         }
-        let files = (FileManager.default.enumerator(at: shared, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
-            .filter { ["jpg", "jpeg", "png"].contains($0.pathExtension.lowercased()) }
-        #expect(files.count > 100)
-        for url in files {
-            let bytes = try [UInt8](Data(contentsOf: url))
-            let image = try ImageDecoder.decode(bytes, options: .init(minimumShortSide: 256))
-            #expect(min(image.width, image.height) >= min(256, min(image.fullWidth, image.fullHeight)), "\(url.lastPathComponent)")
+        let records = SharedPixelsRecord.all
+        #expect(records.count >= 170)
+        for record in records {
+            let url = shared.appendingPathComponent(record.shared_file)
+            guard let data = try? Data(contentsOf: url) else {
+                Issue.record("\(record.shared_file) is listed but missing from ../shared")
+                continue
+            }
+            let image = try ImageDecoder.decode([UInt8](data))
+            #expect(image.width == record.width && image.height == record.height, "\(record.shared_file)")
+            #expect(sha256Hex(image) == record.rgb_sha256, "\(record.shared_file)")
+            // DCT scaling keeps the requested short side (JPEG) or the full size (PNG).
+            let scaled = try ImageDecoder.decode([UInt8](data), options: .init(minimumShortSide: 256, preferLuma: true))
+            #expect(min(scaled.width, scaled.height) >= min(256, min(record.width, record.height)), "\(record.shared_file)")
         }
     }
 }
