@@ -168,6 +168,11 @@ def main():
     jpic.convert("L").save(jdir / "grayscale-progressive.jpg", quality=85, progressive=True)
     jpic.convert("CMYK").save(jdir / "cmyk-adobe.jpg", quality=90)  # Pillow writes Adobe APP14, inverted CMYK
     jpic.save(jdir / "restart-markers.jpg", quality=85, restart_marker_blocks=1)
+    # The same CMYK file without its Adobe APP14 marker: Pillow still assumes Adobe (inverted) polarity.
+    cmyk = (jdir / "cmyk-adobe.jpg").read_bytes()
+    app14 = cmyk.index(b"\xff\xee")
+    app14_len = struct.unpack(">H", cmyk[app14 + 2: app14 + 4])[0]
+    (jdir / "cmyk-no-adobe-marker.jpg").write_bytes(cmyk[:app14] + cmyk[app14 + 2 + app14_len:])
     # Large enough for DCT scaling: 1/2 -> 400x300, 1/4 -> 200x150, 1/8 -> 100x75.
     picture(800, 600, seed=3).save(jdir / "large-800x600.jpg", quality=60, subsampling=2)
     if shutil.which("jpegtran"):  # libjpeg-turbo's lossless transcoder: arithmetic coding (Pillow cannot write it)

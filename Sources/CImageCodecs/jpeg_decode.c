@@ -44,7 +44,9 @@ typedef struct ncc_jpeg_progress {
 static int32_t status_for_error(int code) {
     switch (code) {
     case JERR_INPUT_EMPTY: case JERR_INPUT_EOF: return NCC_STATUS_TRUNCATED;
-    case JERR_BAD_PRECISION: case JERR_ARITH_NOTIMPL: case JERR_NOTIMPL: return NCC_STATUS_UNSUPPORTED_JPEG;
+    case JERR_BAD_PRECISION: case JERR_ARITH_NOTIMPL: case JERR_NOTIMPL:
+    case JERR_CONVERSION_NOTIMPL: /* e.g. a 2-component file: a layout we cannot turn into RGB */
+        return NCC_STATUS_UNSUPPORTED_JPEG;
     case JERR_OUT_OF_MEMORY: return NCC_STATUS_OUT_OF_MEMORY;
     case JERR_IMAGE_TOO_BIG: case JERR_EMPTY_IMAGE: case JERR_WIDTH_OVERFLOW: return NCC_STATUS_INVALID_DIMENSIONS;
     default: return NCC_STATUS_CORRUPT_DATA;
@@ -197,6 +199,8 @@ int32_t ncc_decode_jpeg(const uint8_t *data, size_t size, const ncc_decode_optio
     }
     result->scale_denom = (int32_t)cinfo.scale_denom;
 
+    /* Memory note: progressive and multi-scan files keep all DCT coefficients of the full-resolution picture
+     * (2 bytes per sample) until the last scan; max_pixels bounds that too. Single-scan files need a few rows. */
     jpeg_start_decompress(&cinfo);
     const int channels = cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
     const size_t row_bytes = (size_t)cinfo.output_width * (size_t)channels;
