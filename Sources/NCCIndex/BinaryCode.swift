@@ -1,0 +1,91 @@
+import NCCHashing
+
+/// A fixed-length binary code the index can search by Hamming distance.
+///
+/// `PDQHash` (256 bits) and `Hash64` (pHash, dHash: 64 bits) conform. The index stores a code as
+/// `wordCount` 64-bit words, most significant first, exactly as the hash value types hold them.
+public protocol BinaryCode: Sendable, Hashable {
+    /// Number of 64-bit words in a code: 4 for PDQ, 1 for the 64-bit hashes.
+    static var wordCount: Int { get }
+    /// The default match distance (inclusive) for this kind of code.
+    static var defaultMaxDistance: Int { get }
+    /// The code's words, most significant first.
+    var codeWords: [UInt64] { get }
+    /// Makes a code from its words, most significant first (`words.count == wordCount`).
+    init(codeWords words: some Collection<UInt64>)
+}
+
+extension BinaryCode {
+    /// Number of bits in a code (256 or 64).
+    public static var bitCount: Int { wordCount * 64 }
+}
+
+extension PDQHash: BinaryCode {
+    public static var wordCount: Int { 4 }
+    public static var defaultMaxDistance: Int { HashAlgorithm.pdq.defaultMaxDistance }
+    public var codeWords: [UInt64] { [words.0, words.1, words.2, words.3] }
+    public init(codeWords words: some Collection<UInt64>) {
+        let w = Array(words)
+        precondition(w.count == 4, "a PDQ code has 4 words")
+        self.init(words: (w[0], w[1], w[2], w[3]))
+    }
+}
+
+extension Hash64: BinaryCode {
+    public static var wordCount: Int { 1 }
+    public static var defaultMaxDistance: Int { HashAlgorithm.phash.defaultMaxDistance }
+    public var codeWords: [UInt64] { [value] }
+    public init(codeWords words: some Collection<UInt64>) {
+        precondition(words.count == 1, "a 64-bit code has 1 word")
+        self.init(words.first!)
+    }
+}
+
+/// One entry found by a search.
+public struct IndexMatch: Sendable, Hashable, Codable {
+    /// The entry's id, as given to the index.
+    public let id: UInt64
+    /// Hamming distance between the query and the entry, in bits.
+    public let distance: Int
+
+    public init(id: UInt64, distance: Int) {
+        self.id = id
+        self.distance = distance
+    }
+}
+
+/// How the index answers a query at a given distance.
+public enum SearchStrategy: Sendable, Hashable, CustomStringConvertible {
+    /// Every code is compared with the SIMD scan kernel.
+    case flat
+    /// Multi-index hashing over `substrings` tables; `probes` buckets are read per query.
+    case multiIndex(substrings: Int, probes: Int)
+
+    public var description: String {
+        switch self {
+        case .flat: "flat"
+        case let .multiIndex(substrings, probes): "multi-index(\(substrings) substrings, \(probes) probes)"
+        }
+    }
+}
+
+/// Why an index operation failed. `code` is stable and machine-readable.
+public struct IndexError: Error, Sendable, CustomStringConvertible {
+    /// Stable code, such as `snapshot_checksum_mismatch`.
+    public let code: String
+    /// What went wrong and what to do about it.
+    public let message: String
+    /// The underlying error, if any (for example the system error of a failed read).
+    public let underlying: (any Error & Sendable)?
+
+    public init(code: String, message: String, underlying: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        if let underlying { return "\(code): \(message) (\(underlying))" }
+        return "\(code): \(message)"
+    }
+}

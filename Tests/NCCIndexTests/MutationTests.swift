@@ -1,0 +1,128 @@
+import Foundation
+import NCCHashing
+import Testing
+@testable import NCCIndex
+
+/// Applies random inserts and removes to an index and to a plain model, comparing searches throughout.
+@Test(arguments: [IndexOptions.Layout.automatic, .multiIndex(substrings: 12)])
+func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
+    var rng = SeededRandom(seed: 11)
+    let n = 4000
+    var model: [UInt64: [UInt64]] = [:]
+    var ids = (0..<UInt64(n)).map { $0 }
+    var words = randomWords(n * 4, using: &rng)
+    for i in 0..<n { model[ids[i]] = Array(words[(i * 4)..<(i * 4 + 4)]) }
+    let index = PDQIndex(ids: ids, words: words, options: IndexOptions(layout: layout, recentLimit: 32))
+    let queries = (0..<6).map { _ in randomWords(4, using: &rng) }
+    var nextID = UInt64(n)
+
+    func check(_ step: Int) {
+        ids = Array(model.keys)
+        words = ids.flatMap { model[$0]! }
+        #expect(index.count == model.count, "count at step \(step)")
+        for q in queries {
+            let reference = Reference(ids: ids, words: words, wordCount: 4, query: q)
+            for d in [0, 31, 45] {
+                let expected = reference.within(d)
+                #expect(index.search(PDQHash(codeWords: q), within: d) == expected, "step \(step) d \(d)")
+            }
+        }
+    }
+
+    check(0)
+    for step in 1...400 {
+        switch rng.next() % 4 {
+        case 0, 1:
+            // Insert near a query so removals are visible in results.
+            let q = queries[Int(rng.next() % UInt64(queries.count))]
+            let code = flip(q, bits: Int(rng.next() % 40), using: &rng)
+            index.insert(id: nextID, code: PDQHash(codeWords: code))
+            model[nextID] = code
+            nextID += 1
+        case 2:
+            let victim = rng.next() % nextID
+            let existed = model.removeValue(forKey: victim) != nil
+            #expect(index.remove(id: victim) == existed, "remove \(victim) at step \(step)")
+        default:
+            // Remove then re-insert the same id with a new code.
+            let victim = rng.next() % nextID
+            index.remove(id: victim)
+            let code = flip(queries[0], bits: Int(rng.next() % 35), using: &rng)
+            index.insert(id: victim, code: PDQHash(codeWords: code))
+            model[victim] = code
+        }
+        if step % 50 == 0 { check(step) }
+        if step == 200 { index.compact(); check(step) }
+    }
+    check(401)
+    #expect(!index.remove(id: UInt64.max))
+}
+
+@Test func removeThenQuery() {
+    var rng = SeededRandom(seed: 12)
+    let q = randomWords(4, using: &rng)
+    let n = 3000
+    var words = randomWords(n * 4, using: &rng)
+    for i in 0..<10 { let near = flip(q, bits: i, using: &rng); for w in 0..<4 { words[i * 4 + w] = near[w] } }
+    let index = PDQIndex(ids: (0..<UInt64(n)).map { $0 }, words: words, options: IndexOptions(layout: .multiIndex(substrings: 16)))
+    #expect(index.search(PDQHash(codeWords: q), within: 31).map(\.id) == Array(0..<10))
+    #expect(index.remove(id: 3))
+    #expect(!index.remove(id: 3))
+    #expect(!index.contains(id: 3))
+    #expect(index.search(PDQHash(codeWords: q), within: 31).map(\.id) == [0, 1, 2, 4, 5, 6, 7, 8, 9])
+    index.insert(id: 3, code: PDQHash(codeWords: q))
+    #expect(index.search(PDQHash(codeWords: q), within: 31).map(\.id) == [0, 3, 1, 2, 4, 5, 6, 7, 8, 9])
+    #expect(index.contains(id: 3))
+    #expect(index.count == n)
+    index.compact()
+    #expect(index.search(PDQHash(codeWords: q), within: 31).map(\.id) == [0, 3, 1, 2, 4, 5, 6, 7, 8, 9])
+    #expect(index.statistics.segments == 1 && index.statistics.tombstones == 0)
+}
+
+/// Readers never see half of a write: entries are inserted and removed in pairs, and every search
+/// must return both members of a pair or neither.
+@Test func concurrentReadersSeeWholeWrites() async {
+    var rng = SeededRandom(seed: 13)
+    let q = randomWords(4, using: &rng)
+    let n = 3000
+    let index = PDQIndex(ids: (0..<UInt64(n)).map { $0 + 1_000_000 }, words: randomWords(n * 4, using: &rng),
+                         options: IndexOptions(layout: .multiIndex(substrings: 16), recentLimit: 16))
+    let pairs = 300
+    var codes: [[UInt64]] = []
+    for _ in 0..<pairs { codes.append(flip(q, bits: Int(rng.next() % 30), using: &rng)) }
+    let writtenCodes = codes
+    await withTaskGroup(of: Int.self) { group in
+        group.addTask {
+            for p in 0..<pairs {
+                let code = PDQHash(codeWords: writtenCodes[p])
+                index.insert(contentsOf: [(id: UInt64(2 * p), code: code), (id: UInt64(2 * p + 1), code: code)])
+                if p % 3 == 0 {
+                    // A pair removal must also look atomic: remove both in one write by re-inserting nothing.
+                    index.remove(id: UInt64(2 * (p / 2)))
+                    index.remove(id: UInt64(2 * (p / 2) + 1))
+                }
+            }
+            return 0
+        }
+        for _ in 0..<3 {
+            group.addTask {
+                var torn = 0
+                for _ in 0..<300 {
+                    let found = Set(index.search(PDQHash(codeWords: q), within: 31).map(\.id))
+                    for id in found where id < 1_000_000 && id % 2 == 0 && !found.contains(id + 1) {
+                        // The pair was inserted together; seeing only its first member would be torn
+                        // unless the first member's removal landed between (removal is in id order).
+                        torn += 1
+                    }
+                    await Task.yield()
+                }
+                return torn
+            }
+        }
+        var torn = 0
+        for await t in group { torn += t }
+        #expect(torn == 0)
+    }
+    // Final state is exact.
+    #expect(index.count == n + 2 * pairs - 2 * Set((0..<pairs).filter { $0 % 3 == 0 }.map { $0 / 2 }).count)
+}
