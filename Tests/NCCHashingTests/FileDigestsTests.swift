@@ -45,7 +45,7 @@ struct FileDigestsTests {
     @Test func knownText() {
         let digests = Array("abc".utf8).withUnsafeBytes { FileDigests.of($0) }
         #expect(digests.md5 == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(digests.sha256 == "ba7816bf8f01cfea414140de5d6ae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digests.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func fixtureHasDigestRecords() {
