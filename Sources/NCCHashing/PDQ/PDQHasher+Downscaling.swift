@@ -72,7 +72,8 @@ extension PDQHasher {
 
     /// A box filter down the columns of a plane that arrives one row at a time.
     ///
-    /// It keeps the last `window + 1` input rows in a ring and one running sum per column, and
+    /// It keeps the last `window + 8` input rows in a ring (so a band of eight rows can be written
+    /// before they are taken) and one running sum per column, and
     /// performs, column by column, exactly the reference's sequence of float operations; the
     /// columns are independent, so they run side by side in SIMD lanes.
     struct VerticalBox {
@@ -80,7 +81,7 @@ extension PDQHasher {
         let height: Int
         let window: Int
         let half: Int
-        /// `(window + 1) * width` floats: the most recent input rows.
+        /// `(window + lookahead) * width` floats: the most recent input rows.
         let ring: UnsafeMutablePointer<Float>
         /// `width` floats: the running column sums (zero at the start).
         let sums: UnsafeMutablePointer<Float>
@@ -99,12 +100,16 @@ extension PDQHasher {
             self.sums = sums
         }
 
-        private func slot(_ row: Int) -> UnsafeMutablePointer<Float> { ring + (row % (window + 1)) * width }
+        /// Input rows that may be written ahead of `commit`.
+        static let lookahead = 8
 
-        /// Where the caller writes the next input row before calling `commit`.
-        var inputSlot: UnsafeMutablePointer<Float> { slot(pushed) }
+        private func slot(_ row: Int) -> UnsafeMutablePointer<Float> { ring + (row % (window + Self.lookahead)) * width }
 
-        /// Takes the row written into `inputSlot`; true when an output row was written to `output`.
+        /// Where the caller writes the input row `ahead` rows after the next one to be committed
+        /// (0 ..< `lookahead`); row `window` back must survive until it is subtracted.
+        func inputSlot(ahead: Int = 0) -> UnsafeMutablePointer<Float> { slot(pushed + ahead) }
+
+        /// Takes the row written into `inputSlot()`; true when an output row was written to `output`.
         mutating func commit(output: UnsafeMutablePointer<Float>) -> Bool {
             let input = UnsafePointer(slot(pushed))
             pushed += 1
@@ -207,11 +212,105 @@ extension PDQHasher {
         let w = roundUp16(width)
         return 8 * w      // source rows computed on the fly
             + 8 * w * 4   // two interleaved bands in, two out
-            + (windowDown + 1) * w + 2 * w  // first vertical pass: ring, sums, output row
-            + (windowDown + 1) * 64 + 2 * 64  // second vertical pass over the 64 sampled columns
+            + (windowDown + VerticalBox.lookahead) * w + w + 8 * w  // first vertical pass: ring, sums, eight output rows
+            + (windowDown + VerticalBox.lookahead) * 64 + 2 * 64  // second vertical pass over the 64 sampled columns
     }
 
     @inline(__always) static func roundUp16(_ n: Int) -> Int { (n + 15) & ~15 }
+
+    /// Eight pointers held inline (no array, no reference counting in the hot loops).
+    struct PointerOctet<P> {
+        var p0, p1, p2, p3, p4, p5, p6, p7: P
+        init(repeating p: P) { (p0, p1, p2, p3, p4, p5, p6, p7) = (p, p, p, p, p, p, p, p) }
+        subscript(lane: Int) -> P {
+            get {
+                switch lane {
+                case 0: p0
+                case 1: p1
+                case 2: p2
+                case 3: p3
+                case 4: p4
+                case 5: p5
+                case 6: p6
+                default: p7
+                }
+            }
+            set {
+                switch lane {
+                case 0: p0 = newValue
+                case 1: p1 = newValue
+                case 2: p2 = newValue
+                case 3: p3 = newValue
+                case 4: p4 = newValue
+                case 5: p5 = newValue
+                case 6: p6 = newValue
+                default: p7 = newValue
+                }
+            }
+        }
+    }
+
+    /// Puts eight rows side by side: `band[k]` lane l is `rows[l][k]`.
+    static func interleave(_ rows: PointerOctet<UnsafePointer<Float>>, width: Int, into band: UnsafeMutablePointer<SIMD8<Float>>) {
+        let (p0, p1, p2, p3, p4, p5, p6, p7) = (rows.p0, rows.p1, rows.p2, rows.p3, rows.p4, rows.p5, rows.p6, rows.p7)
+        for k in 0..<width {
+            band[k] = SIMD8(p0[k], p1[k], p2[k], p3[k], p4[k], p5[k], p6[k], p7[k])
+        }
+    }
+
+    /// The inverse: lane l of `band[k]` goes to `rows[l][k]`; each band element is read once.
+    static func deinterleave(_ band: UnsafePointer<SIMD8<Float>>, width: Int, into rows: PointerOctet<UnsafeMutablePointer<Float>>) {
+        let (p0, p1, p2, p3, p4, p5, p6, p7) = (rows.p0, rows.p1, rows.p2, rows.p3, rows.p4, rows.p5, rows.p6, rows.p7)
+        for k in 0..<width {
+            let v = band[k]
+            p0[k] = v[0]; p1[k] = v[1]; p2[k] = v[2]; p3[k] = v[3]
+            p4[k] = v[4]; p5[k] = v[5]; p6[k] = v[6]; p7[k] = v[7]
+        }
+    }
+
+    /// The window count the reference divides by at output `index` of a box filter pass.
+    static func boxCount(at index: Int, length: Int, window: Int) -> Int {
+        let half = (window + 2) / 2
+        let growing = window - half + 1
+        if index < growing { return half + index }
+        let fullEnd = growing + (length - window)
+        if index < fullEnd { return window }
+        return window - 1 - (index - fullEnd)
+    }
+
+    /// `boxFilter8` without the divisions: writes the running sums, so a caller that needs only a
+    /// few outputs divides just those by `boxCount` (the same float division, made later).
+    static func boxSums8(
+        _ input: UnsafePointer<SIMD8<Float>>, _ output: UnsafeMutablePointer<SIMD8<Float>>, length: Int, window: Int
+    ) {
+        let half = (window + 2) / 2
+        var sum = SIMD8<Float>.zero
+        var ri = 0, li = 0, oi = 0
+        for _ in 0..<(half - 1) {
+            sum = sum + input[ri]
+            ri += 1
+        }
+        for _ in 0..<(window - half + 1) {
+            sum = sum + input[ri]
+            output[oi] = sum
+            ri += 1
+            oi += 1
+        }
+        for _ in 0..<(length - window) {
+            sum = sum + input[ri]
+            sum = sum - input[li]
+            output[oi] = sum
+            li += 1
+            ri += 1
+            oi += 1
+        }
+        for _ in 0..<(half - 1) {
+            sum = sum - input[li]
+            output[oi] = sum
+            li += 1
+            oi += 1
+        }
+    }
 
     /// Blurs and decimates a luma plane to 64x64 exactly as the reference's two Jarosz passes
     /// (rows then columns, twice) followed by centre sampling, without materialising the
@@ -229,33 +328,37 @@ extension PDQHasher {
         let windowAlong = jaroszWindow(width, 64)
         let windowDown = jaroszWindow(height, 64)
         let stride = roundUp16(width)
+        let ringRows = windowDown + VerticalBox.lookahead
 
         var cursor = scratch
         func take(_ count: Int) -> UnsafeMutablePointer<Float> {
             defer { cursor += roundUp16(count) }
             return cursor
         }
+        func takeBand() -> UnsafeMutablePointer<SIMD8<Float>> {
+            UnsafeMutableRawPointer(take(8 * stride)).assumingMemoryBound(to: SIMD8<Float>.self)
+        }
         let rowScratch = take(8 * stride)
         // Interleaved bands: element k of lane l is column k of the band's row l.
-        let band1In = UnsafeMutableRawPointer(take(8 * stride)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let band1Out = UnsafeMutableRawPointer(take(8 * stride)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let band2In = UnsafeMutableRawPointer(take(8 * stride)).assumingMemoryBound(to: SIMD8<Float>.self)
-        let band2Out = UnsafeMutableRawPointer(take(8 * stride)).assumingMemoryBound(to: SIMD8<Float>.self)
-        var down1 = VerticalBox(
-            width: width, height: height, window: windowDown, ring: take((windowDown + 1) * stride), sums: take(stride))
-        let down1Out = take(stride)
-        var down2 = VerticalBox(
-            width: 64, height: height, window: windowDown, ring: take((windowDown + 1) * 64), sums: take(64))
+        let band1In = takeBand(), band1Out = takeBand(), band2In = takeBand(), band2Out = takeBand()
+        var down1 = VerticalBox(width: width, height: height, window: windowDown, ring: take(ringRows * stride), sums: take(stride))
+        let down1Out = take(8 * stride)  // up to eight output rows, gathered for the next band
+        var down2 = VerticalBox(width: 64, height: height, window: windowDown, ring: take(ringRows * 64), sums: take(64))
         let down2Out = take(64)
 
+        // Sampled positions, and the box-window count each sampled column had in the second row pass.
         var sampledColumns = [Int](repeating: 0, count: 64)
         var sampledRows = [Int](repeating: 0, count: 64)
+        var sampledCounts = [Float](repeating: 0, count: 64)
         for q in 0..<64 {
             sampledColumns[q] = decimationIndex(q, inCount: width, outCount: 64)
             sampledRows[q] = decimationIndex(q, inCount: height, outCount: 64)
+            sampledCounts[q] = Float(boxCount(at: sampledColumns[q], length: width, window: windowAlong))
         }
         var nextOutputRow = 0
         var band2Count = 0
+        var bandRows = PointerOctet<UnsafePointer<Float>>(repeating: UnsafePointer(rowScratch))
+        var bandSlots = PointerOctet<UnsafeMutablePointer<Float>>(repeating: rowScratch)
 
         func keep(_ row: UnsafePointer<Float>, index: Int) {
             while nextOutputRow < 64 && sampledRows[nextOutputRow] == index {
@@ -265,51 +368,49 @@ extension PDQHasher {
         }
 
         func runBand2() {
-            boxFilter8(band2In, band2Out, length: width, window: windowAlong)
-            sampledColumns.withUnsafeBufferPointer { columns in
-                let raw = UnsafeRawPointer(band2Out).assumingMemoryBound(to: Float.self)
-                for lane in 0..<band2Count {
-                    let slot = down2.inputSlot
-                    for q in 0..<64 { slot[q] = raw[columns[q] * 8 + lane] }
-                    if down2.commit(output: down2Out) { keep(down2Out, index: down2.emitted - 1) }
+            for lane in 0..<8 { bandRows[lane] = UnsafePointer(down1Out + min(lane, band2Count - 1) * stride) }
+            interleave(bandRows, width: width, into: band2In)
+            boxSums8(band2In, band2Out, length: width, window: windowAlong)
+            let sums = UnsafeRawPointer(band2Out).assumingMemoryBound(to: Float.self)
+            for lane in 0..<band2Count {
+                let slot = down2.inputSlot()
+                for q in 0..<64 {
+                    // The division the reference made at this column, made only where it is sampled.
+                    slot[q] = sums[sampledColumns[q] * 8 + lane] / sampledCounts[q]
                 }
+                if down2.commit(output: down2Out) { keep(down2Out, index: down2.emitted - 1) }
             }
             band2Count = 0
         }
 
-        func feedBand2(_ row: UnsafePointer<Float>) {
-            // Scatter the row into lane `band2Count` of the interleaved band.
-            let lanes = UnsafeMutableRawPointer(band2In).assumingMemoryBound(to: Float.self) + band2Count
-            for k in 0..<width { lanes[k * 8] = row[k] }
-            band2Count += 1
-            if band2Count == 8 { runBand2() }
-        }
-
+        // Pass 1 along rows, eight rows at a time, then pass 1 down columns; its output rows
+        // collect in `down1Out` until eight of them make a band for pass 2.
         var r0 = 0
         while r0 < height {
             let n = min(8, height - r0)
-            // Lanes past the last row repeat it; their results are ignored.
-            let p0 = rows.row(r0, scratch: rowScratch)
-            let p1 = rows.row(min(r0 + 1, height - 1), scratch: rowScratch + stride)
-            let p2 = rows.row(min(r0 + 2, height - 1), scratch: rowScratch + 2 * stride)
-            let p3 = rows.row(min(r0 + 3, height - 1), scratch: rowScratch + 3 * stride)
-            let p4 = rows.row(min(r0 + 4, height - 1), scratch: rowScratch + 4 * stride)
-            let p5 = rows.row(min(r0 + 5, height - 1), scratch: rowScratch + 5 * stride)
-            let p6 = rows.row(min(r0 + 6, height - 1), scratch: rowScratch + 6 * stride)
-            let p7 = rows.row(min(r0 + 7, height - 1), scratch: rowScratch + 7 * stride)
-            for k in 0..<width {
-                band1In[k] = SIMD8(p0[k], p1[k], p2[k], p3[k], p4[k], p5[k], p6[k], p7[k])
+            for lane in 0..<8 {
+                // Lanes past the last row repeat it; their results are ignored.
+                bandRows[lane] = rows.row(min(r0 + lane, height - 1), scratch: rowScratch + lane * stride)
             }
+            interleave(bandRows, width: width, into: band1In)
             boxFilter8(band1In, band1Out, length: width, window: windowAlong)
-            let raw = UnsafeRawPointer(band1Out).assumingMemoryBound(to: Float.self)
-            for lane in 0..<n {
-                let slot = down1.inputSlot
-                for k in 0..<width { slot[k] = raw[k * 8 + lane] }
-                if down1.commit(output: down1Out) { feedBand2(down1Out) }
+            for lane in 0..<8 {
+                // Unused lanes go to a row of scratch that is free by now.
+                bandSlots[lane] = lane < n ? down1.inputSlot(ahead: lane) : rowScratch
+            }
+            deinterleave(band1Out, width: width, into: bandSlots)
+            for _ in 0..<n {
+                if down1.commit(output: down1Out + band2Count * stride) {
+                    band2Count += 1
+                    if band2Count == 8 { runBand2() }
+                }
             }
             r0 += 8
         }
-        while down1.drain(output: down1Out) { feedBand2(down1Out) }
+        while down1.drain(output: down1Out + band2Count * stride) {
+            band2Count += 1
+            if band2Count == 8 { runBand2() }
+        }
         if band2Count > 0 { runBand2() }
         while down2.drain(output: down2Out) { keep(down2Out, index: down2.emitted - 1) }
     }
