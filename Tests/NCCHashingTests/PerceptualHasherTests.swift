@@ -169,3 +169,88 @@ struct PerceptualBuildingBlockTests {
         #expect(both.dhash.hex == "0000000000000000")
     }
 }
+
+/// Decoded real files against imagehash (`../shared/corpus`, and the project's own fixture images).
+@Suite("Perceptual hashes of decoded files equal imagehash")
+struct PerceptualDecodedFileTests {
+    struct Outcome {
+        var count = 0
+        var phashEqual = 0
+        var dhashEqual = 0
+        var phashDistance = 0
+        var dhashDistance = 0
+        var mismatches: [String] = []
+
+        mutating func add(_ name: String, got: (phash: Hash64, dhash: Hash64), phash: String, dhash: String) throws {
+            let p = try Hash64(hex: phash), d = try Hash64(hex: dhash, algorithm: .dhash)
+            count += 1
+            if got.phash == p { phashEqual += 1 }
+            if got.dhash == d { dhashEqual += 1 }
+            phashDistance += got.phash.distance(to: p)
+            dhashDistance += got.dhash.distance(to: d)
+            if got.phash != p || got.dhash != d {
+                mismatches.append("\(name): pHash \(got.phash.distance(to: p)) bits, dHash \(got.dhash.distance(to: d)) bits")
+            }
+        }
+
+        var summary: String {
+            let n = Double(max(count, 1))
+            return "\(count) images: pHash equal \(phashEqual), dHash equal \(dhashEqual), mean distance pHash "
+                + String(format: "%.3f", Double(phashDistance) / n) + " dHash " + String(format: "%.3f", Double(dhashDistance) / n)
+        }
+    }
+
+    static func jsonLines(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    static func decode(_ url: URL, options: DecodeOptions = .init()) throws -> DecodedImage {
+        let bytes = try [UInt8](Data(contentsOf: url))
+        return try ImageDecoder.decode(bytes, options: options)
+    }
+
+    /// Acceptance: pHash and dHash equal imagehash's on at least 95% of the corpus, mean distance < 0.5 bit.
+    @Test func sharedCorpus() throws {
+        guard let shared = TestPaths.shared else {
+            TestPaths.noteSharedMissing("the corpus pHash/dHash conformance test")
+            return
+        }
+        let images = shared.appendingPathComponent("corpus/images")
+        let expected = try Self.jsonLines(TestPaths.fixtures.appendingPathComponent("corpus-perceptual-expected.jsonl"))
+        var outcome = Outcome()
+        for record in expected {
+            let name = record["file"] as! String
+            let image = try Self.decode(images.appendingPathComponent(name))
+            #expect(image.width == record["width"] as! Int && image.height == record["height"] as! Int, "\(name) size")
+            try outcome.add(name, got: PerceptualHasher.hashes(image),
+                            phash: record["phash"] as! String, dhash: record["dhash"] as! String)
+        }
+        print("corpus (exact decode): \(outcome.summary)")
+        for line in outcome.mismatches { print("  differs: \(line)") }
+        #expect(outcome.count >= 100, "expected the 122 corpus images")
+        let n = Double(max(outcome.count, 1))
+        #expect(Double(outcome.phashEqual) >= 0.95 * n && Double(outcome.dhashEqual) >= 0.95 * n, "\(outcome.summary)")
+        #expect(Double(outcome.phashDistance) / n < 0.5 && Double(outcome.dhashDistance) / n < 0.5, "\(outcome.summary)")
+    }
+
+    /// The project's fixture images (JPEG variants, PNG modes, EXIF orientations) against
+    /// `Tests/Fixtures/expected-hashes.jsonl`, with and without orientation as recorded.
+    @Test func fixtureImages() throws {
+        let expected = try Self.jsonLines(TestPaths.fixtures.appendingPathComponent("expected-hashes.jsonl"))
+        var outcome = Outcome()
+        for record in expected {
+            guard let phash = record["phash"] as? String, let dhash = record["dhash"] as? String else { continue }
+            let name = record["file"] as! String
+            let exif = record["exif"] as? Bool ?? true
+            let image = try Self.decode(TestPaths.fixtures.appendingPathComponent(name),
+                                        options: DecodeOptions(applyEXIFOrientation: exif))
+            try outcome.add("\(name) (exif \(exif))", got: PerceptualHasher.hashes(image), phash: phash, dhash: dhash)
+        }
+        print("fixture images: \(outcome.summary)")
+        for line in outcome.mismatches { print("  differs: \(line)") }
+        #expect(outcome.count > 0)
+        #expect(outcome.mismatches.isEmpty, "\(outcome.mismatches)")
+    }
+}
