@@ -6,16 +6,23 @@ extension PDQHasher {
         for i in 0..<63 {
             for j in 0..<64 {
                 let u = buffer[i * 64 + j], v = buffer[(i + 1) * 64 + j]
-                // Float arithmetic, then truncation toward zero, as the reference's `int d = ...`.
-                gradientSum += abs(Int(((u - v) * 100) / 255))
+                gradientSum += quantisedGradient(u, v)
             }
         }
         for i in 0..<64 {
             for j in 0..<63 {
                 let u = buffer[i * 64 + j], v = buffer[i * 64 + j + 1]
-                gradientSum += abs(Int(((u - v) * 100) / 255))
+                gradientSum += quantisedGradient(u, v)
             }
         }
         return min(gradientSum / 90, 100)
+    }
+
+    /// `|(u - v) * 100 / 255|` in float, truncated toward zero as the reference's `int d = ...`.
+    /// Luma outside 0...255 (only possible through the plane entry point) cannot trap: a
+    /// non-finite or huge difference counts as a large gradient.
+    @inline(__always) static func quantisedGradient(_ u: Float, _ v: Float) -> Int {
+        let d = ((u - v) * 100) / 255
+        return d.magnitude < 1_000_000 ? abs(Int(d)) : 1_000_000
     }
 }

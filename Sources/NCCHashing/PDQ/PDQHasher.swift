@@ -11,8 +11,8 @@ public enum PDQHasher {
     /// Hashes a float32 luma plane.
     ///
     /// - Parameters:
-    ///   - luma: `width * height` floats, row-major, no padding (values 0...255 as from 8-bit pixels).
-    ///     It is only read, never modified.
+    ///   - luma: `width * height` floats, row-major, no padding, finite values 0...255 as from 8-bit
+    ///     pixels (other values give a meaningless hash, never a crash). It is only read, never modified.
     ///   - width: Columns, at least 1.
     ///   - height: Rows, at least 1.
     ///   - dihedral: Whether to compute the eight dihedral hashes too (costs a few microseconds).
