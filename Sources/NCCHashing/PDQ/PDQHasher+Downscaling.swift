@@ -250,21 +250,58 @@ extension PDQHasher {
         }
     }
 
+    /// Eight SIMD rows of an 8x8 block.
+    typealias Block8 = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+
+    /// Transposes an 8x8 block. Three rounds of splitting each row pair into even and odd
+    /// elements rotate the 6-bit element index by three bits, which swaps row and column; each
+    /// round is plain shuffles, no scalar moves.
+    @inline(__always) static func transpose(_ b: Block8) -> Block8 {
+        @inline(__always) func round(_ b: Block8) -> Block8 {
+            let q0 = SIMD16(lowHalf: b.0, highHalf: b.1), q1 = SIMD16(lowHalf: b.2, highHalf: b.3)
+            let q2 = SIMD16(lowHalf: b.4, highHalf: b.5), q3 = SIMD16(lowHalf: b.6, highHalf: b.7)
+            return (q0.evenHalf, q1.evenHalf, q2.evenHalf, q3.evenHalf, q0.oddHalf, q1.oddHalf, q2.oddHalf, q3.oddHalf)
+        }
+        return round(round(round(b)))
+    }
+
     /// Puts eight rows side by side: `band[k]` lane l is `rows[l][k]`.
     static func interleave(_ rows: PointerOctet<UnsafePointer<Float>>, width: Int, into band: UnsafeMutablePointer<SIMD8<Float>>) {
         let (p0, p1, p2, p3, p4, p5, p6, p7) = (rows.p0, rows.p1, rows.p2, rows.p3, rows.p4, rows.p5, rows.p6, rows.p7)
-        for k in 0..<width {
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(p + k).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        var k = 0
+        while k + 8 <= width {
+            let t = transpose((load(p0, k), load(p1, k), load(p2, k), load(p3, k), load(p4, k), load(p5, k), load(p6, k), load(p7, k)))
+            band[k] = t.0; band[k + 1] = t.1; band[k + 2] = t.2; band[k + 3] = t.3
+            band[k + 4] = t.4; band[k + 5] = t.5; band[k + 6] = t.6; band[k + 7] = t.7
+            k += 8
+        }
+        while k < width {
             band[k] = SIMD8(p0[k], p1[k], p2[k], p3[k], p4[k], p5[k], p6[k], p7[k])
+            k += 1
         }
     }
 
-    /// The inverse: lane l of `band[k]` goes to `rows[l][k]`; each band element is read once.
+    /// The inverse: lane l of `band[k]` goes to `rows[l][k]`.
     static func deinterleave(_ band: UnsafePointer<SIMD8<Float>>, width: Int, into rows: PointerOctet<UnsafeMutablePointer<Float>>) {
         let (p0, p1, p2, p3, p4, p5, p6, p7) = (rows.p0, rows.p1, rows.p2, rows.p3, rows.p4, rows.p5, rows.p6, rows.p7)
-        for k in 0..<width {
+        @inline(__always) func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ k: Int) {
+            UnsafeMutableRawPointer(p + k).storeBytes(of: v, as: SIMD8<Float>.self)
+        }
+        var k = 0
+        while k + 8 <= width {
+            let t = transpose((band[k], band[k + 1], band[k + 2], band[k + 3], band[k + 4], band[k + 5], band[k + 6], band[k + 7]))
+            store(t.0, p0, k); store(t.1, p1, k); store(t.2, p2, k); store(t.3, p3, k)
+            store(t.4, p4, k); store(t.5, p5, k); store(t.6, p6, k); store(t.7, p7, k)
+            k += 8
+        }
+        while k < width {
             let v = band[k]
             p0[k] = v[0]; p1[k] = v[1]; p2[k] = v[2]; p3[k] = v[3]
             p4[k] = v[4]; p5[k] = v[5]; p6[k] = v[6]; p7[k] = v[7]
+            k += 1
         }
     }
 
