@@ -95,6 +95,22 @@ import Testing
         #expect(distance <= 8, "fast mode stays within a few bits of exact (was \(distance))")
         #expect(exact["width"] as? Int == 1600 && fast["width"] as? Int == 1600, "width is the full-resolution width in both modes")
     }
+
+    /// ThreatExchange's letterboxed copy of its sample picture hashes like the original once the bars are stripped.
+    @Test func unletterboxStripsBarsBeforeHashing() throws {
+        guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the --unletterbox test") }
+        let resources = shared.appendingPathComponent("pdq-vectors/python-threatexchange/threatexchange/tests/hashing/resources")
+        let original = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", resources.appendingPathComponent("sample-b.jpg").path]).jsonLines()[0]
+        let boxed = resources.appendingPathComponent("letterboxed_sample-b.jpg").path
+        let plain = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", boxed]).jsonLines()[0]
+        let stripped = try CLIRunner.run(["hash", "--mode", "exact", "--unletterbox", "--format", "jsonl", boxed]).jsonLines()[0]
+        let originalPDQ = try #require(original["pdq"] as? String)
+        let strippedDistance = hammingDistance(try #require(stripped["pdq"] as? String), originalPDQ)
+        let plainDistance = hammingDistance(try #require(plain["pdq"] as? String), originalPDQ)
+        #expect(strippedDistance <= 16, "unletterboxed copy is \(strippedDistance) bits from the original")
+        #expect(strippedDistance < plainDistance, "stripping the bars brings the copy closer (\(strippedDistance) vs \(plainDistance))")
+        #expect(stripped["width"] as? Int == 2000, "width stays that of the file as given")
+    }
 }
 
 func hammingDistance(_ a: String, _ b: String) -> Int {

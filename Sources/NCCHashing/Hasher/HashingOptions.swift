@@ -18,6 +18,11 @@ public struct HashingOptions: Sendable, Hashable {
     public var maxPixels: Int
     /// Compute the 8 dihedral PDQ variants (rotations and mirrors) too (default true; costs about 2% of the PDQ time).
     public var pdqDihedral: Bool
+    /// Strip uniform borders (letterbox and pillarbox bars, padding) before hashing (default false).
+    ///
+    /// For platforms: copies re-posted with added bars then hash like the original. Victims'
+    /// pictures are hashed as they are.
+    public var unletterbox: Bool
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///
@@ -26,11 +31,12 @@ public struct HashingOptions: Sendable, Hashable {
     public static let fastMinimumShortSide = 256
 
     /// Makes options; the defaults suit hashing uploads and victims' pictures alike.
-    public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true) {
+    public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true, unletterbox: Bool = false) {
         self.mode = mode
         self.applyEXIFOrientation = applyEXIFOrientation
         self.maxPixels = maxPixels
         self.pdqDihedral = pdqDihedral
+        self.unletterbox = unletterbox
     }
 
     /// The decoder settings this mode implies.

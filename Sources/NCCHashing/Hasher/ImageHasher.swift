@@ -12,12 +12,13 @@ public enum ImageHasher {
     }
 
     /// Computes PDQ, pHash and dHash of pixels that are already decoded.
-    public static func hashes(of image: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
+    public static func hashes(of decoded: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
+        let image = options.unletterbox ? Unletterbox.crop(decoded) : decoded
         let pdq = PDQHasher.hash(image, dihedral: options.pdqDihedral)
         let perceptual = PerceptualHasher.hashes(image)
         return ImageHashes(
             pdq: pdq, phash: perceptual.phash, dhash: perceptual.dhash,
-            width: image.fullWidth, height: image.fullHeight, format: image.format
+            width: decoded.fullWidth, height: decoded.fullHeight, format: decoded.format
         )
     }
 

@@ -28,6 +28,9 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Ignore the EXIF orientation tag (hash the stored pixels, as tools that ignore EXIF do).")
     var ignoreExif = false
 
+    @Flag(help: "Strip uniform borders (letterbox bars, padding) before hashing: for platforms matching re-posted copies.")
+    var unletterbox = false
+
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
 
@@ -41,7 +44,7 @@ struct HashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000)
+        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000, unletterbox: unletterbox)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
         let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)
