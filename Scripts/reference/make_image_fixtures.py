@@ -204,6 +204,26 @@ def main():
     stored = upright.transpose(Image.Transpose.ROTATE_90)
     mm = b"MM\x00\x2a\x00\x00\x00\x08" + b"\x00\x01" + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + b"\x00\x00\x00\x00"
     stored.save(odir / "exif-6-bigendian.jpg", quality=95, subsampling=0, exif=b"Exif\x00\x00" + mm)
+    # Orientation given elsewhere, as Pillow's getexif also reads it: XMP (when EXIF has no orientation tag)
+    # and ImageMagick's hex "Raw profile type exif" PNG text.
+    from PIL import PngImagePlugin
+    xmp6 = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    xmp8 = xmp6.replace(b'tiff:Orientation="6"/>', b'><tiff:Orientation>8</tiff:Orientation></rdf:Description>')
+    upright.transpose(Image.Transpose.ROTATE_90).save(odir / "xmp-6.jpg", quality=95, subsampling=0, xmp=xmp6)
+    exif1 = Image.Exif()
+    exif1[0x0112] = 1  # an EXIF orientation tag wins over XMP: this one stays as stored
+    upright.save(odir / "exif-1-xmp-6.jpg", quality=95, subsampling=0, exif=exif1.tobytes(), xmp=xmp6)
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", xmp8.decode())
+    upright.transpose(Image.Transpose.ROTATE_270).save(odir / "xmp-8.png", pnginfo=info)
+    exif3 = Image.Exif()
+    exif3[0x0112] = 3
+    raw = exif3.tobytes()
+    hexlines = "\n".join(raw.hex()[i:i + 72] for i in range(0, len(raw.hex()), 72))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type exif", f"\nexif\n{len(raw):8}\n{hexlines}\n", zip=True)
+    upright.transpose(Image.Transpose.ROTATE_180).save(odir / "raw-profile-3.png", pnginfo=info)
     for path in sorted(odir.iterdir()):
         record_valid(path, upright_sha256=sha(upright))
 

@@ -98,13 +98,21 @@ static void on_progress(j_common_ptr common) {
     }
 }
 
-/* Finds the first APP1 "Exif\0\0" marker saved by jpeg_save_markers and reads its orientation. */
+/* Orientation as Pillow's exif_transpose finds it: IFD0 of the first APP1 "Exif\0\0" block; when that has
+ * no orientation tag, the last APP1 XMP packet's tiff:Orientation. */
 static int32_t exif_orientation_of(j_decompress_ptr cinfo) {
+    static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/"; /* followed by a NUL */
+    int32_t exif = 0, xmp = 1, have_exif = 0;
     for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next) {
-        if (m->marker != JPEG_APP0 + 1 || m->data_length < 6 || memcmp(m->data, "Exif\0\0", 6) != 0) continue;
-        return ncc_exif_orientation(m->data + 6, m->data_length - 6);
+        if (m->marker != JPEG_APP0 + 1) continue;
+        if (!have_exif && m->data_length >= 6 && memcmp(m->data, "Exif\0\0", 6) == 0) {
+            have_exif = 1;
+            exif = ncc_exif_orientation_or_zero(m->data + 6, m->data_length - 6);
+        } else if (m->data_length >= sizeof xmp_id && memcmp(m->data, xmp_id, sizeof xmp_id) == 0) {
+            xmp = ncc_xmp_orientation(m->data + sizeof xmp_id, m->data_length - sizeof xmp_id);
+        }
     }
-    return 1;
+    return exif != 0 ? exif : xmp;
 }
 
 /* Pillow reads CMYK JPEG as "CMYK;I" (Adobe polarity, always) and converts with

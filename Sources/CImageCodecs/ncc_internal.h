@@ -14,4 +14,15 @@ int32_t ncc_apply_orientation(ncc_decode_result *result, int32_t orientation);
 /* Copies `text` into result->underlying, truncated, always NUL-terminated. */
 void ncc_set_underlying(ncc_decode_result *result, const char *text);
 
+/* EXIF orientation (accepts an "Exif\0\0" prefix): 1...8 when the tag is present (1 if its value is invalid),
+ * 0 when the block or the tag is missing or malformed. */
+int32_t ncc_exif_orientation_or_zero(const uint8_t *tiff, size_t size);
+
+/* Orientation from XMP text (`tiff:Orientation="N"` or `<tiff:Orientation>N`): 1...8, or 1 when absent/invalid.
+ * Used only when EXIF has no orientation tag, as Pillow does. */
+int32_t ncc_xmp_orientation(const uint8_t *xmp, size_t size);
+
+/* Orientation from a PNG "Raw profile type exif" text (hex-encoded EXIF): like ncc_exif_orientation_or_zero. */
+int32_t ncc_raw_profile_exif_orientation(const uint8_t *text, size_t size);
+
 #endif

@@ -191,16 +191,29 @@ int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_option
         result->pixels = NULL;
         return reader.status == NCC_STATUS_OK ? NCC_STATUS_CORRUPT_DATA : reader.status;
     }
-    int32_t orientation = 1;
-#ifdef PNG_eXIf_SUPPORTED
+    /* Orientation as Pillow's exif_transpose finds it: the eXIf chunk, else an ImageMagick "Raw profile type
+     * exif" text; when neither has the tag, XMP (iTXt "XML:com.adobe.xmp") tiff:Orientation. */
+    int32_t orientation = 0, xmp_orientation = 1, have_exif = 0;
     png_bytep exif = NULL;
     png_uint_32 exif_length = 0;
     if (png_get_eXIf_1(png, info, &exif_length, &exif) != 0 && exif != NULL) {
-        /* Some writers keep the JPEG-style "Exif\0\0" prefix inside eXIf; Pillow accepts both. */
-        if (exif_length >= 6 && memcmp(exif, "Exif\0\0", 6) == 0) orientation = ncc_exif_orientation(exif + 6, exif_length - 6);
-        else orientation = ncc_exif_orientation(exif, exif_length);
+        have_exif = 1;
+        orientation = ncc_exif_orientation_or_zero(exif, exif_length);
     }
-#endif
+    png_textp texts = NULL;
+    int text_count = 0;
+    png_get_text(png, info, &texts, &text_count);
+    png_textp found_raw = NULL, found_xmp = NULL;
+    for (int i = 0; i < text_count; i++) { /* later chunks with the same keyword win, as in Pillow's info dict */
+        if (texts[i].key == NULL || texts[i].text == NULL) continue;
+        if (strcmp(texts[i].key, "Raw profile type exif") == 0) found_raw = &texts[i];
+        else if (strcmp(texts[i].key, "XML:com.adobe.xmp") == 0) found_xmp = &texts[i];
+    }
+    if (!have_exif && found_raw != NULL)
+        orientation = ncc_raw_profile_exif_orientation((const uint8_t *)found_raw->text, strlen(found_raw->text));
+    if (found_xmp != NULL)
+        xmp_orientation = ncc_xmp_orientation((const uint8_t *)found_xmp->text, strlen(found_xmp->text));
+    if (orientation == 0) orientation = xmp_orientation;
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
     result->pixels = pixels;

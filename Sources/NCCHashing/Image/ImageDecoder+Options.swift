@@ -11,7 +11,8 @@ public struct DecodeOptions: Sendable, Hashable {
     /// which skips chroma upsampling and color conversion. Other files still give `rgb8`. Used by the "fast" mode.
     public var preferLuma: Bool
     /// Apply EXIF orientation 1...8 (default true) so the pixels are upright as a person sees them.
-    /// JPEG APP1 Exif and PNG eXIf chunks are read; orientation given only in XMP is not.
+    /// Read where Pillow's `ImageOps.exif_transpose` reads it: JPEG APP1 Exif, PNG eXIf or ImageMagick's
+    /// "Raw profile type exif" text, and XMP `tiff:Orientation` when the EXIF data has no orientation tag.
     public var applyEXIFOrientation: Bool
     /// Refuse images with more pixels (width times height, at full resolution) than this, before any pixel buffer exists.
     /// Default 100,000,000.
