@@ -163,6 +163,28 @@ struct PDQSyntheticVector: Decodable, CustomTestStringConvertible, Sendable {
         #expect(transformed(.original, block) == block)
     }
 
+    @Test func lumaPlaneIsOnlyRead() {
+        let width = 300, height = 257
+        var plane = (0..<(width * height)).map { Float(($0 * 7919) % 256) + 0.25 }
+        let copy = plane
+        let first = plane.withUnsafeMutableBufferPointer { PDQHasher.hash(luma: $0, width: width, height: height, dihedral: true) }
+        #expect(plane == copy)
+        let second = plane.withUnsafeMutableBufferPointer { PDQHasher.hash(luma: $0, width: width, height: height, dihedral: true) }
+        #expect(first == second)
+        #expect(first.dihedral.first == first.hash)
+    }
+
+    @Test func nonFiniteLumaDoesNotTrap() {
+        let width = 80, height = 90
+        for poison: Float in [.nan, .infinity, -.infinity, 1e30] {
+            var plane = (0..<(width * height)).map { Float($0 % 256) }
+            plane[width * 40 + 17] = poison
+            let result = plane.withUnsafeMutableBufferPointer { PDQHasher.hash(luma: $0, width: width, height: height, dihedral: true) }
+            #expect((0...100).contains(result.quality))
+            #expect(result.dihedral.count == 8)
+        }
+    }
+
     @Test func tooSmallPicturesGetAZeroHash() {
         let buffer = PixelBuffer(count: 4 * 100)
         let image = DecodedImage(width: 4, height: 100, layout: .gray8, format: .png, fullWidth: 4, fullHeight: 100, pixels: buffer)
