@@ -63,12 +63,7 @@ extension ImageHasher {
     }
 
     /// The error for a JPEG or PNG file over `maximumDecodableFileSize`.
-    private static var fileTooLarge: ImageDecodingError {
-        ImageDecodingError(
-            code: .tooManyPixels,
-            message: "The file is larger than 1 GiB, more than nccmatch reads to decode a picture. Save a smaller copy and hash that."
-        )
-    }
+    private static var fileTooLarge: ImageDecodingError { ImageDecodingError(code: .fileTooLarge) }
 
     /// The decoder's error for bytes that are not JPEG or PNG (it names what they are).
     private static func unsupportedReason(_ head: UnsafeRawBufferPointer) -> ImageDecodingError {

@@ -23,6 +23,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case unsupportedJPEG = "unsupported_jpeg"
         /// Memory ran out while decoding.
         case outOfMemory = "out_of_memory"
+        /// The file is larger than `ImageHasher.maximumDecodableFileSize` (1 GiB); it still gets its digests.
+        case fileTooLarge = "file_too_large"
     }
 
     /// The stable code.
@@ -66,6 +68,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
             return "This JPEG uses a rare kind of encoding that nccmatch cannot read. Open it and save it again as PNG, then hash that."
         case .outOfMemory:
             return "There was not enough memory to read this picture. Close other programs and try again."
+        case .fileTooLarge:
+            return "The file is larger than 1 GiB, more than nccmatch reads to decode a picture. Save a smaller copy and hash that."
         }
     }
 }
