@@ -13,6 +13,10 @@ public struct PDQResult: Sendable, Hashable {
     /// The hashes of the picture's eight dihedral transforms, computed from the same DCT, in the
     /// reference's order: original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1,
     /// flipMinus1. Empty when not requested.
+    ///
+    /// `dihedral[0]` equals `hash` except for a picture of exactly 64x64 pixels: the reference's
+    /// plain routine takes such a plane as the downsample, its dihedral routine still box-filters it,
+    /// and both behaviours are kept, so there the two can differ by a few bits.
     public var dihedral: [PDQHash]
 
     /// Makes a result from its parts.
