@@ -110,11 +110,15 @@ extension PDQHasher {
     /// coefficient (i, j) is strictly above the median.
     static func hashFromDCT(_ block: UnsafePointer<Float>) -> PDQHash {
         let median = torbenMedian(block, count: 256)
-        // Reference bit k lives in word 3 - k/64 (words are most significant first), bit k % 64.
-        var words: [UInt64] = [0, 0, 0, 0]
-        for k in 0..<256 where block[k] > median {
-            words[3 - (k >> 6)] |= 1 << UInt64(k & 63)
+        // Reference bit k lives in word 3 - k/64 (words are most significant first), bit k % 64;
+        // block rows 0-3 fill the last word, rows 12-15 the first.
+        @inline(__always) func word(_ w: Int) -> UInt64 {
+            var bits: UInt64 = 0
+            for k in (w * 64)..<(w * 64 + 64) where block[k] > median {
+                bits |= 1 << UInt64(k & 63)
+            }
+            return bits
         }
-        return PDQHash(words: (words[0], words[1], words[2], words[3]))
+        return PDQHash(words: (word(3), word(2), word(1), word(0)))
     }
 }
