@@ -73,9 +73,9 @@ extension PDQHasher {
     /// A box filter down the columns of a plane that arrives one row at a time.
     ///
     /// It keeps the last `window + 8` input rows in a ring (so a band of eight rows can be written
-    /// before they are taken) and one running sum per column, and
-    /// performs, column by column, exactly the reference's sequence of float operations; the
-    /// columns are independent, so they run side by side in SIMD lanes.
+    /// before they are taken) and one running sum per column, and performs, column by column,
+    /// exactly the reference's sequence of float operations; the columns are independent, so they
+    /// run side by side in SIMD lanes.
     struct VerticalBox {
         let width: Int
         let height: Int
