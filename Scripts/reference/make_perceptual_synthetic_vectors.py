@@ -126,8 +126,8 @@ CASES = [
     ("mixed", "L", 2, 2, 29),
     ("mixed", "RGB", 1600, 1200, 30),
     ("checker", "RGB", 1200, 1600, 31),
-    ("mixed", "L", 41, 100, 32),        # near the pass-order threshold
-    ("mixed", "L", 40, 100, 33),
+    ("mixed", "L", 41, 50, 32),         # at the pass-order threshold: horizontal first
+    ("mixed", "L", 41, 51, 33),         # one row more: vertical first
 ]
 
 DIGESTS = [

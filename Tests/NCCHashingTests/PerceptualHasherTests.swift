@@ -160,6 +160,16 @@ struct PerceptualBuildingBlockTests {
         #expect(hex(whole) == vector.l32x32)
     }
 
+    @Test func passOrderFollowsPillow13() {
+        // Vertical first exactly when the height loses more than twice as many pixels as the width.
+        #expect(!LanczosResampler(inputWidth: 41, inputHeight: 50, outputWidth: 32, outputHeight: 32).verticalFirst)
+        #expect(LanczosResampler(inputWidth: 41, inputHeight: 51, outputWidth: 32, outputHeight: 32).verticalFirst)
+        #expect(!LanczosResampler(inputWidth: 4000, inputHeight: 3000, outputWidth: 32, outputHeight: 32).verticalFirst)
+        #expect(LanczosResampler(inputWidth: 720, inputHeight: 1440, outputWidth: 32, outputHeight: 32).verticalFirst)
+        #expect(!LanczosResampler(inputWidth: 10, inputHeight: 20, outputWidth: 32, outputHeight: 32).verticalFirst, "height grows")
+        #expect(!LanczosResampler(inputWidth: 32, inputHeight: 100, outputWidth: 32, outputHeight: 32).verticalFirst, "one pass only")
+    }
+
     @Test func flatImageHasOnlyTheDCBit() {
         let pixels = PixelBuffer(count: 100 * 80)
         pixels.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 77) }
