@@ -23,6 +23,8 @@ public struct FileDigests: Sendable, Hashable {
     public static let chunkSize = 1 << 20
 
     /// Digests of bytes already in memory.
+    /// - Warning: For files, use `of(fileAt:)`: reading a whole video into memory first costs
+    ///   gigabytes for nothing.
     public static func of(_ bytes: UnsafeRawBufferPointer) -> FileDigests {
         var md5 = Insecure.MD5()
         var sha = SHA256()
