@@ -74,7 +74,7 @@ public enum ImageTransform: Sendable, Hashable {
         .rotate(degrees: 2), .rotate(degrees: 5),
         .brightness(percent: 20), .brightness(percent: -20), .contrast(percent: 20), .contrast(percent: -20),
         .gamma(tenths: 7), .gamma(tenths: 15),
-        .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15), .screenshot,
+        .blur(tenths: 15), .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15), .screenshot,
     ]
 
     /// Stable name, e.g. `jpeg-q30`, `resize-25`, `rotate-90`, `brightness+20`, `gamma-0.7`.

@@ -4,8 +4,9 @@
 /// the copy no longer matches. Like ThreatExchange's `--photo-preprocess=unletterbox`, this removes
 /// edge rows and columns that are one color, but it accepts any bar color (not only black): each side's
 /// reference color is its outermost corner pixel, and a row or column is border when every channel of
-/// every pixel in it is within `threshold` of that color. Top, bottom, left, right are stripped in that
-/// order; the left and right checks only look at the rows that remain.
+/// every pixel in it is within `threshold` of that color. Top, bottom, left and right are stripped in turn,
+/// each looking only at what remains, and the passes repeat until nothing changes (so a black bar around
+/// a picture with its own white margin ends at the same content as the picture alone).
 ///
 /// - Warning: Applied to a picture that is meant to have a flat frame (a painting's mat, a sky that
 ///   reaches the edge in one flat color), it crops that frame too, so the hash changes. Use it on the
@@ -63,15 +64,21 @@ public enum Unletterbox {
                 return true
             }
             var top = 0, bottom = h, left = 0, right = w
-            let topRef = 0
-            while top < h && rowUniform(top, x0: 0, x1: w, ref: topRef) { top += 1 }
-            if top == h { return whole } // the whole picture is one color
-            let bottomRef = ((h - 1) * w) * bpp
-            while bottom > top + 1 && rowUniform(bottom - 1, x0: 0, x1: w, ref: bottomRef) { bottom -= 1 }
-            let leftRef = (top * w) * bpp
-            while left < w && columnUniform(left, y0: top, y1: bottom, ref: leftRef) { left += 1 }
-            let rightRef = (top * w + w - 1) * bpp
-            while right > left + 1 && columnUniform(right - 1, y0: top, y1: bottom, ref: rightRef) { right -= 1 }
+            // Repeat until nothing changes: a black bar around a picture with its own white margin
+            // strips to the same content as the picture itself.
+            var changed = true
+            while changed {
+                changed = false
+                let topRef = (top * w + left) * bpp
+                while bottom - top > 1 && rowUniform(top, x0: left, x1: right, ref: topRef) { top += 1; changed = true }
+                let bottomRef = ((bottom - 1) * w + left) * bpp
+                while bottom - top > 1 && rowUniform(bottom - 1, x0: left, x1: right, ref: bottomRef) { bottom -= 1; changed = true }
+                let leftRef = (top * w + left) * bpp
+                while right - left > 1 && columnUniform(left, y0: top, y1: bottom, ref: leftRef) { left += 1; changed = true }
+                let rightRef = (top * w + right - 1) * bpp
+                while right - left > 1 && columnUniform(right - 1, y0: top, y1: bottom, ref: rightRef) { right -= 1; changed = true }
+                if bottom - top <= 1 || right - left <= 1 { return whole } // one color throughout
+            }
             let keptW = right - left, keptH = bottom - top
             if keptW <= 0 || keptH <= 0 || Double(keptW) < Double(w) * minimumKeptFraction || Double(keptH) < Double(h) * minimumKeptFraction {
                 return whole

@@ -1,0 +1,241 @@
+import Foundation
+import NCCHashing
+
+/// Settings of a robustness evaluation.
+public struct EvaluationOptions: Sendable {
+    /// Transforms to measure.
+    public var transforms: [ImageTransform]
+    /// How the originals are decoded for their bank hash, as `nccmatch hash --mode` does: `fast` (JPEG
+    /// DCT-scaled to a shorter side of at least 256 pixels, luma only) or `exact` (full resolution RGB).
+    /// Copies are made from the full-resolution RGB decode and hashed as made; the `original` copy is the
+    /// file decoded the same way as the bank's.
+    public var mode: HashingMode
+    /// Pictures processed at once (default: every core).
+    public var jobs: Int
+    /// Per-channel tolerance of `Unletterbox` for the `pdq-dihedral-unletterbox` signal.
+    public var unletterboxThreshold: Int
+    /// Crop augmentation: central crops stored in the bank for `pdq-dihedral-crops`, as the share cut
+    /// from each side (default 7.5% and 15%).
+    public var cropAugmentation: [Double]
+    /// Most ordered pairs of different pictures compared for false matches (sampled beyond this).
+    public var maxDifferentImagePairs: Int
+
+    /// Makes options; the defaults are what `nccmatch eval` uses.
+    public init(
+        transforms: [ImageTransform] = ImageTransform.standard, mode: HashingMode = .fast,
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, unletterboxThreshold: Int = Unletterbox.defaultThreshold,
+        cropAugmentation: [Double] = [0.075, 0.15], maxDifferentImagePairs: Int = 2_000_000
+    ) {
+        self.transforms = transforms
+        self.mode = mode
+        self.jobs = max(1, jobs)
+        self.unletterboxThreshold = unletterboxThreshold
+        self.cropAugmentation = cropAugmentation
+        self.maxDifferentImagePairs = maxDifferentImagePairs
+    }
+}
+
+/// What an evaluation produces: the report, and the per-picture distances for `details.csv`.
+public struct EvaluationOutcome: Sendable {
+    /// The aggregated report (JSON, CSV, HTML).
+    public var report: RobustnessReport
+    /// One row per picture and transform, the distance for every signal.
+    public var detailsCSV: String
+}
+
+/// The hashes of one corpus picture and of its transformed copies.
+public struct ImageMeasurement: Sendable {
+    /// The bank entry made from the original.
+    public var bank: BankEntry
+    /// One per transform, in the options' order; nil where the copy could not be made.
+    public var copies: [QueryCopy?]
+}
+
+/// Runs the robustness evaluation: transforms every picture in memory, hashes originals and copies,
+/// and measures recall per signal and transform and false matches between different pictures.
+///
+/// Pixels stay in memory (wiped buffers); nothing about a picture is logged or written except its file
+/// name in the report's skip list.
+public enum RobustnessEvaluator {
+    /// Hashes one picture and its copies.
+    /// - Returns: the measurement, or the reason the picture is skipped (an error code).
+    public static func measure(path: String, options: EvaluationOptions) -> Result<ImageMeasurement, EvaluationError> {
+        guard let bytes = Corpus.read(path: path) else {
+            return .failure(EvaluationError(code: "file_unreadable", message: "The file could not be read."))
+        }
+        let full: DecodedImage
+        let bankImage: DecodedImage
+        do {
+            full = try bytes.withUnsafeBytes { raw throws(ImageDecodingError) in try ImageDecoder.decode(raw, options: DecodeOptions()) }
+            bankImage = options.mode == .exact ? full
+                : try bytes.withUnsafeBytes { raw throws(ImageDecodingError) in try ImageDecoder.decode(raw, options: HashingOptions(mode: options.mode).decodeOptions) }
+        } catch {
+            return .failure(EvaluationError(code: error.code.rawValue, message: error.message))
+        }
+        let original = ImageSignature(of: bankImage)
+        let pixelDihedral = [
+            bankImage, Geometry.rotateQuarter(bankImage, quarterTurns: 1), Geometry.rotateQuarter(bankImage, quarterTurns: 2),
+            Geometry.rotateQuarter(bankImage, quarterTurns: 3), Geometry.mirror(bankImage, horizontal: true),
+            Geometry.mirror(bankImage, horizontal: false),
+            Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: true),
+            Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: false),
+        ].map { PDQHasher.hash($0, dihedral: false).hash }
+        let bankStripped = Unletterbox.crop(bankImage, threshold: options.unletterboxThreshold)
+        let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height
+            ? nil : PDQHasher.hash(bankStripped, dihedral: false).hash
+        let crops = options.cropAugmentation.map { fraction in
+            PDQHasher.hash(Geometry.cropEachSide(full, fraction: fraction), dihedral: false).hash
+        }
+        let copies: [QueryCopy?] = options.transforms.map { transform in
+            let copy: DecodedImage
+            if transform == .original {
+                copy = bankImage // the same file, decoded the same way
+            } else {
+                guard let made = try? transform.apply(to: full) else { return nil }
+                copy = made
+            }
+            let plain = ImageSignature(of: copy)
+            let stripped = Unletterbox.crop(copy, threshold: options.unletterboxThreshold)
+            let unletterboxed = stripped.width == copy.width && stripped.height == copy.height ? plain : ImageSignature(of: stripped)
+            return QueryCopy(plain: plain, unletterboxed: unletterboxed)
+        }
+        return .success(ImageMeasurement(bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops), copies: copies))
+    }
+
+    /// Evaluates `images` and builds the report.
+    /// - Parameter progress: called after each picture with (done, total); from any task.
+    public static func run(
+        images: [CorpusImage], options: EvaluationOptions,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async -> EvaluationOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var results = [Result<ImageMeasurement, EvaluationError>?](repeating: nil, count: images.count)
+        await withTaskGroup(of: (Int, Result<ImageMeasurement, EvaluationError>).self) { group in
+            var next = 0, done = 0
+            func submit() {
+                let index = next
+                next += 1
+                let path = images[index].path
+                group.addTask { (index, measure(path: path, options: options)) }
+            }
+            while next < images.count && next < options.jobs { submit() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                done += 1
+                progress?(done, images.count)
+                if next < images.count { submit() }
+            }
+        }
+        let measured = results.map { $0! }
+        var report = summarize(images: images, measurements: measured, options: options)
+        report.elapsedSeconds = Self.seconds(clock.now - start)
+        return EvaluationOutcome(report: report, detailsCSV: details(images: images, measurements: measured, options: options))
+    }
+
+    /// One CSV row per picture and transform with the distance of the copy to its original for every
+    /// signal: what an operator reads to see which pictures a setting misses. Names pictures by their
+    /// corpus file name; holds no pixels.
+    public static func details(images: [CorpusImage], measurements: [Result<ImageMeasurement, EvaluationError>], options: EvaluationOptions) -> String {
+        let signals = MatchSignal.allCases
+        var lines = ["file,scene_group,pdq_quality,transform," + signals.map(\.rawValue).joined(separator: ",")]
+        for (image, result) in zip(images, measurements) {
+            guard case .success(let m) = result else { continue }
+            for (t, copy) in zip(options.transforms, m.copies) {
+                let cells = signals.map { s in copy.map { String(s.distance($0, m.bank)) } ?? "" }
+                lines.append([csvField(image.file), csvField(image.sceneGroup), String(m.bank.original.quality), t.id].joined(separator: ",") + "," + cells.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Computes the statistics from measurements (one per picture, in `images` order).
+    public static func summarize(images: [CorpusImage], measurements: [Result<ImageMeasurement, EvaluationError>], options: EvaluationOptions) -> RobustnessReport {
+        var skipped: [RobustnessReport.SkippedImage] = []
+        var kept: [(image: CorpusImage, measurement: ImageMeasurement)] = []
+        for (image, result) in zip(images, measurements) {
+            switch result {
+            case .failure(let error): skipped.append(.init(file: image.file, reason: error.code))
+            case .success(let m):
+                if m.bank.original.quality < 50 {
+                    skipped.append(.init(file: image.file, reason: "low_quality"))
+                } else {
+                    kept.append((image, m))
+                }
+            }
+        }
+        let transforms = options.transforms
+        var failed: [String: Int] = [:]
+        for k in kept { for (t, c) in zip(transforms, k.measurement.copies) where c == nil { failed[t.id, default: 0] += 1 } }
+
+        let signals = MatchSignal.allCases
+        // Positives: each copy against its own original.
+        var positives = signals.map { s in transforms.map { _ in DistanceHistogram(bits: s.bits) } }
+        for k in kept {
+            for (ti, copy) in k.measurement.copies.enumerated() {
+                guard let copy else { continue }
+                for (si, s) in signals.enumerated() { positives[si][ti].add(s.distance(copy, k.measurement.bank)) }
+            }
+        }
+        // Negatives: each copy of one picture against the bank entry of a picture of another scene group.
+        let sampler = PairSampler(groups: kept.map(\.image.sceneGroup), limit: options.maxDifferentImagePairs)
+        let pairs = sampler.pairs()
+        var negatives = signals.map { DistanceHistogram(bits: $0.bits) }
+        var negativesOriginal = signals.map { DistanceHistogram(bits: $0.bits) }
+        let originalIndex = transforms.firstIndex(of: .original)
+        for (q, b) in pairs {
+            let bank = kept[b].measurement.bank
+            for (ti, copy) in kept[q].measurement.copies.enumerated() {
+                guard let copy else { continue }
+                for (si, s) in signals.enumerated() {
+                    let d = s.distance(copy, bank)
+                    negatives[si].add(d)
+                    if ti == originalIndex { negativesOriginal[si].add(d) }
+                }
+            }
+        }
+
+        var signalReports: [RobustnessReport.SignalReport] = []
+        for (si, s) in signals.enumerated() {
+            let smallestFalse = negatives[si].smallest
+            // The default, lowered so that no two different pictures match; nil when some match even at 0.
+            let lowered = min(s.defaultDistance, (smallestFalse ?? (s.bits + 1)) - 1)
+            let recommendedDistance: Int? = lowered >= 0 ? lowered : nil
+            let recommended = recommendedDistance ?? -1
+            var all = DistanceHistogram(bits: s.bits)
+            let rows = transforms.enumerated().map { ti, t in
+                let h = positives[si][ti]
+                all.merge(h)
+                return RobustnessReport.TransformRecall(
+                    transform: t.id, summary: t.summary, copies: h.total,
+                    recallAtDefault: h.rateAtOrBelow(s.defaultDistance), recallAtRecommended: h.rateAtOrBelow(recommended),
+                    distanceFor99: h.distance(forShare: 0.99), medianDistance: h.median, maxDistance: h.largest, histogram: h.counts)
+            }
+            func falseMatches(_ h: DistanceHistogram) -> RobustnessReport.FalseMatches {
+                .init(comparisons: h.total, smallestDistance: h.smallest, countAtDefault: h.countAtOrBelow(s.defaultDistance),
+                      countAtRecommended: h.countAtOrBelow(recommended), countAtOrBelow: h.cumulative)
+            }
+            signalReports.append(.init(
+                id: s.rawValue, summary: s.summary, bits: s.bits, defaultDistance: s.defaultDistance,
+                recommendedDistance: recommendedDistance,
+                bankHashesPerImage: s.bankHashesPerImage(cropCount: options.cropAugmentation.count),
+                queryHashesPerCopy: s.queryHashesPerCopy, transforms: rows,
+                falseMatches: falseMatches(negatives[si]), falseMatchesOriginals: falseMatches(negativesOriginal[si]),
+                tradeOff: (0...s.bits).map { TradeOffPoint(distance: $0, positives: all, negatives: negatives[si]) }))
+        }
+        return RobustnessReport(
+            corpus: .init(images: images.count, evaluated: kept.count, sceneGroups: Set(kept.map(\.image.sceneGroup)).count,
+                          skipped: skipped, differentImagePairs: pairs.count, failedCopies: failed),
+            settings: .init(mode: options.mode.rawValue, transforms: transforms.map(\.id), unletterboxThreshold: options.unletterboxThreshold,
+                            cropAugmentation: options.cropAugmentation, jobs: options.jobs),
+            elapsedSeconds: 0, signals: signalReports)
+    }
+}

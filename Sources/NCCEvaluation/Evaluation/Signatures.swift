@@ -1,0 +1,177 @@
+import NCCHashing
+
+/// The hashes of one picture that the evaluation compares.
+public struct ImageSignature: Sendable, Hashable {
+    /// PDQ hash of the picture as given.
+    public var pdq: PDQHash
+    /// PDQ quality 0...100.
+    public var quality: Int
+    /// The eight PDQ dihedral variants (original, rotate90, rotate180, rotate270, flipX, flipY, flipPlus1, flipMinus1).
+    public var dihedral: [PDQHash]
+    /// pHash (imagehash-compatible).
+    public var phash: Hash64
+    /// dHash (imagehash-compatible).
+    public var dhash: Hash64
+
+    /// Hashes `image` with PDQ (with its dihedral variants), pHash and dHash, through `ImageHasher`
+    /// (the path `nccmatch hash` takes).
+    public init(of image: DecodedImage) {
+        let hashes = ImageHasher.hashes(of: image, options: HashingOptions(pdqDihedral: true, unletterbox: false))
+        pdq = hashes.pdq.hash
+        quality = hashes.pdq.quality
+        dihedral = hashes.pdq.dihedral
+        phash = hashes.phash
+        dhash = hashes.dhash
+    }
+}
+
+/// What the bank holds for one original picture.
+public struct BankEntry: Sendable, Hashable {
+    /// The original's hashes.
+    public var original: ImageSignature
+    /// PDQ hashes of the eight rotated and mirrored copies of the original's pixels (rotate 0/90/180/270,
+    /// mirror left-right, top-bottom, and both diagonals), for `pdqDihedralBankPixels`.
+    public var pixelDihedral: [PDQHash]
+    /// PDQ hash of the original with uniform borders stripped, nil when it has none.
+    public var unletterboxed: PDQHash?
+    /// PDQ hashes of the crop-augmentation crops (empty when crop augmentation is off).
+    public var crops: [PDQHash]
+
+    /// Makes an entry.
+    public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = []) {
+        self.original = original
+        self.pixelDihedral = pixelDihedral
+        self.unletterboxed = unletterboxed
+        self.crops = crops
+    }
+}
+
+/// The hashes of one transformed copy, as a platform would compute them.
+public struct QueryCopy: Sendable, Hashable {
+    /// Hashes of the copy as it is.
+    public var plain: ImageSignature
+    /// Hashes of the copy after `Unletterbox.crop` (equal to `plain` when nothing was stripped).
+    public var unletterboxed: ImageSignature
+}
+
+/// A way of matching a copy against the bank: which hashes the bank holds, which the query sends,
+/// and the distance that decides a match (the smallest over the combinations compared).
+public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
+    /// PDQ, one hash on each side.
+    case pdq
+    /// PDQ, the query sends its 8 dihedral variants, the bank holds 1 hash per image.
+    case pdqDihedral = "pdq-dihedral"
+    /// PDQ, the bank holds the 8 dihedral variants of each image, the query sends 1 hash.
+    case pdqDihedralBank = "pdq-dihedral-bank"
+    /// PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels
+    /// (computed on the victim's machine); the query looks up 1 hash.
+    case pdqDihedralBankPixels = "pdq-dihedral-bank-pixels"
+    /// PDQ with dihedral queries of the copy as it is and, when it has uniform borders, of the copy
+    /// with them stripped (`--unletterbox`): up to 16 hashes looked up.
+    case pdqDihedralUnletterbox = "pdq-dihedral-unletterbox"
+    /// As `pdqDihedralUnletterbox`, and the bank also stores the hash of each image with its own uniform
+    /// borders stripped (`nccmatch hash --unletterbox` on the victim's side): up to 2 hashes per image.
+    case pdqDihedralUnletterboxBoth = "pdq-dihedral-unletterbox-both"
+    /// The combination the report recommends: the bank stores the 8 pixel-level rotated/mirrored hashes
+    /// of each image plus its hash with uniform borders stripped (when it has any); the query looks up
+    /// the copy as it is and with uniform borders stripped (2 hashes).
+    case pdqRecommended = "pdq-recommended"
+    /// PDQ with dihedral queries, and the bank also holds PDQ hashes of central crops of each image.
+    case pdqDihedralCrops = "pdq-dihedral-crops"
+    /// pHash, one hash on each side.
+    case phash
+    /// dHash, one hash on each side.
+    case dhash
+
+    /// Hash size in bits.
+    public var bits: Int { self == .phash || self == .dhash ? 64 : 256 }
+
+    /// The project's default match distance for the underlying hash (31 for PDQ, 8 for pHash and dHash).
+    public var defaultDistance: Int { self == .phash ? HashAlgorithm.phash.defaultMaxDistance : self == .dhash ? HashAlgorithm.dhash.defaultMaxDistance : HashAlgorithm.pdq.defaultMaxDistance }
+
+    /// Hashes stored in the bank per image.
+    public func bankHashesPerImage(cropCount: Int) -> Int {
+        switch self {
+        case .pdqDihedralBank, .pdqDihedralBankPixels: 8
+        case .pdqDihedralUnletterboxBoth: 2
+        case .pdqRecommended: 9
+        case .pdqDihedralCrops: 1 + cropCount
+        default: 1
+        }
+    }
+
+    /// Hashes looked up per query.
+    public var queryHashesPerCopy: Int {
+        switch self {
+        case .pdqDihedral, .pdqDihedralCrops: 8
+        case .pdqDihedralUnletterbox, .pdqDihedralUnletterboxBoth: 16
+        case .pdqRecommended: 2
+        default: 1
+        }
+    }
+
+    /// A one-line description for the report.
+    public var summary: String {
+        switch self {
+        case .pdq: "PDQ, one hash per image and per query"
+        case .pdqDihedral: "PDQ, the query looks up its 8 rotated/mirrored variants; 1 hash per image in the bank"
+        case .pdqDihedralBank: "PDQ, the bank stores 8 rotated/mirrored variants per image; the query looks up 1 hash"
+        case .pdqRecommended: "PDQ as recommended: the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
+        case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
+        case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
+        case .pdqDihedralUnletterbox: "PDQ with dihedral queries of the copy and of the copy with uniform borders stripped (--unletterbox)"
+        case .pdqDihedralCrops: "PDQ with dihedral queries; the bank also stores hashes of central crops of each image"
+        case .phash: "pHash (imagehash), one hash per image and per query"
+        case .dhash: "dHash (imagehash), one hash per image and per query"
+        }
+    }
+
+    /// The matching distance between a copy and a bank entry: the smallest over the hashes compared.
+    public func distance(_ query: QueryCopy, _ bank: BankEntry) -> Int {
+        switch self {
+        case .pdq:
+            return query.plain.pdq.distance(to: bank.original.pdq)
+        case .pdqDihedral:
+            return Self.minimum(query.plain.dihedral, bank.original.pdq)
+        case .pdqDihedralBank:
+            return Self.minimum(bank.original.dihedral, query.plain.pdq)
+        case .pdqDihedralUnletterbox:
+            let plain = Self.minimum(query.plain.dihedral, bank.original.pdq)
+            return query.unletterboxed == query.plain ? plain : min(plain, Self.minimum(query.unletterboxed.dihedral, bank.original.pdq))
+        case .pdqDihedralBankPixels:
+            return Self.minimum(bank.pixelDihedral, query.plain.pdq)
+        case .pdqDihedralUnletterboxBoth:
+            var best = Self.minimum(query.plain.dihedral, bank.original.pdq)
+            if query.unletterboxed != query.plain { best = min(best, Self.minimum(query.unletterboxed.dihedral, bank.original.pdq)) }
+            if let stripped = bank.unletterboxed {
+                best = min(best, Self.minimum(query.plain.dihedral, stripped))
+                if query.unletterboxed != query.plain { best = min(best, Self.minimum(query.unletterboxed.dihedral, stripped)) }
+            }
+            return best
+        case .pdqRecommended:
+            var best = Self.minimum(bank.pixelDihedral, query.plain.pdq)
+            let strippedQuery = query.unletterboxed != query.plain
+            if strippedQuery { best = min(best, Self.minimum(bank.pixelDihedral, query.unletterboxed.pdq)) }
+            if let stripped = bank.unletterboxed {
+                best = min(best, stripped.distance(to: query.plain.pdq))
+                if strippedQuery { best = min(best, stripped.distance(to: query.unletterboxed.pdq)) }
+            }
+            return best
+        case .pdqDihedralCrops:
+            var best = Self.minimum(query.plain.dihedral, bank.original.pdq)
+            for crop in bank.crops where best > 0 { best = min(best, Self.minimum(query.plain.dihedral, crop)) }
+            return best
+        case .phash:
+            return query.plain.phash.distance(to: bank.original.phash)
+        case .dhash:
+            return query.plain.dhash.distance(to: bank.original.dhash)
+        }
+    }
+
+    @inline(__always)
+    static func minimum(_ hashes: [PDQHash], _ other: PDQHash) -> Int {
+        var best = 256
+        for h in hashes { best = min(best, h.distance(to: other)) }
+        return best
+    }
+}

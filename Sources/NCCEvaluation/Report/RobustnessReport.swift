@@ -1,0 +1,116 @@
+/// The measured robustness of every matching signal on a corpus: what `nccmatch eval` writes as JSON.
+public struct RobustnessReport: Sendable, Codable {
+    /// The corpus as evaluated.
+    public struct CorpusSummary: Sendable, Codable {
+        /// Pictures listed.
+        public var images: Int
+        /// Pictures evaluated (decoded, PDQ quality at least 50).
+        public var evaluated: Int
+        /// Scene groups among the evaluated pictures.
+        public var sceneGroups: Int
+        /// Pictures left out, with the reason (an error code, or `low_quality` for PDQ quality under 50,
+        /// which the bank refuses).
+        public var skipped: [SkippedImage]
+        /// Ordered pairs (query picture, bank picture) of different scene groups compared for false matches.
+        public var differentImagePairs: Int
+        /// Copies that could not be made (transform failures), by transform.
+        public var failedCopies: [String: Int]
+    }
+
+    /// A picture left out of the evaluation.
+    public struct SkippedImage: Sendable, Codable, Hashable {
+        /// Its name in the corpus.
+        public var file: String
+        /// Why: a decoding error code or `low_quality`.
+        public var reason: String
+    }
+
+    /// Settings the evaluation ran with.
+    public struct Settings: Sendable, Codable {
+        /// `fast` or `exact` (how originals are decoded for the bank; see `EvaluationOptions.Mode`).
+        public var mode: String
+        /// Transform names, in report order.
+        public var transforms: [String]
+        /// Per-channel tolerance of `Unletterbox`.
+        public var unletterboxThreshold: Int
+        /// Central crops stored by crop augmentation, as the share cut from each side.
+        public var cropAugmentation: [Double]
+        /// Worker count.
+        public var jobs: Int
+    }
+
+    /// Recall of one signal on one transform.
+    public struct TransformRecall: Sendable, Codable {
+        /// Transform name.
+        public var transform: String
+        /// Its description.
+        public var summary: String
+        /// Copies compared with their original.
+        public var copies: Int
+        /// Share matched at the signal's default distance.
+        public var recallAtDefault: Double
+        /// Share matched at the signal's recommended distance (0 when none is recommended).
+        public var recallAtRecommended: Double
+        /// Smallest distance matching at least 99% of the copies.
+        public var distanceFor99: Int?
+        /// Median distance between copy and original.
+        public var medianDistance: Int?
+        /// Largest distance between copy and original.
+        public var maxDistance: Int?
+        /// `histogram[d]`: copies at distance exactly `d`.
+        public var histogram: [Int]
+    }
+
+    /// False matches of one signal between different pictures.
+    public struct FalseMatches: Sendable, Codable {
+        /// Comparisons made (copy of one picture against the bank entry of a different one).
+        public var comparisons: Int
+        /// Smallest distance seen between different pictures.
+        public var smallestDistance: Int?
+        /// False matches at the default distance.
+        public var countAtDefault: Int
+        /// False matches at the recommended distance (0 by construction unless the default is kept despite them).
+        public var countAtRecommended: Int
+        /// `countAtOrBelow[d]`: comparisons at distance `d` or less.
+        public var countAtOrBelow: [Int]
+    }
+
+    /// Everything measured for one signal.
+    public struct SignalReport: Sendable, Codable {
+        /// Signal name, e.g. `pdq-dihedral`.
+        public var id: String
+        /// Its description.
+        public var summary: String
+        /// Hash size in bits.
+        public var bits: Int
+        /// The project's default distance for this hash.
+        public var defaultDistance: Int
+        /// The distance the report recommends: the default, lowered when needed so that no two different
+        /// pictures of the corpus match; nil when different pictures match even at distance 0 (the signal
+        /// is then not recommended).
+        public var recommendedDistance: Int?
+        /// Hashes the bank stores per picture.
+        public var bankHashesPerImage: Int
+        /// Hashes looked up per query.
+        public var queryHashesPerCopy: Int
+        /// Recall per transform.
+        public var transforms: [TransformRecall]
+        /// False matches over every copy (all transforms) against different pictures.
+        public var falseMatches: FalseMatches
+        /// False matches of unmodified originals against different pictures.
+        public var falseMatchesOriginals: FalseMatches
+        /// Recall over all transforms together, at each distance 0...bits.
+        public var tradeOff: [TradeOffPoint]
+    }
+
+    /// The tool that wrote the report.
+    public var tool: String = "nccmatch eval"
+    /// The corpus.
+    public var corpus: CorpusSummary
+    /// The settings.
+    public var settings: Settings
+    /// Wall-clock seconds of the whole run.
+    public var elapsedSeconds: Double
+    /// One entry per signal.
+    public var signals: [SignalReport]
+}
