@@ -70,15 +70,15 @@ struct FileDigestsTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let path = folder.url.appendingPathComponent("no-such-file.mp4").path
-        let error = try #require(throws: FileDigestsError.self) { try FileDigests.of(fileAt: path) }
-        #expect(error.reason == "there is no file at this path")
+        let error = try #require(throws: FileReadError.self) { try FileDigests.of(fileAt: path) }
+        #expect(error.code == "file_not_found")
         #expect(error.description.contains(path))
     }
 
     @Test func folderIsRefused() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let error = try #require(throws: FileDigestsError.self) { try FileDigests.of(fileAt: folder.url.path) }
-        #expect(error.reason == "it is a folder, not a file")
+        let error = try #require(throws: FileReadError.self) { try FileDigests.of(fileAt: folder.url.path) }
+        #expect(error.code == "is_a_directory")
     }
 }

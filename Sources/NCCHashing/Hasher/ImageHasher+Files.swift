@@ -15,7 +15,7 @@ extension ImageHasher {
     /// - Throws: `FileReadError` when the file cannot be opened or read.
     public static func hashFile(atPath path: String, options: HashingOptions = .init()) throws(FileReadError) -> FileHashResult {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw fileReadError(errno: errno) }
+        guard descriptor >= 0 else { throw FileReadError(errno: errno) }
         defer { close(descriptor) }
         return try hashFile(descriptor: descriptor, options: options)
     }
@@ -24,8 +24,8 @@ extension ImageHasher {
     /// - Throws: `FileReadError` when reading fails.
     public static func hashFile(descriptor: Int32, options: HashingOptions = .init()) throws(FileReadError) -> FileHashResult {
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw fileReadError(errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw fileReadError(errno: EISDIR) }
+        guard fstat(descriptor, &info) == 0 else { throw FileReadError(errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileReadError(errno: EISDIR) }
 
         // The first MiB tells the format; only JPEG and PNG are read whole.
         var buffer = PixelBuffer(count: 1 << 20)
@@ -36,7 +36,7 @@ extension ImageHasher {
         case .jpeg, .png: isImage = true
         default: isImage = false
         }
-        var digester = DigestStream()
+        var digester = FileDigests.Stream()
         if isImage {
             let regularSize = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
             while filled == buffer.count && buffer.count < maximumDecodableFileSize {
@@ -82,7 +82,7 @@ extension ImageHasher {
             let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw fileReadError(errno: errno)
+                throw FileReadError(errno: errno)
             }
             if got == 0 { break }
             filled += got
@@ -90,25 +90,12 @@ extension ImageHasher {
         return filled
     }
 
-    private static func digestRemainder(_ descriptor: Int32, into digester: inout DigestStream, chunk: PixelBuffer) throws(FileReadError) {
+    private static func digestRemainder(_ descriptor: Int32, into digester: inout FileDigests.Stream, chunk: PixelBuffer) throws(FileReadError) {
         while true {
             let got = try readFully(descriptor, into: chunk, from: 0)
             if got == 0 { return }
             chunk.withUnsafeBytes { digester.update(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             if got < chunk.count { return }
-        }
-    }
-
-    static func fileReadError(errno code: Int32) -> FileReadError {
-        switch code {
-        case ENOENT:
-            FileReadError(code: "file_not_found", message: "There is no file at this path. Check the spelling and that the file is still there.", errno: code)
-        case EACCES, EPERM:
-            FileReadError(code: "permission_denied", message: "This file cannot be opened with your current permissions. Copy it to a folder you own, or check its permissions.", errno: code)
-        case EISDIR:
-            FileReadError(code: "is_a_directory", message: "This path is a folder, not a file.", errno: code)
-        default:
-            FileReadError(code: "read_failed", message: "The file could not be read (system error \(code)). Try copying it to a local folder first.", errno: code)
         }
     }
 }

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a file could not be read at all (as opposed to read but not decoded).
+public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable machine-readable code: `file_not_found`, `permission_denied`, `is_a_directory`, `read_failed`.
+    public let code: String
+    /// What happened, in plain words, and what to do; never contains the file's name or content.
+    public let message: String
+    /// The operating system's error number, when there is one.
+    public let errno: Int32?
+
+    /// Makes an error from its parts.
+    public init(code: String, message: String, errno: Int32? = nil) {
+        self.code = code
+        self.message = message
+        self.errno = errno
+    }
+
+    /// The error for a failed `open`, `fstat` or `read` with this `errno`.
+    public init(errno code: Int32) {
+        switch code {
+        case ENOENT, ENOTDIR:
+            self.init(code: "file_not_found", message: "There is no file at this path. Check the spelling and that the file is still there.", errno: code)
+        case EACCES, EPERM:
+            self.init(code: "permission_denied", message: "This file cannot be opened with your current permissions. Copy it to a folder you own, or check its permissions.", errno: code)
+        case EISDIR:
+            self.init(code: "is_a_directory", message: "This path is a folder, not a file.", errno: code)
+        default:
+            self.init(code: "read_failed", message: "The file could not be read (\(String(cString: strerror(code)))). Try copying it to a local folder first.", errno: code)
+        }
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
