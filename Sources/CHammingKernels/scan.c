@@ -110,27 +110,70 @@ uint32_t ncc_substring(const uint64_t *code, int words, uint32_t start, uint32_t
     return (uint32_t)(v & mask);
 }
 
-void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint32_t *offsets,
-                   uint32_t *positions) {
+size_t ncc_mih_starts_count(uint32_t bits, size_t n) {
     size_t keys = (size_t)1 << bits;
-    memset(offsets, 0, (keys + 1) * sizeof(uint32_t));
+    return (keys < n ? keys : n) + 1;
+}
+
+static inline uint32_t popcount_portable(uint64_t x) { return ncc_popcount_swar(x); }
+
+void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, ncc_rank_word *dir,
+                   uint32_t *starts, uint32_t *positions) {
+    size_t keys = (size_t)1 << bits, nwords = keys / 64, nstarts = ncc_mih_starts_count(bits, n);
+    uint32_t *count = (uint32_t *)calloc(keys, sizeof(uint32_t));
     uint32_t *key_of = (uint32_t *)malloc(n ? n * sizeof(uint32_t) : 1);
     for (size_t i = 0; i < n; i++) {
         uint32_t k = ncc_substring(codes + i * (size_t)words, words, start, bits);
         key_of[i] = k;
-        offsets[k + 1]++;
+        count[k]++;
     }
-    for (size_t k = 0; k < keys; k++) offsets[k + 1] += offsets[k];
-    uint32_t *cursor = (uint32_t *)malloc(keys * sizeof(uint32_t));
-    memcpy(cursor, offsets, keys * sizeof(uint32_t));
-    /* Counting sort keeps indices ascending within a key, so buckets are stable and deterministic. */
-    for (size_t i = 0; i < n; i++) positions[cursor[key_of[i]]++] = (uint32_t)i;
-    free(cursor);
+    uint32_t rank = 0, offset = 0;
+    for (size_t w = 0; w < nwords; w++) {
+        uint64_t occupied = 0;
+        dir[w].rank = rank;
+        dir[w].reserved = 0;
+        for (size_t b = 0; b < 64; b++) {
+            size_t k = w * 64 + b;
+            uint32_t c = count[k];
+            /* count[] becomes each key's write cursor into positions. */
+            count[k] = offset;
+            if (c) {
+                occupied |= 1ULL << b;
+                starts[rank++] = offset;
+                offset += c;
+            }
+        }
+        dir[w].occupied = occupied;
+    }
+    for (size_t r = rank; r < nstarts; r++) starts[r] = (uint32_t)n;
+    /* Counting sort keeps indices ascending within a key, so buckets are deterministic. */
+    for (size_t i = 0; i < n; i++) positions[count[key_of[i]]++] = (uint32_t)i;
     free(key_of);
+    free(count);
+}
+
+/* Every key within `left` more flips above bit `from`, into keys[]; returns the new count. */
+static size_t enumerate_keys(uint32_t *keys, size_t n, size_t cap, uint32_t key, uint32_t bits, uint32_t from,
+                             uint32_t left) {
+    for (uint32_t b = from; b < bits && n < cap; b++) {
+        uint32_t k = key ^ (1u << b);
+        keys[n++] = k;
+        if (left > 1) n = enumerate_keys(keys, n, cap, k, bits, b + 1, left - 1);
+    }
+    return n;
+}
+
+/* Index into starts of a non-empty key, or UINT32_MAX when the key has no entries. */
+static inline uint32_t key_slot(const ncc_rank_word *dir, uint32_t key) {
+    const ncc_rank_word *w = dir + (key >> 6);
+    uint64_t bit = 1ULL << (key & 63);
+    if (!(w->occupied & bit)) return UINT32_MAX;
+    return w->rank + popcount_portable(w->occupied & (bit - 1));
 }
 
 typedef struct {
-    const uint32_t *offsets;
+    const ncc_rank_word *dir;
+    const uint32_t *starts;
     const uint32_t *positions;
     uint32_t *out;
     size_t cap;
@@ -138,16 +181,16 @@ typedef struct {
     uint32_t bits;
 } gather_state;
 
-static inline void gather_bucket(gather_state *g, uint32_t key) {
-    uint32_t lo = g->offsets[key], hi = g->offsets[key + 1];
+static void gather_bucket(gather_state *g, uint32_t key) {
+    uint32_t slot = key_slot(g->dir, key);
+    if (slot == UINT32_MAX) return;
+    uint32_t lo = g->starts[slot], hi = g->starts[slot + 1];
     size_t len = hi - lo;
-    if (len == 0) return;
     if (g->n + len <= g->cap) memcpy(g->out + g->n, g->positions + lo, len * sizeof(uint32_t));
     else if (g->n < g->cap) memcpy(g->out + g->n, g->positions + lo, (g->cap - g->n) * sizeof(uint32_t));
     g->n += len;
 }
 
-/* Flips each combination of `left` more bits above `from`: every key within the radius exactly once. */
 static void gather_rec(gather_state *g, uint32_t key, uint32_t from, uint32_t left) {
     for (uint32_t b = from; b < g->bits; b++) {
         uint32_t k = key ^ (1u << b);
@@ -156,12 +199,74 @@ static void gather_rec(gather_state *g, uint32_t key, uint32_t from, uint32_t le
     }
 }
 
-size_t ncc_mih_gather(const uint32_t *offsets, const uint32_t *positions, uint32_t bits, uint32_t key, uint32_t radius,
-                      uint32_t *out, size_t cap) {
-    gather_state g = {offsets, positions, out, cap, 0, bits};
-    gather_bucket(&g, key);
-    if (radius > 0) gather_rec(&g, key, 0, radius);
-    return g.n;
+size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
+                      uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words) {
+    enum { KEY_CAP = 4096, AHEAD = 16, STEP = 24 };
+    uint32_t keys[KEY_CAP];
+    keys[0] = key;
+    size_t nk = radius > 0 ? enumerate_keys(keys, 1, KEY_CAP, key, bits, 0, radius) : 1;
+    if (nk == KEY_CAP) {
+        /* A huge ball (large radius): walk it directly rather than listing it. */
+        gather_state g = {dir, starts, positions, out, cap, 0, bits};
+        gather_bucket(&g, key);
+        gather_rec(&g, key, 0, radius);
+        return g.n;
+    }
+    /* Pass 1: the rank directory is small and mostly cached; keep only non-empty keys (as starts slots). */
+    size_t ns = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (i + AHEAD < nk) __builtin_prefetch(dir + (keys[i + AHEAD] >> 6));
+        uint32_t slot = key_slot(dir, keys[i]);
+        keys[ns] = slot;
+        ns += slot != UINT32_MAX;
+    }
+    /* Pass 2, pipelined: prefetch starts 2*STEP slots ahead; STEP ahead read the bounds and prefetch the
+     * positions; then copy. The dependent cache misses of neighbouring probes overlap. */
+    uint32_t lo_ring[STEP], hi_ring[STEP];
+    size_t n = 0;
+    for (size_t i = 0; i < ns + 2 * STEP; i++) {
+        if (i < ns) __builtin_prefetch(starts + keys[i]);
+        /* Copy before refilling: slot j % STEP is reused by the bucket STEP slots later. */
+        if (i >= 2 * STEP) {
+            size_t j = i - 2 * STEP;
+            uint32_t lo = lo_ring[j % STEP], hi = hi_ring[j % STEP];
+            if (n + (hi - lo) <= cap) {
+                for (uint32_t x = lo; x < hi; x++) {
+                    uint32_t p = positions[x];
+                    out[n + (x - lo)] = p;
+                    /* Start fetching the candidate's code now: verification reads it shortly after. */
+                    if (bank) __builtin_prefetch(bank + (size_t)p * words);
+                }
+            } else if (n < cap) {
+                memcpy(out + n, positions + lo, (cap - n) * sizeof(uint32_t));
+            }
+            n += hi - lo;
+        }
+        if (i >= STEP && i - STEP < ns) {
+            size_t j = i - STEP;
+            uint32_t lo = starts[keys[j]], hi = starts[keys[j] + 1];
+            lo_ring[j % STEP] = lo;
+            hi_ring[j % STEP] = hi;
+            __builtin_prefetch(positions + lo);
+        }
+    }
+    return n;
+}
+
+int ncc_mih_check(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n) {
+    size_t nwords = ((size_t)1 << bits) / 64, nstarts = ncc_mih_starts_count(bits, n);
+    uint32_t rank = 0;
+    for (size_t w = 0; w < nwords; w++) {
+        if (dir[w].rank != rank || dir[w].reserved != 0) return 0;
+        rank += popcount_portable(dir[w].occupied);
+        if (rank >= nstarts) return 0;
+    }
+    uint32_t bad = 0;
+    /* Non-empty keys have non-empty, ordered ranges; the tail is all n. */
+    for (size_t r = 0; r < rank; r++) bad |= starts[r] >= starts[r + 1];
+    for (size_t r = rank; r < nstarts; r++) bad |= starts[r] != (uint32_t)n;
+    if (bad || (rank > 0 && starts[0] != 0)) return 0;
+    return ncc_check_below(positions, n, (uint32_t)n);
 }
 
 /* ---- snapshot helpers ---- */

@@ -15,7 +15,7 @@ public struct IndexOptions: Sendable {
         case automatic
         /// Always a flat SIMD scan.
         case flat
-        /// Multi-index hashing with this many substrings (for 256-bit codes 11...32, for 64-bit codes 3...8).
+        /// Multi-index hashing with this many substrings (clamped to 11...42 for 256-bit codes, 3...10 for 64-bit codes).
         case multiIndex(substrings: Int)
     }
 
@@ -149,7 +149,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
         case .automatic: forced = nil
         case .flat: forced = []
         case let .multiIndex(m):
-            let clamped = min(max(m, (Code.bitCount + Planner.maxSubstringBits - 1) / Planner.maxSubstringBits), Code.bitCount / 2)
+            let clamped = min(max(m, (Code.bitCount + Planner.maxSubstringBits - 1) / Planner.maxSubstringBits), Code.bitCount / Planner.minSubstringBits)
             forced = ids.count >= 2048 ? Planner.substrings(totalBits: Code.bitCount, count: clamped) : []
         }
         return words.withUnsafeBufferPointer { w in

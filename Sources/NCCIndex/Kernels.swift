@@ -1,4 +1,9 @@
 import CHammingKernels
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The XOR+popcount kernel family the scan uses.
 public enum CPUPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
@@ -121,8 +126,27 @@ final class SegmentStorage: @unchecked Sendable {
 
     init(byteCount: Int) {
         self.byteCount = byteCount
+        if byteCount >= Self.hugePage * 2 {
+            // Tables are probed at random: 2 MiB pages spare a TLB miss (a page walk) on nearly every probe.
+            var pointer: UnsafeMutableRawPointer?
+            let rounded = (byteCount + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+            if posix_memalign(&pointer, Self.hugePage, rounded) == 0, let pointer {
+                Self.adviseHugePages(pointer, rounded)
+                base = pointer
+                release = { pointer, _ in free(pointer) }
+                return
+            }
+        }
         base = byteCount > 0 ? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64) : nil
         release = { pointer, _ in pointer?.deallocate() }
+    }
+
+    static let hugePage = 2 << 20
+
+    static func adviseHugePages(_ pointer: UnsafeMutableRawPointer, _ count: Int) {
+        #if os(Linux)
+        _ = madvise(pointer, count, 14)  // MADV_HUGEPAGE; only a hint, ignored where unsupported
+        #endif
     }
 
     init(mapped: UnsafeMutableRawPointer?, byteCount: Int, release: @escaping @Sendable (UnsafeMutableRawPointer?, Int) -> Void) {
@@ -141,12 +165,13 @@ final class SegmentStorage: @unchecked Sendable {
 /// Verification of multi-index candidates and table gathering, on raw segment memory.
 extension Kernels {
     static func gather(
-        offsets: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>, bits: Int, key: UInt32, radius: Int,
-        into scratch: QueryScratch, at start: Int
+        directory: UnsafePointer<ncc_rank_word>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
+        bits: Int, key: UInt32, radius: Int,
+        into scratch: QueryScratch, at start: Int, prefetching bank: UnsafePointer<UInt64>?, words: Int
     ) -> Int {
         while true {
             let room = scratch.candidateCapacity - start
-            let needed = ncc_mih_gather(offsets, positions, UInt32(bits), key, UInt32(radius), scratch.candidates + start, room)
+            let needed = ncc_mih_gather(directory, starts, positions, UInt32(bits), key, UInt32(radius), scratch.candidates + start, room, bank, Int32(words))
             if needed <= room { return needed }
             scratch.reserveCandidates(start + needed)
         }
@@ -164,13 +189,14 @@ extension Kernels {
 
     static func buildTable(
         codes: UnsafePointer<UInt64>?, count: Int, words: Int, start: Int, bits: Int,
-        offsets: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?
+        directory: UnsafeMutablePointer<ncc_rank_word>, starts: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?
     ) {
-        ncc_mih_build(codes, count, Int32(words), UInt32(start), UInt32(bits), offsets, positions)
+        ncc_mih_build(codes, count, Int32(words), UInt32(start), UInt32(bits), directory, starts, positions)
     }
 
-    static func offsetsAreValid(_ values: UnsafePointer<UInt32>, count: Int, last: UInt32) -> Bool {
-        ncc_check_offsets(values, count, last) != 0
+    static func tableIsValid(directory: UnsafePointer<ncc_rank_word>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
+                             bits: Int, count: Int) -> Bool {
+        ncc_mih_check(directory, starts, positions, UInt32(bits), count) != 0
     }
 
     static func allBelow(_ values: UnsafePointer<UInt32>?, count: Int, limit: UInt32) -> Bool {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A substring of the code covered by one multi-index table: bits [start, start + bits), bit 0 being the
 /// most significant bit of the first word.
 struct Substring: Sendable, Hashable {
@@ -12,13 +14,16 @@ struct Substring: Sendable, Hashable {
 /// substring or one of the other m-a-1 within r-1. So a+1 tables are probed at radius r and the rest
 /// at r-1 (not at all when r = 0). Which tables get the larger radius is free: the cheapest are chosen.
 enum Planner {
-    /// Widest substring a table indexes directly (its directory has 2^bits + 1 offsets).
+    /// Widest substring a table indexes (its rank directory has 2^bits / 64 words of 16 bytes).
     static let maxSubstringBits = 24
+    /// Narrowest substring (one rank word covers 64 keys).
+    static let minSubstringBits = 6
 
     // Rough costs in nanoseconds, measured on x86-64 with AVX-512; only their ratios matter.
-    static let probeCost = 6.0          // one directory read, mostly a cache miss
-    static let candidateCost = 3.0      // one candidate check, code fetched with prefetch
-    static func scanCost(words: Int) -> Double { words == 4 ? 0.35 : 0.12 }
+    static let emptyProbeCost = 2.0     // one bit test in the rank directory, mostly cached
+    static let probeCost = 12.0         // a non-empty key: starts and positions, two dependent misses
+    static let candidateCost = 5.0      // one candidate check, code prefetched
+    static func scanCost(words: Int) -> Double { words == 4 ? 0.35 : 0.1 }
     static let queryOverhead = 300.0
 
     /// Splits `totalBits` into m near-equal contiguous substrings, widest first.
@@ -46,7 +51,9 @@ enum Planner {
     static func tableCost(bits: Int, radius: Int, entries: Int) -> Double {
         guard radius >= 0 else { return 0 }
         let probes = ballSize(bits: bits, radius: radius)
-        return probes * (probeCost + candidateCost * Double(entries) / Double(1 << bits))
+        let load = Double(entries) / Double(1 << bits)
+        let nonEmpty = 1 - exp(-load)
+        return probes * (emptyProbeCost + nonEmpty * probeCost + candidateCost * load)
     }
 
     /// Radius per table (-1: not probed) for a query distance, and the estimated cost in ns.
@@ -72,22 +79,21 @@ enum Planner {
         queryOverhead + scanCost(words: words) * Double(entries)
     }
 
-    /// Bytes of the tables for a layout: directories plus one 32-bit position per entry per table.
-    static func tableBytes(_ substrings: [Substring], entries: Int) -> Int {
-        substrings.reduce(0) { $0 + ((1 << $1.bits) + 1) * 4 + entries * 4 }
-    }
 
     /// The layout for `entries` codes of `words` words, tuned for `designDistance`; nil when a flat scan is cheaper.
     static func chooseLayout(words: Int, entries: Int, designDistance: Int) -> [Substring]? {
         let totalBits = words * 64
         guard entries >= 2048 else { return nil }
-        // Directories may cost at most ~128 bytes an entry (plus 8 MiB) so small banks stay small.
-        let directoryBudget = 128 * entries + (8 << 20)
+        // Directories and starts may cost at most ~64 bytes an entry (plus 8 MiB) so small banks stay small.
+        let directoryBudget = 64 * entries + (8 << 20)
         var best: (layout: [Substring], cost: Double)?
         let minimum = (totalBits + maxSubstringBits - 1) / maxSubstringBits
         for m in minimum...max(minimum, totalBits / 8) {
             let layout = substrings(totalBits: totalBits, count: m)
-            let directories = layout.reduce(0) { $0 + ((1 << $1.bits) + 1) * 4 }
+            guard layout.allSatisfy({ $0.bits >= minSubstringBits }) else { continue }
+            let directories = layout.reduce(0) {
+                $0 + SegmentLayout.directoryBytes(bits: $1.bits) + SegmentLayout.startsCount(bits: $1.bits, count: entries) * 4
+            }
             guard directories <= directoryBudget else { continue }
             let cost = radii(for: layout, distance: designDistance, entries: entries).cost
             if best == nil || cost < best!.cost { best = (layout, cost) }

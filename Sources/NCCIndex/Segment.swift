@@ -1,3 +1,5 @@
+import CHammingKernels
+
 /// Where each array of a segment lives inside its storage. Every section starts on a 64-byte boundary.
 struct SegmentLayout: Sendable, Equatable {
     var count: Int
@@ -10,12 +12,21 @@ struct SegmentLayout: Sendable, Equatable {
     var idOrderOffset: Int { Self.align(idsOffset + count * 8) }
     var tablesOffset: Int { Self.align(idOrderOffset + (hasIDOrder ? count * 4 : 0)) }
 
-    /// Offsets of table t's directory and positions.
-    func tableOffsets(_ t: Int) -> (directory: Int, positions: Int) {
+    /// Bytes of a table's rank directory (16 bytes per 64 keys) and number of its starts slots.
+    static func directoryBytes(bits: Int) -> Int { max(1, (1 << bits) / 64) * 16 }
+    static func startsCount(bits: Int, count: Int) -> Int { min(1 << bits, count) + 1 }
+
+    /// Offsets of table t's rank directory, starts and positions.
+    func tableOffsets(_ t: Int) -> (directory: Int, starts: Int, positions: Int) {
         var offset = tablesOffset
-        for i in 0..<t { offset = Self.align(Self.align(offset + ((1 << substrings[i].bits) + 1) * 4) + count * 4) }
-        let positions = Self.align(offset + ((1 << substrings[t].bits) + 1) * 4)
-        return (offset, positions)
+        for i in 0...t {
+            let bits = substrings[i].bits
+            let starts = Self.align(offset + Self.directoryBytes(bits: bits))
+            let positions = Self.align(starts + Self.startsCount(bits: bits, count: count) * 4)
+            if i == t { return (offset, starts, positions) }
+            offset = Self.align(positions + count * 4)
+        }
+        fatalError("unreachable")
     }
 
     var byteCount: Int {
@@ -30,7 +41,8 @@ struct SegmentLayout: Sendable, Equatable {
 /// One multi-index table over raw segment memory.
 struct MIHTable {
     let substring: Substring
-    let directory: UnsafePointer<UInt32>
+    let directory: UnsafePointer<ncc_rank_word>
+    let starts: UnsafePointer<UInt32>
     let positions: UnsafePointer<UInt32>
 }
 
@@ -80,7 +92,8 @@ final class Segment: @unchecked Sendable {
                 let offsets = layout.tableOffsets(t)
                 Kernels.buildTable(
                     codes: codesPointer, count: n, words: words, start: sub.start, bits: sub.bits,
-                    offsets: (base + offsets.directory).assumingMemoryBound(to: UInt32.self),
+                    directory: (base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self),
+                    starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
                     positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self))
             }
         }
@@ -101,7 +114,8 @@ final class Segment: @unchecked Sendable {
                 let offsets = layout.tableOffsets(t)
                 tables.append(MIHTable(
                     substring: sub,
-                    directory: UnsafePointer((base + offsets.directory).assumingMemoryBound(to: UInt32.self)),
+                    directory: UnsafePointer((base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self)),
+                    starts: UnsafePointer((base + offsets.starts).assumingMemoryBound(to: UInt32.self)),
                     positions: UnsafePointer((base + offsets.positions).assumingMemoryBound(to: UInt32.self))))
             }
         }
@@ -159,8 +173,8 @@ final class Segment: @unchecked Sendable {
             for (t, table) in tables.enumerated() where plan.radii[t] >= 0 {
                 let key = Kernels.substring(query, words: words, start: table.substring.start, bits: table.substring.bits)
                 n += Kernels.gather(
-                    offsets: table.directory, positions: table.positions, bits: table.substring.bits, key: key,
-                    radius: plan.radii[t], into: scratch, at: n)
+                    directory: table.directory, starts: table.starts, positions: table.positions, bits: table.substring.bits, key: key,
+                    radius: plan.radii[t], into: scratch, at: n, prefetching: codes, words: words)
             }
             let kept = Kernels.verify(path: path, words: words, query: query, bank: codes, scratch: scratch,
                                       candidates: n, maxDistance: d)

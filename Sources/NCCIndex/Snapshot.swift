@@ -1,3 +1,4 @@
+import CHammingKernels
 import Foundation
 
 /// Snapshot files: one compacted segment behind a fixed 4 KiB header, loaded by memory mapping.
@@ -190,7 +191,7 @@ enum SnapshotReader {
         var nextStart = 0
         for t in 0..<tableCount {
             let sub = Substring(start: Int(get(UInt32.self, 56 + t * 8)), bits: Int(get(UInt32.self, 60 + t * 8)))
-            guard sub.start == nextStart, (1...Planner.maxSubstringBits).contains(sub.bits) else { throw damaged(url, "bad substring layout") }
+            guard sub.start == nextStart, (Planner.minSubstringBits...Planner.maxSubstringBits).contains(sub.bits) else { throw damaged(url, "bad substring layout") }
             nextStart += sub.bits
             substrings.append(sub)
         }
@@ -211,9 +212,11 @@ enum SnapshotReader {
             }
             for t in 0..<tableCount {
                 let offsets = layout.tableOffsets(t)
-                let directory = (base + offsets.directory).assumingMemoryBound(to: UInt32.self)
-                guard Kernels.offsetsAreValid(directory, count: (1 << substrings[t].bits) + 1, last: UInt32(count)),
-                      Kernels.allBelow((base + offsets.positions).assumingMemoryBound(to: UInt32.self), count: count, limit: UInt32(count))
+                guard Kernels.tableIsValid(
+                    directory: (base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self),
+                    starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
+                    positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self),
+                    bits: substrings[t].bits, count: count)
                 else { throw damaged(url, "table \(t) is inconsistent") }
             }
         }

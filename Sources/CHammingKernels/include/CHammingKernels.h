@@ -70,23 +70,41 @@ size_t ncc_verify(int path, int words, const uint64_t *query, const uint64_t *ba
 
 /* ---- multi-index hashing tables ---- */
 
+/*
+ * A table over one substring of `bits` bits (6 <= bits <= 26) is three arrays:
+ *   dir[2^bits / 64]           one word per 64 keys: which keys have entries, and how many
+ *                              non-empty keys come before this word (a rank directory);
+ *   starts[min(2^bits, n) + 1] where each non-empty key's entries begin in positions; the slot after
+ *                              the last non-empty key holds n, and unused slots hold n too;
+ *   positions[n]               bank indices grouped by key, ascending within a key.
+ * An empty key costs one bit test in a small, cache-friendly array; only non-empty keys touch starts.
+ */
+typedef struct {
+    uint64_t occupied; /* bit k set: key (word*64 + k) has entries */
+    uint32_t rank;     /* non-empty keys before this word */
+    uint32_t reserved; /* zero */
+} ncc_rank_word;
+
+/* Number of starts slots for a table: min(2^bits, n) + 1. */
+size_t ncc_mih_starts_count(uint32_t bits, size_t n);
+
 /* Bits [start, start+bits) of a code, bit 0 being the most significant bit of word 0; bits <= 32. */
 uint32_t ncc_substring(const uint64_t *code, int words, uint32_t start, uint32_t bits);
 
-/*
- * Builds one table: keys of all n codes over bits [start, start+bits), counting-sorted.
- * offsets has 2^bits + 1 entries; positions has n entries (bank indices grouped by key,
- * ascending within a key). bits <= 26, n < 2^32.
- */
-void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint32_t *offsets,
-                   uint32_t *positions);
+/* Builds one table over bits [start, start+bits) of n codes (n < 2^32). */
+void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, ncc_rank_word *dir,
+                   uint32_t *starts, uint32_t *positions);
 
 /*
- * Appends to out the bank indices stored under every key within Hamming distance `radius` of `key`
- * (radius <= 8). Writes at most cap; returns the total that would have been written.
+ * Appends to out the bank indices stored under every key within Hamming distance `radius` of `key`.
+ * Writes at most cap; returns the total that would have been written. When bank is not NULL, the
+ * candidates' codes (words 64-bit words each) are prefetched for the verification that follows.
  */
-size_t ncc_mih_gather(const uint32_t *offsets, const uint32_t *positions, uint32_t bits, uint32_t key,
-                      uint32_t radius, uint32_t *out, size_t cap);
+size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
+                      uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words);
+
+/* 1 when a table read from a file is consistent (ranks, starts, positions all in range), else 0. */
+int ncc_mih_check(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n);
 
 /* ---- snapshot helpers ---- */
 
