@@ -13,8 +13,9 @@ public enum PDQLuma {
 
     /// The luma plane of `image`: `width * height` floats, row-major, in a buffer wiped on release.
     ///
-    /// Costs 4 bytes per pixel; `PDQHasher.hash(_:dihedral:)` does not need it (it computes luma
-    /// row by row), so use this only when the plane itself is wanted.
+    /// - Warning: Costs 4 bytes per pixel (48 MB for 12 MP); `PDQHasher.hash(_:dihedral:)` does not
+    ///   need it (it computes luma row by row in a few kilobytes), so use this only when the plane
+    ///   itself is wanted.
     public static func plane(of image: DecodedImage) -> PixelBuffer {
         let count = image.width * image.height
         let buffer = PixelBuffer(count: count * MemoryLayout<Float>.stride)
