@@ -49,6 +49,18 @@ public struct ImageMeasurement: Sendable {
     public var bank: BankEntry
     /// One per transform, in the options' order; nil where the copy could not be made.
     public var copies: [QueryCopy?]
+    /// Makes a measurement (tests, stored results).
+    public init(bank: BankEntry, copies: [QueryCopy?], hashSeconds: Double = 0, pixelDihedralSeconds: Double = 0) {
+        self.bank = bank
+        self.copies = copies
+        self.hashSeconds = hashSeconds
+        self.pixelDihedralSeconds = pixelDihedralSeconds
+    }
+
+    /// Seconds to hash the original for the bank (PDQ with its 8 DCT-domain dihedral variants, pHash, dHash).
+    public var hashSeconds: Double = 0
+    /// Seconds to rotate/mirror the original's pixels 7 times and hash all 8 copies with PDQ.
+    public var pixelDihedralSeconds: Double = 0
 }
 
 /// Runs the robustness evaluation: transforms every picture in memory, hashes originals and copies,
@@ -72,7 +84,10 @@ public enum RobustnessEvaluator {
         } catch {
             return .failure(EvaluationError(code: error.code.rawValue, message: error.message))
         }
+        let clock = ContinuousClock()
+        let t0 = clock.now
         let original = ImageSignature(of: bankImage)
+        let t1 = clock.now
         let pixelDihedral = [
             bankImage, Geometry.rotateQuarter(bankImage, quarterTurns: 1), Geometry.rotateQuarter(bankImage, quarterTurns: 2),
             Geometry.rotateQuarter(bankImage, quarterTurns: 3), Geometry.mirror(bankImage, horizontal: true),
@@ -80,6 +95,7 @@ public enum RobustnessEvaluator {
             Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: true),
             Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: false),
         ].map { PDQHasher.hash($0, dihedral: false).hash }
+        let t2 = clock.now
         let bankStripped = Unletterbox.crop(bankImage, threshold: options.unletterboxThreshold)
         let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height
             ? nil : PDQHasher.hash(bankStripped, dihedral: false).hash
@@ -99,7 +115,9 @@ public enum RobustnessEvaluator {
             let unletterboxed = stripped.width == copy.width && stripped.height == copy.height ? plain : ImageSignature(of: stripped)
             return QueryCopy(plain: plain, unletterboxed: unletterboxed)
         }
-        return .success(ImageMeasurement(bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops), copies: copies))
+        return .success(ImageMeasurement(
+            bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops),
+            copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1)))
     }
 
     /// Evaluates `images` and builds the report.
@@ -231,7 +249,12 @@ public enum RobustnessEvaluator {
                 falseMatches: falseMatches(negatives[si]), falseMatchesOriginals: falseMatches(negativesOriginal[si]),
                 tradeOff: (0...s.bits).map { TradeOffPoint(distance: $0, positives: all, negatives: negatives[si]) }))
         }
+        let n = Double(max(kept.count, 1))
+        let timing = RobustnessReport.Timing(
+            bankHashMilliseconds: kept.reduce(0) { $0 + $1.measurement.hashSeconds } / n * 1000,
+            pixelDihedralMilliseconds: kept.reduce(0) { $0 + $1.measurement.pixelDihedralSeconds } / n * 1000)
         return RobustnessReport(
+            timing: timing,
             corpus: .init(images: images.count, evaluated: kept.count, sceneGroups: Set(kept.map(\.image.sceneGroup)).count,
                           skipped: skipped, differentImagePairs: pairs.count, failedCopies: failed),
             settings: .init(mode: options.mode.rawValue, transforms: transforms.map(\.id), unletterboxThreshold: options.unletterboxThreshold,

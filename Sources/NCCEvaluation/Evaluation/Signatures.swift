@@ -13,6 +13,15 @@ public struct ImageSignature: Sendable, Hashable {
     /// dHash (imagehash-compatible).
     public var dhash: Hash64
 
+    /// Makes a signature from hashes computed elsewhere (tests, stored results).
+    public init(pdq: PDQHash, quality: Int, dihedral: [PDQHash], phash: Hash64, dhash: Hash64) {
+        self.pdq = pdq
+        self.quality = quality
+        self.dihedral = dihedral
+        self.phash = phash
+        self.dhash = dhash
+    }
+
     /// Hashes `image` with PDQ (with its dihedral variants), pHash and dHash, through `ImageHasher`
     /// (the path `nccmatch hash` takes).
     public init(of image: DecodedImage) {
@@ -48,6 +57,12 @@ public struct BankEntry: Sendable, Hashable {
 
 /// The hashes of one transformed copy, as a platform would compute them.
 public struct QueryCopy: Sendable, Hashable {
+    /// Makes a copy's hashes; `unletterboxed` defaults to `plain` (no uniform borders).
+    public init(plain: ImageSignature, unletterboxed: ImageSignature? = nil) {
+        self.plain = plain
+        self.unletterboxed = unletterboxed ?? plain
+    }
+
     /// Hashes of the copy as it is.
     public var plain: ImageSignature
     /// Hashes of the copy after `Unletterbox.crop` (equal to `plain` when nothing was stripped).

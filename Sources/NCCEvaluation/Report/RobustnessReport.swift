@@ -103,8 +103,21 @@ public struct RobustnessReport: Sendable, Codable {
         public var tradeOff: [TradeOffPoint]
     }
 
+    /// What the dihedral strategies cost on the victim's side, per original picture (mean over the corpus,
+    /// measured while the evaluation ran on every core, so slower than on an idle machine).
+    public struct Timing: Sendable, Codable {
+        /// Milliseconds to hash one original for the bank in the chosen mode (PDQ with its 8 DCT-domain
+        /// variants, pHash, dHash).
+        public var bankHashMilliseconds: Double
+        /// Milliseconds to rotate/mirror the original's pixels and hash the 8 copies with PDQ
+        /// (what `pdq-dihedral-bank-pixels` adds on the victim's machine).
+        public var pixelDihedralMilliseconds: Double
+    }
+
     /// The tool that wrote the report.
     public var tool: String = "nccmatch eval"
+    /// Hashing cost per original picture.
+    public var timing: Timing
     /// The corpus.
     public var corpus: CorpusSummary
     /// The settings.
