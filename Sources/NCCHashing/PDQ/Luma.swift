@@ -14,7 +14,7 @@ public enum PDQLuma {
     /// The luma plane of `image`: `width * height` floats, row-major, in a buffer wiped on release.
     ///
     /// - Warning: Costs 4 bytes per pixel (48 MB for 12 MP); `PDQHasher.hash(_:dihedral:)` does not
-    ///   need it (it computes luma row by row in a few kilobytes), so use this only when the plane
+    ///   need it (it computes luma row by row, in about 1.3 MB of scratch for 12 MP), so use this only when the plane
     ///   itself is wanted.
     public static func plane(of image: DecodedImage) -> PixelBuffer {
         let count = image.width * image.height
