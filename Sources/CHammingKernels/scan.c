@@ -119,37 +119,60 @@ static inline uint32_t popcount_portable(uint64_t x) { return ncc_popcount_swar(
 
 void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, ncc_rank_word *dir,
                    uint32_t *starts, uint32_t *positions) {
-    size_t keys = (size_t)1 << bits, nwords = keys / 64, nstarts = ncc_mih_starts_count(bits, n);
-    uint32_t *count = (uint32_t *)calloc(keys, sizeof(uint32_t));
+    size_t nstarts = ncc_mih_starts_count(bits, n);
+    /* Two-level counting sort: first partition by the top 8 key bits (256 sequential write streams),
+     * then sort each partition with a count array small enough for L2. A single-level sort over a
+     * table of millions of keys would miss the cache on every entry, twice. */
+    uint32_t part_bits = bits >= 14 ? 8 : 0, sub = bits - part_bits;
+    size_t nparts = (size_t)1 << part_bits, sub_keys = (size_t)1 << sub;
+    size_t *part_start = (size_t *)calloc(nparts + 1, sizeof(size_t));
     uint32_t *key_of = (uint32_t *)malloc(n ? n * sizeof(uint32_t) : 1);
     for (size_t i = 0; i < n; i++) {
         uint32_t k = ncc_substring(codes + i * (size_t)words, words, start, bits);
         key_of[i] = k;
-        count[k]++;
+        part_start[(k >> sub) + 1]++;
     }
+    for (size_t p = 0; p < nparts; p++) part_start[p + 1] += part_start[p];
+    uint64_t *pairs = (uint64_t *)malloc(n ? n * sizeof(uint64_t) : 1);
+    size_t *cursor = (size_t *)malloc(nparts * sizeof(size_t));
+    memcpy(cursor, part_start, nparts * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = key_of[i];
+        pairs[cursor[k >> sub]++] = ((uint64_t)k << 32) | (uint32_t)i;
+    }
+    free(cursor);
+    free(key_of);
+    uint32_t *count = (uint32_t *)malloc(sub_keys * sizeof(uint32_t));
     uint32_t rank = 0, offset = 0;
-    for (size_t w = 0; w < nwords; w++) {
-        uint64_t occupied = 0;
-        dir[w].rank = rank;
-        dir[w].reserved = 0;
-        for (size_t b = 0; b < 64; b++) {
-            size_t k = w * 64 + b;
-            uint32_t c = count[k];
-            /* count[] becomes each key's write cursor into positions. */
-            count[k] = offset;
-            if (c) {
-                occupied |= 1ULL << b;
-                starts[rank++] = offset;
-                offset += c;
+    for (size_t p = 0; p < nparts; p++) {
+        memset(count, 0, sub_keys * sizeof(uint32_t));
+        for (size_t e = part_start[p]; e < part_start[p + 1]; e++) count[(pairs[e] >> 32) & (sub_keys - 1)]++;
+        for (size_t lw = 0; lw < sub_keys / 64; lw++) {
+            ncc_rank_word *w = dir + p * (sub_keys / 64) + lw;
+            uint64_t occupied = 0;
+            w->rank = rank;
+            w->reserved = 0;
+            for (size_t b = 0; b < 64; b++) {
+                size_t k = lw * 64 + b;
+                uint32_t c = count[k];
+                /* count[] becomes each key's write cursor into positions. */
+                count[k] = offset;
+                if (c) {
+                    occupied |= 1ULL << b;
+                    starts[rank++] = offset;
+                    offset += c;
+                }
             }
+            w->occupied = occupied;
         }
-        dir[w].occupied = occupied;
+        /* Pairs are in ascending index order within a partition, so buckets come out ascending. */
+        for (size_t e = part_start[p]; e < part_start[p + 1]; e++)
+            positions[count[(pairs[e] >> 32) & (sub_keys - 1)]++] = (uint32_t)pairs[e];
     }
     for (size_t r = rank; r < nstarts; r++) starts[r] = (uint32_t)n;
-    /* Counting sort keeps indices ascending within a key, so buckets are deterministic. */
-    for (size_t i = 0; i < n; i++) positions[count[key_of[i]]++] = (uint32_t)i;
-    free(key_of);
     free(count);
+    free(pairs);
+    free(part_start);
 }
 
 /* Every key within `left` more flips above bit `from`, into keys[]; returns the new count. */

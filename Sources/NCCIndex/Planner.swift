@@ -20,9 +20,9 @@ enum Planner {
     static let minSubstringBits = 6
 
     // Rough costs in nanoseconds, measured on x86-64 with AVX-512; only their ratios matter.
-    static let emptyProbeCost = 2.0     // one bit test in the rank directory, mostly cached
-    static let probeCost = 12.0         // a non-empty key: starts and positions, two dependent misses
-    static let candidateCost = 5.0      // one candidate check, code prefetched
+    static let emptyProbeCost = 1.5     // one bit test in the rank directory, mostly cached
+    static let probeCost = 15.0         // a non-empty key: starts and positions, two dependent misses
+    static let candidateCost = 6.0      // one candidate check, code prefetched
     static func scanCost(words: Int) -> Double { words == 4 ? 0.35 : 0.1 }
     static let queryOverhead = 300.0
 
@@ -84,8 +84,9 @@ enum Planner {
     static func chooseLayout(words: Int, entries: Int, designDistance: Int) -> [Substring]? {
         let totalBits = words * 64
         guard entries >= 2048 else { return nil }
-        // Directories and starts may cost at most ~64 bytes an entry (plus 8 MiB) so small banks stay small.
-        let directoryBudget = 64 * entries + (8 << 20)
+        // Directories and starts may cost 16 bytes an entry or 96 MiB, whichever is more: 10 million PDQ
+        // codes then fit in about 1 GB all told, and small banks never pay more than 96 MiB for speed.
+        let directoryBudget = max(16 * entries, 96 << 20)
         var best: (layout: [Substring], cost: Double)?
         let minimum = (totalBits + maxSubstringBits - 1) / maxSubstringBits
         for m in minimum...max(minimum, totalBits / 8) {
