@@ -37,6 +37,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Per-channel tolerance (0-255) for stripping uniform borders in the unletterbox signal.")
     var unletterboxThreshold: Int = Unletterbox.defaultThreshold
 
+    @Option(name: .long, help: "Leave out pictures whose PDQ quality is below this (0-100; the bank refuses under 50).")
+    var minQuality: Int = 50
+
     @Flag(name: .long, help: "Also write details.csv: the distance of every copy to its original, per picture (names the pictures).")
     var details = false
 
@@ -45,6 +48,7 @@ struct EvalCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+        guard (0...100).contains(minQuality) else { throw ValidationError("--min-quality must be between 0 and 100.") }
         guard (0...255).contains(unletterboxThreshold) else { throw ValidationError("--unletterbox-threshold must be between 0 and 255.") }
         do { _ = try ImageTransform.parseList(transforms) } catch { throw ValidationError(error.message) }
     }
@@ -56,7 +60,7 @@ struct EvalCommand: AsyncParsableCommand {
             Self.printError("error: \(error.code): \(error.message)")
             throw ExitCode(1)
         }
-        var options = EvaluationOptions(transforms: chosen, mode: mode, unletterboxThreshold: unletterboxThreshold)
+        var options = EvaluationOptions(transforms: chosen, mode: mode, unletterboxThreshold: unletterboxThreshold, minimumQuality: minQuality)
         if let jobs { options.jobs = jobs }
         let quiet = self.quiet
         let outcome = await RobustnessEvaluator.run(images: corpus, options: options) { done, total in

@@ -19,13 +19,17 @@ public struct EvaluationOptions: Sendable {
     public var cropAugmentation: [Double]
     /// Most ordered pairs of different pictures compared for false matches (sampled beyond this).
     public var maxDifferentImagePairs: Int
+    /// Pictures whose original has a lower PDQ quality are left out (default 50: the bank refuses them).
+    public var minimumQuality: Int
 
     /// Makes options; the defaults are what `nccmatch eval` uses.
     public init(
         transforms: [ImageTransform] = ImageTransform.standard, mode: HashingMode = .fast,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, unletterboxThreshold: Int = Unletterbox.defaultThreshold,
-        cropAugmentation: [Double] = [0.075, 0.15], maxDifferentImagePairs: Int = 2_000_000
+        cropAugmentation: [Double] = [0.075, 0.15], maxDifferentImagePairs: Int = 2_000_000,
+        minimumQuality: Int = 50
     ) {
+        self.minimumQuality = minimumQuality
         self.transforms = transforms
         self.mode = mode
         self.jobs = max(1, jobs)
@@ -183,7 +187,7 @@ public enum RobustnessEvaluator {
             switch result {
             case .failure(let error): skipped.append(.init(file: image.file, reason: error.code))
             case .success(let m):
-                if m.bank.original.quality < 50 {
+                if m.bank.original.quality < options.minimumQuality {
                     skipped.append(.init(file: image.file, reason: "low_quality"))
                 } else {
                     kept.append((image, m))
@@ -258,7 +262,7 @@ public enum RobustnessEvaluator {
             corpus: .init(images: images.count, evaluated: kept.count, sceneGroups: Set(kept.map(\.image.sceneGroup)).count,
                           skipped: skipped, differentImagePairs: pairs.count, failedCopies: failed),
             settings: .init(mode: options.mode.rawValue, transforms: transforms.map(\.id), unletterboxThreshold: options.unletterboxThreshold,
-                            cropAugmentation: options.cropAugmentation, jobs: options.jobs),
+                            cropAugmentation: options.cropAugmentation, jobs: options.jobs, minimumQuality: options.minimumQuality),
             elapsedSeconds: 0, signals: signalReports)
     }
 }

@@ -33,7 +33,7 @@ public enum HTMLReport {
         html += (reasons.isEmpty ? "none" : reasons.joined(separator: ", ")) + "), "
         html += "\(s.transforms.count) transforms made in memory, \(c.differentImagePairs) ordered pairs of different pictures compared for false matches. "
         html += "Mode <code>\(esc(s.mode))</code>, unletterbox tolerance \(s.unletterboxThreshold), crop augmentation \(s.cropAugmentation.map { String(format: "%.1f%%", $0 * 100) }.joined(separator: " and ")) per side, \(s.jobs) jobs, \(String(format: "%.0f", report.elapsedSeconds)) s.</p>\n"
-        html += "<p class=small>A copy is matched when the distance between its hashes and its original's is at most the distance shown. False matches: every copy of a picture against the bank entry of every picture of another scene group. Pictures whose PDQ quality is under 50 are left out, as the bank refuses them.</p>\n"
+        html += "<p class=small>A copy is matched when the distance between its hashes and its original's is at most the distance shown. False matches: every copy of a picture against the bank entry of every picture of another scene group. Pictures whose PDQ quality is under \(s.minimumQuality) are left out (the bank refuses quality under 50).</p>\n"
 
         html += "<h2>Recommended distances</h2>\n"
         html += "<table><tr><th class=l>signal</th><th>default</th><th>recommended</th><th>closest different pictures</th><th>false matches at recommended</th><th>comparisons</th><th>bank hashes per picture</th><th>hashes per query</th><th class=l>what it is</th></tr>\n"

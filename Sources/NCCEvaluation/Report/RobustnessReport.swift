@@ -4,12 +4,12 @@ public struct RobustnessReport: Sendable, Codable {
     public struct CorpusSummary: Sendable, Codable {
         /// Pictures listed.
         public var images: Int
-        /// Pictures evaluated (decoded, PDQ quality at least 50).
+        /// Pictures evaluated (decoded, PDQ quality at least `Settings.minimumQuality`).
         public var evaluated: Int
         /// Scene groups among the evaluated pictures.
         public var sceneGroups: Int
-        /// Pictures left out, with the reason (an error code, or `low_quality` for PDQ quality under 50,
-        /// which the bank refuses).
+        /// Pictures left out, with the reason (an error code, or `low_quality` for PDQ quality under
+        /// `Settings.minimumQuality`; the bank refuses quality under 50).
         public var skipped: [SkippedImage]
         /// Ordered pairs (query picture, bank picture) of different scene groups compared for false matches.
         public var differentImagePairs: Int
@@ -37,6 +37,8 @@ public struct RobustnessReport: Sendable, Codable {
         public var cropAugmentation: [Double]
         /// Worker count.
         public var jobs: Int
+        /// Pictures whose original's PDQ quality is below this were left out.
+        public var minimumQuality: Int
     }
 
     /// Recall of one signal on one transform.
