@@ -137,7 +137,7 @@ public struct IndexBenchmark: Sendable {
             let load = clock.lap()
             let again = loaded.search(queryWords: workload.queryWords, within: c.distance)
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-            snapshot = SnapshotFigures(saveSeconds: save.wall, loadSeconds: load.wall, bytes: size ?? 0, identicalResults: again == results)
+            snapshot = SnapshotFigures(saveSeconds: save.wall, loadSeconds: load.wall, bytes: size, identicalResults: again == results)
         }
 
         var insert: WriteFigures?, remove: WriteFigures?

@@ -1,0 +1,345 @@
+import Foundation
+import NCCHashing
+
+/// How an entry of a hash list is named in `match` output: its id or path when the list gives one,
+/// else its 1-based line number.
+enum HashListID: Sendable, Hashable {
+    case named(String)
+    case line(Int)
+
+    /// The JSON value: a string for a name, a number for a line.
+    var json: String {
+        switch self {
+        case .named(let name): JSONString.quote(name)
+        case .line(let line): String(line)
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .named(let name): name
+        case .line(let line): "line \(line)"
+        }
+    }
+}
+
+/// A problem in a hash list, with where it is.
+struct HashListError: Error, Sendable, CustomStringConvertible {
+    /// Stable code: `hash_list_unreadable`, `hash_list_malformed`, `hash_list_empty`.
+    var code: String
+    /// File and line, then what is wrong and how to fix it.
+    var message: String
+
+    var description: String { "\(code): \(message)" }
+}
+
+/// Hashes read from a file: JSON lines as `nccmatch hash --format jsonl` writes them, or text/CSV lines
+/// whose first field is the hex hash and whose optional second field is an id. Blank lines, `#` comments
+/// and a header line are skipped.
+struct HashList: Sendable {
+    /// Where the list came from, for messages.
+    var source: String
+    /// One id per entry.
+    var ids: [HashListID] = []
+    /// Codes, `algorithm.bitCount / 64` words per entry, most significant first.
+    var words: [UInt64] = []
+    /// For each entry, its other PDQ dihedral variants (flat words), when the list has them and they were asked for.
+    var variants: [[UInt64]] = []
+
+    var count: Int { ids.count }
+
+    /// Largest number of problems listed before giving up.
+    static let maxReportedErrors = 20
+
+    /// Reads a hash list. Throws a `HashListError` listing the malformed lines (up to 20) when any line is malformed.
+    ///
+    /// - Parameters:
+    ///   - bank: entries go into a bank: PDQ hashes need quality 50 or more when the list records it.
+    ///   - dihedral: keep the `pdq_dihedral` variants of JSON lines.
+    static func read(path: String, algorithm: HashAlgorithm, bank: Bool, dihedral: Bool) throws(HashListError) -> HashList {
+        let data: Data
+        do {
+            data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw HashListError(code: "hash_list_unreadable", message: "\(path): cannot be read (\(error.localizedDescription)); check the path and permissions.")
+        }
+        let source = path == "-" ? "standard input" : path
+        let result: Result<HashList, HashListError> = data.withUnsafeBytes { raw in
+            do throws(HashListError) {
+                return .success(try parse(raw.bindMemory(to: UInt8.self), source: source, algorithm: algorithm, bank: bank, dihedral: dihedral))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String, algorithm: HashAlgorithm, bank: Bool, dihedral: Bool) throws(HashListError) -> HashList {
+        var list = HashList(source: source)
+        let wordCount = algorithm.bitCount / 64
+        list.words.reserveCapacity(bytes.count / (wordCount * 16 + 1) * wordCount)
+        var problems: [String] = []
+        var lineNumber = 0
+        var start = 0
+        var sawContent = false
+        while start < bytes.count && problems.count < maxReportedErrors {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            lineNumber += 1
+            var lo = start, hi = end
+            start = end + 1
+            while lo < hi && isSpace(bytes[lo]) { lo += 1 }
+            while hi > lo && isSpace(bytes[hi - 1]) { hi -= 1 }
+            guard lo < hi, bytes[lo] != UInt8(ascii: "#") else { continue }
+            let line = UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+            let firstContent = !sawContent
+            sawContent = true
+            do {
+                if line[0] == UInt8(ascii: "{") {
+                    try list.appendJSON(line, lineNumber: lineNumber, algorithm: algorithm, bank: bank, dihedral: dihedral)
+                } else {
+                    let appended = try list.appendText(line, lineNumber: lineNumber, algorithm: algorithm, headerAllowed: firstContent)
+                    if !appended { continue }
+                }
+            } catch {
+                problems.append("\(source):\(lineNumber): \(error)")
+            }
+        }
+        if !problems.isEmpty {
+            let more = problems.count >= maxReportedErrors ? "\n(stopped after \(maxReportedErrors) problems)" : ""
+            throw HashListError(code: "hash_list_malformed", message: problems.joined(separator: "\n") + more)
+        }
+        return list
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+
+    /// Reads `count` words of hex from bytes; nil when not exactly hex of the right length.
+    static func hexWords(_ bytes: UnsafeBufferPointer<UInt8>, wordCount: Int) -> [UInt64]? {
+        guard bytes.count == wordCount * 16 else { return nil }
+        var words = [UInt64](repeating: 0, count: wordCount)
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            let nibble: UInt64
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(b &- 48)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(b &- 87)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt64(b &- 55)
+            default: return nil
+            }
+            words[i >> 4] = (words[i >> 4] << 4) | nibble
+        }
+        return words
+    }
+
+    private static func hexProblem(_ bytes: UnsafeBufferPointer<UInt8>, algorithm: HashAlgorithm) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        do {
+            switch algorithm {
+            case .pdq: _ = try PDQHash(hex: text)
+            default: _ = try Hash64(hex: text, algorithm: algorithm)
+            }
+        } catch { return error.message }
+        return "the \(algorithm.rawValue) hash is not valid hex."
+    }
+
+    /// Text or CSV line: hash, then an optional id. Returns false for a skipped header line.
+    private mutating func appendText(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, algorithm: HashAlgorithm, headerAllowed: Bool) throws(LineProblem) -> Bool {
+        var cut = 0
+        while cut < line.count && line[cut] != UInt8(ascii: ",") && line[cut] != UInt8(ascii: "\t") && line[cut] != UInt8(ascii: " ") { cut += 1 }
+        var field = UnsafeBufferPointer(rebasing: line[0..<cut])
+        if field.count >= 2 && field.first == UInt8(ascii: "\"") && field.last == UInt8(ascii: "\"") {
+            field = UnsafeBufferPointer(rebasing: field[1..<(field.count - 1)])
+        }
+        guard let words = Self.hexWords(field, wordCount: algorithm.bitCount / 64) else {
+            // A first line whose first field has letters beyond hex is a header (for example "pdq,id").
+            let isHex: (UInt8) -> Bool = { (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0) }
+            if headerAllowed && field.contains(where: { !isHex($0) }) { return false }
+            throw LineProblem("the first field should be a \(algorithm.rawValue) hash of \(algorithm.hexLength) hex characters: \(Self.hexProblem(field, algorithm: algorithm))")
+        }
+        var rest = cut
+        while rest < line.count && (line[rest] == UInt8(ascii: ",") || line[rest] == UInt8(ascii: "\t") || line[rest] == UInt8(ascii: " ")) { rest += 1 }
+        var idEnd = rest
+        while idEnd < line.count && line[idEnd] != UInt8(ascii: ",") && line[idEnd] != UInt8(ascii: "\t") { idEnd += 1 }
+        var idText = String(decoding: UnsafeBufferPointer(rebasing: line[rest..<idEnd]), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        if idText.count >= 2 && idText.hasPrefix("\"") && idText.hasSuffix("\"") { idText = String(idText.dropFirst().dropLast()) }
+        ids.append(idText.isEmpty ? .line(lineNumber) : .named(idText))
+        self.words.append(contentsOf: words)
+        variants.append([])
+        return true
+    }
+
+    /// JSON line from `nccmatch hash --format jsonl`.
+    private mutating func appendJSON(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, algorithm: HashAlgorithm, bank: Bool, dihedral: Bool) throws(LineProblem) {
+        var parser = FlatJSONParser(bytes: line)
+        let object = try parser.parseObject()
+        let key = algorithm.rawValue
+        guard let value = object[key] else {
+            if case .object(let error)? = object["error"], case .string(let code)? = error["code"] {
+                throw LineProblem("this record has no \(key) hash: its file could not be hashed (\(code)); remove the line or hash the file again.")
+            }
+            throw LineProblem("the object has no \"\(key)\" key; pass --algorithm to pick another hash, or check the file was written by nccmatch hash.")
+        }
+        guard case .string(let hex) = value, let words = hex.utf8.withContiguousStorageIfAvailable({ Self.hexWords($0, wordCount: algorithm.bitCount / 64) }) ?? Self.hexWords(Array(hex.utf8).withUnsafeBufferPointer { $0 }, wordCount: algorithm.bitCount / 64) else {
+            throw LineProblem("\"\(key)\" should be a string of \(algorithm.hexLength) hex characters.")
+        }
+        if bank, algorithm == .pdq, case .number(let quality)? = object["pdq_quality"], quality < 50 {
+            throw LineProblem("PDQ quality \(Int(quality)) is below 50: such hashes are not reliable and are not accepted into a bank; remove the line.")
+        }
+        var extra: [UInt64] = []
+        if dihedral, algorithm == .pdq, case .array(let items)? = object["pdq_dihedral"] {
+            for item in items {
+                guard case .string(let v) = item, let w = Self.hexWords(Array(v.utf8).withUnsafeBufferPointer({ $0 }), wordCount: 4) else {
+                    throw LineProblem("\"pdq_dihedral\" should be a list of PDQ hashes of 64 hex characters.")
+                }
+                extra.append(contentsOf: w)
+            }
+        }
+        if case .string(let path)? = object["id"] {
+            ids.append(.named(path))
+        } else if case .number(let n)? = object["id"] {
+            ids.append(.named(String(Int(n))))
+        } else if case .string(let path)? = object["path"] {
+            ids.append(.named(path))
+        } else {
+            ids.append(.line(lineNumber))
+        }
+        self.words.append(contentsOf: words)
+        variants.append(extra)
+    }
+}
+
+/// What is wrong with one line.
+struct LineProblem: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A minimal JSON reader for one flat object per line: strings, numbers, booleans, null, arrays, nested objects.
+struct FlatJSONParser {
+    enum Value {
+        case string(String)
+        case number(Double)
+        case array([Value])
+        case object([String: Value])
+        case other
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func parseObject() throws(LineProblem) -> [String: Value] {
+        guard case .object(let object) = try parseValue(depth: 0) else { throw LineProblem("expected a JSON object.") }
+        skipSpace()
+        guard i == bytes.count else { throw LineProblem("unexpected text after the JSON object at column \(i + 1).") }
+        return object
+    }
+
+    private mutating func skipSpace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D || bytes[i] == 0x0A { i += 1 }
+    }
+
+    private func problem(_ what: String) -> LineProblem { LineProblem("malformed JSON at column \(i + 1): \(what).") }
+
+    private mutating func parseValue(depth: Int) throws(LineProblem) -> Value {
+        guard depth < 32 else { throw problem("nested too deeply") }
+        skipSpace()
+        guard i < bytes.count else { throw problem("the line ends early") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            var object: [String: Value] = [:]
+            skipSpace()
+            if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw problem("expected a key in quotes") }
+                let key = try parseString()
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw problem("expected ':' after a key") }
+                i += 1
+                object[key] = try parseValue(depth: depth + 1)
+                skipSpace()
+                guard i < bytes.count else { throw problem("the object is not closed") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(object) }
+                throw problem("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            var items: [Value] = []
+            skipSpace()
+            if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            while true {
+                items.append(try parseValue(depth: depth + 1))
+                skipSpace()
+                guard i < bytes.count else { throw problem("the list is not closed") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                throw problem("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            for word in ["true", "false", "null"] where matches(word) {
+                i += word.utf8.count
+                return .other
+            }
+            throw problem("unknown word")
+        default:
+            let start = i
+            while i < bytes.count, (48...57).contains(bytes[i]) || bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+")
+                || bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") { i += 1 }
+            guard i > start, let n = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) else {
+                throw problem("expected a value")
+            }
+            return .number(n)
+        }
+    }
+
+    private func matches(_ word: String) -> Bool {
+        let w = Array(word.utf8)
+        guard i + w.count <= bytes.count else { return false }
+        for k in 0..<w.count where bytes[i + k] != w[k] { return false }
+        return true
+    }
+
+    private mutating func parseString() throws(LineProblem) -> String {
+        i += 1
+        let start = i
+        var plain = true
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+            if bytes[i] == UInt8(ascii: "\\") { plain = false; i += 1 }
+            i += 1
+        }
+        guard i < bytes.count else { throw problem("a string is not closed") }
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<i])
+        i += 1
+        if plain { return String(decoding: raw, as: UTF8.self) }
+        // Rare: let Foundation decode the escapes.
+        let quoted = "\"" + String(decoding: raw, as: UTF8.self) + "\""
+        guard let decoded = try? JSONDecoder().decode(String.self, from: Data(quoted.utf8)) else { throw problem("a string has a bad escape") }
+        return decoded
+    }
+}
+
+/// JSON string quoting for output.
+enum JSONString {
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}
