@@ -24,7 +24,7 @@ public enum PDQHasher {
         precondition(width >= 0 && height >= 0 && luma.count >= width * height, "luma plane smaller than width * height")
         guard width >= minimumDimension, height >= minimumDimension else { return degenerate(dihedral: dihedral) }
         let rows = PDQPlaneRows(base: UnsafePointer(luma.baseAddress!), width: width, height: height)
-        return hash(rows: rows, dihedral: dihedral)
+        return hash(rows: rows, fullSize: nil, dihedral: dihedral)
     }
 
     /// Hashes a decoded picture, computing its luma as the `pdqhash` package does
@@ -32,12 +32,16 @@ public enum PDQHasher {
     ///
     /// - Parameters:
     ///   - image: The decoded pixels, at the resolution to be hashed (exact conformance with
-    ///     `pdqhash` needs the full-resolution decode; a DCT-downscaled decode gives a close hash).
+    ///     `pdqhash` needs the full-resolution decode; a DCT-downscaled decode, `width` below
+    ///     `fullWidth`, is blurred with the full-resolution kernel folded onto its blocks and gives a
+    ///     hash a few bits away).
     ///   - dihedral: Whether to compute the eight dihedral hashes too.
     /// - Returns: The hash, its quality 0...100 and, if asked, the eight dihedral hashes.
     public static func hash(_ image: DecodedImage, dihedral: Bool = true) -> PDQResult {
         guard image.width >= minimumDimension, image.height >= minimumDimension else { return degenerate(dihedral: dihedral) }
-        return hash(rows: PDQImageRows(image: image), dihedral: dihedral)
+        let scaled = image.width < image.fullWidth || image.height < image.fullHeight
+        let fullSize = scaled ? (width: image.fullWidth, height: image.fullHeight) : nil
+        return hash(rows: PDQImageRows(image: image), fullSize: fullSize, dihedral: dihedral)
     }
 
     /// The reference's answer for pictures too small to hash.
@@ -47,20 +51,24 @@ public enum PDQHasher {
     }
 
     /// Downscale, quality, DCT, bits.
-    static func hash<Rows: PDQLumaRows>(rows: Rows, dihedral: Bool) -> PDQResult {
+    static func hash<Rows: PDQLumaRows>(rows: Rows, fullSize: (width: Int, height: Int)?, dihedral: Bool) -> PDQResult {
         let width = rows.width, height = rows.height
         // One wiped allocation for everything derived from the pixels: 64x64 and 16x64 and two 16x16
         // blocks, then the downscaler's rows.
         let fixed = 4096 + 1024 + 256 + 256
-        let scratch = PixelBuffer(count: (fixed + downscaleScratchCount(width: width, height: height)) * MemoryLayout<Float>.stride)
+        let downscaleScratch = fullSize == nil
+            ? downscaleScratchCount(width: width, height: height) : scaledDownscaleScratchCount(width: width, height: height)
+        let scratch = PixelBuffer(count: (fixed + downscaleScratch) * MemoryLayout<Float>.stride)
         return scratch.withUnsafeMutableBytes { raw in
             let base = raw.baseAddress!.bindMemory(to: Float.self, capacity: raw.count / MemoryLayout<Float>.stride)
             let buffer64 = base, t16x64 = base + 4096, block = base + 5120, aux = base + 5376, rest = base + fixed
 
             // The reference copies a 64x64 plane as is rather than filtering it; its dihedral
             // routine filters always, so there the two can differ.
-            let direct64 = width == 64 && height == 64
-            if direct64, let plane = rows as? PDQPlaneRows {
+            let direct64 = width == 64 && height == 64 && fullSize == nil
+            if let fullSize {
+                downscaleScaled(rows, fullWidth: fullSize.width, fullHeight: fullSize.height, scratch: rest, into: buffer64)
+            } else if direct64, let plane = rows as? PDQPlaneRows {
                 buffer64.update(from: plane.base, count: 4096)
             } else if direct64 {
                 for i in 0..<64 { (buffer64 + i * 64).update(from: rows.row(i, scratch: rest), count: 64) }
