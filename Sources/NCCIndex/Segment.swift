@@ -1,4 +1,5 @@
 import CHammingKernels
+import Dispatch
 
 /// Where each array of a segment lives inside its storage. Every section starts on a 64-byte boundary.
 struct SegmentLayout: Sendable, Equatable {
@@ -87,8 +88,12 @@ final class Segment: @unchecked Sendable {
                 let orderPointer = (base + layout.idOrderOffset).assumingMemoryBound(to: UInt32.self)
                 for (i, p) in order.enumerated() { orderPointer[i] = p }
             }
-            let codesPointer = (base + layout.codesOffset).assumingMemoryBound(to: UInt64.self)
-            for (t, sub) in substrings.enumerated() {
+            let baseBits = UInt(bitPattern: base)
+            // Tables are independent: build them on all cores (each writes only its own sections).
+            DispatchQueue.concurrentPerform(iterations: substrings.count) { t in
+                let base = UnsafeMutableRawPointer(bitPattern: baseBits)!
+                let codesPointer = UnsafePointer((base + layout.codesOffset).assumingMemoryBound(to: UInt64.self))
+                let sub = substrings[t]
                 let offsets = layout.tableOffsets(t)
                 Kernels.buildTable(
                     codes: codesPointer, count: n, words: words, start: sub.start, bits: sub.bits,

@@ -114,22 +114,51 @@ struct HashList: Sendable {
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
 
-    /// Reads `count` words of hex from bytes; nil when not exactly hex of the right length.
-    static func hexWords(_ bytes: UnsafeBufferPointer<UInt8>, wordCount: Int) -> [UInt64]? {
-        guard bytes.count == wordCount * 16 else { return nil }
-        var words = [UInt64](repeating: 0, count: wordCount)
-        for i in 0..<bytes.count {
-            let b = bytes[i]
-            let nibble: UInt64
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(b &- 48)
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(b &- 87)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt64(b &- 55)
-            default: return nil
-            }
-            words[i >> 4] = (words[i >> 4] << 4) | nibble
+    /// Hex digit values; 0xFF marks a byte that is not a hex digit.
+    static let hexValues: [UInt8] = (0..<256).map { b in
+        switch b {
+        case 48...57: UInt8(b - 48)
+        case 65...70: UInt8(b - 55)
+        case 97...102: UInt8(b - 87)
+        default: 0xFF
         }
-        return words
+    }
+
+    /// Reads `wordCount` words of hex from bytes; nil when not exactly hex of the right length.
+    static func hexWords(_ bytes: UnsafeBufferPointer<UInt8>, wordCount: Int) -> [UInt64]? {
+        var words: [UInt64] = []
+        return appendHex(bytes, wordCount: wordCount, to: &words) ? words : nil
+    }
+
+    /// Appends `wordCount` words read from hex; false (and nothing appended) when not exactly hex of the right length.
+    static func appendHex(_ bytes: UnsafeBufferPointer<UInt8>, wordCount: Int, to words: inout [UInt64]) -> Bool {
+        guard bytes.count == wordCount * 16 else { return false }
+        return hexValues.withUnsafeBufferPointer { table in
+            var bad: UInt8 = 0
+            var parsed: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for w in 0..<wordCount {
+                var v: UInt64 = 0
+                for k in 0..<16 {
+                    let n = table[Int(bytes[w * 16 + k])]
+                    bad |= n
+                    v = (v << 4) | UInt64(n & 0x0F)
+                }
+                switch w {
+                case 0: parsed.0 = v
+                case 1: parsed.1 = v
+                case 2: parsed.2 = v
+                default: parsed.3 = v
+                }
+            }
+            guard bad & 0xF0 == 0 else { return false }
+            words.append(parsed.0)
+            if wordCount == 4 {
+                words.append(parsed.1)
+                words.append(parsed.2)
+                words.append(parsed.3)
+            }
+            return true
+        }
     }
 
     private static func hexProblem(_ bytes: UnsafeBufferPointer<UInt8>, algorithm: HashAlgorithm) -> String {
@@ -151,7 +180,7 @@ struct HashList: Sendable {
         if field.count >= 2 && field.first == UInt8(ascii: "\"") && field.last == UInt8(ascii: "\"") {
             field = UnsafeBufferPointer(rebasing: field[1..<(field.count - 1)])
         }
-        guard let words = Self.hexWords(field, wordCount: algorithm.bitCount / 64) else {
+        guard Self.appendHex(field, wordCount: algorithm.bitCount / 64, to: &self.words) else {
             // A first line whose first field has letters beyond hex is a header (for example "pdq,id").
             let isHex: (UInt8) -> Bool = { (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0) }
             if headerAllowed && field.contains(where: { !isHex($0) }) { return false }
@@ -161,10 +190,12 @@ struct HashList: Sendable {
         while rest < line.count && (line[rest] == UInt8(ascii: ",") || line[rest] == UInt8(ascii: "\t") || line[rest] == UInt8(ascii: " ")) { rest += 1 }
         var idEnd = rest
         while idEnd < line.count && line[idEnd] != UInt8(ascii: ",") && line[idEnd] != UInt8(ascii: "\t") { idEnd += 1 }
-        var idText = String(decoding: UnsafeBufferPointer(rebasing: line[rest..<idEnd]), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        if idText.count >= 2 && idText.hasPrefix("\"") && idText.hasSuffix("\"") { idText = String(idText.dropFirst().dropLast()) }
-        ids.append(idText.isEmpty ? .line(lineNumber) : .named(idText))
-        self.words.append(contentsOf: words)
+        while idEnd > rest && line[idEnd - 1] == UInt8(ascii: " ") { idEnd -= 1 }
+        if idEnd - rest >= 2 && line[rest] == UInt8(ascii: "\"") && line[idEnd - 1] == UInt8(ascii: "\"") {
+            rest += 1
+            idEnd -= 1
+        }
+        ids.append(idEnd > rest ? .named(String(decoding: UnsafeBufferPointer(rebasing: line[rest..<idEnd]), as: UTF8.self)) : .line(lineNumber))
         variants.append([])
         return true
     }
