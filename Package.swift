@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // C: libjpeg-turbo and libpng decoding; setjmp/longjmp never leaves these files.
@@ -38,6 +41,28 @@ let package = Package(
         .target(name: "NCCEvaluation", dependencies: ["NCCHashing", "CImageEncoding"]),
         // Swift: exact Hamming-distance search (flat SIMD scan, multi-index hashing, snapshots).
         .target(name: "NCCIndex", dependencies: ["NCCHashing", "CHammingKernels"]),
+        // Swift: the hash bank's storage (cases, hashes, platforms, match references, feedback, audit) behind
+        // one protocol; SQLite through GRDB by default. Secrets and API keys are stored only hashed.
+        .target(
+            name: "NCCBank",
+            dependencies: [
+                "NCCHashing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // Swift: the HTTP service (Hummingbird 2): JSON API under /v1, in-memory indexes kept in step with the store.
+        .target(
+            name: "NCCServer",
+            dependencies: [
+                "NCCBank",
+                "NCCIndex",
+                "NCCHashing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "nccmatch",
@@ -45,7 +70,10 @@ let package = Package(
                 "NCCHashing",
                 "NCCIndex",
                 "NCCEvaluation",
+                "NCCBank",
+                "NCCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Shared test helpers: fixture and ../shared lookup, temporary directories, running the CLI.
@@ -57,5 +85,8 @@ let package = Package(
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
+        .testTarget(name: "NCCBankTests", dependencies: ["NCCBank", "NCCTestSupport"]),
+        // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
+        .testTarget(name: "NCCServiceTests", dependencies: ["NCCTestSupport", "NCCHashing"]),
     ]
 )

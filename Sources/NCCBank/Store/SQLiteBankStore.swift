@@ -1,0 +1,326 @@
+import Foundation
+import GRDB
+import NCCHashing
+
+/// The default `BankStore`: one SQLite file, `bank.sqlite`, in the data directory, through GRDB.
+///
+/// Durability: WAL journal with `synchronous = FULL`, so every committed transaction is fsynced to the
+/// WAL before the call returns. An acknowledged write therefore survives `kill -9` (which `NORMAL` would
+/// also give) and a power cut or kernel crash (which `NORMAL` would not). Commits are rare next to
+/// matches (which only read), so the fsync per commit costs little.
+///
+/// Several processes may open the same file (the server and `nccmatch admin`): WAL lets readers and one
+/// writer work at once; a writer waits up to 10 s for another.
+public final class SQLiteBankStore: BankStore {
+    /// The file name inside the data directory.
+    public static let fileName = "bank.sqlite"
+
+    let pool: DatabasePool
+    /// Path of the database file.
+    public let path: String
+
+    /// Opens (creating the folder and file on first use) the bank in `directory` and migrates it.
+    ///
+    /// Throws `BankError` `store_unavailable` with the underlying cause when the folder or file cannot be
+    /// made or opened, or `store_too_new` when the file was written by a newer nccmatch.
+    public init(directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw BankError(code: "store_unavailable", message: "The data directory \(directory) cannot be created; check the path and permissions.", underlying: error)
+        }
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw BankError(code: "store_unavailable", message: "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that its folder is writable.", underlying: error)
+        }
+        let migrator = Self.migrator
+        do {
+            if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw BankError(code: "store_too_new", message: "The bank database \(path) was written by a newer nccmatch; run that version or newer.")
+            }
+            try migrator.migrate(pool)
+        } catch let error as BankError {
+            throw error
+        } catch {
+            throw BankError(code: "store_unavailable", message: "The bank database \(path) could not be brought up to date.", underlying: error)
+        }
+    }
+
+    /// Runs a write transaction, mapping database failures to `BankError`.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as BankError {
+            throw error
+        } catch {
+            throw BankError(code: "store_failed", message: "The bank could not save the change; nothing was changed.", underlying: error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as BankError {
+            throw error
+        } catch {
+            throw BankError(code: "store_failed", message: "The bank could not be read.", underlying: error)
+        }
+    }
+
+    static func audit(_ db: Database, actor: String, action: String, caseID: String? = nil, matchRef: String? = nil, detail: String? = nil) throws {
+        try db.execute(
+            sql: "INSERT INTO audit (at, actor, action, case_id, match_ref, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [Date(), actor, action, caseID, matchRef, detail])
+    }
+
+    /// Inserts hashes of a case, making image rows as needed.
+    static func insertHashes(_ db: Database, caseID: String, hashes: [NewHash]) throws -> [StoredHash] {
+        var imageIDs: [Int: Int64] = [:]
+        let rows = try Row.fetchAll(db, sql: "SELECT id, image_key FROM images WHERE case_id = ?", arguments: [caseID])
+        for row in rows { imageIDs[row["image_key"]] = row["id"] }
+        let insertImage = try db.cachedStatement(sql: "INSERT INTO images (case_id, image_key) VALUES (?, ?)")
+        let insertHash = try db.cachedStatement(sql: "INSERT INTO hashes (image_id, algorithm, value, quality) VALUES (?, ?, ?, ?)")
+        var stored: [StoredHash] = []
+        stored.reserveCapacity(hashes.count)
+        for hash in hashes {
+            let imageID: Int64
+            if let known = imageIDs[hash.imageKey] {
+                imageID = known
+            } else {
+                try insertImage.execute(arguments: [caseID, hash.imageKey])
+                imageID = db.lastInsertedRowID
+                imageIDs[hash.imageKey] = imageID
+            }
+            try insertHash.execute(arguments: [imageID, hash.algorithm.rawValue, Data(hash.value), hash.quality])
+            stored.append(StoredHash(id: db.lastInsertedRowID, imageID: imageID, algorithm: hash.algorithm, value: hash.value))
+        }
+        return stored
+    }
+
+    public func createCase(_ newCase: NewCase) async throws -> [StoredHash] {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO cases (id, secret_hash, secret_salt, secret_parameters, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)",
+                arguments: [newCase.id, Data(newCase.secret.hash), Data(newCase.secret.salt), newCase.secret.parameters, Date()])
+            let stored = try Self.insertHashes(db, caseID: newCase.id, hashes: newCase.hashes)
+            let images = Set(newCase.hashes.map(\.imageKey)).count
+            try Self.audit(db, actor: "case", action: "case_opened", caseID: newCase.id, detail: "\(stored.count) hashes of \(images) pictures")
+            return stored
+        }
+    }
+
+    public func caseCredentials(caseID: String) async throws -> (secret: StoredSecret, state: CaseState)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT secret_hash, secret_salt, secret_parameters, status FROM cases WHERE id = ?", arguments: [caseID]) else {
+                return nil
+            }
+            let parameters: String = row["secret_parameters"]
+            let parts = parameters.split(separator: "$")
+            guard parts.count == 2, let rounds = Int(parts[1]) else {
+                throw BankError(code: "store_corrupt", message: "The stored secret of a case has unknown parameters.")
+            }
+            let hash: Data = row["secret_hash"], salt: Data = row["secret_salt"]
+            let status: String = row["status"]
+            return (StoredSecret(scheme: String(parts[0]), rounds: rounds, salt: Array(salt), hash: Array(hash)),
+                    CaseState(rawValue: status) ?? .withdrawn)
+        }
+    }
+
+    static func requireActive(_ db: Database, caseID: String) throws {
+        guard let status = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [caseID]) else {
+            throw BankError(code: "case_not_found", message: "There is no case with this id.")
+        }
+        if status != CaseState.active.rawValue {
+            throw BankError(code: "case_withdrawn", message: "This case was withdrawn, so it no longer accepts changes. You can open a new case at any time.")
+        }
+    }
+
+    public func addHashes(caseID: String, hashes: [NewHash]) async throws -> [StoredHash] {
+        try await write { db in
+            try Self.requireActive(db, caseID: caseID)
+            let stored = try Self.insertHashes(db, caseID: caseID, hashes: hashes)
+            try Self.audit(db, actor: "case", action: "hashes_added", caseID: caseID, detail: "\(stored.count) hashes")
+            return stored
+        }
+    }
+
+    public func withdrawCase(caseID: String) async throws -> [StoredHash] {
+        try await write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [caseID]) else {
+                throw BankError(code: "case_not_found", message: "There is no case with this id.")
+            }
+            if status == CaseState.withdrawn.rawValue { return [] }
+            let removed = try Self.fetchHashes(db, sql: """
+                SELECT h.id, h.image_id, h.algorithm, h.value FROM hashes h JOIN images i ON i.id = h.image_id WHERE i.case_id = ?
+                """, arguments: [caseID])
+            try db.execute(sql: "DELETE FROM hashes WHERE image_id IN (SELECT id FROM images WHERE case_id = ?)", arguments: [caseID])
+            try db.execute(sql: "UPDATE cases SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?", arguments: [Date(), caseID])
+            try Self.audit(db, actor: "case", action: "case_withdrawn", caseID: caseID, detail: "\(removed.count) hashes deleted")
+            return removed
+        }
+    }
+
+    static func fetchHashes(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [StoredHash] {
+        var result: [StoredHash] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            let name: String = row[2]
+            guard let algorithm = HashAlgorithm(rawValue: name) else { continue }
+            let value: Data = row[3]
+            result.append(StoredHash(id: row[0], imageID: row[1], algorithm: algorithm, value: Array(value)))
+        }
+        return result
+    }
+
+    public func caseStatus(caseID: String) async throws -> CaseStatusReport? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT status, created_at, withdrawn_at FROM cases WHERE id = ?", arguments: [caseID]) else {
+                return nil
+            }
+            let status: String = row["status"]
+            var report = CaseStatusReport(caseID: caseID, state: CaseState(rawValue: status) ?? .withdrawn,
+                                          createdAt: row["created_at"], withdrawnAt: row["withdrawn_at"], images: [])
+            let images = try Row.fetchAll(db, sql: """
+                SELECT i.id, i.image_key,
+                       (SELECT COUNT(*) FROM hashes h WHERE h.image_id = i.id) AS hashes,
+                       (SELECT COUNT(DISTINCT platform_id) FROM match_refs m WHERE m.image_id = i.id) AS platforms
+                FROM images i WHERE i.case_id = ? ORDER BY i.image_key
+                """, arguments: [caseID])
+            for image in images {
+                var feedback: [FeedbackOutcome: Int] = [:]
+                // The latest outcome of each match reference of this picture.
+                let outcomes = try Row.fetchAll(db, sql: """
+                    SELECT f.outcome, COUNT(*) AS n FROM feedback f
+                    JOIN match_refs m ON m.ref = f.match_ref
+                    WHERE m.image_id = ? AND f.id = (SELECT MAX(id) FROM feedback g WHERE g.match_ref = f.match_ref)
+                    GROUP BY f.outcome
+                    """, arguments: [image["id"] as Int64])
+                for outcome in outcomes {
+                    if let value = FeedbackOutcome(rawValue: outcome["outcome"]) { feedback[value] = outcome["n"] }
+                }
+                report.images.append(.init(image: image["image_key"], hashes: image["hashes"], platformsMatched: image["platforms"], feedback: feedback))
+            }
+            return report
+        }
+    }
+
+    public func loadHashes() async throws -> [StoredHash] {
+        try await read { db in
+            try Self.fetchHashes(db, sql: "SELECT id, image_id, algorithm, value FROM hashes ORDER BY id")
+        }
+    }
+
+    static func platform(from row: Row) -> PlatformRecord {
+        let hash: Data = row["key_hash"]
+        return PlatformRecord(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], keyHash: Array(hash),
+                              createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+
+    public func platform(keyPrefix: String) async throws -> PlatformRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE key_prefix = ?", arguments: [keyPrefix]).map(Self.platform(from:))
+        }
+    }
+
+    public func addPlatform(name: String, key: APIKey) async throws -> PlatformRecord {
+        try await write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM platforms WHERE name = ?", arguments: [name]) != nil {
+                throw BankError(code: "platform_exists", message: "A platform named \(name) already exists; pick another name, or revoke it and add it under a new name.")
+            }
+            try db.execute(sql: "INSERT INTO platforms (name, key_prefix, key_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, key.prefix, Data(key.storedHash), Date()])
+            try Self.audit(db, actor: "operator", action: "platform_added", detail: name)
+            return try Self.platform(from: Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE id = ?", arguments: [db.lastInsertedRowID])!)
+        }
+    }
+
+    public func listPlatforms() async throws -> [PlatformRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM platforms ORDER BY id").map(Self.platform(from:))
+        }
+    }
+
+    public func revokePlatform(name: String) async throws -> PlatformRecord {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM platforms WHERE name = ?", arguments: [name]) != nil else {
+                throw BankError(code: "platform_not_found", message: "There is no platform named \(name); `nccmatch admin platform list` shows them.")
+            }
+            try db.execute(sql: "UPDATE platforms SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?", arguments: [Date(), name])
+            try Self.audit(db, actor: "operator", action: "platform_revoked", detail: name)
+            return try Self.platform(from: Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE name = ?", arguments: [name])!)
+        }
+    }
+
+    public func matchReferences(platform: PlatformRecord, imageIDs: [Int64]) async throws -> [Int64: String] {
+        if imageIDs.isEmpty { return [:] }
+        return try await write { db in
+            var refs: [Int64: String] = [:]
+            let find = try db.cachedStatement(sql: """
+                SELECT m.ref FROM match_refs m JOIN images i ON i.id = m.image_id JOIN cases c ON c.id = i.case_id
+                WHERE m.platform_id = ? AND m.image_id = ? AND c.status = 'active'
+                """)
+            let live = try db.cachedStatement(sql: "SELECT 1 FROM images i JOIN cases c ON c.id = i.case_id WHERE i.id = ? AND c.status = 'active'")
+            let insert = try db.cachedStatement(sql: "INSERT INTO match_refs (ref, platform_id, image_id, created_at) VALUES (?, ?, ?, ?)")
+            let now = Date()
+            for imageID in Set(imageIDs) {
+                var ref = try String.fetchOne(find, arguments: [platform.id, imageID])
+                if ref == nil {
+                    guard try Bool.fetchOne(live, arguments: [imageID]) != nil else { continue }
+                    let fresh = Secrets.newMatchReference()
+                    try insert.execute(arguments: [fresh, platform.id, imageID, now])
+                    ref = fresh
+                }
+                refs[imageID] = ref
+                try Self.audit(db, actor: "platform:\(platform.name)", action: "match", matchRef: ref)
+            }
+            return refs
+        }
+    }
+
+    public func recordFeedback(platform: PlatformRecord, matchRef: String, outcome: FeedbackOutcome, contentID: String?) async throws {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT c.status FROM match_refs m JOIN images i ON i.id = m.image_id JOIN cases c ON c.id = i.case_id
+                WHERE m.ref = ? AND m.platform_id = ?
+                """, arguments: [matchRef, platform.id]) else {
+                throw BankError(code: "match_ref_not_found", message: "This match reference is not one your platform received; check the value returned by /v1/match.")
+            }
+            let status: String = row["status"]
+            if status != CaseState.active.rawValue {
+                throw BankError(code: "case_withdrawn", message: "The picture behind this match reference was withdrawn from the bank; no feedback is needed.")
+            }
+            try db.execute(sql: "INSERT INTO feedback (match_ref, platform_id, outcome, content_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [matchRef, platform.id, outcome.rawValue, contentID, Date()])
+            try Self.audit(db, actor: "platform:\(platform.name)", action: "feedback", matchRef: matchRef, detail: outcome.rawValue)
+        }
+    }
+
+    public func auditEntries(limit: Int, after: Int64?) async throws -> [AuditEntry] {
+        try await read { db in
+            let rows: [Row]
+            if let after {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM (SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit])
+            }
+            return rows.map { row in
+                AuditEntry(id: row["id"], at: row["at"], actor: row["actor"], action: row["action"],
+                           caseID: row["case_id"], matchRef: row["match_ref"], detail: row["detail"])
+            }
+        }
+    }
+
+    public func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws {
+        try await write { db in
+            try Self.audit(db, actor: actor, action: action, caseID: caseID, matchRef: matchRef, detail: detail)
+        }
+    }
+}
