@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import NCCBank
+
+/// An error answered to a client: an HTTP status and `{"error": {"code", "message"}}`.
+///
+/// Codes are stable (clients branch on them); messages say what is wrong and what to do, in plain words,
+/// and never blame. No message carries a hash value or a secret.
+public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
+    /// The HTTP status this error answers with.
+    public let status: HTTPResponse.Status
+    /// Stable, machine-readable code.
+    public let code: String
+    /// What is wrong and how to fix it.
+    public let message: String
+    /// Seconds before trying again, for 429 and 503 (sent as `Retry-After`).
+    public let retryAfter: Int?
+
+    /// Makes an error.
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    /// The JSON body.
+    var body: String {
+        "{\"error\":{\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message))}}"
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension APIError {
+    static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+
+    static let notReady = APIError(.serviceUnavailable, "not_ready", "The service is still loading the bank; try again in a few seconds.", retryAfter: 2)
+
+    /// The answer for a store error: the client's fault (404/409) or the service's (503).
+    static func from(_ error: BankError) -> APIError {
+        switch error.code {
+        case "case_not_found": APIError(.notFound, error.code, error.message)
+        case "case_withdrawn": APIError(.conflict, error.code, error.message)
+        case "match_ref_not_found": APIError(.notFound, error.code, error.message)
+        default: APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)
+        }
+    }
+}
+
+/// Minimal JSON text helpers for hand-written bodies.
+enum JSONText {
+    /// A JSON string literal, escaped.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import Logging
+import NCCBank
+
+/// `nccmatch serve`: opens the store, starts listening, loads the indexes, serves until SIGINT or SIGTERM.
+public enum BankServer {
+    /// Runs the service until it is stopped.
+    ///
+    /// Prints `listening on http://HOST:PORT` on standard output once the socket is bound (with the real
+    /// port when `configuration.port` is 0). `/readyz` answers 200 once the indexes are loaded.
+    /// - Throws: `BankError` when the store cannot be opened, or the binding error.
+    public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
+        let store = try SQLiteBankStore(directory: configuration.dataDirectory)
+        let service = BankService(store: store, configuration: configuration, logger: logger)
+        let host = configuration.host
+        let app = Application(
+            router: service.makeRouter(),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "nccmatch"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                // Written straight to the descriptor: stdout may be a pipe, where print() would buffer.
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+            },
+            logger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            group.addTask {
+                do {
+                    try await service.loadIndex()
+                } catch {
+                    logger.critical("the bank could not be loaded", metadata: ["error": "\(error)"])
+                    throw error
+                }
+            }
+            // The first to fail stops the other; a clean load just waits for the server to stop.
+            do {
+                while try await group.next() != nil {}
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import NCCBank
+import NCCHashing
+import NCCIndex
+
+/// The in-memory matching indexes of the bank: one Hamming index per perceptual algorithm, and a
+/// dictionary for the exact digests. Index ids are bank image ids, so a match names a picture, and
+/// removing an image id drops all its hashes (the dihedral variants included) at once.
+///
+/// Searches run concurrently; writes are serialised by the indexes themselves and by a lock for the digests.
+///
+/// - Warning: holds bank hash values; nothing here may be logged or served.
+final class BankIndex: Sendable {
+    let pdq = PDQIndex()
+    let phash = Hash64Index()
+    let dhash = Hash64Index()
+    private let digests = DigestTable()
+
+    /// Number of live hashes per algorithm.
+    var counts: [HashAlgorithm: Int] {
+        let exact = digests.counts()
+        return [.pdq: pdq.count, .phash: phash.count, .dhash: dhash.count, .md5: exact.md5, .sha256: exact.sha256]
+    }
+
+    /// Adds stored hashes.
+    func insert(_ hashes: [StoredHash]) {
+        var groups: [HashAlgorithm: (ids: [UInt64], words: [UInt64])] = [:]
+        var exact: [StoredHash] = []
+        for hash in hashes {
+            switch hash.algorithm {
+            case .pdq, .phash, .dhash:
+                groups[hash.algorithm, default: ([], [])].ids.append(UInt64(hash.imageID))
+                groups[hash.algorithm, default: ([], [])].words.append(contentsOf: HashText.words(hash.value))
+            case .md5, .sha256:
+                exact.append(hash)
+            }
+        }
+        for (algorithm, group) in groups {
+            switch algorithm {
+            case .pdq: pdq.insert(ids: group.ids, words: group.words)
+            case .phash: phash.insert(ids: group.ids, words: group.words)
+            default: dhash.insert(ids: group.ids, words: group.words)
+            }
+        }
+        digests.insert(exact)
+    }
+
+    /// Removes every hash of these stored hashes' images.
+    func remove(_ hashes: [StoredHash]) {
+        var images: [HashAlgorithm: Set<Int64>] = [:]
+        var exact: [StoredHash] = []
+        for hash in hashes {
+            if hash.algorithm == .md5 || hash.algorithm == .sha256 { exact.append(hash) } else { images[hash.algorithm, default: []].insert(hash.imageID) }
+        }
+        for (algorithm, ids) in images {
+            for id in ids {
+                switch algorithm {
+                case .pdq: pdq.remove(id: UInt64(id))
+                case .phash: phash.remove(id: UInt64(id))
+                default: dhash.remove(id: UInt64(id))
+                }
+            }
+        }
+        digests.remove(exact)
+    }
+
+    /// One query: an item position, its algorithm and value.
+    struct Query: Sendable {
+        var algorithm: HashAlgorithm
+        var bytes: [UInt8]
+    }
+
+    /// For each query, the matching images with their smallest distance, sorted by distance then image id.
+    func match(_ queries: [Query], distances: [HashAlgorithm: Int]) -> [[IndexMatch]] {
+        var results = [[IndexMatch]](repeating: [], count: queries.count)
+        var positions: [HashAlgorithm: [Int]] = [:]
+        for (i, query) in queries.enumerated() { positions[query.algorithm, default: []].append(i) }
+        for (algorithm, members) in positions {
+            switch algorithm {
+            case .pdq, .phash, .dhash:
+                var words: [UInt64] = []
+                words.reserveCapacity(members.count * algorithm.bitCount / 64)
+                for i in members { words.append(contentsOf: HashText.words(queries[i].bytes)) }
+                let distance = distances[algorithm] ?? algorithm.defaultMaxDistance
+                let found: [[IndexMatch]] = switch algorithm {
+                case .pdq: pdq.search(queryWords: words, within: distance)
+                case .phash: phash.search(queryWords: words, within: distance)
+                default: dhash.search(queryWords: words, within: distance)
+                }
+                for (k, i) in members.enumerated() { results[i] = Self.bestPerImage(found[k]) }
+            case .md5, .sha256:
+                for i in members {
+                    results[i] = digests.lookup(algorithm: algorithm, value: queries[i].bytes).sorted().map { IndexMatch(id: UInt64($0), distance: 0) }
+                }
+            }
+        }
+        return results
+    }
+
+    /// Keeps each image once, at its smallest distance (the index already sorts by distance then id).
+    static func bestPerImage(_ matches: [IndexMatch]) -> [IndexMatch] {
+        if matches.count < 2 { return matches }
+        var seen = Set<UInt64>()
+        return matches.filter { seen.insert($0.id).inserted }
+    }
+}
+
+/// Exact digests (MD5, SHA-256) to the images holding them.
+final class DigestTable: @unchecked Sendable {
+    // Only touched with `lock` held.
+    private let lock = NSLock()
+    private var table: [Key: [Int64: Int]] = [:]
+    private var md5 = 0, sha256 = 0
+
+    struct Key: Hashable {
+        var algorithm: HashAlgorithm
+        var value: [UInt8]
+    }
+
+    func counts() -> (md5: Int, sha256: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return (md5, sha256)
+    }
+
+    func insert(_ hashes: [StoredHash]) {
+        guard !hashes.isEmpty else { return }
+        lock.lock(); defer { lock.unlock() }
+        for hash in hashes {
+            table[Key(algorithm: hash.algorithm, value: hash.value), default: [:]][hash.imageID, default: 0] += 1
+            if hash.algorithm == .md5 { md5 += 1 } else { sha256 += 1 }
+        }
+    }
+
+    func remove(_ hashes: [StoredHash]) {
+        guard !hashes.isEmpty else { return }
+        lock.lock(); defer { lock.unlock() }
+        for hash in hashes {
+            let key = Key(algorithm: hash.algorithm, value: hash.value)
+            guard var images = table[key], let n = images[hash.imageID] else { continue }
+            images[hash.imageID] = n > 1 ? n - 1 : nil
+            table[key] = images.isEmpty ? nil : images
+            if hash.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
+        }
+    }
+
+    func lookup(algorithm: HashAlgorithm, value: [UInt8]) -> [Int64] {
+        lock.lock(); defer { lock.unlock() }
+        return Array(table[Key(algorithm: algorithm, value: value)]?.keys ?? [:].keys)
+    }
+}

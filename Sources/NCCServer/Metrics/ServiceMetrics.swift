@@ -1,0 +1,66 @@
+import Foundation
+
+/// The service's Prometheus metrics: requests and latencies per route and status, match figures, index sizes.
+/// Labels never carry ids, hashes or secrets: only route templates, methods, statuses and algorithm names.
+final class ServiceMetrics: @unchecked Sendable {
+    // Everything below is only touched with `lock` held.
+    private let lock = NSLock()
+    private var requests: [String: Int] = [:]
+    private var latency: [String: (buckets: [Int], sum: Double, count: Int)] = [:]
+    private var counters: [String: Int] = [:]
+    static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+    func observe(method: String, route: String, status: Int, seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        requests["method=\"\(method)\",route=\"\(route)\",status=\"\(status)\"", default: 0] += 1
+        let key = "method=\"\(method)\",route=\"\(route)\""
+        var entry = latency[key] ?? (Array(repeating: 0, count: Self.bounds.count), 0, 0)
+        for (i, bound) in Self.bounds.enumerated() where seconds <= bound { entry.buckets[i] += 1 }
+        entry.sum += seconds
+        entry.count += 1
+        latency[key] = entry
+    }
+
+    /// Adds to a named counter (`name` and its label text).
+    func add(_ name: String, _ amount: Int = 1) {
+        lock.lock(); defer { lock.unlock() }
+        counters[name, default: 0] += amount
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    func render(indexCounts: [String: Int], ready: Bool) -> String {
+        lock.lock(); defer { lock.unlock() }
+        var out = "# HELP nccmatch_http_requests_total HTTP requests by method, route and status.\n# TYPE nccmatch_http_requests_total counter\n"
+        for (labels, n) in requests.sorted(by: { $0.key < $1.key }) { out += "nccmatch_http_requests_total{\(labels)} \(n)\n" }
+        out += "# HELP nccmatch_http_request_duration_seconds Time to answer a request.\n# TYPE nccmatch_http_request_duration_seconds histogram\n"
+        for (labels, entry) in latency.sorted(by: { $0.key < $1.key }) {
+            for (i, bound) in Self.bounds.enumerated() {
+                out += "nccmatch_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(entry.buckets[i])\n"
+            }
+            out += "nccmatch_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(entry.count)\n"
+            out += "nccmatch_http_request_duration_seconds_sum{\(labels)} \(entry.sum)\n"
+            out += "nccmatch_http_request_duration_seconds_count{\(labels)} \(entry.count)\n"
+        }
+        let help: [String: String] = [
+            "nccmatch_match_queries_total": "Hashes submitted to /v1/match, by algorithm.",
+            "nccmatch_match_hits_total": "Bank pictures matched, by algorithm.",
+            "nccmatch_cases_opened_total": "Cases opened.",
+            "nccmatch_cases_withdrawn_total": "Cases withdrawn.",
+            "nccmatch_feedback_total": "Feedback reports, by outcome.",
+            "nccmatch_rate_limited_total": "Requests refused with 429, by reason.",
+        ]
+        var byName: [String: [(String, Int)]] = [:]
+        for (key, n) in counters {
+            let name = String(key.prefix { $0 != "{" })
+            byName[name, default: []].append((key, n))
+        }
+        for name in Set(help.keys).union(byName.keys).sorted() {
+            out += "# HELP \(name) \(help[name] ?? name)\n# TYPE \(name) counter\n"
+            for (key, n) in (byName[name] ?? []).sorted(by: { $0.0 < $1.0 }) { out += "\(key) \(n)\n" }
+        }
+        out += "# HELP nccmatch_index_hashes Hashes in the matching indexes, by algorithm.\n# TYPE nccmatch_index_hashes gauge\n"
+        for (algorithm, n) in indexCounts.sorted(by: { $0.key < $1.key }) { out += "nccmatch_index_hashes{algorithm=\"\(algorithm)\"} \(n)\n" }
+        out += "# HELP nccmatch_ready Whether the index is loaded.\n# TYPE nccmatch_ready gauge\nnccmatch_ready \(ready ? 1 : 0)\n"
+        return out
+    }
+}

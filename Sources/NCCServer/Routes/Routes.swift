@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import NCCHashing
+
+extension BankService {
+    /// The router of the whole API.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ServiceMiddleware(service: self))
+
+        router.get("healthz") { _, _ in
+            Self.text("ok\n")
+        }
+        router.get("readyz") { _, _ in
+            guard self.isReady else { throw APIError.notReady }
+            return Self.text("ready\n")
+        }
+        router.get("metrics") { _, _ in
+            let counts = Dictionary(uniqueKeysWithValues: self.index.counts.map { ($0.key.rawValue, $0.value) })
+            return Self.text(self.metrics.render(indexCounts: counts, ready: self.isReady), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("v1/openapi.json") { _, _ in
+            Self.text(OpenAPIDocument.json, contentType: "application/json; charset=utf-8")
+        }
+
+        router.post("v1/cases") { request, _ in
+            let body = try await self.decode(HashesRequest.self, from: request)
+            return try Self.json(try await self.openCase(body), status: .created)
+        }
+        router.get("v1/cases/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try Self.json(try await self.status(caseID: id, secret: Self.bearer(request)))
+        }
+        router.post("v1/cases/:id/hashes") { request, context in
+            let id = try context.parameters.require("id")
+            let secret = Self.bearer(request)
+            // Authenticate before reading a large body.
+            try await self.authenticateCase(id, secret: secret)
+            let body = try await self.decode(HashesRequest.self, from: request)
+            return try Self.json(try await self.addHashes(caseID: id, secret: secret, request: body, authenticated: true), status: .created)
+        }
+        router.delete("v1/cases/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try Self.json(try await self.withdraw(caseID: id, secret: Self.bearer(request)))
+        }
+        router.post("v1/match") { request, _ in
+            let bearer = Self.bearer(request)
+            let body = try await self.decode(MatchRequest.self, from: request)
+            return try Self.json(try await self.match(bearer: bearer, request: body))
+        }
+        router.post("v1/feedback") { request, _ in
+            let bearer = Self.bearer(request)
+            let body = try await self.decode(FeedbackRequest.self, from: request)
+            return try Self.json(try await self.feedback(bearer: bearer, request: body))
+        }
+        return router
+    }
+
+    /// Reads and decodes a JSON body, refusing one over the size limit.
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let limit = configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes; send fewer items per request.")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes; send fewer items per request.")
+        }
+        return try RequestBody.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The token of `Authorization: Bearer <token>`, or nil.
+    static func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

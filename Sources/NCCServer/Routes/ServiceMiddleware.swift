@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Outermost middleware: every failure becomes an `APIError` with the JSON error body (never a bare 500
+/// or an HTML page), and every request is counted and timed by route template (never by its path, which
+/// may hold a case id).
+struct ServiceMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let service: BankService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func observe(_ status: Int) {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            service.metrics.observe(method: request.method.rawValue, route: context.endpointPath ?? "NotFound", status: status, seconds: seconds)
+        }
+        do {
+            let response = try await next(request, context)
+            observe(response.status.code)
+            return response
+        } catch let error as APIError {
+            observe(error.status.code)
+            throw error
+        } catch let error as HTTPError {
+            let mapped: APIError
+            switch error.status {
+            case .notFound:
+                mapped = APIError(.notFound, "not_found", "There is no such endpoint; the API is described at /v1/openapi.json.")
+            case .methodNotAllowed:
+                mapped = APIError(.methodNotAllowed, "method_not_allowed", "This endpoint does not accept \(request.method.rawValue); see /v1/openapi.json.")
+            case .contentTooLarge:
+                mapped = APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(service.configuration.maxBodyBytes) bytes; send fewer items per request.")
+            default:
+                mapped = APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+            }
+            observe(mapped.status.code)
+            throw mapped
+        } catch {
+            service.logger.error("unexpected failure", metadata: ["route": "\(context.endpointPath ?? "-")", "error_type": "\(type(of: error))"])
+            observe(500)
+            throw APIError(.internalServerError, "internal_error", "Something went wrong inside the service and nothing was changed; please try again. If it keeps happening, tell the bank operator.")
+        }
+    }
+}
