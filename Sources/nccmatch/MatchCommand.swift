@@ -22,8 +22,17 @@ struct MatchCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, text }
     enum Algorithm: String, ExpressibleByArgument, CaseIterable { case pdq, phash, dhash }
 
-    @Option(help: "The bank: a hash list file.")
-    var bank: String
+    @Option(help: "The bank: a hash list file (or use --server).")
+    var bank: String?
+
+    @Option(help: "Match against a hash bank server instead of a file, e.g. http://127.0.0.1:8080 (needs --api-key).")
+    var server: String?
+
+    @Option(help: "The platform's API key for --server (else NCCMATCH_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "Items per request with --server (1 to 10000).")
+    var batchSize: Int = 1000
 
     @Option(help: "Largest Hamming distance that matches, inclusive (default 31 for pdq, 8 for phash and dhash).")
     var maxDistance: Int?
@@ -49,7 +58,12 @@ struct MatchCommand: ParsableCommand {
             throw ValidationError("--dihedral applies to PDQ only; drop it or use --algorithm pdq.")
         }
         if queries.isEmpty { throw ValidationError("Give at least one query: a hash list, an image or a folder.") }
+        if (bank == nil) == (server == nil) { throw ValidationError("Give either --bank FILE or --server URL.") }
+        if server != nil && resolvedAPIKey == nil { throw ValidationError("--server needs --api-key KEY (or NCCMATCH_API_KEY).") }
+        if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 10000.") }
     }
+
+    var resolvedAPIKey: String? { apiKey ?? ProcessInfo.processInfo.environment["NCCMATCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } }
 
     var hashAlgorithm: HashAlgorithm {
         switch algorithm {
@@ -61,6 +75,12 @@ struct MatchCommand: ParsableCommand {
 
     func run() throws {
         let algorithm = hashAlgorithm
+        if let server, let key = resolvedAPIKey {
+            try RemoteMatch(server: server, apiKey: key, algorithm: algorithm, maxDistance: maxDistance, dihedral: dihedral,
+                            text: format == .text, batchSize: batchSize).run(queries: queries)
+            return
+        }
+        guard let bank else { throw ExitCode(2) }
         let distance = maxDistance ?? algorithm.defaultMaxDistance
         let bankList: HashList
         let queryLists: [QuerySet]

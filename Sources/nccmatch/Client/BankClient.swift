@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A failure talking to a bank server, with a stable code.
+struct BankClientError: Error, CustomStringConvertible {
+    /// `server_unreachable`, `server_error` or the server's own error code.
+    var code: String
+    /// What happened, in plain words.
+    var message: String
+    /// HTTP status, when the server answered.
+    var status: Int?
+
+    var description: String { message }
+}
+
+/// A small JSON client for the bank's HTTP API, over FoundationNetworking's URLSession.
+///
+/// URLSession (libcurl underneath) keeps the CLI build light: async-http-client would add swift-nio-ssl
+/// and BoringSSL to every build of the tool. Only hashes and credentials go over the wire.
+struct BankClient {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    var base: URL
+    /// Seconds to wait for an answer.
+    var timeout: TimeInterval = 120
+
+    init(server: String) throws {
+        guard let url = URL(string: server.hasSuffix("/") ? String(server.dropLast()) : server),
+              let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw BankClientError(code: "invalid_server", message: "\(server) is not a server address; give one like http://127.0.0.1:8080.")
+        }
+        base = url
+    }
+
+    /// Sends a request and returns the status and body; throws for transport failures and for error answers.
+    func send(_ method: String, _ path: String, json body: Data? = nil, bearer: String? = nil) throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: base.appendingPathComponent(path))
+        request.httpMethod = method
+        request.timeoutInterval = timeout
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let task = URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error {
+                box.result = .failure(BankClientError(code: "server_unreachable", message: "The server at \(base.absoluteString) could not be reached (\(error.localizedDescription)). Check the address and that it is running."))
+            } else {
+                box.result = .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
+            }
+            done.signal()
+        }
+        task.resume()
+        done.wait()
+        let (status, data) = try box.result!.get()
+        if status >= 400 {
+            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let error = object["error"] as? [String: Any], let code = error["code"] as? String {
+                throw BankClientError(code: code, message: (error["message"] as? String) ?? code, status: status)
+            }
+            throw BankClientError(code: "server_error", message: "The server answered \(status) without an explanation.", status: status)
+        }
+        return (status, data)
+    }
+
+    /// Sends and parses a JSON object answer.
+    func sendJSON(_ method: String, _ path: String, json body: Any? = nil, bearer: String? = nil) throws -> [String: Any] {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let answer = try send(method, path, json: data, bearer: bearer)
+        guard let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else {
+            throw BankClientError(code: "server_error", message: "The server's answer was not the JSON expected.")
+        }
+        return object
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    // Written once by the session's callback before the semaphore is signalled; read after.
+    var result: Result<(Int, Data), BankClientError>?
+}

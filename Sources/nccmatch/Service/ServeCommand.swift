@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NCCServer
+
+/// `nccmatch serve`: the hash bank service over HTTP.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the hash bank service (JSON API under /v1) on a data directory.",
+        discussion: """
+            The data directory holds bank.sqlite (created on first start). Add platforms with \
+            `nccmatch admin platform add NAME --data DIR`. The API is described at /v1/openapi.json; \
+            /healthz, /readyz and /metrics (Prometheus) are there for operators. Logs go to standard error \
+            and never hold hash values or secrets. Stop with Ctrl-C or SIGTERM.
+            """
+    )
+
+    @Option(help: "Data directory (created if missing).")
+    var data: String = "nccmatch-data"
+
+    @Option(help: "Address to listen on. Keep the loopback default behind a TLS proxy.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port; 0 picks a free one (printed at start).")
+    var port: Int = 8080
+
+    @Option(help: "Requests per second each platform key may make (bursts of twice that).")
+    var rateRequests: Double = 50
+
+    @Option(help: "Hashes per second each platform key may match (bursts of twice that).")
+    var rateHashes: Double = 100_000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: ArgumentHelp("PBKDF2 iterations for new case secrets (at least 210000).", visibility: .hidden))
+    var secretRounds: Int = 600_000
+
+    func validate() throws {
+        if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
+        if rateRequests <= 0 || rateHashes <= 0 { throw ValidationError("--rate-requests and --rate-hashes must be positive.") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
+        if secretRounds < 210_000 { throw ValidationError("--secret-rounds must be at least 210000.") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "nccmatch.serve")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration = ServerConfiguration(
+            dataDirectory: data, host: host, port: port,
+            requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
+        do {
+            try await BankServer.run(configuration: configuration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("nccmatch serve: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
