@@ -21,7 +21,7 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "nccmatch-bank")
         defer { dir.remove() }
         let store = try SQLiteBankStore(directory: dir.url.appendingPathComponent("new/data").path)
-        let secret = try Secrets.hashCaseSecret("s", rounds: Secrets.minimumRounds)
+        let secret = try Secrets.hashCaseSecret("s", rounds: Secrets.testingMinimumRounds)
         let hashes = [
             NewHash(algorithm: .pdq, value: Array(repeating: 1, count: 32), quality: 80, imageKey: 0),
             NewHash(algorithm: .md5, value: Array(repeating: 2, count: 16), quality: nil, imageKey: 0),

@@ -237,8 +237,9 @@ public final class SQLiteBankStore: BankStore {
             }
             try db.execute(sql: "INSERT INTO platforms (name, key_prefix, key_hash, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [name, key.prefix, Data(key.storedHash), Date()])
+            let id = db.lastInsertedRowID
             try Self.audit(db, actor: "operator", action: "platform_added", detail: name)
-            return try Self.platform(from: Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE id = ?", arguments: [db.lastInsertedRowID])!)
+            return try Self.platform(from: Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE id = ?", arguments: [id])!)
         }
     }
 

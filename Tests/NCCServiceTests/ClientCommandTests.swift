@@ -1,0 +1,50 @@
+import Foundation
+import NCCTestSupport
+import Testing
+
+/// The client commands against a running server: `case submit|status|withdraw`, and `match --server`
+/// printing the same lines as a local `match`.
+@Suite struct ClientCommandTests {
+    @Test func submitMatchStatusWithdraw() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-client")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("p")
+        let images = TestPaths.packageRoot.appendingPathComponent("Samples/images").path
+        let url = server.base.absoluteString
+
+        let submit = try CLIRunner.run(["case", "submit", "--server", url, images])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        #expect(submit.stdout.contains("Only these hashes were sent, never the pictures"))
+        #expect(submit.stdout.contains("Keep the case id and the secret somewhere safe") || submit.stdout.contains("keep the case id and the secret somewhere safe"))
+        let caseID = try #require(submit.stdout.split(separator: "\n").first { $0.contains("Case id:") }?.split(separator: " ").last.map(String.init))
+        let secret = try #require(submit.stdout.split(separator: "\n").first { $0.contains("Secret:") }?.split(separator: " ").last.map(String.init))
+
+        // Remote match prints the local match's lines, with match references as bank ids.
+        let bank = dir.url.appendingPathComponent("bank.jsonl")
+        let hashed = try CLIRunner.run(["hash", "--format", "jsonl", images])
+        try Data(hashed.stdout.utf8).write(to: bank)
+        let local = try CLIRunner.run(["match", "--bank", bank.path, images])
+        let remote = try CLIRunner.run(["match", "--server", url, "--api-key", key, images])
+        #expect(local.status == 0 && remote.status == 0, "\(remote.stderr)")
+        let localLines = try local.jsonLines(), remoteLines = try remote.jsonLines()
+        #expect(localLines.count == remoteLines.count)
+        for (l, r) in zip(localLines, remoteLines) {
+            #expect(l["query"] as? String == r["query"] as? String)
+            let ld = (l["matches"] as? [[String: Any]] ?? []).compactMap { $0["distance"] as? Int }
+            let rd = (r["matches"] as? [[String: Any]] ?? []).compactMap { $0["distance"] as? Int }
+            #expect(ld == rd)
+            #expect((r["matches"] as? [[String: Any]] ?? []).allSatisfy { ($0["id"] as? String)?.hasPrefix("m_") == true })
+        }
+
+        let status = try CLIRunner.run(["case", "status", "--server", url, "--secret", secret, caseID])
+        #expect(status.status == 0 && status.stdout.contains("found on 1 platform"))
+        let wrong = try CLIRunner.run(["case", "status", "--server", url, caseID], environment: ["NCCMATCH_CASE_SECRET": "nope"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("do not fit together"))
+        let withdraw = try CLIRunner.run(["case", "withdraw", "--server", url, caseID], stdin: Data((secret + "\n").utf8))
+        #expect(withdraw.status == 0 && withdraw.stdout.contains("withdrawn"))
+        let after = try CLIRunner.run(["match", "--server", url, "--api-key", key, images])
+        #expect(try after.jsonLines().allSatisfy { ($0["matches"] as? [Any])?.isEmpty == true })
+    }
+}
