@@ -1,0 +1,59 @@
+"""Helpers for the service measurements: start `nccmatch serve`, talk JSON over HTTP (standard library only)."""
+import json
+import os
+import random
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+
+def start_server(binary, data, extra=()):
+    """Starts `nccmatch serve` on a free port; returns (process, base URL) once /readyz answers 200."""
+    process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--log-level", "warning", *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = process.stdout.readline().decode()
+    if "listening on" not in line:
+        raise RuntimeError(f"server did not start: {line!r}")
+    base = line.split("listening on ", 1)[1].strip()
+    for _ in range(6000):
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, base
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("server never became ready")
+
+
+def call(method, url, body=None, bearer=None, timeout=120):
+    """Returns (status, parsed JSON or None)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if bearer:
+        request.add_header("Authorization", "Bearer " + bearer)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def add_platform(binary, data, name):
+    out = subprocess.run([binary, "admin", "platform", "add", name, "--data", data], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def random_pdq(rng):
+    return "%064x" % rng.getrandbits(256)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Fills a bank with N random PDQ hashes through the API, restarts the server (index built from SQLite),
+then drives POST /v1/match with 1,000-item batches from wrk for D seconds and reports hashes/s, latency
+percentiles per batch, errors and the server's memory over the run.
+
+Usage: Scripts/measure/service_load.py BINARY [--hashes 1000000] [--seconds 60] [--connections 4]
+Needs wrk (apt-get install wrk). Everything is made in a temporary folder and removed afterwards."""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from service_common import add_platform, call, random_pdq, rss_kib, start_server  # noqa: E402
+
+parser = argparse.ArgumentParser()
+parser.add_argument("binary")
+parser.add_argument("--hashes", type=int, default=1_000_000)
+parser.add_argument("--seconds", type=int, default=60)
+parser.add_argument("--connections", type=int, default=4)
+parser.add_argument("--threads", type=int, default=2)
+args = parser.parse_args()
+
+work = tempfile.mkdtemp(prefix="nccmatch-load-")
+data = os.path.join(work, "data")
+limits = ["--rate-requests", "100000", "--rate-hashes", "100000000"]
+try:
+    server, base = start_server(args.binary, data, limits)
+    key = add_platform(args.binary, data, "load")
+    rng = random.Random(7)
+    planted = []
+    start = time.time()
+    per_case = 10_000
+    for case in range((args.hashes + per_case - 1) // per_case):
+        n = min(per_case, args.hashes - case * per_case)
+        values = [random_pdq(rng) for _ in range(n)]
+        planted.extend(values[:10])
+        status, answer = call("POST", base + "/v1/cases", {"hashes": [{"algorithm": "pdq", "value": v, "quality": 90, "image": i} for i, v in enumerate(values)]})
+        if status != 201:
+            raise RuntimeError(f"fill failed: {status} {answer}")
+    fill_seconds = time.time() - start
+    server.terminate(); server.wait()
+
+    start = time.time()
+    server, base = start_server(args.binary, data, limits)
+    load_seconds = time.time() - start
+    rss_start = rss_kib(server.pid)
+
+    # 16 different bodies of 1,000 items: random hashes and, in each, 10 copies of bank hashes 8 bits away.
+    bodies = []
+    for b in range(16):
+        items = []
+        for i in range(1000):
+            if i % 100 == 0:
+                v = int(planted[(b * 10 + i // 100) % len(planted)], 16) ^ 0xFF
+                items.append({"id": f"{b}-{i}", "algorithm": "pdq", "value": "%064x" % v})
+            else:
+                items.append({"id": f"{b}-{i}", "algorithm": "pdq", "value": random_pdq(rng)})
+        bodies.append(json.dumps({"items": items}))
+    body_dir = os.path.join(work, "bodies")
+    os.makedirs(body_dir)
+    for i, body in enumerate(bodies):
+        with open(os.path.join(body_dir, f"{i}.json"), "w") as f:
+            f.write(body)
+    lua = os.path.join(work, "match.lua")
+    with open(lua, "w") as f:
+        f.write(f"""
+local bodies = {{}}
+local n = 0
+local errors = 0
+local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  for i = 0, 15 do
+    local file = io.open("{body_dir}/" .. i .. ".json", "r")
+    bodies[i] = file:read("*a")
+    file:close()
+  end
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", "/v1/match", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {key}"}}, bodies[n % 16])
+end
+function response(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("errors") end
+  io.write(string.format("NON200 %d\\n", bad))
+  for _, p in ipairs({{50, 90, 99, 99.9}}) do io.write(string.format("P%s %.1f\\n", p, latency:percentile(p) / 1000)) end
+  io.write(string.format("REQUESTS %d\\nSECONDS %.2f\\nSOCKET_ERRORS %d\\n", summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status))
+end
+""")
+    samples = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(5):
+            samples.append(rss_kib(server.pid))
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", lua, base],
+                         capture_output=True, text=True)
+    stop.set(); sampler.join()
+    figures = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line and line.split(" ", 1)[0].isupper() and " " in line)
+    requests = int(figures.get("REQUESTS", "0"))
+    seconds = float(figures.get("SECONDS", "1"))
+    # A planted hash must match: one check outside the timed run.
+    status, answer = call("POST", base + "/v1/match", json.loads(bodies[0]), bearer=key)
+    planted_hits = sum(1 for r in answer["results"] if r["matches"]) if status == 200 else -1
+    server.terminate(); server.wait()
+    report = {
+        "bank_pdq_hashes": args.hashes,
+        "fill_seconds_via_api": round(fill_seconds, 1),
+        "restart_to_ready_seconds": round(load_seconds, 2),
+        "wrk": {"threads": args.threads, "connections": args.connections, "seconds": seconds},
+        "batches": requests,
+        "hashes_per_second": round(requests * 1000 / seconds),
+        "latency_ms_per_batch": {k[1:]: float(v) for k, v in figures.items() if k.startswith("P")},
+        "non_200": int(figures.get("NON200", "-1")),
+        "socket_errors": int(figures.get("SOCKET_ERRORS", "-1")),
+        "planted_matches_in_a_batch": planted_hits,
+        "rss_mib_after_load": round(rss_start / 1024, 1),
+        "rss_mib_samples_every_5s": [round(s / 1024, 1) for s in samples],
+    }
+    print(json.dumps(report, indent=2))
+    if report["non_200"] != 0 or report["socket_errors"] != 0:
+        print(out.stdout, out.stderr, file=sys.stderr)
+finally:
+    shutil.rmtree(work, ignore_errors=True)
