@@ -110,6 +110,11 @@ uint32_t ncc_substring(const uint64_t *code, int words, uint32_t start, uint32_t
     return (uint32_t)(v & mask);
 }
 
+size_t ncc_mih_directory_words(uint32_t bits) {
+    size_t nwords = ((size_t)1 << bits) / 64;
+    return nwords + (nwords + 1) / 2;
+}
+
 size_t ncc_mih_starts_count(uint32_t bits, size_t n) {
     size_t keys = (size_t)1 << bits;
     return (keys < n ? keys : n) + 1;
@@ -117,13 +122,15 @@ size_t ncc_mih_starts_count(uint32_t bits, size_t n) {
 
 static inline uint32_t popcount_portable(uint64_t x) { return ncc_popcount_swar(x); }
 
-void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, ncc_rank_word *dir,
+void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint64_t *dir,
                    uint32_t *starts, uint32_t *positions) {
     size_t nstarts = ncc_mih_starts_count(bits, n);
     /* Two-level counting sort: first partition by the top 8 key bits (256 sequential write streams),
      * then sort each partition with a count array small enough for L2. A single-level sort over a
      * table of millions of keys would miss the cache on every entry, twice. */
     uint32_t part_bits = bits >= 14 ? 8 : 0, sub = bits - part_bits;
+    uint32_t *ranks = (uint32_t *)(dir + ((size_t)1 << bits) / 64);
+    if ((((size_t)1 << bits) / 64) % 2) ranks[((size_t)1 << bits) / 64] = 0; /* padding stays zero */
     size_t nparts = (size_t)1 << part_bits, sub_keys = (size_t)1 << sub;
     size_t *part_start = (size_t *)calloc(nparts + 1, sizeof(size_t));
     uint32_t *key_of = (uint32_t *)malloc(n ? n * sizeof(uint32_t) : 1);
@@ -148,10 +155,9 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
         memset(count, 0, sub_keys * sizeof(uint32_t));
         for (size_t e = part_start[p]; e < part_start[p + 1]; e++) count[(pairs[e] >> 32) & (sub_keys - 1)]++;
         for (size_t lw = 0; lw < sub_keys / 64; lw++) {
-            ncc_rank_word *w = dir + p * (sub_keys / 64) + lw;
+            size_t wi = p * (sub_keys / 64) + lw;
             uint64_t occupied = 0;
-            w->rank = rank;
-            w->reserved = 0;
+            ranks[wi] = rank;
             for (size_t b = 0; b < 64; b++) {
                 size_t k = lw * 64 + b;
                 uint32_t c = count[k];
@@ -163,7 +169,7 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
                     offset += c;
                 }
             }
-            w->occupied = occupied;
+            dir[wi] = occupied;
         }
         /* Pairs are in ascending index order within a partition, so buckets come out ascending. */
         for (size_t e = part_start[p]; e < part_start[p + 1]; e++)
@@ -187,15 +193,57 @@ static size_t enumerate_keys(uint32_t *keys, size_t n, size_t cap, uint32_t key,
 }
 
 /* Index into starts of a non-empty key, or UINT32_MAX when the key has no entries. */
-static inline uint32_t key_slot(const ncc_rank_word *dir, uint32_t key) {
-    const ncc_rank_word *w = dir + (key >> 6);
-    uint64_t bit = 1ULL << (key & 63);
-    if (!(w->occupied & bit)) return UINT32_MAX;
-    return w->rank + popcount_portable(w->occupied & (bit - 1));
+static inline const uint32_t *ranks_of(const uint64_t *dir, uint32_t bits) {
+    return (const uint32_t *)(dir + ((size_t)1 << bits) / 64);
+}
+
+static inline uint32_t key_slot(const uint64_t *dir, uint32_t bits, uint32_t key) {
+    uint64_t word = dir[key >> 6], bit = 1ULL << (key & 63);
+    if (!(word & bit)) return UINT32_MAX;
+    return ranks_of(dir, bits)[key >> 6] + popcount_portable(word & (bit - 1));
+}
+
+/* Pass 1 of a gather: replaces keys[] by the starts slots of the non-empty keys; returns their count. */
+static inline __attribute__((always_inline)) size_t keep_occupied(const uint64_t *dir, uint32_t bits, uint32_t *keys,
+                                                                  size_t nk, int hardware_popcount) {
+    enum { AHEAD = 16 };
+    const uint32_t *ranks = ranks_of(dir, bits);
+    size_t ns = 0;
+    /* Bitmap pass: one bit (8 bytes per 64 keys) per key; prefetch covers what the cache misses. */
+    for (size_t i = 0; i < nk; i++) {
+        if (i + AHEAD < nk) __builtin_prefetch(dir + (keys[i + AHEAD] >> 6));
+        uint32_t k = keys[i];
+        keys[ns] = k;
+        /* Branch-free: most keys are empty at large table widths and the pattern is random. */
+        ns += (dir[k >> 6] >> (k & 63)) & 1;
+    }
+    /* Rank pass, for the few occupied keys only. */
+    for (size_t i = 0; i < ns && i < AHEAD; i++) __builtin_prefetch(ranks + (keys[i] >> 6));
+    for (size_t i = 0; i < ns; i++) {
+        if (i + AHEAD < ns) __builtin_prefetch(ranks + (keys[i + AHEAD] >> 6));
+        uint32_t k = keys[i];
+        uint64_t below = dir[k >> 6] & ((1ULL << (k & 63)) - 1);
+        keys[i] = ranks[k >> 6] + (hardware_popcount ? (uint32_t)__builtin_popcountll(below) : popcount_portable(below));
+    }
+    return ns;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) static size_t keep_occupied_popcnt(const uint64_t *dir, uint32_t bits, uint32_t *keys,
+                                                                      size_t nk) {
+    return keep_occupied(dir, bits, keys, nk, 1);
+}
+#endif
+
+static size_t keep_occupied_any(const uint64_t *dir, uint32_t bits, uint32_t *keys, size_t nk) {
+#if defined(__x86_64__)
+    if (ncc_cpu_active() >= NCC_CPU_POPCNT) return keep_occupied_popcnt(dir, bits, keys, nk);
+#endif
+    return keep_occupied(dir, bits, keys, nk, 0);
 }
 
 typedef struct {
-    const ncc_rank_word *dir;
+    const uint64_t *dir;
     const uint32_t *starts;
     const uint32_t *positions;
     uint32_t *out;
@@ -205,7 +253,7 @@ typedef struct {
 } gather_state;
 
 static void gather_bucket(gather_state *g, uint32_t key) {
-    uint32_t slot = key_slot(g->dir, key);
+    uint32_t slot = key_slot(g->dir, g->bits, key);
     if (slot == UINT32_MAX) return;
     uint32_t lo = g->starts[slot], hi = g->starts[slot + 1];
     size_t len = hi - lo;
@@ -222,9 +270,9 @@ static void gather_rec(gather_state *g, uint32_t key, uint32_t from, uint32_t le
     }
 }
 
-size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
+size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
                       uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words) {
-    enum { KEY_CAP = 4096, AHEAD = 16, STEP = 24 };
+    enum { KEY_CAP = 4096, STEP = 24 };
     uint32_t keys[KEY_CAP];
     keys[0] = key;
     size_t nk = radius > 0 ? enumerate_keys(keys, 1, KEY_CAP, key, bits, 0, radius) : 1;
@@ -235,14 +283,8 @@ size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const ui
         gather_rec(&g, key, 0, radius);
         return g.n;
     }
-    /* Pass 1: the rank directory is small and mostly cached; keep only non-empty keys (as starts slots). */
-    size_t ns = 0;
-    for (size_t i = 0; i < nk; i++) {
-        if (i + AHEAD < nk) __builtin_prefetch(dir + (keys[i + AHEAD] >> 6));
-        uint32_t slot = key_slot(dir, keys[i]);
-        keys[ns] = slot;
-        ns += slot != UINT32_MAX;
-    }
+    /* Pass 1: keep only non-empty keys, as starts slots. */
+    size_t ns = keep_occupied_any(dir, bits, keys, nk);
     /* Pass 2, pipelined: prefetch starts 2*STEP slots ahead; STEP ahead read the bounds and prefetch the
      * positions; then copy. The dependent cache misses of neighbouring probes overlap. */
     uint32_t lo_ring[STEP], hi_ring[STEP];
@@ -276,12 +318,12 @@ size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const ui
     return n;
 }
 
-int ncc_mih_check(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n) {
+int ncc_mih_check(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n) {
     size_t nwords = ((size_t)1 << bits) / 64, nstarts = ncc_mih_starts_count(bits, n);
     uint32_t rank = 0;
     for (size_t w = 0; w < nwords; w++) {
-        if (dir[w].rank != rank || dir[w].reserved != 0) return 0;
-        rank += popcount_portable(dir[w].occupied);
+        if (ranks_of(dir, bits)[w] != rank) return 0;
+        rank += popcount_portable(dir[w]);
         if (rank >= nstarts) return 0;
     }
     uint32_t bad = 0;

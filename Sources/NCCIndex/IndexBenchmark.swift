@@ -50,6 +50,8 @@ public struct IndexBenchmark: Sendable {
     public struct SearchFigures: Sendable, Codable, Hashable {
         public var strategy: String
         public var buildSeconds: Double
+        /// Build time in CPU seconds of all threads (tables are built in parallel).
+        public var buildCPUSeconds: Double?
         public var queriesPerSecond: Double
         /// Queries per second of thread CPU time: steadier than wall time on a shared machine.
         public var cpuQueriesPerSecond: Double
@@ -179,7 +181,7 @@ public struct IndexBenchmark: Sendable {
             hits += got.count
         }
         return SearchFigures(
-            strategy: strategy, buildSeconds: build.wall, queriesPerSecond: Double(queries) / search.wall,
+            strategy: strategy, buildSeconds: build.wall, buildCPUSeconds: build.process, queriesPerSecond: Double(queries) / search.wall,
             cpuQueriesPerSecond: Double(queries) / search.cpu, recall: expected == 0 ? 1 : Double(found) / Double(expected),
             extraResults: extra, hits: hits, bytesPerEntry: entries == 0 ? 0 : Double(bytes) / Double(entries))
     }
@@ -197,19 +199,21 @@ public struct IndexBenchmark: Sendable {
 
 /// Wall and thread-CPU time between laps.
 struct Stopwatch {
-    struct Lap { var wall: Double; var cpu: Double }
+    struct Lap { var wall: Double; var cpu: Double; var process: Double }
     private var wall: Double
     private var cpu: Double
+    private var process: Double
 
     init() {
         wall = Self.now(CLOCK_MONOTONIC)
         cpu = Self.now(CLOCK_THREAD_CPUTIME_ID)
+        process = Self.now(CLOCK_PROCESS_CPUTIME_ID)
     }
 
     mutating func lap() -> Lap {
-        let w = Self.now(CLOCK_MONOTONIC), c = Self.now(CLOCK_THREAD_CPUTIME_ID)
-        defer { wall = w; cpu = c }
-        return Lap(wall: max(w - wall, 1e-9), cpu: max(c - cpu, 1e-9))
+        let w = Self.now(CLOCK_MONOTONIC), c = Self.now(CLOCK_THREAD_CPUTIME_ID), p = Self.now(CLOCK_PROCESS_CPUTIME_ID)
+        defer { wall = w; cpu = c; process = p }
+        return Lap(wall: max(w - wall, 1e-9), cpu: max(c - cpu, 1e-9), process: max(p - process, 1e-9))
     }
 
     static func now(_ clock: clockid_t) -> Double {

@@ -127,17 +127,18 @@ final class SegmentStorage: @unchecked Sendable {
     init(byteCount: Int) {
         self.byteCount = byteCount
         if byteCount >= Self.hugePage * 2 {
-            // Tables are probed at random: 2 MiB pages spare a TLB miss (a page walk) on nearly every probe.
-            var pointer: UnsafeMutableRawPointer?
+            // Fresh anonymous pages come zeroed from the kernel (no stale bytes can reach a snapshot file), and
+            // 2 MiB pages spare a TLB miss (a page walk) on nearly every random probe of the tables.
             let rounded = (byteCount + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-            if posix_memalign(&pointer, Self.hugePage, rounded) == 0, let pointer {
+            if let pointer = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), pointer != MAP_FAILED {
                 Self.adviseHugePages(pointer, rounded)
                 base = pointer
-                release = { pointer, _ in free(pointer) }
+                release = { pointer, _ in munmap(pointer, rounded) }
                 return
             }
         }
         base = byteCount > 0 ? UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64) : nil
+        if let base { memset(base, 0, byteCount) }
         release = { pointer, _ in pointer?.deallocate() }
     }
 
@@ -165,7 +166,7 @@ final class SegmentStorage: @unchecked Sendable {
 /// Verification of multi-index candidates and table gathering, on raw segment memory.
 extension Kernels {
     static func gather(
-        directory: UnsafePointer<ncc_rank_word>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
+        directory: UnsafePointer<UInt64>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
         bits: Int, key: UInt32, radius: Int,
         into scratch: QueryScratch, at start: Int, prefetching bank: UnsafePointer<UInt64>?, words: Int
     ) -> Int {
@@ -189,12 +190,14 @@ extension Kernels {
 
     static func buildTable(
         codes: UnsafePointer<UInt64>?, count: Int, words: Int, start: Int, bits: Int,
-        directory: UnsafeMutablePointer<ncc_rank_word>, starts: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?
+        directory: UnsafeMutablePointer<UInt64>, starts: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?
     ) {
         ncc_mih_build(codes, count, Int32(words), UInt32(start), UInt32(bits), directory, starts, positions)
     }
 
-    static func tableIsValid(directory: UnsafePointer<ncc_rank_word>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
+    static func directoryWords(bits: Int) -> Int { ncc_mih_directory_words(UInt32(bits)) }
+
+    static func tableIsValid(directory: UnsafePointer<UInt64>, starts: UnsafePointer<UInt32>, positions: UnsafePointer<UInt32>,
                              bits: Int, count: Int) -> Bool {
         ncc_mih_check(directory, starts, positions, UInt32(bits), count) != 0
     }

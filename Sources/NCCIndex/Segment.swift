@@ -13,8 +13,8 @@ struct SegmentLayout: Sendable, Equatable {
     var idOrderOffset: Int { Self.align(idsOffset + count * 8) }
     var tablesOffset: Int { Self.align(idOrderOffset + (hasIDOrder ? count * 4 : 0)) }
 
-    /// Bytes of a table's rank directory (16 bytes per 64 keys) and number of its starts slots.
-    static func directoryBytes(bits: Int) -> Int { max(1, (1 << bits) / 64) * 16 }
+    /// Bytes of a table's directory (occupancy bitmap and ranks: 12 bytes per 64 keys) and number of its starts slots.
+    static func directoryBytes(bits: Int) -> Int { Int(Kernels.directoryWords(bits: bits)) * 8 }
     static func startsCount(bits: Int, count: Int) -> Int { min(1 << bits, count) + 1 }
 
     /// Offsets of table t's rank directory, starts and positions.
@@ -42,7 +42,7 @@ struct SegmentLayout: Sendable, Equatable {
 /// One multi-index table over raw segment memory.
 struct MIHTable {
     let substring: Substring
-    let directory: UnsafePointer<ncc_rank_word>
+    let directory: UnsafePointer<UInt64>
     let starts: UnsafePointer<UInt32>
     let positions: UnsafePointer<UInt32>
 }
@@ -97,7 +97,7 @@ final class Segment: @unchecked Sendable {
                 let offsets = layout.tableOffsets(t)
                 Kernels.buildTable(
                     codes: codesPointer, count: n, words: words, start: sub.start, bits: sub.bits,
-                    directory: (base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self),
+                    directory: (base + offsets.directory).assumingMemoryBound(to: UInt64.self),
                     starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
                     positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self))
             }
@@ -119,7 +119,7 @@ final class Segment: @unchecked Sendable {
                 let offsets = layout.tableOffsets(t)
                 tables.append(MIHTable(
                     substring: sub,
-                    directory: UnsafePointer((base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self)),
+                    directory: UnsafePointer((base + offsets.directory).assumingMemoryBound(to: UInt64.self)),
                     starts: UnsafePointer((base + offsets.starts).assumingMemoryBound(to: UInt32.self)),
                     positions: UnsafePointer((base + offsets.positions).assumingMemoryBound(to: UInt32.self))))
             }

@@ -9,7 +9,7 @@ import Foundation
 /// is a mapping plus verification, never a rebuild.
 enum SnapshotFormat {
     static let magic: [UInt8] = Array("NCCINDEX".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerSize = 4096
     static let maxTables = 64
 }
@@ -213,7 +213,7 @@ enum SnapshotReader {
             for t in 0..<tableCount {
                 let offsets = layout.tableOffsets(t)
                 guard Kernels.tableIsValid(
-                    directory: (base + offsets.directory).assumingMemoryBound(to: ncc_rank_word.self),
+                    directory: (base + offsets.directory).assumingMemoryBound(to: UInt64.self),
                     starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
                     positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self),
                     bits: substrings[t].bits, count: count)

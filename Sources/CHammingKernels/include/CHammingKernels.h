@@ -72,18 +72,18 @@ size_t ncc_verify(int path, int words, const uint64_t *query, const uint64_t *ba
 
 /*
  * A table over one substring of `bits` bits (6 <= bits <= 26) is three arrays:
- *   dir[2^bits / 64]           one word per 64 keys: which keys have entries, and how many
- *                              non-empty keys come before this word (a rank directory);
+ *   dir                        the directory: 2^bits / 64 occupancy words (bit k of word w set: key
+ *                              w*64+k has entries), then 2^bits / 64 32-bit ranks (non-empty keys
+ *                              before word w); ncc_mih_directory_words() 64-bit words in all;
  *   starts[min(2^bits, n) + 1] where each non-empty key's entries begin in positions; the slot after
  *                              the last non-empty key holds n, and unused slots hold n too;
  *   positions[n]               bank indices grouped by key, ascending within a key.
- * An empty key costs one bit test in a small, cache-friendly array; only non-empty keys touch starts.
+ * An empty key costs one bit test in a small, cache-friendly bitmap; only non-empty keys read a rank
+ * and touch starts.
  */
-typedef struct {
-    uint64_t occupied; /* bit k set: key (word*64 + k) has entries */
-    uint32_t rank;     /* non-empty keys before this word */
-    uint32_t reserved; /* zero */
-} ncc_rank_word;
+
+/* 64-bit words of a table's directory: occupancy bitmap plus ranks. */
+size_t ncc_mih_directory_words(uint32_t bits);
 
 /* Number of starts slots for a table: min(2^bits, n) + 1. */
 size_t ncc_mih_starts_count(uint32_t bits, size_t n);
@@ -92,7 +92,7 @@ size_t ncc_mih_starts_count(uint32_t bits, size_t n);
 uint32_t ncc_substring(const uint64_t *code, int words, uint32_t start, uint32_t bits);
 
 /* Builds one table over bits [start, start+bits) of n codes (n < 2^32). */
-void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, ncc_rank_word *dir,
+void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint64_t *dir,
                    uint32_t *starts, uint32_t *positions);
 
 /*
@@ -100,11 +100,11 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
  * Writes at most cap; returns the total that would have been written. When bank is not NULL, the
  * candidates' codes (words 64-bit words each) are prefetched for the verification that follows.
  */
-size_t ncc_mih_gather(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
+size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
                       uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words);
 
 /* 1 when a table read from a file is consistent (ranks, starts, positions all in range), else 0. */
-int ncc_mih_check(const ncc_rank_word *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n);
+int ncc_mih_check(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n);
 
 /* ---- snapshot helpers ---- */
 

@@ -239,7 +239,8 @@ public enum RobustnessEvaluator {
                 return RobustnessReport.TransformRecall(
                     transform: t.id, summary: t.summary, copies: h.total,
                     recallAtDefault: h.rateAtOrBelow(s.defaultDistance), recallAtRecommended: h.rateAtOrBelow(recommended),
-                    distanceFor99: h.distance(forShare: 0.99), medianDistance: h.median, maxDistance: h.largest, histogram: h.counts)
+                    distanceFor99: h.distance(forShare: 0.99), medianDistance: h.median, maxDistance: h.largest,
+                    histogram: Array(h.counts.prefix((h.largest ?? -1) + 1)))
             }
             func falseMatches(_ h: DistanceHistogram) -> RobustnessReport.FalseMatches {
                 .init(comparisons: h.total, smallestDistance: h.smallest, countAtDefault: h.countAtOrBelow(s.defaultDistance),

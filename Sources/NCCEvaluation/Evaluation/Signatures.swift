@@ -81,6 +81,12 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
     /// PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels
     /// (computed on the victim's machine); the query looks up 1 hash.
     case pdqDihedralBankPixels = "pdq-dihedral-bank-pixels"
+    /// PDQ with dihedral queries of the copy with uniform borders stripped *instead of* the copy as it
+    /// is; the bank holds the original as it is (unletterboxing on the platform's side only, replacing).
+    case pdqUnletterboxReplaceQuery = "pdq-unletterbox-replace-query"
+    /// PDQ with dihedral queries of the stripped copy, against the stripped original (unletterboxing on
+    /// both sides, replacing the plain hash).
+    case pdqUnletterboxReplaceBoth = "pdq-unletterbox-replace-both"
     /// PDQ with dihedral queries of the copy as it is and, when it has uniform borders, of the copy
     /// with them stripped (`--unletterbox`): up to 16 hashes looked up.
     case pdqDihedralUnletterbox = "pdq-dihedral-unletterbox"
@@ -120,6 +126,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .pdqDihedral, .pdqDihedralCrops: 8
         case .pdqDihedralUnletterbox, .pdqDihedralUnletterboxBoth: 16
+        case .pdqUnletterboxReplaceQuery, .pdqUnletterboxReplaceBoth: 8
         case .pdqRecommended: 2
         default: 1
         }
@@ -131,6 +138,8 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdq: "PDQ, one hash per image and per query"
         case .pdqDihedral: "PDQ, the query looks up its 8 rotated/mirrored variants; 1 hash per image in the bank"
         case .pdqDihedralBank: "PDQ, the bank stores 8 rotated/mirrored variants per image; the query looks up 1 hash"
+        case .pdqUnletterboxReplaceQuery: "PDQ with dihedral queries of the copy with uniform borders stripped instead of the copy; bank: the original as it is"
+        case .pdqUnletterboxReplaceBoth: "PDQ with dihedral queries of the copy with uniform borders stripped; bank: the original with uniform borders stripped"
         case .pdqRecommended: "PDQ as recommended: the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
         case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
         case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
@@ -155,6 +164,10 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
             return query.unletterboxed == query.plain ? plain : min(plain, Self.minimum(query.unletterboxed.dihedral, bank.original.pdq))
         case .pdqDihedralBankPixels:
             return Self.minimum(bank.pixelDihedral, query.plain.pdq)
+        case .pdqUnletterboxReplaceQuery:
+            return Self.minimum(query.unletterboxed.dihedral, bank.original.pdq)
+        case .pdqUnletterboxReplaceBoth:
+            return Self.minimum(query.unletterboxed.dihedral, bank.unletterboxed ?? bank.original.pdq)
         case .pdqDihedralUnletterboxBoth:
             var best = Self.minimum(query.plain.dihedral, bank.original.pdq)
             if query.unletterboxed != query.plain { best = min(best, Self.minimum(query.unletterboxed.dihedral, bank.original.pdq)) }

@@ -86,7 +86,7 @@ public enum HTMLReport {
         let rowH = signals.count * barH + gap
         let height = rows.count * rowH + 40
         var svg = legend(signals.map(\.id))
-        svg += "<svg role=img aria-label=\"Recall per transform and signal\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        svg += "<svg role=\"img\" aria-label=\"Recall per transform and signal\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         for pct in stride(from: 0, through: 100, by: 20) {
             let x = left + plotW * pct / 100
             svg += "<line x1=\"\(x)\" y1=\"10\" x2=\"\(x)\" y2=\"\(height - 25)\" stroke=\"#ddd\"/><text x=\"\(x)\" y=\"\(height - 10)\" font-size=\"11\" text-anchor=\"middle\">\(pct)%</text>\n"
@@ -127,7 +127,7 @@ public enum HTMLReport {
         func px(_ recall: Double) -> Double { Double(left) + recall * Double(plotW) }
         func py(_ precision: Double) -> Double { Double(top) + (1 - (precision - yLow) / max(1 - yLow, 1e-9)) * Double(plotH) }
         var svg = legend(report.signals.map(\.id))
-        svg += "<svg role=img aria-label=\"Precision against recall\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        svg += "<svg role=\"img\" aria-label=\"Precision against recall\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         for i in 0...5 {
             let r = Double(i) / 5
             svg += "<line x1=\"\(f(px(r)))\" y1=\"\(top)\" x2=\"\(f(px(r)))\" y2=\"\(top + plotH)\" stroke=\"#eee\"/><text x=\"\(f(px(r)))\" y=\"\(top + plotH + 16)\" font-size=\"11\" text-anchor=\"middle\">\(Int(r * 100))%</text>\n"

@@ -59,7 +59,7 @@ public struct RobustnessReport: Sendable, Codable {
         public var medianDistance: Int?
         /// Largest distance between copy and original.
         public var maxDistance: Int?
-        /// `histogram[d]`: copies at distance exactly `d`.
+        /// `histogram[d]`: copies at distance exactly `d`, up to `maxDistance` (later entries would be 0).
         public var histogram: [Int]
     }
 
