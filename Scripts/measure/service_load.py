@@ -73,7 +73,7 @@ try:
         f.write(f"""
 local bodies = {{}}
 local n = 0
-local errors = 0
+errors = 0
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
