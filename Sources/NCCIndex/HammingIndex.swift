@@ -98,7 +98,7 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
 /// drops every entry with the id.
 public final class HammingIndex<Code: BinaryCode>: Sendable {
     let state: Locked<IndexState>
-    private let writer = Locked<Int>(0)
+    /// Serialises writers; readers never take it.
     private let writeLock = NSLock()
     /// The options the index was made with.
     public let options: IndexOptions
