@@ -29,6 +29,7 @@ public struct IndexOptions: Sendable {
     /// Inserts collected before they are sealed into a segment (each query scans them one by one).
     public var recentLimit: Int
 
+    /// Options; the defaults suit a bank matched at the code's default distance.
     public init(designDistance: Int? = nil, layout: Layout = .automatic, cpuPath: CPUPath? = nil, recentLimit: Int = 256) {
         self.designDistance = designDistance
         self.layout = layout
