@@ -123,7 +123,7 @@ size_t ncc_mih_starts_count(uint32_t bits, size_t n) {
 static inline uint32_t popcount_portable(uint64_t x) { return ncc_popcount_swar(x); }
 
 void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint64_t *dir,
-                   uint32_t *starts, uint32_t *positions) {
+                   uint32_t *starts, uint32_t *positions, uint64_t *scratch) {
     size_t nstarts = ncc_mih_starts_count(bits, n);
     /* Two-level counting sort: first partition by the top 8 key bits (256 sequential write streams),
      * then sort each partition with a count array small enough for L2. A single-level sort over a
@@ -133,22 +133,19 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
     if ((((size_t)1 << bits) / 64) % 2) ranks[((size_t)1 << bits) / 64] = 0; /* padding stays zero */
     size_t nparts = (size_t)1 << part_bits, sub_keys = (size_t)1 << sub;
     size_t *part_start = (size_t *)calloc(nparts + 1, sizeof(size_t));
-    uint32_t *key_of = (uint32_t *)malloc(n ? n * sizeof(uint32_t) : 1);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t k = ncc_substring(codes + i * (size_t)words, words, start, bits);
-        key_of[i] = k;
-        part_start[(k >> sub) + 1]++;
-    }
+    /* Keys are recomputed in the second pass rather than stored: reading the codes again is cheaper
+     * than writing, faulting in and reading back a key array. */
+    for (size_t i = 0; i < n; i++) part_start[(ncc_substring(codes + i * (size_t)words, words, start, bits) >> sub) + 1]++;
     for (size_t p = 0; p < nparts; p++) part_start[p + 1] += part_start[p];
-    uint64_t *pairs = (uint64_t *)malloc(n ? n * sizeof(uint64_t) : 1);
+    /* A caller building many tables passes one scratch buffer for all: fresh pages cost a zeroing each. */
+    uint64_t *pairs = scratch ? scratch : (uint64_t *)malloc(n ? n * sizeof(uint64_t) : 1);
     size_t *cursor = (size_t *)malloc(nparts * sizeof(size_t));
     memcpy(cursor, part_start, nparts * sizeof(size_t));
     for (size_t i = 0; i < n; i++) {
-        uint32_t k = key_of[i];
+        uint32_t k = ncc_substring(codes + i * (size_t)words, words, start, bits);
         pairs[cursor[k >> sub]++] = ((uint64_t)k << 32) | (uint32_t)i;
     }
     free(cursor);
-    free(key_of);
     uint32_t *count = (uint32_t *)malloc(sub_keys * sizeof(uint32_t));
     uint32_t rank = 0, offset = 0;
     for (size_t p = 0; p < nparts; p++) {
@@ -177,7 +174,7 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
     }
     for (size_t r = rank; r < nstarts; r++) starts[r] = (uint32_t)n;
     free(count);
-    free(pairs);
+    if (!scratch) free(pairs);
     free(part_start);
 }
 

@@ -48,6 +48,7 @@ public struct IndexMatch: Sendable, Hashable, Codable {
     /// Hamming distance between the query and the entry, in bits.
     public let distance: Int
 
+    /// A match of entry `id` at `distance` bits.
     public init(id: UInt64, distance: Int) {
         self.id = id
         self.distance = distance
@@ -78,6 +79,7 @@ public struct IndexError: Error, Sendable, CustomStringConvertible {
     /// The underlying error, if any (for example the system error of a failed read).
     public let underlying: (any Error & Sendable)?
 
+    /// An error with its stable code, message and cause.
     public init(code: String, message: String, underlying: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message

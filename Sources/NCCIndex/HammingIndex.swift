@@ -29,6 +29,7 @@ public struct IndexOptions: Sendable {
     /// Inserts collected before they are sealed into a segment (each query scans them one by one).
     public var recentLimit: Int
 
+    /// Options; the defaults suit a bank matched at the code's default distance.
     public init(designDistance: Int? = nil, layout: Layout = .automatic, cpuPath: CPUPath? = nil, recentLimit: Int = 256) {
         self.designDistance = designDistance
         self.layout = layout
@@ -98,7 +99,7 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
 /// drops every entry with the id.
 public final class HammingIndex<Code: BinaryCode>: Sendable {
     let state: Locked<IndexState>
-    private let writer = Locked<Int>(0)
+    /// Serialises writers; readers never take it.
     private let writeLock = NSLock()
     /// The options the index was made with.
     public let options: IndexOptions

@@ -29,6 +29,7 @@ public struct IndexBenchmark: Sendable {
         /// Multi-index substrings to force; nil lets the index choose.
         public var substrings: Int?
 
+        /// A workload; `distance` nil means 31 for 256 bits and 8 for 64.
         public init(entries: Int = 1_000_000, queries: Int = 1_000, bits: Int = 256, distance: Int? = nil,
                     plantedShare: Double = 0.1, seed: UInt64 = 42, writes: Int = 10_000, includeFlat: Bool = true,
                     flatQueries: Int = 1_000, snapshotDirectory: String? = nil, substrings: Int? = nil) {
@@ -48,48 +49,72 @@ public struct IndexBenchmark: Sendable {
 
     /// Figures of one search method.
     public struct SearchFigures: Sendable, Codable, Hashable {
+        /// How the index answered, e.g. `multi-index(11 substrings, 2866 probes)` or `flat`.
         public var strategy: String
+        /// Build time, wall-clock seconds.
         public var buildSeconds: Double
         /// Build time in CPU seconds of all threads (tables are built in parallel).
         public var buildCPUSeconds: Double?
+        /// Range queries per second of wall time.
         public var queriesPerSecond: Double
         /// Queries per second of thread CPU time: steadier than wall time on a shared machine.
         public var cpuQueriesPerSecond: Double
+        /// Share of the brute-force results found (1 for an exact index).
         public var recall: Double
+        /// Results beyond the distance or not in the brute-force results (0 for an exact index).
         public var extraResults: Int
+        /// Results returned, all queries together.
         public var hits: Int
+        /// Index memory (codes, ids, tables) divided by the entries, in bytes.
         public var bytesPerEntry: Double
     }
 
     /// Figures of a write workload.
     public struct WriteFigures: Sendable, Codable, Hashable {
+        /// Writes timed.
         public var operations: Int
+        /// Writes per second of wall time.
         public var operationsPerSecond: Double
+        /// Writes per second of thread CPU time.
         public var cpuOperationsPerSecond: Double
     }
 
     /// Snapshot figures.
     public struct SnapshotFigures: Sendable, Codable, Hashable {
+        /// Time to write the snapshot (fsync included), seconds.
         public var saveSeconds: Double
+        /// Time to map and verify the snapshot, seconds.
         public var loadSeconds: Double
+        /// Snapshot file size, bytes.
         public var bytes: Int
+        /// Whether the loaded index answered exactly as the saved one.
         public var identicalResults: Bool
     }
 
     /// Everything measured.
     public struct Report: Sendable, Codable, Hashable {
+        /// The workload measured.
         public var configuration: Configuration
+        /// Kernel family used (`avx512`, `avx2`, `popcnt`, `portable`).
         public var cpuPath: String
+        /// The index as built automatically.
         public var index: SearchFigures
+        /// A flat scan, for comparison.
         public var flat: SearchFigures?
+        /// Single inserts.
         public var insert: WriteFigures?
+        /// Single removes.
         public var remove: WriteFigures?
+        /// Snapshot save and load.
         public var snapshot: SnapshotFigures?
+        /// Peak resident memory of the process (VmHWM), bytes.
         public var peakMemoryBytes: Int
     }
 
+    /// What this benchmark runs.
     public let configuration: Configuration
 
+    /// A benchmark of the given workload.
     public init(_ configuration: Configuration) { self.configuration = configuration }
 
     /// Runs the benchmark on the calling thread.

@@ -190,9 +190,10 @@ extension Kernels {
 
     static func buildTable(
         codes: UnsafePointer<UInt64>?, count: Int, words: Int, start: Int, bits: Int,
-        directory: UnsafeMutablePointer<UInt64>, starts: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?
+        directory: UnsafeMutablePointer<UInt64>, starts: UnsafeMutablePointer<UInt32>, positions: UnsafeMutablePointer<UInt32>?,
+        scratch: UnsafeMutablePointer<UInt64>?
     ) {
-        ncc_mih_build(codes, count, Int32(words), UInt32(start), UInt32(bits), directory, starts, positions)
+        ncc_mih_build(codes, count, Int32(words), UInt32(start), UInt32(bits), directory, starts, positions, scratch)
     }
 
     static func directoryWords(bits: Int) -> Int { ncc_mih_directory_words(UInt32(bits)) }

@@ -84,9 +84,10 @@ enum Planner {
     static func chooseLayout(words: Int, entries: Int, designDistance: Int) -> [Substring]? {
         let totalBits = words * 64
         guard entries >= 2048 else { return nil }
-        // Directories and starts may cost 16 bytes an entry or 96 MiB, whichever is more: 10 million PDQ
-        // codes then fit in about 1 GB all told, and small banks never pay more than 96 MiB for speed.
-        let directoryBudget = max(16 * entries, 96 << 20)
+        // Directories and starts may cost 16 bytes an entry or 96 MiB, whichever is more (10 million PDQ
+        // codes then fit in about 1 GB all told), but never more than 512 bytes an entry, so the small
+        // segments that inserts create stay small.
+        let directoryBudget = min(max(16 * entries, 96 << 20), 512 * entries)
         var best: (layout: [Substring], cost: Double)?
         let minimum = (totalBits + maxSubstringBits - 1) / maxSubstringBits
         for m in minimum...max(minimum, totalBits / 8) {

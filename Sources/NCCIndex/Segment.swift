@@ -1,5 +1,6 @@
 import CHammingKernels
 import Dispatch
+import Foundation
 
 /// Where each array of a segment lives inside its storage. Every section starts on a 64-byte boundary.
 struct SegmentLayout: Sendable, Equatable {
@@ -89,17 +90,23 @@ final class Segment: @unchecked Sendable {
                 for (i, p) in order.enumerated() { orderPointer[i] = p }
             }
             let baseBits = UInt(bitPattern: base)
-            // Tables are independent: build them on all cores (each writes only its own sections).
-            DispatchQueue.concurrentPerform(iterations: substrings.count) { t in
+            // Tables are independent: build them on all cores, each worker reusing one scratch buffer.
+            let workers = max(1, min(substrings.count, ProcessInfo.processInfo.activeProcessorCount))
+            DispatchQueue.concurrentPerform(iterations: substrings.isEmpty ? 0 : workers) { worker in
                 let base = UnsafeMutableRawPointer(bitPattern: baseBits)!
                 let codesPointer = UnsafePointer((base + layout.codesOffset).assumingMemoryBound(to: UInt64.self))
-                let sub = substrings[t]
-                let offsets = layout.tableOffsets(t)
-                Kernels.buildTable(
-                    codes: codesPointer, count: n, words: words, start: sub.start, bits: sub.bits,
-                    directory: (base + offsets.directory).assumingMemoryBound(to: UInt64.self),
-                    starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
-                    positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self))
+                let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
+                defer { scratch.deallocate() }
+                for t in stride(from: worker, to: substrings.count, by: workers) {
+                    let sub = substrings[t]
+                    let offsets = layout.tableOffsets(t)
+                    Kernels.buildTable(
+                        codes: codesPointer, count: n, words: words, start: sub.start, bits: sub.bits,
+                        directory: (base + offsets.directory).assumingMemoryBound(to: UInt64.self),
+                        starts: (base + offsets.starts).assumingMemoryBound(to: UInt32.self),
+                        positions: (base + offsets.positions).assumingMemoryBound(to: UInt32.self),
+                        scratch: scratch)
+                }
             }
         }
         self.init(layout: layout, storage: storage, generation: generation, tablesForced: forceLayout.map { !$0.isEmpty } ?? false)

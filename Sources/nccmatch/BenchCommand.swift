@@ -131,12 +131,12 @@ struct BenchCommand: ParsableCommand {
             problems.append("index results are no longer exact: recall \(current.index.recall), extra results \(current.index.extraResults)")
         }
         higher("index.cpu_queries_per_second", current.index.cpuQueriesPerSecond, baseline.index.cpuQueriesPerSecond)
-        lower("index.build_seconds", current.index.buildSeconds, baseline.index.buildSeconds, floor: 0.05)
+        lower("index.build_seconds", current.index.buildSeconds, baseline.index.buildSeconds, floor: 0.25)
         lower("index.bytes_per_entry", current.index.bytesPerEntry, baseline.index.bytesPerEntry)
         higher("flat.cpu_queries_per_second", current.flat?.cpuQueriesPerSecond, baseline.flat?.cpuQueriesPerSecond)
         higher("insert.cpu_operations_per_second", current.insert?.cpuOperationsPerSecond, baseline.insert?.cpuOperationsPerSecond)
         higher("remove.cpu_operations_per_second", current.remove?.cpuOperationsPerSecond, baseline.remove?.cpuOperationsPerSecond)
-        lower("snapshot.load_seconds", current.snapshot?.loadSeconds, baseline.snapshot?.loadSeconds, floor: 0.05)
+        lower("snapshot.load_seconds", current.snapshot?.loadSeconds, baseline.snapshot?.loadSeconds, floor: 0.25)
         lower("peak_memory_bytes", Double(current.peakMemoryBytes), Double(baseline.peakMemoryBytes))
         return problems
     }

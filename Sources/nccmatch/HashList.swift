@@ -200,42 +200,79 @@ struct HashList: Sendable {
         return true
     }
 
-    /// JSON line from `nccmatch hash --format jsonl`.
+    /// JSON line from `nccmatch hash --format jsonl`. Only the values used are decoded; the others are
+    /// checked for syntax and skipped, so a long line with digests and dihedral variants costs little.
     private mutating func appendJSON(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, algorithm: HashAlgorithm, bank: Bool, dihedral: Bool) throws(LineProblem) {
         var parser = FlatJSONParser(bytes: line)
-        let object = try parser.parseObject()
+        let fields = try parser.parseTopLevel()
+        func field(_ name: StaticString) -> Range<Int>? {
+            let key = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            for f in fields where f.key.count == key.count {
+                var same = true
+                for k in 0..<key.count where line[f.key.lowerBound + k] != key[k] { same = false; break }
+                if same { return f.value }
+            }
+            return nil
+        }
         let key = algorithm.rawValue
-        guard let value = object[key] else {
-            if case .object(let error)? = object["error"], case .string(let code)? = error["code"] {
-                throw LineProblem("this record has no \(key) hash: its file could not be hashed (\(code)); remove the line or hash the file again.")
+        let hashRange: Range<Int>?
+        switch algorithm {
+        case .pdq: hashRange = field("pdq")
+        case .phash: hashRange = field("phash")
+        default: hashRange = field("dhash")
+        }
+        guard let hashRange else {
+            if let errorRange = field("error") {
+                var inner = FlatJSONParser(bytes: UnsafeBufferPointer(rebasing: line[errorRange]))
+                if case .object(let error)? = try? inner.parseValueOnly(), case .string(let code)? = error["code"] {
+                    throw LineProblem("this record has no \(key) hash: its file could not be hashed (\(code)); remove the line or hash the file again.")
+                }
             }
             throw LineProblem("the object has no \"\(key)\" key; pass --algorithm to pick another hash, or check the file was written by nccmatch hash.")
         }
-        guard case .string(let hex) = value, let words = hex.utf8.withContiguousStorageIfAvailable({ Self.hexWords($0, wordCount: algorithm.bitCount / 64) }) ?? Self.hexWords(Array(hex.utf8).withUnsafeBufferPointer { $0 }, wordCount: algorithm.bitCount / 64) else {
+        // A plain JSON string: quotes around hex, no escapes.
+        guard hashRange.count >= 2, line[hashRange.lowerBound] == UInt8(ascii: "\""),
+              Self.appendHex(UnsafeBufferPointer(rebasing: line[(hashRange.lowerBound + 1)..<(hashRange.upperBound - 1)]),
+                             wordCount: algorithm.bitCount / 64, to: &self.words)
+        else {
             throw LineProblem("\"\(key)\" should be a string of \(algorithm.hexLength) hex characters.")
         }
-        if bank, algorithm == .pdq, case .number(let quality)? = object["pdq_quality"], quality < 50 {
-            throw LineProblem("PDQ quality \(Int(quality)) is below 50: such hashes are not reliable and are not accepted into a bank; remove the line.")
-        }
-        var extra: [UInt64] = []
-        if dihedral, algorithm == .pdq, case .array(let items)? = object["pdq_dihedral"] {
-            for item in items {
-                guard case .string(let v) = item, let w = Self.hexWords(Array(v.utf8).withUnsafeBufferPointer({ $0 }), wordCount: 4) else {
-                    throw LineProblem("\"pdq_dihedral\" should be a list of PDQ hashes of 64 hex characters.")
-                }
-                extra.append(contentsOf: w)
+        let wordCount = algorithm.bitCount / 64
+        func undo() { self.words.removeLast(wordCount) }
+        if bank, algorithm == .pdq, let q = field("pdq_quality") {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: line[q]), as: UTF8.self)
+            if let quality = Double(text), quality < 50 {
+                undo()
+                throw LineProblem("PDQ quality \(Int(quality)) is below 50: such hashes are not reliable and are not accepted into a bank; remove the line.")
             }
         }
-        if case .string(let path)? = object["id"] {
-            ids.append(.named(path))
-        } else if case .number(let n)? = object["id"] {
-            ids.append(.named(String(Int(n))))
-        } else if case .string(let path)? = object["path"] {
-            ids.append(.named(path))
-        } else {
-            ids.append(.line(lineNumber))
+        var extra: [UInt64] = []
+        if dihedral, algorithm == .pdq, let d = field("pdq_dihedral") {
+            var inner = FlatJSONParser(bytes: UnsafeBufferPointer(rebasing: line[d]))
+            guard case .array(let items)? = try? inner.parseValueOnly() else {
+                undo()
+                throw LineProblem("\"pdq_dihedral\" should be a list of PDQ hashes of 64 hex characters.")
+            }
+            for item in items {
+                guard case .string(let v) = item,
+                      Self.appendHex(Array(v.utf8).withUnsafeBufferPointer({ $0 }), wordCount: 4, to: &extra) else {
+                    undo()
+                    throw LineProblem("\"pdq_dihedral\" should be a list of PDQ hashes of 64 hex characters.")
+                }
+            }
         }
-        self.words.append(contentsOf: words)
+        var id: HashListID = .line(lineNumber)
+        for name in [field("id"), field("path")] {
+            guard let range = name else { continue }
+            var inner = FlatJSONParser(bytes: UnsafeBufferPointer(rebasing: line[range]))
+            switch try? inner.parseValueOnly() {
+            case .string(let text)?: id = .named(text)
+            case .number(let n)?: id = .named(String(Int(n)))
+            default: continue
+            }
+            break
+        }
+        ids.append(id)
         variants.append(extra)
     }
 }
@@ -260,6 +297,88 @@ struct FlatJSONParser {
     var i = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// The top-level object's keys and raw value ranges (keys without their quotes), values checked but not decoded.
+    mutating func parseTopLevel() throws(LineProblem) -> [(key: Range<Int>, value: Range<Int>)] {
+        var fields: [(key: Range<Int>, value: Range<Int>)] = []
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw problem("expected a JSON object") }
+        i += 1
+        skipSpace()
+        if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw problem("expected a key in quotes") }
+                let keyStart = i + 1
+                try skipString()
+                let key = keyStart..<(i - 1)
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw problem("expected ':' after a key") }
+                i += 1
+                skipSpace()
+                let valueStart = i
+                try skipValue(depth: 1)
+                fields.append((key, valueStart..<i))
+                skipSpace()
+                guard i < bytes.count else { throw problem("the object is not closed") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                throw problem("expected ',' or '}'")
+            }
+        }
+        skipSpace()
+        guard i == bytes.count else { throw LineProblem("unexpected text after the JSON object at column \(i + 1).") }
+        return fields
+    }
+
+    /// Decodes the whole buffer as one value.
+    mutating func parseValueOnly() throws(LineProblem) -> Value { try parseValue(depth: 0) }
+
+    private mutating func skipString() throws(LineProblem) {
+        i += 1
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+            if bytes[i] == UInt8(ascii: "\\") { i += 1 }
+            i += 1
+        }
+        guard i < bytes.count else { throw problem("a string is not closed") }
+        i += 1
+    }
+
+    private mutating func skipValue(depth: Int) throws(LineProblem) {
+        guard depth < 32 else { throw problem("nested too deeply") }
+        skipSpace()
+        guard i < bytes.count else { throw problem("the line ends early") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = bytes[i] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            i += 1
+            skipSpace()
+            if i < bytes.count && bytes[i] == close { i += 1; return }
+            while true {
+                skipSpace()
+                if isObject {
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw problem("expected a key in quotes") }
+                    try skipString()
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw problem("expected ':' after a key") }
+                    i += 1
+                }
+                try skipValue(depth: depth + 1)
+                skipSpace()
+                guard i < bytes.count else { throw problem("a list or object is not closed") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == close { i += 1; return }
+                throw problem("expected ',' or a closing bracket")
+            }
+        default:
+            _ = try parseValue(depth: depth)
+        }
+    }
 
     mutating func parseObject() throws(LineProblem) -> [String: Value] {
         guard case .object(let object) = try parseValue(depth: 0) else { throw LineProblem("expected a JSON object.") }

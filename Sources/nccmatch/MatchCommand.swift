@@ -94,21 +94,30 @@ struct MatchCommand: ParsableCommand {
         if bankList.count == 0 {
             FileHandle.standardError.write(Data("nccmatch match: note: the bank \(bank) holds no hashes; nothing can match.\n".utf8))
         }
+        let unhashed: Int
         if algorithm == .pdq {
-            emit(PDQIndex.self, bank: bankList, queries: queryLists, distance: distance)
+            unhashed = emit(PDQIndex.self, bank: bankList, queries: queryLists, distance: distance)
         } else {
-            emit(Hash64Index.self, bank: bankList, queries: queryLists, distance: distance)
+            unhashed = emit(Hash64Index.self, bank: bankList, queries: queryLists, distance: distance)
+        }
+        if unhashed > 0 {
+            // Every query still got its line; the status tells scripts that some images were not hashed.
+            FileHandle.standardError.write(Data("nccmatch match: \(unhashed) image(s) could not be hashed; see their \"error\" entries.\n".utf8))
+            throw ExitCode(1)
         }
     }
 
-    private func emit<Code: BinaryCode>(_: HammingIndex<Code>.Type, bank: HashList, queries: [QuerySet], distance: Int) {
+    /// Writes one line per query; returns how many image queries could not be hashed.
+    private func emit<Code: BinaryCode>(_: HammingIndex<Code>.Type, bank: HashList, queries: [QuerySet], distance: Int) -> Int {
         let index = HammingIndex<Code>(ids: (0..<UInt64(bank.count)).map { $0 }, words: bank.words)
         var out = BufferedOutput()
+        var unhashed = 0
         for set in queries {
             for item in set.items {
                 let line: String
                 switch item.hashes {
                 case .failure(let error):
+                    unhashed += 1
                     line = render(query: item.id, matches: nil, error: error, bank: bank)
                 case .success(let variants):
                     // All variants in one batched search; keep each bank entry once, at its smallest distance.
@@ -123,6 +132,7 @@ struct MatchCommand: ParsableCommand {
             }
         }
         out.flush()
+        return unhashed
     }
 
     static func closerFirst(_ a: IndexMatch, _ b: IndexMatch) -> Bool {

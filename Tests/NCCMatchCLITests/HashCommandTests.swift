@@ -96,6 +96,17 @@ import Testing
         #expect(exact["width"] as? Int == 1600 && fast["width"] as? Int == 1600, "width is the full-resolution width in both modes")
     }
 
+    @Test func pixelDihedralVariantsOnRequest() throws {
+        let image = samples.appendingPathComponent("scikit-image__rocket.jpg").path
+        let plain = try CLIRunner.run(["hash", "--format", "jsonl", image]).jsonLines()[0]
+        #expect(plain["pdq_pixel_dihedral"] == nil)
+        let record = try CLIRunner.run(["hash", "--pixel-dihedral", "--format", "jsonl", image]).jsonLines()[0]
+        let variants = try #require(record["pdq_pixel_dihedral"] as? [String])
+        #expect(variants.count == 8)
+        #expect(variants.first == record["pdq"] as? String)
+        #expect(Set(variants).count == 8, "eight different pictures, eight different hashes")
+    }
+
     /// ThreatExchange's letterboxed copy of its sample picture hashes like the original once the bars are stripped.
     @Test func unletterboxStripsBarsBeforeHashing() throws {
         guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the --unletterbox test") }
@@ -105,11 +116,17 @@ import Testing
         let plain = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", boxed]).jsonLines()[0]
         let stripped = try CLIRunner.run(["hash", "--mode", "exact", "--unletterbox", "--format", "jsonl", boxed]).jsonLines()[0]
         let originalPDQ = try #require(original["pdq"] as? String)
-        let strippedDistance = hammingDistance(try #require(stripped["pdq"] as? String), originalPDQ)
+        #expect(stripped["pdq"] as? String == plain["pdq"] as? String, "the plain hash is kept")
+        let extra = try #require(stripped["unletterboxed"] as? [String: Any], "a letterboxed picture gets the stripped hashes too")
+        #expect(plain["unletterboxed"] == nil, "only when asked for")
+        let strippedDistance = hammingDistance(try #require(extra["pdq"] as? String), originalPDQ)
         let plainDistance = hammingDistance(try #require(plain["pdq"] as? String), originalPDQ)
         #expect(strippedDistance <= 16, "unletterboxed copy is \(strippedDistance) bits from the original")
         #expect(strippedDistance < plainDistance, "stripping the bars brings the copy closer (\(strippedDistance) vs \(plainDistance))")
         #expect(stripped["width"] as? Int == 2000, "width stays that of the file as given")
+        #expect((extra["width"] as? Int ?? 2000) < 2000, "the stripped picture is narrower")
+        let sample = try CLIRunner.run(["hash", "--unletterbox", "--format", "jsonl", resources.appendingPathComponent("sample-b.jpg").path]).jsonLines()[0]
+        #expect(sample["unletterboxed"] == nil, "a picture without bars gets no extra hashes")
     }
 }
 

@@ -91,9 +91,10 @@ size_t ncc_mih_starts_count(uint32_t bits, size_t n);
 /* Bits [start, start+bits) of a code, bit 0 being the most significant bit of word 0; bits <= 32. */
 uint32_t ncc_substring(const uint64_t *code, int words, uint32_t start, uint32_t bits);
 
-/* Builds one table over bits [start, start+bits) of n codes (n < 2^32). */
+/* Builds one table over bits [start, start+bits) of n codes (n < 2^32). scratch: n words of working
+ * memory, reusable from table to table, or NULL to allocate it for this call. */
 void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, uint32_t bits, uint64_t *dir,
-                   uint32_t *starts, uint32_t *positions);
+                   uint32_t *starts, uint32_t *positions, uint64_t *scratch);
 
 /*
  * Appends to out the bank indices stored under every key within Hamming distance `radius` of `key`.

@@ -92,13 +92,7 @@ public enum RobustnessEvaluator {
         let t0 = clock.now
         let original = ImageSignature(of: bankImage)
         let t1 = clock.now
-        let pixelDihedral = [
-            bankImage, Geometry.rotateQuarter(bankImage, quarterTurns: 1), Geometry.rotateQuarter(bankImage, quarterTurns: 2),
-            Geometry.rotateQuarter(bankImage, quarterTurns: 3), Geometry.mirror(bankImage, horizontal: true),
-            Geometry.mirror(bankImage, horizontal: false),
-            Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: true),
-            Geometry.mirror(Geometry.rotateQuarter(bankImage, quarterTurns: 1), horizontal: false),
-        ].map { PDQHasher.hash($0, dihedral: false).hash }
+        let pixelDihedral = PDQHasher.pixelDihedralHashes(bankImage)
         let t2 = clock.now
         let bankStripped = Unletterbox.crop(bankImage, threshold: options.unletterboxThreshold)
         let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height

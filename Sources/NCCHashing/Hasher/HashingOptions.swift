@@ -18,11 +18,13 @@ public struct HashingOptions: Sendable, Hashable {
     public var maxPixels: Int
     /// Compute the 8 dihedral PDQ variants (rotations and mirrors) too (default true; costs about 2% of the PDQ time).
     public var pdqDihedral: Bool
-    /// Strip uniform borders (letterbox and pillarbox bars, padding) before hashing (default false).
-    ///
-    /// For platforms: copies re-posted with added bars then hash like the original. Victims'
-    /// pictures are hashed as they are.
+    /// Also hash the picture with uniform borders (letterbox and pillarbox bars, padding) stripped,
+    /// when it has any (default false). The plain hashes are always kept: replacing them makes
+    /// unmodified pictures with a flat edge band stop matching (see `docs/robustness.md`).
     public var unletterbox: Bool
+    /// Also compute PDQ of the 8 rotated and mirrored copies of the pixels (default false): what a
+    /// case stores so that mirrored and quarter-turned re-posts match. About 8 times the PDQ work.
+    public var pixelDihedral: Bool
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///
@@ -31,12 +33,15 @@ public struct HashingOptions: Sendable, Hashable {
     public static let fastMinimumShortSide = 256
 
     /// Makes options; the defaults suit hashing uploads and victims' pictures alike.
-    public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true, unletterbox: Bool = false) {
+    public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true, unletterbox: Bool = false,
+        pixelDihedral: Bool = false
+    ) {
         self.mode = mode
         self.applyEXIFOrientation = applyEXIFOrientation
         self.maxPixels = maxPixels
         self.pdqDihedral = pdqDihedral
         self.unletterbox = unletterbox
+        self.pixelDihedral = pixelDihedral
     }
 
     /// The decoder settings this mode implies.

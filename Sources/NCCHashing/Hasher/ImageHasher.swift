@@ -11,15 +11,30 @@ public enum ImageHasher {
         return hashes(of: image, options: options)
     }
 
-    /// Computes PDQ, pHash and dHash of pixels that are already decoded.
-    public static func hashes(of decoded: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
-        let image = options.unletterbox ? Unletterbox.crop(decoded) : decoded
+    /// Computes PDQ, pHash and dHash of pixels that are already decoded (and, as `options` ask,
+    /// the pixel-domain dihedral PDQ and the hashes with uniform borders stripped).
+    public static func hashes(of image: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
         let pdq = PDQHasher.hash(image, dihedral: options.pdqDihedral)
         let perceptual = PerceptualHasher.hashes(image)
-        return ImageHashes(
+        var hashes = ImageHashes(
             pdq: pdq, phash: perceptual.phash, dhash: perceptual.dhash,
-            width: decoded.fullWidth, height: decoded.fullHeight, format: decoded.format
+            width: image.fullWidth, height: image.fullHeight, format: image.format
         )
+        if options.pixelDihedral {
+            hashes.pdqPixelDihedral = PDQHasher.pixelDihedralHashes(image)
+        }
+        if options.unletterbox {
+            let stripped = Unletterbox.crop(image)
+            if stripped.width < image.width || stripped.height < image.height {
+                let strippedPerceptual = PerceptualHasher.hashes(stripped)
+                hashes.unletterboxed = ImageHashes.Unletterboxed(
+                    pdq: PDQHasher.hash(stripped, dihedral: options.pdqDihedral),
+                    phash: strippedPerceptual.phash, dhash: strippedPerceptual.dhash,
+                    width: stripped.fullWidth, height: stripped.fullHeight
+                )
+            }
+        }
+        return hashes
     }
 
     /// Digests and, when the bytes are a supported image, perceptual hashes.

@@ -12,6 +12,26 @@ public struct ImageHashes: Sendable, Hashable {
     public var height: Int
     /// The container format that was decoded.
     public var format: ImageFormat
+    /// PDQ of the 8 rotated and mirrored copies of the pixels (identity first, the order of
+    /// `pdq.dihedral`); empty unless `HashingOptions.pixelDihedral` asked for them.
+    public var pdqPixelDihedral: [PDQHash] = []
+    /// The hashes of the picture with its uniform borders stripped; nil unless
+    /// `HashingOptions.unletterbox` asked for them and the picture has such borders.
+    public var unletterboxed: Unletterboxed?
+
+    /// Hashes of a picture after `Unletterbox.crop` removed its uniform borders.
+    public struct Unletterboxed: Sendable, Hashable {
+        /// PDQ (with its DCT-domain dihedral variants when asked for) of the stripped picture.
+        public var pdq: PDQResult
+        /// pHash of the stripped picture.
+        public var phash: Hash64
+        /// dHash of the stripped picture.
+        public var dhash: Hash64
+        /// Width of the stripped picture at full resolution, in pixels.
+        public var width: Int
+        /// Height of the stripped picture at full resolution, in pixels.
+        public var height: Int
+    }
 
     /// Makes a value from its parts.
     public init(pdq: PDQResult, phash: Hash64, dhash: Hash64, width: Int, height: Int, format: ImageFormat) {

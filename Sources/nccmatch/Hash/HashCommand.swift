@@ -28,8 +28,11 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Ignore the EXIF orientation tag (hash the stored pixels, as tools that ignore EXIF do).")
     var ignoreExif = false
 
-    @Flag(help: "Strip uniform borders (letterbox bars, padding) before hashing: for platforms matching re-posted copies.")
+    @Flag(help: "Also hash the picture with uniform borders (letterbox bars, padding) stripped, when it has any: an extra \"unletterboxed\" object in jsonl.")
     var unletterbox = false
+
+    @Flag(help: "Also compute PDQ of the 8 rotated and mirrored copies of the pixels (\"pdq_pixel_dihedral\" in jsonl), as a case stores them.")
+    var pixelDihedral = false
 
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
@@ -44,7 +47,7 @@ struct HashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000, unletterbox: unletterbox)
+        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000, unletterbox: unletterbox, pixelDihedral: pixelDihedral)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
         let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)

@@ -28,6 +28,20 @@ extension HashRecord {
             json.int("width", hashes.width)
             json.int("height", hashes.height)
             json.string("format", hashes.format.rawValue)
+            if !hashes.pdqPixelDihedral.isEmpty {
+                json.strings("pdq_pixel_dihedral", hashes.pdqPixelDihedral.map(\.hex))
+            }
+            if let stripped = hashes.unletterboxed {
+                var inner = JSONObjectWriter()
+                inner.string("pdq", stripped.pdq.hash.hex)
+                inner.int("pdq_quality", stripped.pdq.quality)
+                inner.strings("pdq_dihedral", stripped.pdq.dihedral.map(\.hex))
+                inner.string("phash", stripped.phash.hex)
+                inner.string("dhash", stripped.dhash.hex)
+                inner.int("width", stripped.width)
+                inner.int("height", stripped.height)
+                json.raw("unletterboxed", inner.finished())
+            }
         case .failure(let error):
             var inner = JSONObjectWriter()
             inner.string("code", error.code)
