@@ -60,7 +60,9 @@ struct RemoteMatch {
             start = end
         }
         var out = BufferedOutput()
+        var unhashed = 0
         for (q, item) in items.enumerated() {
+            if case .failure = item.hashes { unhashed += 1 }
             let matches = best[q].sorted { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }
             switch (item.hashes, text) {
             case (.failure(let error), false):
@@ -76,5 +78,10 @@ struct RemoteMatch {
             }
         }
         out.flush()
+        if unhashed > 0 {
+            // As the local match: every query got its line; the status tells scripts some images were not hashed.
+            FileHandle.standardError.write(Data("nccmatch match: \(unhashed) image(s) could not be hashed; see their \"error\" entries.\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
