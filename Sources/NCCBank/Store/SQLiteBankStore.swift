@@ -105,6 +105,7 @@ public final class SQLiteBankStore: BankStore {
         return stored
     }
 
+    /// Stores a new case and its hashes in one transaction, with a `case_opened` audit record.
     public func createCase(_ newCase: NewCase) async throws -> [StoredHash] {
         try await write { db in
             try db.execute(
@@ -117,6 +118,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// The stored secret and state of a case; nil when there is no such case.
     public func caseCredentials(caseID: String) async throws -> (secret: StoredSecret, state: CaseState)? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT secret_hash, secret_salt, secret_parameters, status FROM cases WHERE id = ?", arguments: [caseID]) else {
@@ -143,6 +145,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Adds hashes to an active case, with a `hashes_added` audit record.
     public func addHashes(caseID: String, hashes: [NewHash]) async throws -> [StoredHash] {
         try await write { db in
             try Self.requireActive(db, caseID: caseID)
@@ -152,6 +155,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Deletes a case's hashes and marks it withdrawn; the audit record keeps only counts.
     public func withdrawCase(caseID: String) async throws -> [StoredHash] {
         try await write { db in
             guard let status = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [caseID]) else {
@@ -180,6 +184,7 @@ public final class SQLiteBankStore: BankStore {
         return result
     }
 
+    /// Per picture: hash count, platforms that matched it, latest outcome per match reference.
     public func caseStatus(caseID: String) async throws -> CaseStatusReport? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT status, created_at, withdrawn_at FROM cases WHERE id = ?", arguments: [caseID]) else {
@@ -212,6 +217,8 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Every stored hash, in id order, for building the indexes.
+    /// - Warning: returns bank hash values; never log or serve them.
     public func loadHashes() async throws -> [StoredHash] {
         try await read { db in
             try Self.fetchHashes(db, sql: "SELECT id, image_id, algorithm, value FROM hashes ORDER BY id")
@@ -224,12 +231,14 @@ public final class SQLiteBankStore: BankStore {
                               createdAt: row["created_at"], revokedAt: row["revoked_at"])
     }
 
+    /// The platform whose key has this prefix, revoked or not.
     public func platform(keyPrefix: String) async throws -> PlatformRecord? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM platforms WHERE key_prefix = ?", arguments: [keyPrefix]).map(Self.platform(from:))
         }
     }
 
+    /// Adds a platform with the SHA-256 of its key, with a `platform_added` audit record.
     public func addPlatform(name: String, key: APIKey) async throws -> PlatformRecord {
         try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM platforms WHERE name = ?", arguments: [name]) != nil {
@@ -243,12 +252,14 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Every platform, in the order they were added.
     public func listPlatforms() async throws -> [PlatformRecord] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM platforms ORDER BY id").map(Self.platform(from:))
         }
     }
 
+    /// Revokes a platform's key (idempotent), with a `platform_revoked` audit record.
     public func revokePlatform(name: String) async throws -> PlatformRecord {
         try await write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM platforms WHERE name = ?", arguments: [name]) != nil else {
@@ -260,6 +271,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Gets or makes the platform's match reference for each live image, one `match` audit record each.
     public func matchReferences(platform: PlatformRecord, imageIDs: [Int64]) async throws -> [Int64: String] {
         if imageIDs.isEmpty { return [:] }
         return try await write { db in
@@ -286,6 +298,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Stores a review outcome for one of the platform's match references, with a `feedback` audit record.
     public func recordFeedback(platform: PlatformRecord, matchRef: String, outcome: FeedbackOutcome, contentID: String?) async throws {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: """
@@ -304,6 +317,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Audit entries, oldest first: the latest `limit`, or those after the id `after`.
     public func auditEntries(limit: Int, after: Int64?) async throws -> [AuditEntry] {
         try await read { db in
             let rows: [Row]
@@ -319,6 +333,7 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Appends one audit record.
     public func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws {
         try await write { db in
             try Self.audit(db, actor: actor, action: action, caseID: caseID, matchRef: matchRef, detail: detail)

@@ -24,6 +24,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
+    /// `status code: message`, for logs.
     public var description: String { "\(status.code) \(code): \(message)" }
 
     /// The JSON body.
@@ -31,6 +32,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         "{\"error\":{\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message))}}"
     }
 
+    /// The JSON error response, with `Retry-After` when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
