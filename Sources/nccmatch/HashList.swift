@@ -10,7 +10,7 @@ enum HashListID: Sendable, Hashable {
     /// The JSON value: a string for a name, a number for a line.
     var json: String {
         switch self {
-        case .named(let name): JSONString.quote(name)
+        case .named(let name): JSONObjectWriter.quoted(name)
         case .line(let line): String(line)
         }
     }
@@ -475,21 +475,3 @@ struct FlatJSONParser {
     }
 }
 
-/// JSON string quoting for output.
-enum JSONString {
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
-}

@@ -110,7 +110,7 @@ struct MatchCommand: ParsableCommand {
     /// Writes one line per query; returns how many image queries could not be hashed.
     private func emit<Code: BinaryCode>(_: HammingIndex<Code>.Type, bank: HashList, queries: [QuerySet], distance: Int) -> Int {
         let index = HammingIndex<Code>(ids: (0..<UInt64(bank.count)).map { $0 }, words: bank.words)
-        var out = BufferedOutput()
+        let out = LineOutput()
         var unhashed = 0
         for set in queries {
             for item in set.items {
@@ -143,7 +143,7 @@ struct MatchCommand: ParsableCommand {
         switch format {
         case .jsonl:
             if let error {
-                return "{\"query\":\(query.json),\"matches\":[],\"error\":{\"code\":\(JSONString.quote(error.code)),\"message\":\(JSONString.quote(error.message))}}"
+                return "{\"query\":\(query.json),\"matches\":[],\"error\":{\"code\":\(JSONObjectWriter.quoted(error.code)),\"message\":\(JSONObjectWriter.quoted(error.message))}}"
             }
             let items = (matches ?? []).map { "{\"id\":\(bank.ids[Int($0.id)].json),\"distance\":\($0.distance)}" }
             return "{\"query\":\(query.json),\"matches\":[\(items.joined(separator: ","))]}"
@@ -202,33 +202,16 @@ enum ImageQueryHashing {
     static func looksLikeImage(path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 8))
-        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return true }
-        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return true }
-        return false
+        let head = handle.readData(ofLength: 16)
+        return head.withUnsafeBytes { ImageDecoder.detectFormat($0).imageFormat != nil }
     }
 
-    /// Files under a folder, recursively, in byte order of their names, hidden entries and linked folders skipped.
+    /// Files under a folder, as `nccmatch hash` walks it (byte order, hidden entries and linked folders skipped).
     static func imageFiles(in directory: String) -> [String] {
-        var files: [String] = []
-        func walk(_ dir: String) {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-            let base = dir.hasSuffix("/") ? dir : dir + "/"
-            for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) where !name.hasPrefix(".") {
-                let path = base + name
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue {
-                    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                    if attributes?[.type] as? FileAttributeType == .typeSymbolicLink { continue }
-                    walk(path)
-                } else {
-                    files.append(path)
-                }
-            }
+        InputFiles.expand([directory]).compactMap { input in
+            if case .file(let path) = input { return path }
+            return nil
         }
-        walk(directory)
-        return files
     }
 
     /// The query code (and with `dihedral` the other seven PDQ variants), as flat words.
@@ -255,26 +238,3 @@ enum ImageQueryHashing {
     }
 }
 
-/// Standard output with a 64 KiB buffer: one write per many lines, flushed at the end.
-struct BufferedOutput {
-    private var buffer: [UInt8] = []
-
-    mutating func write(_ line: String) {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                done += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-}

@@ -113,7 +113,7 @@ struct TransformTests {
         #expect(try ImageTransform.parseList("all") == ImageTransform.standard)
         #expect(try ImageTransform.parseList("jpeg-*").count == 4)
         #expect(try ImageTransform.parseList("rotate-90, mirror-horizontal") == [.rotateQuarter(degrees: 90), .mirrorHorizontal])
-        #expect(throws: TransformError.self) { try ImageTransform.parseList("sepia") }
+        #expect(throws: EvaluationError.self) { try ImageTransform.parseList("sepia") }
         do { _ = try ImageTransform.parseList("sepia"); Issue.record("no error") } catch { #expect(error.code == "unknown_transform") }
     }
 }

@@ -72,7 +72,7 @@ struct FileDigestsTests {
         let path = folder.url.appendingPathComponent("no-such-file.mp4").path
         let error = try #require(throws: FileReadError.self) { try FileDigests.of(fileAt: path) }
         #expect(error.code == "file_not_found")
-        #expect(error.description.contains(path))
+        #expect(!error.description.contains("no-such-file"), "file names stay out of messages (they may end up in logs)")
     }
 
     @Test func folderIsRefused() throws {

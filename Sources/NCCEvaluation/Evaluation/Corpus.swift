@@ -1,9 +1,10 @@
 import Foundation
 import NCCHashing
 
-/// Why an evaluation could not run: a stable code and an actionable message.
+/// Why an evaluation or one of its transforms could not run: a stable code and an actionable message.
 public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Stable machine-readable code, e.g. `images_not_found`, `manifest_invalid`, `no_images`, `report_not_written`.
+    /// Stable machine-readable code, e.g. `images_not_found`, `manifest_invalid`, `no_images`,
+    /// `report_not_written`, and for transforms `unknown_transform`, `encode_failed`, `decode_failed`.
     public let code: String
     /// What went wrong and what to do; names files the user gave, never pixel data.
     public let message: String

@@ -1,22 +1,6 @@
 import Foundation
 import NCCHashing
 
-/// Why a transform could not be made.
-public struct TransformError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Stable machine-readable code: `unknown_transform`, `encode_failed` or `decode_failed`.
-    public let code: String
-    /// What went wrong and what to do.
-    public let message: String
-
-    /// Makes an error.
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
-}
-
 /// One way an offender's copy of a picture can differ from the original, made in memory.
 ///
 /// Every transform is a pure, deterministic function from a picture to a new rgb8 picture (a gray8
@@ -133,8 +117,8 @@ public enum ImageTransform: Sendable, Hashable {
 
     /// Parses a comma-separated list of transform names; `all` (or an empty list) means `standard`.
     /// Names may end in `*` to select a family, e.g. `jpeg-*`.
-    /// - Throws: `TransformError` (`unknown_transform`) naming the first unknown entry and the known names.
-    public static func parseList(_ text: String) throws(TransformError) -> [ImageTransform] {
+    /// - Throws: `EvaluationError` (`unknown_transform`) naming the first unknown entry and the known names.
+    public static func parseList(_ text: String) throws(EvaluationError) -> [ImageTransform] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if names.isEmpty || names == ["all"] { return standard }
         var chosen: [ImageTransform] = []
@@ -147,7 +131,7 @@ public enum ImageTransform: Sendable, Hashable {
                 matches = standard.filter { $0.id == name }
             }
             guard !matches.isEmpty else {
-                throw TransformError(
+                throw EvaluationError(
                     code: "unknown_transform",
                     message: "There is no transform called \"\(name)\". Known transforms: \(standard.map(\.id).joined(separator: ", ")).")
             }
@@ -157,8 +141,8 @@ public enum ImageTransform: Sendable, Hashable {
     }
 
     /// Makes the transformed copy of `image`.
-    /// - Throws: `TransformError` only for the re-encoding transforms, if encoding or decoding fails.
-    public func apply(to image: DecodedImage) throws(TransformError) -> DecodedImage {
+    /// - Throws: `EvaluationError` only for the re-encoding transforms, if encoding or decoding fails.
+    public func apply(to image: DecodedImage) throws(EvaluationError) -> DecodedImage {
         switch self {
         case .original: return PixelOps.rgb(image)
         case .jpeg(let q):
@@ -196,16 +180,16 @@ public enum ImageTransform: Sendable, Hashable {
     }
 
     /// Encodes in memory with `encode` and decodes again at full resolution, rgb8.
-    static func reencode(_ image: DecodedImage, _ encode: (DecodedImage) throws(ImageEncodingError) -> EncodedImage) throws(TransformError) -> DecodedImage {
+    static func reencode(_ image: DecodedImage, _ encode: (DecodedImage) throws(ImageEncodingError) -> EncodedImage) throws(EvaluationError) -> DecodedImage {
         let encoded: EncodedImage
         do { encoded = try encode(PixelOps.rgb(image)) } catch {
-            throw TransformError(code: "encode_failed", message: error.message)
+            throw EvaluationError(code: "encode_failed", message: error.message)
         }
         let decoded: DecodedImage
         do {
             decoded = try encoded.withUnsafeBytes { raw throws(ImageDecodingError) in try ImageDecoder.decode(raw, options: DecodeOptions()) }
         } catch {
-            throw TransformError(code: "decode_failed", message: "A re-encoded copy could not be decoded again: \(error.message)")
+            throw EvaluationError(code: "decode_failed", message: "A re-encoded copy could not be decoded again: \(error.message)")
         }
         return PixelOps.rgb(decoded)
     }
