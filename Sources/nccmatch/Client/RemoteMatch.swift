@@ -59,18 +59,18 @@ struct RemoteMatch {
             }
             start = end
         }
-        var out = BufferedOutput()
+        let out = LineOutput()
         var unhashed = 0
         for (q, item) in items.enumerated() {
             if case .failure = item.hashes { unhashed += 1 }
             let matches = best[q].sorted { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }
             switch (item.hashes, text) {
             case (.failure(let error), false):
-                out.write("{\"query\":\(item.id.json),\"matches\":[],\"error\":{\"code\":\(JSONString.quote(error.code)),\"message\":\(JSONString.quote(error.message))}}")
+                out.write("{\"query\":\(item.id.json),\"matches\":[],\"error\":{\"code\":\(JSONObjectWriter.quoted(error.code)),\"message\":\(JSONObjectWriter.quoted(error.message))}}")
             case (.failure(let error), true):
                 out.write("\(item.id.text): not hashed: \(error.message) (\(error.code))")
             case (.success, false):
-                let list = matches.map { "{\"id\":\(JSONString.quote($0.key)),\"distance\":\($0.value)}" }
+                let list = matches.map { "{\"id\":\(JSONObjectWriter.quoted($0.key)),\"distance\":\($0.value)}" }
                 out.write("{\"query\":\(item.id.json),\"matches\":[\(list.joined(separator: ","))]}")
             case (.success, true):
                 out.write(matches.isEmpty ? "\(item.id.text): no match"
