@@ -41,6 +41,8 @@ public final class SQLiteBankStore: BankStore {
         } catch {
             throw BankError(code: "store_unavailable", message: "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that its folder is writable.", underlying: error)
         }
+        // The bank is sensitive: only its owner reads it (SQLite gives the -wal and -shm files the same mode).
+        _ = chmod(path, 0o600)
         let migrator = Self.migrator
         do {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
