@@ -36,7 +36,11 @@ struct CaseCommand: ParsableCommand {
             for (k, path) in files.enumerated() {
                 let result: FileHashResult
                 do {
-                    result = try ImageHasher.hashFile(atPath: path, options: HashingOptions(pdqDihedral: true))
+                    // The bank keeps PDQ of the 8 rotated and mirrored pictures (not the cheaper DCT variants)
+                    // and of the picture without uniform borders: see docs/robustness.md.
+                    result = try ImageHasher.hashFile(
+                        atPath: path, options: HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true)
+                    )
                 } catch {
                     FileHandle.standardError.write(Data("nccmatch case submit: \(path) could not be read (\(error.message)); it was skipped.\n".utf8))
                     continue
@@ -46,12 +50,15 @@ struct CaseCommand: ParsableCommand {
                 case .success(let h):
                     hashes.append(["algorithm": "pdq", "value": h.pdq.hash.hex, "quality": h.pdq.quality, "image": k])
                     var seen: Set<String> = [h.pdq.hash.hex]
-                    for variant in h.pdq.dihedral where seen.insert(variant.hex).inserted {
+                    for variant in h.pdqPixelDihedral where seen.insert(variant.hex).inserted {
                         hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality, "image": k])
+                    }
+                    if let stripped = h.unletterboxed, stripped.pdq.quality >= 50, seen.insert(stripped.pdq.hash.hex).inserted {
+                        hashes.append(["algorithm": "pdq", "value": stripped.pdq.hash.hex, "quality": stripped.pdq.quality, "image": k])
                     }
                     hashes.append(["algorithm": "phash", "value": h.phash.hex, "image": k])
                     hashes.append(["algorithm": "dhash", "value": h.dhash.hex, "image": k])
-                    kinds = ["PDQ and its \(seen.count - 1) rotated and flipped forms", "pHash", "dHash"]
+                    kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored or re-framed copies match too", "pHash", "dHash"]
                 case .failure:
                     kinds = []
                 }
