@@ -56,10 +56,10 @@ extension APIError {
     }
 }
 
-/// Minimal JSON text helpers for hand-written bodies.
-enum JSONText {
-    /// A JSON string literal, escaped.
-    static func quote(_ s: String) -> String {
+/// Minimal JSON text helpers for hand-written bodies (the server's and the CLI's JSON lines).
+public enum JSONText {
+    /// A JSON string literal with the escapes RFC 8259 requires.
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,3 +1,5 @@
+import NCCServer
+
 /// Minimal JSON text writing with a fixed key order, for output other tools parse line by line.
 struct JSONObjectWriter {
     private(set) var text = "{"
@@ -21,21 +23,5 @@ struct JSONObjectWriter {
     func finished() -> String { text + "}" }
 
     /// A JSON string literal with the escapes RFC 8259 requires.
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ value: String) -> String { JSONText.quote(value) }
 }
