@@ -218,7 +218,10 @@ enum ImageQueryHashing {
     static func hash(path: String, algorithm: HashAlgorithm, dihedral: Bool) -> Result<[UInt64], HashListError> {
         let result: FileHashResult
         do {
-            result = try ImageHasher.hashFile(atPath: path, options: HashingOptions(pdqDihedral: dihedral && algorithm == .pdq))
+            // PDQ queries also send the picture with uniform borders stripped, when it has any: padded
+            // and letterboxed re-posts then match (docs/robustness.md); the plain hash always goes too.
+            let options = HashingOptions(pdqDihedral: dihedral && algorithm == .pdq, unletterbox: algorithm == .pdq)
+            result = try ImageHasher.hashFile(atPath: path, options: options)
         } catch {
             return .failure(HashListError(code: error.code, message: error.message))
         }
@@ -229,7 +232,11 @@ enum ImageQueryHashing {
             switch algorithm {
             case .pdq:
                 var words = hashes.pdq.hash.codeWords
-                if dihedral { for variant in hashes.pdq.dihedral { words += variant.codeWords } }
+                if dihedral { for variant in hashes.pdq.dihedral.dropFirst() { words += variant.codeWords } }
+                if let stripped = hashes.unletterboxed {
+                    words += stripped.pdq.hash.codeWords
+                    if dihedral { for variant in stripped.pdq.dihedral.dropFirst() { words += variant.codeWords } }
+                }
                 return .success(words)
             case .phash: return .success([hashes.phash.value])
             default: return .success([hashes.dhash.value])

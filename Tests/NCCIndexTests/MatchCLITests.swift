@@ -74,3 +74,19 @@ private func runNCCMatch(_ arguments: [String]) throws -> (status: Int32, out: S
     #expect(second.status == 3, "\(second.err)")
     #expect(second.err.contains("index.cpu_queries_per_second"))
 }
+
+/// An image query also sends its hash without uniform borders: a letterboxed re-post matches the original.
+@Test func matchFindsALetterboxedCopyOfABankPicture() throws {
+    guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the letterboxed match test") }
+    let resources = shared.appendingPathComponent("pdq-vectors/python-threatexchange/threatexchange/tests/hashing/resources")
+    let folder = try TemporaryDirectory()
+    defer { folder.remove() }
+    let bank = folder.url.appendingPathComponent("bank.txt")
+    // pytx's published PDQ of sample-b.jpg (shared/pdq-vectors/expected-hashes.csv).
+    try Data("f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,sample-b\n".utf8).write(to: bank)
+    let boxed = resources.appendingPathComponent("letterboxed_sample-b.jpg").path
+    let result = try CLIRunner.run(["match", "--bank", bank.path, boxed])
+    #expect(result.status == 0, "stderr: \(result.stderr)")
+    let matches = try #require(try result.jsonLines().first?["matches"] as? [[String: Any]])
+    #expect(matches.first?["id"] as? String == "sample-b", "the letterboxed copy matches the original: \(result.stdout)")
+}
