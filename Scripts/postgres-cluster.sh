@@ -44,6 +44,14 @@ case "$command" in
       as_owner "$bin/initdb" -D "$dir/data" -U nccmatch --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
       echo "$port" >"$dir/port"
+      # A self-signed certificate, so tests can check sslmode=require (TLS is offered, never forced here).
+      if command -v openssl >/dev/null 2>&1; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+          -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >/dev/null 2>&1 \
+          && chmod 600 "$dir/data/server.key" \
+          && { [ "$(id -u)" != 0 ] || chown "$(stat -c %U "$dir/data")" "$dir/data/server.key" "$dir/data/server.crt"; } \
+          && echo "ssl = on" >>"$dir/data/postgresql.conf"
+      fi
     fi
     port=$(cat "$dir/port")
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

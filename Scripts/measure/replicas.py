@@ -123,7 +123,7 @@ try:
     stop = threading.Event()
     acknowledged = []
     lock = threading.Lock()
-    stats = {"write_refused": 0, "write_other": 0, "match_ok": 0, "match_bad": 0, "writes_after_return": None}
+    stats = {"write_refused": 0, "write_other": 0, "match_ok": 0, "match_bad": 0, "writes_after_return": None, "bad_by_replica": {}}
     known = []
     for i in range(5):
         pdq = random_pdq(rng)
@@ -151,6 +151,9 @@ try:
                     stats["write_refused"] += 1
                 else:
                     stats["write_other"] += 1
+                    code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+                    stats.setdefault("other_codes", {}).setdefault(f"{status} {code}", 0)
+                    stats["other_codes"][f"{status} {code}"] += 1
             time.sleep(0.01)
 
     def matcher():
@@ -164,6 +167,9 @@ try:
                 ok = None
             with lock:
                 stats["match_ok" if ok else "match_bad"] += 1
+                if not ok:
+                    index = n % len(bases) - 1
+                    stats["bad_by_replica"][index % len(bases)] = stats["bad_by_replica"].get(index % len(bases), 0) + 1
             time.sleep(0.005)
 
     threads = [threading.Thread(target=writer, args=(s,)) for s in (1, 2)] + [threading.Thread(target=matcher)]
@@ -185,8 +191,9 @@ try:
         if status != 200:
             lost += 1
     print(f"PostgreSQL stopped for {args.restart_seconds:.1f} s under load:")
-    print(f"  acknowledged cases {len(acknowledged)}, lost {lost}; writes refused with database_unavailable {stats['write_refused']}, other failures {stats['write_other']}")
+    print(f"  acknowledged cases {len(acknowledged)}, lost {lost}; writes refused with database_unavailable {stats['write_refused']}, other failures {stats['write_other']} {stats.get('other_codes', {})}")
     print(f"  matches answered 200 with the match {stats['match_ok']}, otherwise {stats['match_bad']}")
+    print(f"  applied sequences of the replicas afterwards: {[applied(b) for b in bases]}")
     wr = stats["writes_after_return"]
     print(f"  first acknowledged write after the database's return: {wr:.2f} s" if wr is not None else "  no write after the return")
 
@@ -195,6 +202,7 @@ try:
     threads = [threading.Thread(target=writer, args=(3,)), threading.Thread(target=matcher)]
     acknowledged.clear()
     stats["match_bad"] = stats["match_ok"] = 0
+    stats["bad_by_replica"] = {}
     for t in threads:
         t.start()
     time.sleep(1)
@@ -213,7 +221,10 @@ try:
     sample = [pdq for _, _, pdq in acknowledged[-50:]] + known
     differ = sum(1 for pdq in sample if len({matches(b, key, pdq) for b in bases}) != 1)
     print(f"SIGKILL of one replica under load: applied sequences after restart {sequences}; "
-          f"{differ} of {len(sample)} hashes answered differently; match answers not 200 while it was down: {stats['match_bad']}")
+          f"{differ} of {len(sample)} hashes answered differently")
+    survivors_bad = sum(v for k, v in stats["bad_by_replica"].items() if k != len(bases) - 1)
+    print(f"  matches through the surviving replicas: {stats['match_ok']} answered with the match, {survivors_bad} not; "
+          f"through the killed one while it was down: {stats['bad_by_replica'].get(len(bases) - 1, 0)} refused connections")
 finally:
     for process, _ in servers:
         if process.poll() is None:

@@ -114,8 +114,9 @@ extension PostgresBankStore {
     ]
 
     /// Applies the migrations not yet applied, under an advisory lock so concurrent starts take turns.
-    static func migrate(client: PostgresClient, logger: Logger) async throws -> (applied: [Int], current: Int) {
+    static func migrate(client: PostgresClient, logger: Logger, begin: @Sendable () throws -> Void) async throws -> (applied: [Int], current: Int) {
         try await client.withTransaction(logger: logger) { connection in
+            try begin()
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS nccmatch_migrations (

@@ -83,7 +83,18 @@ public final class PostgresBankStore: BankStore {
     @discardableResult
     public func migrate() async throws -> (applied: [Int], current: Int) {
         let client = self.client, logger = self.logger
-        return try await call(writing: true) { try await Self.migrate(client: client, logger: logger) }
+        return try await call(writing: true) { begin in try await Self.migrate(client: client, logger: logger, begin: begin) }
+    }
+
+    /// Whether this store's connections to the server are encrypted (TLS), as the server sees them.
+    public func connectionIsEncrypted() async throws -> Bool {
+        try await transaction(writing: false) { c, logger in
+            var encrypted = false
+            for try await value in try await c.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: logger).decode(Bool.self) {
+                encrypted = value
+            }
+            return encrypted
+        }
     }
 
     /// Stops the connection pool.
@@ -93,30 +104,43 @@ public final class PostgresBankStore: BankStore {
 
     // MARK: - Plumbing
 
-    /// Runs `body` with a deadline, mapping failures to `BankError`.
-    func call<T: Sendable>(writing: Bool, _ body: @Sendable @escaping () async throws -> T) async throws -> T {
+    /// Runs `body`, mapping failures to `BankError`. `body` calls `begin()` once it holds a connection: a call
+    /// that has no connection after `timeout` seconds fails with `database_unavailable` (and `begin()` then
+    /// throws, so its transaction never starts); once begun, it runs to its end (commit or rollback), so a
+    /// call answered as failed never commits later.
+    func call<T: Sendable>(writing: Bool, _ body: @Sendable @escaping (_ begin: @Sendable () throws -> Void) async throws -> T) async throws -> T {
         let timeout = self.timeout
+        let gate = CallGate<T>()
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(timeout))
-                    throw BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
+            return try await withCheckedThrowingContinuation { continuation in
+                gate.install(continuation)
+                let work = Task {
+                    do {
+                        let value = try await body { guard gate.begin() else { throw CancellationError() } }
+                        gate.finish(.success(value))
+                    } catch {
+                        gate.finish(.failure(error))
+                    }
                 }
-                defer { group.cancelAll() }
-                return try await group.next()!
+                gate.setTimer(Task {
+                    try? await Task.sleep(for: .seconds(timeout))
+                    if Task.isCancelled { return }
+                    let error = BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
+                    if gate.expire(error) { work.cancel() }
+                })
             }
         } catch {
             throw Self.bankError(error, writing: writing)
         }
     }
 
-    /// A transaction on a pooled connection, with a deadline and error mapping.
+    /// A transaction on a pooled connection, with a deadline for getting the connection and error mapping.
     func transaction<T: Sendable>(writing: Bool = true, _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let client = self.client, logger = self.logger
-        return try await call(writing: writing) {
+        return try await call(writing: writing) { begin in
             try await client.withTransaction(logger: logger) { connection in
-                try await body(connection, logger)
+                try begin()
+                return try await body(connection, logger)
             }
         }
     }
@@ -346,8 +370,9 @@ public final class PostgresBankStore: BankStore {
     /// replica that follows changes after that sequence misses none and applies none twice.
     public func loadHashesAndSequence() async throws -> (hashes: [StoredHash], sequence: Int64) {
         let client = self.client, logger = self.logger
-        return try await call(writing: false) {
+        return try await call(writing: false) { begin in
             try await client.withConnection { c in
+                try begin()
                 try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     var sequence: Int64 = 0
@@ -635,4 +660,57 @@ final class LockedValue<Value: Sendable>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
     func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
+}
+
+/// One database call's outcome: the first of its result and its deadline wins, and the deadline only
+/// counts until the call holds a connection.
+final class CallGate<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var timer: Task<Void, Never>?
+    private var begun = false
+    private var done = false
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock(); self.continuation = continuation; lock.unlock()
+    }
+
+    func setTimer(_ task: Task<Void, Never>) {
+        lock.lock()
+        if done { lock.unlock(); task.cancel(); return }
+        timer = task
+        lock.unlock()
+    }
+
+    /// The call holds its connection; false when its deadline already passed (then it must not start).
+    func begin() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if done { return false }
+        begun = true
+        return true
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        lock.lock()
+        guard !done else { lock.unlock(); return }
+        done = true
+        let continuation = self.continuation, timer = self.timer
+        self.continuation = nil
+        self.timer = nil
+        lock.unlock()
+        timer?.cancel()
+        continuation?.resume(with: result)
+    }
+
+    /// The deadline passed: fails the call unless it already holds a connection or finished.
+    func expire(_ error: any Error) -> Bool {
+        lock.lock()
+        guard !done, !begun else { lock.unlock(); return false }
+        done = true
+        let continuation = self.continuation
+        self.continuation = nil
+        lock.unlock()
+        continuation?.resume(throwing: error)
+        return true
+    }
 }

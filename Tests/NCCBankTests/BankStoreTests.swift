@@ -186,6 +186,25 @@ import Testing
         }
     }
 
+    /// sslmode=require gives an encrypted connection (the test cluster offers TLS with a self-signed
+    /// certificate when openssl was there to make one); sslmode=disable a plain one.
+    @Test(.enabled(if: Backend.postgresURL != nil, "NCCMATCH_TEST_POSTGRES_URL is not set: PostgreSQL case skipped"))
+    func postgresTLSWhenTheURLAsksForIt() async throws {
+        try await withStore(.postgres) { fixture in
+            var components = URLComponents(string: fixture.location)!
+            components.queryItems = [URLQueryItem(name: "sslmode", value: "disable")]
+            let plain = try await PostgresBankStore(url: components.string!)
+            #expect(try await plain.connectionIsEncrypted() == false)
+            components.queryItems = [URLQueryItem(name: "sslmode", value: "require")]
+            do {
+                let tls = try await PostgresBankStore(url: components.string!)
+                #expect(try await tls.connectionIsEncrypted())
+            } catch let error as BankError where error.code == "database_unavailable" {
+                print("PostgreSQL TLS case SKIPPED: the test server offers no TLS (\(error.message))")
+            }
+        }
+    }
+
     @Test func databaseURLsAreParsed() throws {
         let url = try PostgresDatabaseURL("postgres://bank:s%40cret@db.example:6543/ncc?sslmode=require")
         #expect(url.host == "db.example" && url.port == 6543 && url.username == "bank" && url.password == "s@cret")

@@ -149,7 +149,8 @@ struct MigrateCommand: AsyncParsableCommand {
             do {
                 let store = try await PostgresBankStore(url: url)
                 let result = try await store.migrate()
-                print("PostgreSQL bank \(store.url): schema version \(result.current).")
+                let tls = try await store.connectionIsEncrypted() ? "TLS" : "not encrypted"
+                print("PostgreSQL bank \(store.url) (\(tls)): schema version \(result.current).")
             } catch { throw adminFailure(error) }
         } else {
             _ = try await options.open()
