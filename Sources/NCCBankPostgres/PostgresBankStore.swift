@@ -196,36 +196,45 @@ public final class PostgresBankStore: BankStore {
         try await c.query("SELECT pg_notify(\(changeChannel), \(String(seq)))", logger: logger)
     }
 
+    /// Inserts hashes of a case in a few statements (pictures first, then hashes 10,000 at a time).
     static func insertHashes(_ c: PostgresConnection, _ logger: Logger, caseID: String, hashes: [NewHash]) async throws -> [StoredHash] {
         var imageIDs: [Int: Int64] = [:]
         for try await (id, key) in try await c.query("SELECT id, image_key FROM images WHERE case_id = \(caseID)", logger: logger).decode((Int64, Int64).self) {
             imageIDs[Int(key)] = id
         }
+        let missing = Set(hashes.map(\.imageKey)).subtracting(imageIDs.keys).sorted().map(Int64.init)
+        if !missing.isEmpty {
+            for try await (id, key) in try await c.query("""
+                INSERT INTO images (case_id, image_key) SELECT \(caseID), k FROM UNNEST(\(missing)::bigint[]) AS k ORDER BY k RETURNING id, image_key
+                """, logger: logger).decode((Int64, Int64).self) {
+                imageIDs[Int(key)] = id
+            }
+        }
         var stored: [StoredHash] = []
         stored.reserveCapacity(hashes.count)
-        for hash in hashes {
-            let imageID: Int64
-            if let known = imageIDs[hash.imageKey] {
-                imageID = known
-            } else {
-                var made: Int64?
-                for try await id in try await c.query("INSERT INTO images (case_id, image_key) VALUES (\(caseID), \(hash.imageKey)) RETURNING id", logger: logger).decode(Int64.self) {
-                    made = id
+        var start = 0
+        while start < hashes.count {
+            let chunk = hashes[start..<min(hashes.count, start + 10_000)]
+            start += chunk.count
+            var images: [Int64] = [], algorithms: [String] = [], values: [ByteBuffer] = [], qualities: [Int64] = []
+            for hash in chunk {
+                guard let imageID = imageIDs[hash.imageKey] else {
+                    throw BankError(code: "store_failed", message: "The bank's database did not number a new picture.")
                 }
-                guard let made else { throw BankError(code: "store_failed", message: "The bank's database did not number a new picture.") }
-                imageID = made
-                imageIDs[hash.imageKey] = made
+                images.append(imageID)
+                algorithms.append(hash.algorithm.rawValue)
+                values.append(ByteBuffer(bytes: hash.value))
+                qualities.append(Int64(hash.quality ?? -1))
             }
-            var hashID: Int64?
-            for try await id in try await c.query("""
-                INSERT INTO hashes (image_id, algorithm, value, quality) VALUES (\(imageID), \(hash.algorithm.rawValue), \(Data(hash.value)), \(hash.quality)) RETURNING id
-                """, logger: logger).decode(Int64.self) {
-                hashID = id
-            }
-            guard let hashID else { throw BankError(code: "store_failed", message: "The bank's database did not number a new hash.") }
-            stored.append(StoredHash(id: hashID, imageID: imageID, algorithm: hash.algorithm, value: hash.value))
+            stored += try await fetchHashes(try await c.query("""
+                INSERT INTO hashes (image_id, algorithm, value, quality)
+                SELECT i, a, v, NULLIF(q, -1)
+                FROM UNNEST(\(images)::bigint[], \(algorithms)::text[], \(values)::bytea[], \(qualities)::bigint[]) WITH ORDINALITY AS t(i, a, v, q, n)
+                ORDER BY n
+                RETURNING id, image_id, algorithm, value
+                """, logger: logger))
         }
-        return stored
+        return stored.sorted { $0.id < $1.id }
     }
 
     static func caseStatus(_ c: PostgresConnection, _ logger: Logger, caseID: String) async throws -> String? {
