@@ -9,8 +9,9 @@ import Synchronization
 /// The bank's behaviour behind the HTTP routes: validation, authorization, rate limits, the store and the
 /// in-memory indexes kept in step with it.
 ///
-/// Case writes (open, add, withdraw) run one at a time, each store transaction followed by its index
-/// update, so the indexes never hold a withdrawn hash. Matches only read the indexes.
+/// On SQLite, case writes (open, add, withdraw) run one at a time, each store transaction followed by its
+/// index update, so the indexes never hold a withdrawn hash. On PostgreSQL the indexes follow the bank's
+/// numbered changes instead (`ChangeFollower.swift`). Matches only read the indexes.
 public final class BankService: Sendable {
     let store: any BankStore
     let index = BankIndex()
@@ -120,7 +121,7 @@ public final class BankService: Sendable {
         let rounds = configuration.secretRounds
         let stored = try await Self.offload { try Secrets.hashCaseSecret(secret, rounds: rounds) }
         let newCase = NewCase(id: id, secret: stored, hashes: accepted)
-        try await caseWrites.run {
+        try await caseWrite {
             let hashes = try await self.bankCall { try await self.store.createCase(newCase) }
             await self.applyLocalWrite(inserted: hashes, removed: [])
         }
@@ -170,7 +171,7 @@ public final class BankService: Sendable {
         if hashes.isEmpty {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added; the case is unchanged. \(rejected.first?.message ?? "")")
         }
-        try await caseWrites.run {
+        try await caseWrite {
             let stored = try await self.bankCall { try await self.store.addHashes(caseID: caseID, hashes: hashes) }
             await self.applyLocalWrite(inserted: stored, removed: [])
         }
@@ -181,7 +182,7 @@ public final class BankService: Sendable {
     func withdraw(caseID: String, secret: String?) async throws -> CaseStatusResponse {
         try requireReady()
         try await authenticateCase(caseID, secret: secret)
-        try await caseWrites.run {
+        try await caseWrite {
             let removed = try await self.bankCall { try await self.store.withdrawCase(caseID: caseID) }
             await self.applyLocalWrite(inserted: [], removed: removed)
         }

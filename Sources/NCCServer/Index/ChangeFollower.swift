@@ -10,10 +10,17 @@ import NCCBankPostgres
 ///
 /// Index updates (from the feed and from this replica's own writes) run under `caseWrites`, one at a time.
 extension BankService {
-    /// After this replica's own committed write: on SQLite, update the index directly; on PostgreSQL, apply
-    /// the feed up to and including the write (so the index never runs ahead of the sequence). A withdrawal
-    /// is dropped at once in any case, so it stops matching here even when the feed cannot be read.
-    /// Must run inside `caseWrites`.
+    /// Runs a case write: on SQLite under `caseWrites` (the store call and its index update together); on
+    /// PostgreSQL without it, since the index follows the numbered feed and must not wait behind a database
+    /// call that may take seconds while the database is away.
+    func caseWrite(_ body: @Sendable () async throws -> Void) async throws {
+        if feed != nil { try await body() } else { try await caseWrites.run(body) }
+    }
+
+    /// After this replica's own committed write: on SQLite, update the index directly (inside `caseWrites`);
+    /// on PostgreSQL, apply the feed up to and including the write (so the index never runs ahead of the
+    /// sequence). A withdrawal is dropped at once in any case, so it stops matching here even when the feed
+    /// cannot be read.
     func applyLocalWrite(inserted: [StoredHash], removed: [StoredHash]) async {
         guard feed != nil else {
             index.insert(inserted)
@@ -22,35 +29,36 @@ extension BankService {
         }
         if !removed.isEmpty { index.removeImages(Set(removed.map(\.imageID))) }
         do {
-            try await applyChangesLocked()
+            try await catchUp()
         } catch {
             logger.warning("change feed not readable after a write; it is applied when the database answers",
                            metadata: ["code": "\((error as? BankError)?.code ?? "unknown")"])
         }
     }
 
-    /// Applies every change after `appliedSequence`. Must run inside `caseWrites`.
-    func applyChangesLocked() async throws {
+    /// Applies every change made since the last one applied (by any replica). Changes are read without any
+    /// lock; applying them (in memory only) happens under `caseWrites`, in sequence order, skipping those
+    /// another caller applied meanwhile, so a change is applied once and never out of order.
+    func catchUp() async throws {
         guard let feed else { return }
         let batch = 1000
         while true {
-            let after = appliedSequence.load(ordering: .acquiring)
-            let changes = try await feed.changes(after: after, limit: batch)
-            for change in changes {
-                if change.kind == "case_withdrawn" {
-                    index.removeImages(Set(change.removedImageIDs))
-                } else {
-                    index.insert(change.hashes)
+            let changes = try await feed.changes(after: appliedSequence.load(ordering: .acquiring), limit: batch)
+            try await caseWrites.run {
+                for change in changes {
+                    let applied = self.appliedSequence.load(ordering: .acquiring)
+                    if change.sequence <= applied { continue }
+                    guard change.sequence == applied + 1 else { break }
+                    if change.kind == "case_withdrawn" {
+                        self.index.removeImages(Set(change.removedImageIDs))
+                    } else {
+                        self.index.insert(change.hashes)
+                    }
+                    self.appliedSequence.store(change.sequence, ordering: .releasing)
                 }
-                appliedSequence.store(change.sequence, ordering: .releasing)
             }
             if changes.count < batch { return }
         }
-    }
-
-    /// Applies the changes made since the last one applied (by any replica).
-    func catchUp() async throws {
-        try await caseWrites.run { try await self.applyChangesLocked() }
     }
 
     /// Follows the shared bank until the task is cancelled: LISTEN for prompt updates, reconnecting with a
