@@ -19,6 +19,7 @@ it at the end.
 import argparse
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -231,3 +232,4 @@ finally:
             process.terminate()
             process.wait()
     subprocess.run([CLUSTER, "stop", cluster])
+    shutil.rmtree(work, ignore_errors=True)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,3 +123,4 @@ finally:
         process.terminate()
         process.wait()
     subprocess.run([CLUSTER, "stop", cluster])
+    shutil.rmtree(work, ignore_errors=True)
