@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C: libjpeg-turbo and libpng decoding; setjmp/longjmp never leaves these files.
@@ -52,11 +53,24 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Swift: the hash bank on PostgreSQL (postgres-nio): the same `BankStore` protocol, pooled connections,
+        // TLS when the URL asks for it, versioned migrations, a `changes` sequence that replicas follow.
+        .target(
+            name: "NCCBankPostgres",
+            dependencies: [
+                "NCCBank",
+                "NCCHashing",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Swift: the HTTP service (Hummingbird 2): JSON API under /v1, in-memory indexes kept in step with the store.
         .target(
             name: "NCCServer",
             dependencies: [
                 "NCCBank",
+                "NCCBankPostgres",
                 "NCCIndex",
                 "NCCHashing",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -71,6 +85,7 @@ let package = Package(
                 "NCCIndex",
                 "NCCEvaluation",
                 "NCCBank",
+                "NCCBankPostgres",
                 "NCCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,8 +100,14 @@ let package = Package(
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
-        .testTarget(name: "NCCBankTests", dependencies: ["NCCBank", "NCCTestSupport"]),
+        .testTarget(
+            name: "NCCBankTests",
+            dependencies: ["NCCBank", "NCCBankPostgres", "NCCTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
-        .testTarget(name: "NCCServiceTests", dependencies: ["NCCTestSupport", "NCCHashing"]),
+        .testTarget(
+            name: "NCCServiceTests",
+            dependencies: ["NCCTestSupport", "NCCHashing", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NCCBank
+import NCCBankPostgres
 
 /// `nccmatch serve`: opens the store, starts listening, loads the indexes, serves until SIGINT or SIGTERM.
 public enum BankServer {
@@ -11,7 +12,14 @@ public enum BankServer {
     /// port when `configuration.port` is 0). `/readyz` answers 200 once the indexes are loaded.
     /// - Throws: `BankError` when the store cannot be opened, or the binding error.
     public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
-        let store = try SQLiteBankStore(directory: configuration.dataDirectory)
+        let store: any BankStore
+        if let url = configuration.databaseURL {
+            let postgres = try await PostgresBankStore(url: url, logger: logger)
+            logger.info("bank on PostgreSQL", metadata: ["database": "\(postgres.url)"])
+            store = postgres
+        } else {
+            store = try SQLiteBankStore(directory: configuration.dataDirectory)
+        }
         let service = BankService(store: store, configuration: configuration, logger: logger)
         let host = configuration.host
         let app = Application(
@@ -24,8 +32,9 @@ public enum BankServer {
             },
             logger: logger
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+        // Each task says whether the server stopped (then the others, the change follower, are cancelled).
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await app.runService(); return true }
             group.addTask {
                 do {
                     try await service.loadIndex()
@@ -33,10 +42,21 @@ public enum BankServer {
                     logger.critical("the bank could not be loaded", metadata: ["error": "\(error)"])
                     throw error
                 }
+                return false
+            }
+            if service.feed != nil {
+                group.addTask {
+                    // Follow the shared bank's changes once the index is loaded, until the server stops.
+                    while !service.isReady { try await Task.sleep(for: .milliseconds(20)) }
+                    await service.followChanges()
+                    return false
+                }
             }
             // The first to fail stops the other; a clean load just waits for the server to stop.
             do {
-                while try await group.next() != nil {}
+                while let stopped = try await group.next() {
+                    if stopped { group.cancelAll() }
+                }
             } catch {
                 group.cancelAll()
                 throw error

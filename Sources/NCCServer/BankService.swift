@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NCCBank
+import NCCBankPostgres
 import NCCHashing
 import NCCIndex
 import Synchronization
@@ -8,8 +9,9 @@ import Synchronization
 /// The bank's behaviour behind the HTTP routes: validation, authorization, rate limits, the store and the
 /// in-memory indexes kept in step with it.
 ///
-/// Case writes (open, add, withdraw) run one at a time, each store transaction followed by its index
-/// update, so the indexes never hold a withdrawn hash. Matches only read the indexes.
+/// On SQLite, case writes (open, add, withdraw) run one at a time, each store transaction followed by its
+/// index update, so the indexes never hold a withdrawn hash. On PostgreSQL the indexes follow the bank's
+/// numbered changes instead (`ChangeFollower.swift`). Matches only read the indexes.
 public final class BankService: Sendable {
     let store: any BankStore
     let index = BankIndex()
@@ -17,7 +19,15 @@ public final class BankService: Sendable {
     let metrics = ServiceMetrics()
     let logger: Logger
     private let readyFlag = Atomic<Bool>(false)
-    private let caseWrites = AsyncLock()
+    let caseWrites = AsyncLock()
+    /// The shared PostgreSQL store when replicas follow its change feed; nil on SQLite.
+    let feed: PostgresBankStore?
+    /// The sequence of the last change of the shared bank applied to this replica's indexes (0 on SQLite).
+    let appliedSequence = Atomic<Int64>(0)
+    /// Platforms as last read (PostgreSQL: used while the database is away).
+    let knownPlatforms = PlatformMemory()
+    /// Matches answered while the database was away, recorded when it returns.
+    let pendingMatches = PendingMatches()
     let requestLimiter: RateLimiter
     let hashLimiter: RateLimiter
     let secretLimiter: RateLimiter
@@ -25,6 +35,7 @@ public final class BankService: Sendable {
     /// A service over `store`; not ready until `loadIndex()` has run.
     public init(store: any BankStore, configuration: ServerConfiguration, logger: Logger) {
         self.store = store
+        self.feed = store as? PostgresBankStore
         self.configuration = configuration
         self.logger = logger
         requestLimiter = RateLimiter(capacity: configuration.requestsPerSecond * 2, ratePerSecond: configuration.requestsPerSecond)
@@ -38,7 +49,15 @@ public final class BankService: Sendable {
     /// Builds the indexes from the store; then the service is ready.
     public func loadIndex() async throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let hashes = try await store.loadHashes()
+        let hashes: [StoredHash]
+        if let feed {
+            // One snapshot: the hashes and the change sequence they include; following starts after it.
+            let loaded = try await feed.loadHashesAndSequence()
+            hashes = loaded.hashes
+            appliedSequence.store(loaded.sequence, ordering: .releasing)
+        } else {
+            hashes = try await store.loadHashes()
+        }
         index.insert(hashes)
         readyFlag.store(true, ordering: .releasing)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -102,9 +121,9 @@ public final class BankService: Sendable {
         let rounds = configuration.secretRounds
         let stored = try await Self.offload { try Secrets.hashCaseSecret(secret, rounds: rounds) }
         let newCase = NewCase(id: id, secret: stored, hashes: accepted)
-        try await caseWrites.run {
+        try await caseWrite {
             let hashes = try await self.bankCall { try await self.store.createCase(newCase) }
-            self.index.insert(hashes)
+            await self.applyLocalWrite(inserted: hashes, removed: [])
         }
         metrics.add("nccmatch_cases_opened_total")
         logger.info("case opened", metadata: ["hashes": "\(accepted.count)", "rejected": "\(rejected.count)"])
@@ -124,7 +143,7 @@ public final class BankService: Sendable {
         guard let secret, !secret.isEmpty else {
             throw APIError(.unauthorized, "secret_required", "This needs the case secret you received when the case was opened, sent as `Authorization: Bearer <secret>`.")
         }
-        if let wait = secretLimiter.wait(caseID) {
+        if let wait = await secretWait(caseID, take: false) {
             metrics.add("nccmatch_rate_limited_total{reason=\"case_secret\"}")
             throw APIError(.tooManyRequests, "too_many_attempts", "There were several tries with a secret that did not fit. For safety, please wait \(wait) seconds before trying again.", retryAfter: wait)
         }
@@ -136,7 +155,7 @@ public final class BankService: Sendable {
             valid = false
         }
         if !valid {
-            _ = secretLimiter.take(caseID)
+            _ = await secretWait(caseID, take: true)
             logger.notice("case secret refused")
             throw APIError(.unauthorized, "case_credentials_invalid", "The case id and secret do not fit together. Check both against what you saved when you opened the case; copy them exactly.")
         }
@@ -152,9 +171,9 @@ public final class BankService: Sendable {
         if hashes.isEmpty {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added; the case is unchanged. \(rejected.first?.message ?? "")")
         }
-        try await caseWrites.run {
+        try await caseWrite {
             let stored = try await self.bankCall { try await self.store.addHashes(caseID: caseID, hashes: hashes) }
-            self.index.insert(stored)
+            await self.applyLocalWrite(inserted: stored, removed: [])
         }
         logger.info("hashes added", metadata: ["hashes": "\(hashes.count)"])
         return HashesAddedResponse(caseID: caseID, accepted: hashes.count, rejected: rejected)
@@ -163,9 +182,9 @@ public final class BankService: Sendable {
     func withdraw(caseID: String, secret: String?) async throws -> CaseStatusResponse {
         try requireReady()
         try await authenticateCase(caseID, secret: secret)
-        try await caseWrites.run {
+        try await caseWrite {
             let removed = try await self.bankCall { try await self.store.withdrawCase(caseID: caseID) }
-            self.index.remove(removed)
+            await self.applyLocalWrite(inserted: [], removed: removed)
         }
         metrics.add("nccmatch_cases_withdrawn_total")
         logger.info("case withdrawn")
@@ -209,7 +228,7 @@ public final class BankService: Sendable {
             throw APIError(.unauthorized, "api_key_required", "This endpoint needs a platform API key, sent as `Authorization: Bearer <key>`.")
         }
         guard let key = APIKey(parsing: bearer),
-              let platform = try await bankCall({ try await self.store.platform(keyPrefix: key.prefix) }),
+              let platform = try await lookUpPlatform(keyPrefix: key.prefix),
               key.matches(storedHash: platform.keyHash) else {
             throw APIError(.unauthorized, "api_key_invalid", "The API key is not valid. Check that it was copied whole; the bank operator can issue a new one.")
         }
@@ -256,7 +275,7 @@ public final class BankService: Sendable {
         }
         let found = index.match(queries, distances: distances)
         let imageIDs = Set(found.flatMap { $0.map { Int64($0.id) } })
-        let refs = imageIDs.isEmpty ? [:] : try await bankCall { try await self.store.matchReferences(platform: platform, imageIDs: Array(imageIDs)) }
+        let refs = imageIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(imageIDs))
         var hits: [HashAlgorithm: Int] = [:]
         var results: [MatchResponse.Result] = []
         results.reserveCapacity(queries.count)
@@ -296,16 +315,35 @@ public final class BankService: Sendable {
 
     // MARK: - Helpers
 
+    /// The wrong-secret throttle: kept in the shared database on PostgreSQL (so it holds across replicas),
+    /// in memory on SQLite. If the database cannot be asked, this replica's own buckets decide.
+    func secretWait(_ caseID: String, take: Bool) async -> Int? {
+        if let feed {
+            do {
+                return try await feed.secretThrottle(
+                    caseID: caseID, capacity: secretLimiter.capacity, ratePerSecond: secretLimiter.ratePerSecond, take: take)
+            } catch {
+                logger.warning("secret throttle not readable in the database; using this replica's", metadata: ["code": "\((error as? BankError)?.code ?? "unknown")"])
+            }
+        }
+        return take ? secretLimiter.take(caseID) : secretLimiter.wait(caseID)
+    }
+
     /// Runs a store call, turning store errors into API errors (logged without values).
     func bankCall<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as BankError {
-            if error.code.hasPrefix("store") {
-                logger.error("store failure", metadata: ["code": "\(error.code)", "cause": "\(error.underlying.map { String(describing: $0) } ?? "-")"])
-            }
-            throw APIError.from(error)
+            throw apiError(error)
         }
+    }
+
+    /// The API answer for a store error, logging the service's own failures (without values).
+    func apiError(_ error: BankError) -> APIError {
+        if error.code.hasPrefix("store") || error.code == "database_unavailable" {
+            logger.error("store failure", metadata: ["code": "\(error.code)", "cause": "\(error.underlying.map { String(describing: $0) } ?? "-")"])
+        }
+        return APIError.from(error)
     }
 
     /// Runs CPU-heavy work (secret hashing) off the cooperative thread pool.

@@ -8,14 +8,18 @@ import NCCTestSupport
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let data: URL
+    /// The PostgreSQL bank's URL when the server runs on one (`--database`).
+    let database: String?
     private(set) var base: URL!
     private let output = Pipe()
 
     /// Starts the server and waits until it is ready.
-    init(data: URL, extra: [String] = []) throws {
+    init(data: URL, database: String? = nil, extra: [String] = []) throws {
         self.data = data
+        self.database = database
         process.executableURL = CLIRunner.binary
-        process.arguments = ["serve", "--data", data.path, "--port", "0", "--secret-rounds", "1000", "--log-level", "warning"] + extra
+        process.arguments = ["serve", "--data", data.path, "--port", "0", "--secret-rounds", "1000", "--log-level", "warning"]
+            + (database.map { ["--database", $0] } ?? []) + extra
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -58,7 +62,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Adds a platform with the CLI and returns its key.
     func addPlatform(_ name: String) throws -> String {
-        let result = try CLIRunner.run(["admin", "platform", "add", name, "--data", data.path])
+        let result = try CLIRunner.run(["admin", "platform", "add", name, "--data", data.path] + (database.map { ["--database", $0] } ?? []))
         guard result.status == 0, let key = result.lines.first else { throw ServiceTestError("platform add failed: \(result.stderr)") }
         return key
     }

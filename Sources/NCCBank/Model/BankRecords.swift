@@ -91,6 +91,14 @@ public struct CaseStatusReport: Sendable, Hashable {
         public var platformsMatched: Int
         /// Latest outcome per platform match, counted by outcome.
         public var feedback: [FeedbackOutcome: Int]
+
+        /// Makes a picture's figures.
+        public init(image: Int, hashes: Int, platformsMatched: Int, feedback: [FeedbackOutcome: Int]) {
+            self.image = image
+            self.hashes = hashes
+            self.platformsMatched = platformsMatched
+            self.feedback = feedback
+        }
     }
 
     /// The case id.
@@ -103,6 +111,15 @@ public struct CaseStatusReport: Sendable, Hashable {
     public var withdrawnAt: Date?
     /// Per picture, ordered by picture number.
     public var images: [Image]
+
+    /// Makes a report.
+    public init(caseID: String, state: CaseState, createdAt: Date, withdrawnAt: Date?, images: [Image]) {
+        self.caseID = caseID
+        self.state = state
+        self.createdAt = createdAt
+        self.withdrawnAt = withdrawnAt
+        self.images = images
+    }
 }
 
 /// A platform allowed to match, as the operator sees it (never its key).
@@ -119,6 +136,16 @@ public struct PlatformRecord: Sendable, Hashable {
     public var createdAt: Date
     /// When its key was revoked, if it was.
     public var revokedAt: Date?
+
+    /// Makes a platform record.
+    public init(id: Int64, name: String, keyPrefix: String, keyHash: [UInt8], createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.keyPrefix = keyPrefix
+        self.keyHash = keyHash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// One line of the audit log. Holds no hash values and no secrets.
@@ -137,4 +164,15 @@ public struct AuditEntry: Sendable, Hashable {
     public var matchRef: String?
     /// A short, non-sensitive detail (counts, outcomes).
     public var detail: String?
+
+    /// Makes an audit entry.
+    public init(id: Int64, at: Date, actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.caseID = caseID
+        self.matchRef = matchRef
+        self.detail = detail
+    }
 }

@@ -51,6 +51,11 @@ public protocol BankStore: Sendable {
     /// The latest audit entries, newest last; `after` gives only entries with a larger id.
     func auditEntries(limit: Int, after: Int64?) async throws -> [AuditEntry]
 
+    /// Every active case with its secret's stored verifier (never the secret) and its hashes grouped by
+    /// picture, ordered by case id, for `nccmatch admin export`.
+    /// - Warning: returns bank hash values; never log or serve them.
+    func exportCases() async throws -> [NewCase]
+
     /// Writes an audit record for an action done outside the other methods (e.g. a refused withdrawal).
     func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws
 }

@@ -335,6 +335,35 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
+    /// Every active case with its secret verifier and hashes (picture numbers kept), ordered by case id.
+    public func exportCases() async throws -> [NewCase] {
+        try await read { db in
+            var cases: [NewCase] = []
+            var index: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, secret_hash, secret_salt, secret_parameters FROM cases WHERE status = 'active' ORDER BY id") {
+                let parameters: String = row["secret_parameters"]
+                let parts = parameters.split(separator: "$")
+                guard parts.count == 2, let rounds = Int(parts[1]) else {
+                    throw BankError(code: "store_corrupt", message: "The stored secret of a case has unknown parameters.")
+                }
+                let hash: Data = row["secret_hash"], salt: Data = row["secret_salt"]
+                let id: String = row["id"]
+                index[id] = cases.count
+                cases.append(NewCase(id: id, secret: StoredSecret(scheme: String(parts[0]), rounds: rounds, salt: Array(salt), hash: Array(hash)), hashes: []))
+            }
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT i.case_id, i.image_key, h.algorithm, h.value, h.quality FROM hashes h JOIN images i ON i.id = h.image_id ORDER BY h.id
+                """)
+            while let row = try cursor.next() {
+                let caseID: String = row[0]
+                guard let at = index[caseID], let algorithm = HashAlgorithm(rawValue: row[2]) else { continue }
+                let value: Data = row[3]
+                cases[at].hashes.append(NewHash(algorithm: algorithm, value: Array(value), quality: row[4], imageKey: row[1]))
+            }
+            return cases
+        }
+    }
+
     /// Appends one audit record.
     public func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws {
         try await write { db in

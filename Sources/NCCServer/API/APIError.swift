@@ -51,6 +51,7 @@ extension APIError {
         case "case_not_found": APIError(.notFound, error.code, error.message)
         case "case_withdrawn": APIError(.conflict, error.code, error.message)
         case "match_ref_not_found": APIError(.notFound, error.code, error.message)
+        case "database_unavailable": APIError(.serviceUnavailable, "database_unavailable", "The bank's database is not reachable just now, so this change was not made; matching still works. Try again in a few seconds.", retryAfter: 2)
         default: APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)
         }
     }

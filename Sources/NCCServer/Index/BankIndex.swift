@@ -64,6 +64,17 @@ final class BankIndex: Sendable {
         digests.remove(exact)
     }
 
+    /// Removes every hash of these images from every index; images not present are ignored, so applying
+    /// the same withdrawal twice (once locally, once from the change feed) is harmless.
+    func removeImages(_ imageIDs: Set<Int64>) {
+        for id in imageIDs {
+            _ = pdq.remove(id: UInt64(id))
+            _ = phash.remove(id: UInt64(id))
+            _ = dhash.remove(id: UInt64(id))
+        }
+        digests.removeImages(imageIDs)
+    }
+
     /// One query: an item position, its algorithm and value.
     struct Query: Sendable {
         var algorithm: HashAlgorithm
@@ -110,6 +121,8 @@ final class DigestTable: @unchecked Sendable {
     // Only touched with `lock` held.
     private let lock = NSLock()
     private var table: [Key: [Int64: Int]] = [:]
+    /// The digest keys of each image, so a withdrawal known only by image ids can drop them.
+    private var keysByImage: [Int64: [Key]] = [:]
     private var md5 = 0, sha256 = 0
 
     struct Key: Hashable {
@@ -126,7 +139,9 @@ final class DigestTable: @unchecked Sendable {
         guard !hashes.isEmpty else { return }
         lock.lock(); defer { lock.unlock() }
         for hash in hashes {
-            table[Key(algorithm: hash.algorithm, value: hash.value), default: [:]][hash.imageID, default: 0] += 1
+            let key = Key(algorithm: hash.algorithm, value: hash.value)
+            table[key, default: [:]][hash.imageID, default: 0] += 1
+            keysByImage[hash.imageID, default: []].append(key)
             if hash.algorithm == .md5 { md5 += 1 } else { sha256 += 1 }
         }
     }
@@ -140,6 +155,24 @@ final class DigestTable: @unchecked Sendable {
             images[hash.imageID] = n > 1 ? n - 1 : nil
             table[key] = images.isEmpty ? nil : images
             if hash.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
+            if var keys = keysByImage[hash.imageID], let at = keys.firstIndex(of: key) {
+                keys.remove(at: at)
+                keysByImage[hash.imageID] = keys.isEmpty ? nil : keys
+            }
+        }
+    }
+
+    /// Drops every digest of these images; images not present are ignored (so it may run twice).
+    func removeImages(_ imageIDs: Set<Int64>) {
+        lock.lock(); defer { lock.unlock() }
+        for imageID in imageIDs {
+            guard let keys = keysByImage.removeValue(forKey: imageID) else { continue }
+            for key in keys {
+                guard var images = table[key], let n = images[imageID] else { continue }
+                images[imageID] = n > 1 ? n - 1 : nil
+                table[key] = images.isEmpty ? nil : images
+                if key.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
+            }
         }
     }
 

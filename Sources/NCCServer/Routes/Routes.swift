@@ -13,6 +13,10 @@ extension BankService {
         }
         router.get("readyz") { _, _ in
             guard self.isReady else { throw APIError.notReady }
+            // On a shared PostgreSQL bank: the sequence of the last bank change this replica applied.
+            if self.feed != nil {
+                return Self.text("ready\napplied_sequence \(self.appliedSequence.load(ordering: .acquiring))\n")
+            }
             return Self.text("ready\n")
         }
         router.get("metrics") { _, _ in

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import NCCBank
+import NCCBankPostgres
 
 /// `nccmatch admin`: the bank operator's commands, working on the data directory directly.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Operator commands: platforms and their API keys, the audit log.",
-        subcommands: [PlatformCommand.self, AuditCommand.self]
+        abstract: "Operator commands: platforms and their API keys, the audit log, schema migrations.",
+        subcommands: [PlatformCommand.self, AuditCommand.self, MigrateCommand.self, ExportCommand.self, ImportCommand.self]
     )
 }
 
@@ -16,8 +17,19 @@ struct DataOption: ParsableArguments {
     @Option(help: "The server's data directory.")
     var data: String = "nccmatch-data"
 
-    func open() throws -> SQLiteBankStore {
+    @Option(help: ArgumentHelp("A PostgreSQL bank (postgres://...) instead of --data (default: $NCCMATCH_DATABASE_URL).", valueName: "url"))
+    var database: String?
+
+    /// `--database`, else `NCCMATCH_DATABASE_URL`, else nil (the SQLite file in --data).
+    var databaseURL: String? {
+        if let database, !database.isEmpty { return database }
+        if let env = ProcessInfo.processInfo.environment["NCCMATCH_DATABASE_URL"], !env.isEmpty { return env }
+        return nil
+    }
+
+    func open() async throws -> any BankStore {
         do {
+            if let url = databaseURL { return try await PostgresBankStore(url: url) }
             return try SQLiteBankStore(directory: data)
         } catch {
             FileHandle.standardError.write(Data("nccmatch admin: \(error)\n".utf8))
@@ -53,7 +65,7 @@ struct PlatformCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try options.open()
+            let store = try await options.open()
             let key = APIKey.generate()
             do {
                 _ = try await store.addPlatform(name: name, key: key)
@@ -72,7 +84,7 @@ struct PlatformCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOption
 
         func run() async throws {
-            let store = try options.open()
+            let store = try await options.open()
             let platforms: [PlatformRecord]
             do { platforms = try await store.listPlatforms() } catch { throw adminFailure(error) }
             let format = ISO8601DateFormatter()
@@ -90,7 +102,7 @@ struct PlatformCommand: AsyncParsableCommand {
         @OptionGroup var options: DataOption
 
         func run() async throws {
-            let store = try options.open()
+            let store = try await options.open()
             do { _ = try await store.revokePlatform(name: name) } catch { throw adminFailure(error) }
             print("The key of \(name) is revoked.")
         }
@@ -106,7 +118,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per line instead of tab-separated text.") var json = false
 
     func run() async throws {
-        let store = try options.open()
+        let store = try await options.open()
         let entries: [AuditEntry]
         do { entries = try await store.auditEntries(limit: max(1, limit), after: nil) } catch { throw adminFailure(error) }
         let format = ISO8601DateFormatter()
@@ -123,5 +135,71 @@ struct AuditCommand: AsyncParsableCommand {
                 print([String(e.id), format.string(from: e.at), e.actor, e.action, e.caseID ?? "-", e.matchRef ?? "-", e.detail ?? "-"].joined(separator: "\t"))
             }
         }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Bring the bank's schema up to date (the server also does this at start).")
+    @OptionGroup var options: DataOption
+
+    func run() async throws {
+        if let url = options.databaseURL {
+            do {
+                let store = try await PostgresBankStore(url: url)
+                let result = try await store.migrate()
+                let tls = try await store.connectionIsEncrypted() ? "TLS" : "not encrypted"
+                print("PostgreSQL bank \(store.url) (\(tls)): schema version \(result.current).")
+            } catch { throw adminFailure(error) }
+        } else {
+            _ = try await options.open()
+            print("SQLite bank in \(options.data): schema up to date.")
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the bank's active cases (hashes grouped by case and picture) to a file, for `admin import`.",
+        discussion: """
+            The file holds no case secret and no API key (only each case's slow, salted secret verifier, so its \
+            owner can still check and withdraw it), and ends with a SHA-256 checksum that import verifies. \
+            It does hold the bank's hashes: keep it private (it is written owner-readable) and delete it after \
+            the import. Platforms, match references, feedback and the audit log are not exported.
+            """)
+    @OptionGroup var options: DataOption
+    @Argument(help: "The file to write.") var file: String
+
+    func run() async throws {
+        let store = try await options.open()
+        do {
+            let summary = try await BankTransfer.export(from: store, to: file)
+            print("Exported \(summary.cases) cases with \(summary.hashes) hashes to \(file).")
+        } catch { throw adminFailure(error) }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add the cases of an `admin export` file to this bank, after checking its checksum.",
+        discussion: """
+            Nothing is written unless the whole file is complete and its checksum matches. Cases are added one \
+            per transaction; a case whose id the bank already has is skipped, so an interrupted import can be \
+            run again. Running servers on a PostgreSQL bank pick the cases up at once; restart servers on SQLite.
+            """)
+    @OptionGroup var options: DataOption
+    @Argument(help: "The file written by `nccmatch admin export`.") var file: String
+
+    func run() async throws {
+        let store = try await options.open()
+        do {
+            let summary = try await BankTransfer.importBank(from: file, into: store) { done in
+                FileHandle.standardError.write(Data("\(done) cases imported\n".utf8))
+            }
+            print("Imported \(summary.cases) cases with \(summary.hashes) hashes; \(summary.skipped) were already in the bank.")
+        } catch { throw adminFailure(error) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NCCBankPostgres
 import NCCServer
 
 /// `nccmatch serve`: the hash bank service over HTTP.
@@ -9,7 +10,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the hash bank service (JSON API under /v1) on a data directory.",
         discussion: """
-            The data directory holds bank.sqlite (created on first start). Add platforms with \
+            The data directory holds bank.sqlite (created on first start). With --database postgres://... \
+            (or NCCMATCH_DATABASE_URL) the bank is on a PostgreSQL server instead, which several replicas can \
+            share; see docs/postgres.md. Add platforms with \
             `nccmatch admin platform add NAME --data DIR`. The API is described at /v1/openapi.json; \
             /healthz, /readyz and /metrics (Prometheus) are there for operators. Logs go to standard error \
             and never hold hash values or secrets. Stop with Ctrl-C or SIGTERM.
@@ -18,6 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Data directory (created if missing).")
     var data: String = "nccmatch-data"
+
+    @Option(help: ArgumentHelp(
+        "A shared PostgreSQL bank, postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, instead of the SQLite file in --data (default: $NCCMATCH_DATABASE_URL).",
+        valueName: "url"))
+    var database: String?
 
     @Option(help: "Address to listen on. Keep the loopback default behind a TLS proxy.")
     var host: String = "127.0.0.1"
@@ -42,14 +50,25 @@ struct ServeCommand: AsyncParsableCommand {
         if rateRequests <= 0 || rateHashes <= 0 { throw ValidationError("--rate-requests and --rate-hashes must be positive.") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
         if secretRounds < 1_000 { throw ValidationError("--secret-rounds must be at least 1000 (210000 or more outside tests).") }
+        if let url = databaseURL, !PostgresDatabaseURL.isPostgresURL(url) {
+            throw ValidationError("--database (or NCCMATCH_DATABASE_URL) must be a postgres:// URL, e.g. postgres://nccmatch@127.0.0.1:5432/nccmatch?sslmode=require.")
+        }
+    }
+
+    /// `--database`, else `NCCMATCH_DATABASE_URL`, else nil (SQLite).
+    var databaseURL: String? {
+        if let database, !database.isEmpty { return database }
+        if let env = ProcessInfo.processInfo.environment["NCCMATCH_DATABASE_URL"], !env.isEmpty { return env }
+        return nil
     }
 
     func run() async throws {
         var logger = Logger(label: "nccmatch.serve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: data, host: host, port: port,
             requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
+        configuration.databaseURL = databaseURL
         if secretRounds < 210_000 {
             logger.warning("case secrets hashed with fewer than 210000 PBKDF2 iterations: for tests only")
         }

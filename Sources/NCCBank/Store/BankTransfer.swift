@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import NCCHashing
+
+/// `nccmatch admin export` / `import`: the bank's active cases as JSON lines, for moving a bank between
+/// SQLite and PostgreSQL (or between servers).
+///
+/// The file: a header line `{"format":"nccmatch-bank","version":1}`, one line per case
+/// (`{"case":ID,"secret_verifier":{...},"images":[{"image":N,"hashes":[{"algorithm":..,"value":hex,"quality":..}]}]}`),
+/// and a trailer `{"checksum":"sha256:<hex of every byte before the trailer>","cases":N,"hashes":M}`.
+///
+/// It holds no case secret and no API key: only each case's slow, salted secret *verifier* (so its owner can
+/// still check and withdraw it after the move; it cannot be turned back into the secret). Platforms, match
+/// references, feedback and the audit log stay behind (platforms get new keys on the new bank).
+///
+/// - Warning: the file holds bank hash values, as sensitive as the bank itself: keep it owner-readable and
+///   delete it once imported.
+public enum BankTransfer {
+    /// The header's format name.
+    public static let format = "nccmatch-bank"
+
+    /// Counts of an export or an import.
+    public struct Summary: Sendable, Hashable {
+        /// Cases written or imported.
+        public var cases: Int
+        /// Hashes written or imported.
+        public var hashes: Int
+        /// Cases skipped on import because the bank already has a case with that id.
+        public var skipped: Int
+    }
+
+    struct Header: Codable { var format: String; var version: Int }
+    struct Trailer: Codable { var checksum: String; var cases: Int; var hashes: Int }
+    struct Verifier: Codable { var scheme: String; var rounds: Int; var salt: String; var hash: String }
+    struct HashLine: Codable { var algorithm: String; var value: String; var quality: Int? }
+    struct ImageLine: Codable { var image: Int; var hashes: [HashLine] }
+    struct CaseLine: Codable {
+        var `case`: String
+        var secretVerifier: Verifier
+        var images: [ImageLine]
+        enum CodingKeys: String, CodingKey { case `case`, secretVerifier = "secret_verifier", images }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](); out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func bytes(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8](); out.reserveCapacity(utf8.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+        }
+        var i = 0
+        while i < utf8.count {
+            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    /// Writes every active case of `store` to `path` (mode 0600, replaced if present).
+    public static func export(from store: any BankStore, to path: String) async throws -> Summary {
+        let cases = try await store.exportCases()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var body = Data()
+        var hashes = 0
+        body.append(try encoder.encode(Header(format: format, version: 1)))
+        body.append(0x0A)
+        for entry in cases {
+            var images: [Int: [HashLine]] = [:]
+            for hash in entry.hashes {
+                images[hash.imageKey, default: []].append(HashLine(algorithm: hash.algorithm.rawValue, value: hex(hash.value), quality: hash.quality))
+            }
+            hashes += entry.hashes.count
+            let line = CaseLine(
+                case: entry.id,
+                secretVerifier: Verifier(scheme: entry.secret.scheme, rounds: entry.secret.rounds, salt: hex(entry.secret.salt), hash: hex(entry.secret.hash)),
+                images: images.keys.sorted().map { ImageLine(image: $0, hashes: images[$0]!) })
+            body.append(try encoder.encode(line))
+            body.append(0x0A)
+        }
+        let checksum = "sha256:" + hex(Array(SHA256.hash(data: body)))
+        body.append(try encoder.encode(Trailer(checksum: checksum, cases: cases.count, hashes: hashes)))
+        body.append(0x0A)
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw BankError(code: "export_failed", message: "The export file \(path) cannot be created; check the folder and permissions.")
+        }
+        do {
+            try body.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw BankError(code: "export_failed", message: "The export file \(path) cannot be written.", underlying: error)
+        }
+        return Summary(cases: cases.count, hashes: hashes, skipped: 0)
+    }
+
+    /// Reads and checks an export (header, every line, checksum, counts) before anything is written.
+    public static func read(path: String) throws -> [NewCase] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw BankError(code: "import_unreadable", message: "The file \(path) cannot be read.", underlying: error)
+        }
+        func invalid(_ why: String) -> BankError {
+            BankError(code: "import_invalid", message: "\(path) is not a complete nccmatch bank export: \(why). Nothing was imported.")
+        }
+        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+        guard lines.count >= 2, let trailerLine = lines.popLast() else { throw invalid("it is empty or cut short") }
+        let decoder = JSONDecoder()
+        guard let header = try? decoder.decode(Header.self, from: Data(lines[0])), header.format == format else {
+            throw invalid("the first line is not an nccmatch-bank header")
+        }
+        guard header.version == 1 else {
+            throw BankError(code: "import_too_new", message: "\(path) is export version \(header.version); this nccmatch reads version 1. Nothing was imported.")
+        }
+        guard let trailer = try? decoder.decode(Trailer.self, from: Data(trailerLine)) else { throw invalid("the last line is not the checksum (the file is cut short)") }
+        let body = data[data.startIndex..<trailerLine.startIndex]
+        let checksum = "sha256:" + hex(Array(SHA256.hash(data: body)))
+        guard checksum == trailer.checksum else { throw invalid("its checksum does not match its contents (the file was changed or damaged)") }
+        var cases: [NewCase] = []
+        var hashes = 0
+        for (n, line) in lines.dropFirst().enumerated() {
+            guard let entry = try? decoder.decode(CaseLine.self, from: Data(line)) else { throw invalid("line \(n + 2) is not a case") }
+            guard let salt = bytes(entry.secretVerifier.salt), let hash = bytes(entry.secretVerifier.hash) else { throw invalid("line \(n + 2) has a bad secret verifier") }
+            var newHashes: [NewHash] = []
+            for image in entry.images {
+                for h in image.hashes {
+                    guard let algorithm = HashAlgorithm(rawValue: h.algorithm), let value = bytes(h.value), value.count == algorithm.bitCount / 8 else {
+                        throw invalid("line \(n + 2) has a hash that is not valid")
+                    }
+                    newHashes.append(NewHash(algorithm: algorithm, value: value, quality: h.quality, imageKey: image.image))
+                }
+            }
+            hashes += newHashes.count
+            cases.append(NewCase(id: entry.case, secret: StoredSecret(scheme: entry.secretVerifier.scheme, rounds: entry.secretVerifier.rounds, salt: salt, hash: hash), hashes: newHashes))
+        }
+        guard cases.count == trailer.cases, hashes == trailer.hashes else { throw invalid("its counts do not match the trailer") }
+        return cases
+    }
+
+    /// Imports a checked export into `store`, one case per transaction; cases whose id the bank already has
+    /// are skipped (so an interrupted import can simply be run again). `progress` gets the cases done.
+    public static func importBank(from path: String, into store: any BankStore, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
+        let cases = try read(path: path)
+        var summary = Summary(cases: 0, hashes: 0, skipped: 0)
+        for (n, entry) in cases.enumerated() {
+            if try await store.caseCredentials(caseID: entry.id) != nil {
+                summary.skipped += 1
+                continue
+            }
+            _ = try await store.createCase(entry)
+            summary.cases += 1
+            summary.hashes += entry.hashes.count
+            if n % 1000 == 999 { progress(n + 1) }
+        }
+        try await store.appendAudit(actor: "operator", action: "bank_imported", caseID: nil, matchRef: nil,
+                                    detail: "\(summary.cases) cases, \(summary.hashes) hashes, \(summary.skipped) already present")
+        return summary
+    }
+}

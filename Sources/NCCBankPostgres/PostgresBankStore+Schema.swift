@@ -1,0 +1,150 @@
+import Foundation
+import NCCBank
+import PostgresNIO
+
+extension PostgresBankStore {
+    /// One schema step: applied once, in order, inside its own transaction.
+    struct Migration: Sendable {
+        let version: Int
+        let name: String
+        let sql: [String]
+    }
+
+    /// Versioned schema migrations. Append new ones; never edit an applied one.
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "cases, images, hashes, platforms, match references, feedback, audit, changes", sql: [
+            """
+            CREATE TABLE cases (
+                id TEXT PRIMARY KEY,
+                secret_hash BYTEA NOT NULL,
+                secret_salt BYTEA NOT NULL,
+                secret_parameters TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('active', 'withdrawn')),
+                created_at TIMESTAMPTZ NOT NULL,
+                withdrawn_at TIMESTAMPTZ
+            )
+            """,
+            """
+            CREATE TABLE images (
+                id BIGSERIAL PRIMARY KEY,
+                case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+                image_key BIGINT NOT NULL,
+                UNIQUE (case_id, image_key)
+            )
+            """,
+            """
+            CREATE TABLE hashes (
+                id BIGSERIAL PRIMARY KEY,
+                image_id BIGINT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+                algorithm TEXT NOT NULL CHECK (algorithm IN ('pdq', 'phash', 'dhash', 'md5', 'sha256')),
+                value BYTEA NOT NULL,
+                quality BIGINT
+            )
+            """,
+            "CREATE INDEX hashes_image ON hashes(image_id)",
+            """
+            CREATE TABLE platforms (
+                id BIGSERIAL PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                key_prefix TEXT NOT NULL UNIQUE,
+                key_hash BYTEA NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                revoked_at TIMESTAMPTZ
+            )
+            """,
+            """
+            CREATE TABLE match_refs (
+                ref TEXT PRIMARY KEY,
+                platform_id BIGINT NOT NULL REFERENCES platforms(id),
+                image_id BIGINT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+                created_at TIMESTAMPTZ NOT NULL,
+                UNIQUE (platform_id, image_id)
+            )
+            """,
+            """
+            CREATE TABLE feedback (
+                id BIGSERIAL PRIMARY KEY,
+                match_ref TEXT NOT NULL REFERENCES match_refs(ref) ON DELETE CASCADE,
+                platform_id BIGINT NOT NULL REFERENCES platforms(id),
+                outcome TEXT NOT NULL CHECK (outcome IN ('pending_review', 'removed', 'not_violating')),
+                content_id TEXT,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX feedback_ref ON feedback(match_ref)",
+            """
+            CREATE TABLE audit (
+                id BIGSERIAL PRIMARY KEY,
+                at TIMESTAMPTZ NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                case_id TEXT,
+                match_ref TEXT,
+                detail TEXT
+            )
+            """,
+            // Every change to the matchable hashes, numbered without gaps in commit order (writers take
+            // an advisory lock before numbering), so a replica can follow them and catch up from a sequence.
+            """
+            CREATE TABLE changes (
+                seq BIGINT PRIMARY KEY,
+                at TIMESTAMPTZ NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('hashes_added', 'case_withdrawn')),
+                case_id TEXT NOT NULL,
+                hash_ids BIGINT[] NOT NULL,
+                image_ids BIGINT[] NOT NULL
+            )
+            """,
+        ]),
+        Migration(version: 2, name: "secret throttle shared by replicas", sql: [
+            // One token bucket per case id for wrong secrets; kept here so every replica sees the same one.
+            """
+            CREATE TABLE secret_throttle (
+                case_id TEXT PRIMARY KEY,
+                tokens DOUBLE PRECISION NOT NULL,
+                updated_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+        ]),
+        Migration(version: 3, name: "bank keys (match references every replica can compute)", sql: [
+            // `match_ref`: 32 random bytes (made by the first nccmatch to start) keying the HMAC that names
+            // a platform's match reference for a bank picture, so replicas agree on it without the database.
+            "CREATE TABLE bank_keys (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
+        ]),
+    ]
+
+    /// Applies the migrations not yet applied, under an advisory lock so concurrent starts take turns.
+    static func migrate(client: PostgresClient, logger: Logger, begin: @Sendable () throws -> Void) async throws -> (applied: [Int], current: Int) {
+        try await client.withTransaction(logger: logger) { connection in
+            try begin()
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS nccmatch_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)
+                """, logger: logger)
+            var done = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM nccmatch_migrations", logger: logger).decode(Int.self) {
+                done.insert(version)
+            }
+            let known = Set(Self.migrations.map(\.version))
+            if let newer = done.subtracting(known).max() {
+                throw BankError(code: "store_too_new", message: "The bank database has schema version \(newer), written by a newer nccmatch; run that version or newer.")
+            }
+            var applied: [Int] = []
+            for migration in Self.migrations where !done.contains(migration.version) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO nccmatch_migrations (version, name, applied_at) VALUES (\(migration.version), \(migration.name), \(Date()))",
+                    logger: logger)
+                applied.append(migration.version)
+            }
+            return (applied, Self.migrations.map(\.version).max() ?? 0)
+        }
+    }
+
+    /// Advisory lock keys (arbitrary constants, the same in every nccmatch).
+    static let migrationLock: Int64 = 0x6E63_636D_0001
+    static let changeLock: Int64 = 0x6E63_636D_0002
+}
