@@ -39,7 +39,7 @@ import Testing
         }
 
         let status = try CLIRunner.run(["case", "status", "--server", url, "--secret", secret, caseID])
-        #expect(status.status == 0 && status.stdout.contains("found on 1 platform"))
+        #expect(status.status == 0 && status.stdout.contains("found on 1 platform"), "status: \(status.stdout) \(status.stderr)")
         let wrong = try CLIRunner.run(["case", "status", "--server", url, caseID], environment: ["NCCMATCH_CASE_SECRET": "nope"])
         #expect(wrong.status == 1 && wrong.stderr.contains("do not fit together"))
         let withdraw = try CLIRunner.run(["case", "withdraw", "--server", url, caseID], stdin: Data((secret + "\n").utf8))

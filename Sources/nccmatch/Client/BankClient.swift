@@ -34,7 +34,23 @@ struct BankClient {
     }
 
     /// Sends a request and returns the status and body; throws for transport failures and for error answers.
+    ///
+    /// Reads and withdrawals (GET, DELETE: repeating them changes nothing more) are tried up to three
+    /// times when the server cannot be reached or answers 503, a second apart: a busy or restarting
+    /// server then does not turn into an error for the person. Other methods are sent once.
     func send(_ method: String, _ path: String, json body: Data? = nil, bearer: String? = nil) throws -> (status: Int, body: Data) {
+        let attempts = ["GET", "DELETE"].contains(method) ? 3 : 1
+        for attempt in 1...attempts {
+            do {
+                return try sendOnce(method, path, json: body, bearer: bearer)
+            } catch let error as BankClientError where attempt < attempts && (error.code == "server_unreachable" || error.status == 503) {
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+        return try sendOnce(method, path, json: body, bearer: bearer)
+    }
+
+    private func sendOnce(_ method: String, _ path: String, json body: Data?, bearer: String?) throws -> (status: Int, body: Data) {
         var request = URLRequest(url: base.appendingPathComponent(path))
         request.httpMethod = method
         request.timeoutInterval = timeout
