@@ -107,7 +107,7 @@ let package = Package(
         // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
         .testTarget(
             name: "NCCServiceTests",
-            dependencies: ["NCCTestSupport", "NCCHashing", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["NCCTestSupport", "NCCHashing", "NCCEvaluation", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
     ]
 )

@@ -218,9 +218,12 @@ enum ImageQueryHashing {
     static func hash(path: String, algorithm: HashAlgorithm, dihedral: Bool) -> Result<[UInt64], HashListError> {
         let result: FileHashResult
         do {
-            // PDQ queries also send the picture with uniform borders stripped, when it has any: padded
-            // and letterboxed re-posts then match (docs/robustness.md); the plain hash always goes too.
-            let options = HashingOptions(pdqDihedral: dihedral && algorithm == .pdq, unletterbox: algorithm == .pdq)
+            // PDQ queries also send the picture with uniform borders stripped (when it has any), with
+            // its top and its bottom quarter painted over, and its low-passed luma: padded, letterboxed,
+            // captioned, blurred and re-brightened re-posts then match a case, which stores the same
+            // variants (docs/robustness.md). The plain hash always goes too.
+            let pdq = algorithm == .pdq
+            let options = HashingOptions(pdqDihedral: dihedral && pdq, unletterbox: pdq, captionMask: pdq, lowPass: pdq)
             result = try ImageHasher.hashFile(atPath: path, options: options)
         } catch {
             return .failure(HashListError(code: error.code, message: error.message))
@@ -237,6 +240,8 @@ enum ImageQueryHashing {
                     words += stripped.pdq.hash.codeWords
                     if dihedral { for variant in stripped.pdq.dihedral.dropFirst() { words += variant.codeWords } }
                 }
+                if let masked = hashes.captionMasked { words += masked.top.hash.codeWords + masked.bottom.hash.codeWords }
+                if let lowPassed = hashes.lowPassed { words += lowPassed.hash.codeWords }
                 return .success(words)
             case .phash: return .success([hashes.phash.value])
             default: return .success([hashes.dhash.value])

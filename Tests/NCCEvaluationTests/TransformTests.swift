@@ -17,7 +17,7 @@ struct TransformTests {
         ("rotate-90", 30, 40), ("rotate-180", 40, 30), ("rotate-270", 30, 40), ("rotate-2", 40, 30), ("rotate-5", 40, 30),
         ("brightness+20", 40, 30), ("brightness-20", 40, 30), ("contrast+20", 40, 30), ("contrast-20", 40, 30),
         ("gamma-0.7", 40, 30), ("gamma-1.5", 40, 30), ("blur-1.5", 40, 30), ("blur-3", 40, 30), ("noise-10", 40, 30),
-        ("grayscale", 40, 30), ("caption-15", 40, 30),
+        ("grayscale", 40, 30), ("caption-15", 40, 30), ("caption-25", 40, 30), ("caption-bottom-15", 40, 30),
         // screenshot: 50% is 20x15, then borders round(1.2)=1 top, round(1.8)=2 bottom, round(0.8)=1 each side
         ("screenshot", 22, 18),
     ])
@@ -39,6 +39,27 @@ struct TransformTests {
                    "gamma-1.5", "blur-3", "noise-10", "grayscale", "caption-15", "screenshot"] {
             #expect(ids.contains(id), "\(id) missing")
         }
+    }
+
+    /// 15% of 60 rows is 9: those rows are white but for the black word blocks, the rest is untouched;
+    /// the bottom caption covers rows 51...59 instead.
+    @Test("a caption bar covers its band and nothing else", arguments: [("caption-15", 0..<9), ("caption-bottom-15", 51..<60)])
+    func captionBand(id: String, band: Range<Int>) throws {
+        let source = TestImages.textured(width: 40, height: 60)
+        let out = try #require(ImageTransform(id: id)).apply(to: source)
+        var black = 0
+        for y in 0..<60 {
+            for x in 0..<40 {
+                let p = TestImages.pixel(out, x, y)
+                if band.contains(y) {
+                    #expect(p == [255, 255, 255] || p == [0, 0, 0], "(\(x), \(y)) is bar or text")
+                    if p == [0, 0, 0] { black += 1 }
+                } else {
+                    #expect(p == TestImages.pixel(source, x, y), "(\(x), \(y)) is the picture")
+                }
+            }
+        }
+        #expect(black > 0, "the bar carries text")
     }
 
     @Test("the marked top-left corner ends where it should", arguments: [

@@ -1,5 +1,7 @@
 import Foundation
 import NCCTestSupport
+import NCCEvaluation
+import NCCHashing
 import Testing
 
 /// The client commands against a running server: `case submit|status|withdraw`, and `match --server`
@@ -46,5 +48,35 @@ import Testing
         #expect(withdraw.status == 0 && withdraw.stdout.contains("withdrawn"))
         let after = try CLIRunner.run(["match", "--server", url, "--api-key", key, images])
         #expect(try after.jsonLines().allSatisfy { ($0["matches"] as? [Any])?.isEmpty == true })
+    }
+
+    /// A re-post with a caption bar over its top 15% matches the case (the case stores the caption-masked
+    /// hashes, the match sends them), while the plain hashes alone miss it.
+    @Test func aCaptionedCopyMatchesTheCase() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-caption")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("p")
+        let url = server.base.absoluteString
+        let original = TestPaths.packageRoot.appendingPathComponent("Samples/images/lomiri-wallpapers-16.04__seeding_by_Clements_Engelhardt.jpg")
+        let decoded = try Data(contentsOf: original).withUnsafeBytes { try ImageDecoder.decode($0, options: DecodeOptions()) }
+        let encoded = try InMemoryEncoder.jpeg(try ImageTransform.captionBar(percent: 15).apply(to: decoded), quality: 85)
+        let copy = dir.url.appendingPathComponent("captioned.jpg")
+        try encoded.withUnsafeBytes { try Data($0).write(to: copy) }
+
+        let plainBank = dir.url.appendingPathComponent("plain.jsonl")
+        try Data(try CLIRunner.run(["hash", "--format", "jsonl", original.path]).stdout.utf8).write(to: plainBank)
+        let plain = try CLIRunner.run(["match", "--bank", plainBank.path, copy.path])
+        #expect(try plain.jsonLines().first?["matches"] as? [Any] == nil || (try plain.jsonLines().first?["matches"] as? [Any])?.isEmpty == true,
+                "the plain hash alone misses the captioned copy: \(plain.stdout)")
+
+        let submit = try CLIRunner.run(["case", "submit", "--server", url, original.path])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let remote = try CLIRunner.run(["match", "--server", url, "--api-key", key, copy.path])
+        #expect(remote.status == 0, "\(remote.stderr)")
+        let matches = try #require(try remote.jsonLines().first?["matches"] as? [[String: Any]])
+        #expect(matches.count == 1, "\(remote.stdout)")
+        #expect((matches.first?["distance"] as? Int ?? 99) <= 16)
     }
 }

@@ -97,6 +97,7 @@ public enum RobustnessEvaluator {
         let bankStripped = Unletterbox.crop(bankImage, threshold: options.unletterboxThreshold)
         let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height
             ? nil : PDQHasher.hash(bankStripped, dihedral: false).hash
+        let bankMasks = CaptionMask.Edge.allCases.map { PDQHasher.hash(CaptionMask.masked(bankImage, edge: $0), dihedral: false).hash }
         let crops = options.cropAugmentation.map { fraction in
             PDQHasher.hash(Geometry.cropEachSide(full, fraction: fraction), dihedral: false).hash
         }
@@ -111,10 +112,13 @@ public enum RobustnessEvaluator {
             let plain = ImageSignature(of: copy)
             let stripped = Unletterbox.crop(copy, threshold: options.unletterboxThreshold)
             let unletterboxed = stripped.width == copy.width && stripped.height == copy.height ? plain : ImageSignature(of: stripped)
-            return QueryCopy(plain: plain, unletterboxed: unletterboxed)
+            let masks = CaptionMask.Edge.allCases.map { PDQHasher.hash(CaptionMask.masked(copy, edge: $0), dihedral: false).hash }
+            let lowPassed = PDQHasher.hash(LowPass.filtered(copy), dihedral: false).hash
+            return QueryCopy(plain: plain, unletterboxed: unletterboxed, captionMasked: masks, lowPassed: lowPassed)
         }
         return .success(ImageMeasurement(
-            bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops),
+            bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops, captionMasked: bankMasks,
+                             lowPassed: PDQHasher.hash(LowPass.filtered(bankImage), dihedral: false).hash),
             copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1)))
     }
 

@@ -45,28 +45,40 @@ public struct BankEntry: Sendable, Hashable {
     public var unletterboxed: PDQHash?
     /// PDQ hashes of the crop-augmentation crops (empty when crop augmentation is off).
     public var crops: [PDQHash]
+    /// PDQ hashes of the original with its top and its bottom caption band painted over (`CaptionMask`).
+    public var captionMasked: [PDQHash]
+    /// PDQ hash of the original's luma after `LowPass.filtered`, nil when not computed.
+    public var lowPassed: PDQHash?
 
     /// Makes an entry.
-    public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = []) {
+    public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil) {
+        self.lowPassed = lowPassed
         self.original = original
         self.pixelDihedral = pixelDihedral
         self.unletterboxed = unletterboxed
         self.crops = crops
+        self.captionMasked = captionMasked
     }
 }
 
 /// The hashes of one transformed copy, as a platform would compute them.
 public struct QueryCopy: Sendable, Hashable {
     /// Makes a copy's hashes; `unletterboxed` defaults to `plain` (no uniform borders).
-    public init(plain: ImageSignature, unletterboxed: ImageSignature? = nil) {
+    public init(plain: ImageSignature, unletterboxed: ImageSignature? = nil, captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil) {
+        self.lowPassed = lowPassed
         self.plain = plain
         self.unletterboxed = unletterboxed ?? plain
+        self.captionMasked = captionMasked
     }
 
     /// Hashes of the copy as it is.
     public var plain: ImageSignature
     /// Hashes of the copy after `Unletterbox.crop` (equal to `plain` when nothing was stripped).
     public var unletterboxed: ImageSignature
+    /// PDQ of the copy with its top and its bottom caption band painted over (`CaptionMask`).
+    public var captionMasked: [PDQHash]
+    /// PDQ of the copy's luma after `LowPass.filtered`, nil when not computed.
+    public var lowPassed: PDQHash?
 }
 
 /// A way of matching a copy against the bank: which hashes the bank holds, which the query sends,
@@ -93,9 +105,14 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
     /// As `pdqDihedralUnletterbox`, and the bank also stores the hash of each image with its own uniform
     /// borders stripped (`nccmatch hash --unletterbox` on the victim's side): up to 2 hashes per image.
     case pdqDihedralUnletterboxBoth = "pdq-dihedral-unletterbox-both"
-    /// The combination the report recommends: the bank stores the 8 pixel-level rotated/mirrored hashes
-    /// of each image plus its hash with uniform borders stripped (when it has any); the query looks up
-    /// the copy as it is and with uniform borders stripped (2 hashes).
+    /// The bank stores the 8 pixel-level rotated/mirrored hashes of each image plus its hash with
+    /// uniform borders stripped (when it has any); the query looks up the copy as it is and with uniform
+    /// borders stripped (2 hashes): `pdqRecommended` without the caption masks.
+    case pdqPixelsUnletterbox = "pdq-pixels-unletterbox"
+    /// The combination the report recommends: `pdqPixelsUnletterbox`, and both sides add the hashes with
+    /// the top and the bottom caption band painted over (`CaptionMask`) and the low-passed hash
+    /// (`LowPass`); every query hash is compared with every hash of the entry, as one index holding them
+    /// all does.
     case pdqRecommended = "pdq-recommended"
     /// PDQ with dihedral queries, and the bank also holds PDQ hashes of central crops of each image.
     case pdqDihedralCrops = "pdq-dihedral-crops"
@@ -115,7 +132,8 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .pdqDihedralBank, .pdqDihedralBankPixels: 8
         case .pdqDihedralUnletterboxBoth: 2
-        case .pdqRecommended: 9
+        case .pdqPixelsUnletterbox: 9
+        case .pdqRecommended: 12
         case .pdqDihedralCrops: 1 + cropCount
         default: 1
         }
@@ -127,7 +145,8 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqDihedral, .pdqDihedralCrops: 8
         case .pdqDihedralUnletterbox, .pdqDihedralUnletterboxBoth: 16
         case .pdqUnletterboxReplaceQuery, .pdqUnletterboxReplaceBoth: 8
-        case .pdqRecommended: 2
+        case .pdqPixelsUnletterbox: 2
+        case .pdqRecommended: 5
         default: 1
         }
     }
@@ -140,7 +159,8 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqDihedralBank: "PDQ, the bank stores 8 rotated/mirrored variants per image; the query looks up 1 hash"
         case .pdqUnletterboxReplaceQuery: "PDQ with dihedral queries of the copy with uniform borders stripped instead of the copy; bank: the original as it is"
         case .pdqUnletterboxReplaceBoth: "PDQ with dihedral queries of the copy with uniform borders stripped; bank: the original with uniform borders stripped"
-        case .pdqRecommended: "PDQ as recommended: the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
+        case .pdqPixelsUnletterbox: "PDQ, the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
+        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma; every query hash against every stored hash"
         case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
         case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
         case .pdqDihedralUnletterbox: "PDQ with dihedral queries of the copy and of the copy with uniform borders stripped (--unletterbox)"
@@ -177,6 +197,17 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
             }
             return best
         case .pdqRecommended:
+            // Every query hash against every stored hash, as one index holding them all compares them.
+            var best = Self.pdqPixelsUnletterbox.distance(query, bank)
+            let extraStored = bank.captionMasked + (bank.lowPassed.map { [$0] } ?? [])
+            let extraQueries = query.captionMasked + (query.lowPassed.map { [$0] } ?? [])
+            for q in [query.plain.pdq, query.unletterboxed.pdq] + extraQueries where best > 0 {
+                best = min(best, Self.minimum(extraStored, q))
+            }
+            let stored = bank.pixelDihedral + (bank.unletterboxed.map { [$0] } ?? [])
+            for q in extraQueries where best > 0 { best = min(best, Self.minimum(stored, q)) }
+            return best
+        case .pdqPixelsUnletterbox:
             var best = Self.minimum(bank.pixelDihedral, query.plain.pdq)
             let strippedQuery = query.unletterboxed != query.plain
             if strippedQuery { best = min(best, Self.minimum(bank.pixelDihedral, query.unletterboxed.pdq)) }

@@ -42,6 +42,8 @@ public enum ImageTransform: Sendable, Hashable {
     case grayscale
     /// A white caption bar with black word-like blocks covering the top `percent` of the height.
     case captionBar(percent: Int)
+    /// The same caption bar covering the bottom `percent` of the height (subtitle-like).
+    case captionBarBottom(percent: Int)
     /// A screenshot-like copy: scaled to 50%, framed by a dark border (8% top, 12% bottom, 4% sides),
     /// saved as PNG in memory and decoded again.
     case screenshot
@@ -58,7 +60,8 @@ public enum ImageTransform: Sendable, Hashable {
         .rotate(degrees: 2), .rotate(degrees: 5),
         .brightness(percent: 20), .brightness(percent: -20), .contrast(percent: 20), .contrast(percent: -20),
         .gamma(tenths: 7), .gamma(tenths: 15),
-        .blur(tenths: 15), .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15), .screenshot,
+        .blur(tenths: 15), .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15),
+        .captionBar(percent: 25), .captionBarBottom(percent: 15), .screenshot,
     ]
 
     /// Stable name, e.g. `jpeg-q30`, `resize-25`, `rotate-90`, `brightness+20`, `gamma-0.7`.
@@ -81,6 +84,7 @@ public enum ImageTransform: Sendable, Hashable {
         case .noise(let s): "noise-\(s)"
         case .grayscale: "grayscale"
         case .captionBar(let p): "caption-\(p)"
+        case .captionBarBottom(let p): "caption-bottom-\(p)"
         case .screenshot: "screenshot"
         }
     }
@@ -105,6 +109,7 @@ public enum ImageTransform: Sendable, Hashable {
         case .noise(let s): "Gaussian noise, sigma \(s)/255, fixed seed"
         case .grayscale: "grayscale"
         case .captionBar(let p): "caption bar over the top \(p)%"
+        case .captionBarBottom(let p): "caption bar over the bottom \(p)%"
         case .screenshot: "screenshot-like: 50%, dark frame, PNG"
         }
     }
@@ -169,6 +174,7 @@ public enum ImageTransform: Sendable, Hashable {
         case .noise(let s): return Tone.noise(image, sigma: Double(s), seed: 0x5EED_0000_0000_0006)
         case .grayscale: return Tone.grayscale(image)
         case .captionBar(let p): return Overlays.captionBar(image, fraction: Double(p) / 100)
+        case .captionBarBottom(let p): return Overlays.captionBar(image, fraction: Double(p) / 100, edge: .bottom)
         case .screenshot:
             let w = max(1, (image.width + 1) / 2), h = max(1, (image.height + 1) / 2)
             let small = LanczosResize.resize(image, width: w, height: h)

@@ -103,16 +103,17 @@ enum Tone {
 
 /// Overlays: a caption bar and a screenshot-like copy.
 enum Overlays {
-    /// A white caption bar over the top `fraction` of the picture (covering it, as meme captions do),
-    /// with two lines of black word-like blocks drawn from a seeded generator.
-    static func captionBar(_ image: DecodedImage, fraction: Double, seed: UInt64 = 0x00C0_FFEE) -> DecodedImage {
+    /// A white caption bar over the top or bottom `fraction` of the picture (covering it, as meme captions
+    /// and subtitles do), with two lines of black word-like blocks drawn from a seeded generator.
+    static func captionBar(_ image: DecodedImage, fraction: Double, edge: CaptionMask.Edge = .top, seed: UInt64 = 0x00C0_FFEE) -> DecodedImage {
         let w = image.width, h = image.height
         let barHeight = max(1, Int((Double(h) * fraction).rounded()))
+        let firstRow = edge == .top ? 0 : h - barHeight
         var generator = SplitMix64(seed: seed)
         return PixelOps.withRGB(image) { src in
             PixelOps.makeRGB(width: w, height: h, format: image.format) { out in
                 out.update(from: src, count: w * h * 3)
-                for i in 0..<(w * barHeight * 3) { out[i] = 255 }
+                for i in (firstRow * w * 3)..<((firstRow + barHeight) * w * 3) { out[i] = 255 }
                 let lineHeight = barHeight / 3
                 guard lineHeight >= 2 else { return }
                 for line in 0..<2 {
@@ -124,7 +125,7 @@ enum Overlays {
                         let end = min(x + wordWidth, w * 9 / 10)
                         for y in top..<min(top + glyph, barHeight) {
                             for xx in x..<end {
-                                let d = out + (y * w + xx) * 3
+                                let d = out + ((firstRow + y) * w + xx) * 3
                                 d[0] = 0; d[1] = 0; d[2] = 0
                             }
                         }

@@ -25,6 +25,14 @@ public struct HashingOptions: Sendable, Hashable {
     /// Also compute PDQ of the 8 rotated and mirrored copies of the pixels (default false): what a
     /// case stores so that mirrored and quarter-turned re-posts match. About 8 times the PDQ work.
     public var pixelDihedral: Bool
+    /// Also compute PDQ of the picture with its top and then its bottom `CaptionMask.defaultFraction` of
+    /// rows painted over (default false): what a case stores and a match sends so that copies with a
+    /// caption bar match. Two more PDQ computations.
+    public var captionMask: Bool
+    /// Also compute PDQ of the picture's luma blurred by `LowPass.relativeSigma` of its shorter side
+    /// (default false): what a case stores and a match sends so that blurred and re-brightened copies of
+    /// finely textured pictures match. One more PDQ computation on a picture of less than 512 pixels on its shorter side.
+    public var lowPass: Bool
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///
@@ -34,7 +42,7 @@ public struct HashingOptions: Sendable, Hashable {
 
     /// Makes options; the defaults suit hashing uploads and victims' pictures alike.
     public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true, unletterbox: Bool = false,
-        pixelDihedral: Bool = false
+        pixelDihedral: Bool = false, captionMask: Bool = false, lowPass: Bool = false
     ) {
         self.mode = mode
         self.applyEXIFOrientation = applyEXIFOrientation
@@ -42,6 +50,8 @@ public struct HashingOptions: Sendable, Hashable {
         self.pdqDihedral = pdqDihedral
         self.unletterbox = unletterbox
         self.pixelDihedral = pixelDihedral
+        self.captionMask = captionMask
+        self.lowPass = lowPass
     }
 
     /// The decoder settings this mode implies.

@@ -12,7 +12,7 @@ public enum ImageHasher {
     }
 
     /// Computes PDQ, pHash and dHash of pixels that are already decoded (and, as `options` ask,
-    /// the pixel-domain dihedral PDQ and the hashes with uniform borders stripped).
+    /// the pixel-domain dihedral PDQ, the hashes with uniform borders stripped, the caption-masked and the low-passed PDQ).
     public static func hashes(of image: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
         let pdq = PDQHasher.hash(image, dihedral: options.pdqDihedral)
         let perceptual = PerceptualHasher.hashes(image)
@@ -33,6 +33,14 @@ public enum ImageHasher {
                     width: stripped.fullWidth, height: stripped.fullHeight
                 )
             }
+        }
+        if options.captionMask {
+            hashes.captionMasked = ImageHashes.CaptionMasked(
+                top: PDQHasher.hash(CaptionMask.masked(image, edge: .top), dihedral: false),
+                bottom: PDQHasher.hash(CaptionMask.masked(image, edge: .bottom), dihedral: false))
+        }
+        if options.lowPass {
+            hashes.lowPassed = PDQHasher.hash(LowPass.filtered(image), dihedral: false)
         }
         return hashes
     }

@@ -18,6 +18,20 @@ public struct ImageHashes: Sendable, Hashable {
     /// The hashes of the picture with its uniform borders stripped; nil unless
     /// `HashingOptions.unletterbox` asked for them and the picture has such borders.
     public var unletterboxed: Unletterboxed?
+    /// PDQ of the picture with a caption band painted over, one per edge; nil unless
+    /// `HashingOptions.captionMask` asked for them.
+    public var captionMasked: CaptionMasked?
+    /// PDQ (without dihedral variants) of the picture's luma after `LowPass.filtered`; nil unless
+    /// `HashingOptions.lowPass` asked for it.
+    public var lowPassed: PDQResult?
+
+    /// PDQ of a picture with its top or its bottom `CaptionMask.defaultFraction` of rows painted over.
+    public struct CaptionMasked: Sendable, Hashable {
+        /// The top band painted over (without DCT-domain dihedral variants).
+        public var top: PDQResult
+        /// The bottom band painted over (without DCT-domain dihedral variants).
+        public var bottom: PDQResult
+    }
 
     /// Hashes of a picture after `Unletterbox.crop` removed its uniform borders.
     public struct Unletterboxed: Sendable, Hashable {

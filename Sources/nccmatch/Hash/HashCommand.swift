@@ -34,6 +34,15 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Also compute PDQ of the 8 rotated and mirrored copies of the pixels (\"pdq_pixel_dihedral\" in jsonl), as a case stores them.")
     var pixelDihedral = false
 
+    @Flag(help: "Also compute PDQ with the top and with the bottom quarter of the picture painted over (\"pdq_caption_masked\" in jsonl), so that copies with a caption bar match; a case stores them.")
+    var captionMask = false
+
+    @Flag(help: "Also compute PDQ of the picture's luma blurred by 1/128 of its shorter side (\"pdq_low_passed\" in jsonl), so that blurred or re-brightened copies of finely textured pictures match; a case stores it.")
+    var lowPass = false
+
+    @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass.")
+    var matchVariants = false
+
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
 
@@ -47,7 +56,9 @@ struct HashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000, unletterbox: unletterbox, pixelDihedral: pixelDihedral)
+        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
+            unletterbox: unletterbox || matchVariants, pixelDihedral: pixelDihedral,
+            captionMask: captionMask || matchVariants, lowPass: lowPass || matchVariants)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
         let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)

@@ -42,6 +42,18 @@ extension HashRecord {
                 inner.int("height", stripped.height)
                 json.raw("unletterboxed", inner.finished())
             }
+            if let masked = hashes.captionMasked {
+                var inner = JSONObjectWriter()
+                inner.string("top", masked.top.hash.hex)
+                inner.int("top_quality", masked.top.quality)
+                inner.string("bottom", masked.bottom.hash.hex)
+                inner.int("bottom_quality", masked.bottom.quality)
+                json.raw("pdq_caption_masked", inner.finished())
+            }
+            if let lowPassed = hashes.lowPassed {
+                json.string("pdq_low_passed", lowPassed.hash.hex)
+                json.int("pdq_low_passed_quality", lowPassed.quality)
+            }
         case .failure(let error):
             var inner = JSONObjectWriter()
             inner.string("code", error.code)

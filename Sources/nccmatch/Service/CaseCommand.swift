@@ -36,10 +36,12 @@ struct CaseCommand: ParsableCommand {
             for (k, path) in files.enumerated() {
                 let result: FileHashResult
                 do {
-                    // The bank keeps PDQ of the 8 rotated and mirrored pictures (not the cheaper DCT variants)
-                    // and of the picture without uniform borders: see docs/robustness.md.
+                    // The bank keeps PDQ of the 8 rotated and mirrored pictures (not the cheaper DCT variants),
+                    // of the picture without uniform borders, with its caption bands painted over and
+                    // low-passed: see docs/robustness.md.
                     result = try ImageHasher.hashFile(
-                        atPath: path, options: HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true)
+                        atPath: path,
+                        options: HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true)
                     )
                 } catch {
                     FileHandle.standardError.write(Data("nccmatch case submit: \(path) could not be read (\(error.message)); it was skipped.\n".utf8))
@@ -56,9 +58,16 @@ struct CaseCommand: ParsableCommand {
                     if let stripped = h.unletterboxed, stripped.pdq.quality >= 50, seen.insert(stripped.pdq.hash.hex).inserted {
                         hashes.append(["algorithm": "pdq", "value": stripped.pdq.hash.hex, "quality": stripped.pdq.quality, "image": k])
                     }
+                    // Masked and low-passed hashes are companions of the picture: they are admitted on the
+                    // picture's own quality (a blur or a mask lowers PDQ's score without making the picture
+                    // plainer), as the evaluation measured them.
+                    let companions = (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
+                    for variant in companions where seen.insert(variant.hex).inserted {
+                        hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality, "image": k])
+                    }
                     hashes.append(["algorithm": "phash", "value": h.phash.hex, "image": k])
                     hashes.append(["algorithm": "dhash", "value": h.dhash.hex, "image": k])
-                    kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored or re-framed copies match too", "pHash", "dHash"]
+                    kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored, re-framed, captioned or blurred copies match too", "pHash", "dHash"]
                 case .failure:
                     kinds = []
                 }
