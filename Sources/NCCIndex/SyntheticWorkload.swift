@@ -1,3 +1,4 @@
+import NCCHashing
 /// Seeded synthetic banks and queries for benchmarks and CI performance tests.
 ///
 /// The same seed gives the same codes on every machine: bank codes are uniformly random; a share of the
@@ -43,19 +44,6 @@ public struct SyntheticWorkload: Sendable {
 
     /// Number of queries.
     public var queryCount: Int { queryWords.count / wordsPerCode }
-}
-
-/// SplitMix64: small, fast, and identical everywhere (also reproduced by the faiss comparison script).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// A brute-force reference: every (query, entry) within the distance, by the batched SIMD scan over all codes.

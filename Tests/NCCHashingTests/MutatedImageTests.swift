@@ -3,18 +3,6 @@ import NCCHashing
 import NCCTestSupport
 import Testing
 
-/// A small deterministic PRNG (SplitMix64) so every run mutates the same way.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct MutatedImageTests {
     static let seeds = [
         "images/jpeg/baseline-420.jpg", "images/jpeg/progressive-420.jpg", "images/jpeg/cmyk-adobe.jpg",
@@ -24,7 +12,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// 1,000 mutations (bit flips, byte runs, truncations, header edits): each decodes or throws, never crashes.
     @Test func thousandMutationsNeverCrash() throws {
-        var rng = SplitMix64(state: 0x6E63_636D_6174_6368)
+        var rng = SplitMix64(seed: 0x6E63_636D_6174_6368)
         let originals = try Self.seeds.map { try fixture($0) }
         var decoded = 0
         var failed: [ImageDecodingError.Code: Int] = [:]

@@ -7,7 +7,7 @@ private let layouts64: [IndexOptions.Layout] = [.flat, .multiIndex(substrings: 3
 
 /// Builds a bank of random codes plus planted neighbours of the queries at every distance up to `spread`.
 private func plantedBank(n: Int, wordCount: Int, queries: Int, spread: Int, seed: UInt64) -> (ids: [UInt64], words: [UInt64], queries: [[UInt64]]) {
-    var rng = SeededRandom(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var words = randomWords(n * wordCount, using: &rng)
     let qs = (0..<queries).map { _ in randomWords(wordCount, using: &rng) }
     // Plant neighbours at distances 0...spread, overwriting the first entries.
@@ -54,7 +54,7 @@ func random64MatchesBruteForce(layout: IndexOptions.Layout) {
 }
 
 @Test func strategyIsReported() {
-    var rng = SeededRandom(seed: 3)
+    var rng = SplitMix64(seed: 3)
     let small = PDQIndex(ids: [1, 2], words: randomWords(8, using: &rng))
     #expect(small.strategy(forDistance: 31) == .flat)
     let n = 4000
@@ -67,7 +67,7 @@ func random64MatchesBruteForce(layout: IndexOptions.Layout) {
 
 @Test(arguments: layouts256)
 func adversarialPDQ(layout: IndexOptions.Layout) {
-    var rng = SeededRandom(seed: 4)
+    var rng = SplitMix64(seed: 4)
     let options = IndexOptions(layout: layout)
     let q = randomWords(4, using: &rng)
     let n = 3000
@@ -111,7 +111,7 @@ func adversarialPDQ(layout: IndexOptions.Layout) {
 }
 
 @Test func emptyAndSingle() {
-    var rng = SeededRandom(seed: 5)
+    var rng = SplitMix64(seed: 5)
     let q = randomWords(4, using: &rng)
     let empty = PDQIndex()
     #expect(empty.search(PDQHash(codeWords: q), within: 256).isEmpty)

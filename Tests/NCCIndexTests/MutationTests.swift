@@ -6,7 +6,7 @@ import Testing
 /// Applies random inserts and removes to an index and to a plain model, comparing searches throughout.
 @Test(arguments: [IndexOptions.Layout.automatic, .multiIndex(substrings: 12)])
 func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
-    var rng = SeededRandom(seed: 11)
+    var rng = SplitMix64(seed: 11)
     let n = 4000
     var model: [UInt64: [UInt64]] = [:]
     var ids = (0..<UInt64(n)).map { $0 }
@@ -59,7 +59,7 @@ func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
 }
 
 @Test func removeThenQuery() {
-    var rng = SeededRandom(seed: 12)
+    var rng = SplitMix64(seed: 12)
     let q = randomWords(4, using: &rng)
     let n = 3000
     var words = randomWords(n * 4, using: &rng)
@@ -82,7 +82,7 @@ func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
 /// Readers never see half of a write: entries are inserted and removed in pairs, and every search
 /// must return both members of a pair or neither.
 @Test func concurrentReadersSeeWholeWrites() async {
-    var rng = SeededRandom(seed: 13)
+    var rng = SplitMix64(seed: 13)
     let q = randomWords(4, using: &rng)
     let n = 3000
     let index = PDQIndex(ids: (0..<UInt64(n)).map { $0 + 1_000_000 }, words: randomWords(n * 4, using: &rng),

@@ -7,7 +7,7 @@ import Testing
 @Test func snapshotRoundTripAndRefusals() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
-    var rng = SeededRandom(seed: 31)
+    var rng = SplitMix64(seed: 31)
     let n = 5000
     var ids = (0..<UInt64(n)).map { $0 * 2 }
     ids.swapAt(0, 10)  // unsorted ids exercise the stored id order

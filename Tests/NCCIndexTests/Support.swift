@@ -1,21 +1,8 @@
 import NCCHashing
 @testable import NCCIndex
 
-/// Deterministic generator (SplitMix64) so failures reproduce.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Flips `count` distinct random bits of a code given as words.
-func flip(_ words: [UInt64], bits count: Int, using rng: inout SeededRandom) -> [UInt64] {
+func flip(_ words: [UInt64], bits count: Int, using rng: inout SplitMix64) -> [UInt64] {
     var out = words
     var chosen = Set<Int>()
     let total = words.count * 64
@@ -54,6 +41,6 @@ func bruteForce(ids: [UInt64], words: [UInt64], wordCount: Int, query: [UInt64],
     Reference(ids: ids, words: words, wordCount: wordCount, query: query).within(maxDistance)
 }
 
-func randomWords(_ count: Int, using rng: inout SeededRandom) -> [UInt64] {
+func randomWords(_ count: Int, using rng: inout SplitMix64) -> [UInt64] {
     (0..<count).map { _ in rng.next() }
 }

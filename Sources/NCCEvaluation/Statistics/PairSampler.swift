@@ -1,3 +1,5 @@
+import NCCHashing
+
 /// Chooses the pairs of *different* images whose hashes are compared for false matches.
 ///
 /// Images that share a scene group (the same scene shot twice, a picture and its crop, one artwork
