@@ -108,6 +108,26 @@ import Testing
         #expect(Set(variants).count == 8, "eight different pictures, eight different hashes")
     }
 
+    /// `--match-variants` adds what a match looks up: the caption-masked and low-passed PDQ (and the
+    /// unletterboxed hashes when there are borders); each flag alone adds only its own.
+    @Test func matchVariantsAddTheCompanionHashes() throws {
+        let image = samples.appendingPathComponent("scikit-image__chelsea.png").path
+        let all = try CLIRunner.run(["hash", "--match-variants", "--format", "jsonl", image]).jsonLines()[0]
+        let masked = try #require(all["pdq_caption_masked"] as? [String: Any])
+        let top = try #require(masked["top"] as? String), bottom = try #require(masked["bottom"] as? String)
+        let lowPassed = try #require(all["pdq_low_passed"] as? String)
+        let plain = try #require(all["pdq"] as? String)
+        #expect(Set([plain, top, bottom, lowPassed]).count == 4, "four different pictures, four different hashes")
+        #expect([top, bottom, lowPassed].allSatisfy { $0.count == 64 })
+        #expect((masked["top_quality"] as? Int).map { (0...100).contains($0) } == true)
+        #expect((all["pdq_low_passed_quality"] as? Int).map { (0...100).contains($0) } == true)
+        let onlyMask = try CLIRunner.run(["hash", "--caption-mask", "--format", "jsonl", image]).jsonLines()[0]
+        #expect(onlyMask["pdq_caption_masked"] != nil && onlyMask["pdq_low_passed"] == nil)
+        #expect((onlyMask["pdq_caption_masked"] as? [String: Any])?["top"] as? String == top, "the same hash either way")
+        let onlyLowPass = try CLIRunner.run(["hash", "--low-pass", "--format", "jsonl", image]).jsonLines()[0]
+        #expect(onlyLowPass["pdq_low_passed"] as? String == lowPassed && onlyLowPass["pdq_caption_masked"] == nil)
+    }
+
     /// ThreatExchange's letterboxed copy of its sample picture hashes like the original once the bars are stripped.
     @Test func unletterboxStripsBarsBeforeHashing() throws {
         guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the --unletterbox test") }
