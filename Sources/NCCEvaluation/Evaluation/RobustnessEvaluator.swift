@@ -95,6 +95,8 @@ public enum RobustnessEvaluator {
         let pixelDihedral = PDQHasher.pixelDihedralHashes(bankImage)
         let t2 = clock.now
         let bankStripped = Unletterbox.crop(bankImage, threshold: options.unletterboxThreshold)
+        // As `nccmatch case submit` does: the stripped original is stored whenever it has borders, on the
+        // quality of the picture it comes from (which passed the floor, or the picture is left out).
         let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height
             ? nil : PDQHasher.hash(bankStripped, dihedral: false).hash
         let bankMasks = CaptionMask.Edge.allCases.map { PDQHasher.hash(CaptionMask.masked(bankImage, edge: $0), dihedral: false).hash }

@@ -55,13 +55,12 @@ struct CaseCommand: ParsableCommand {
                     for variant in h.pdqPixelDihedral where seen.insert(variant.hex).inserted {
                         hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality, "image": k])
                     }
-                    if let stripped = h.unletterboxed, stripped.pdq.quality >= 50, seen.insert(stripped.pdq.hash.hex).inserted {
-                        hashes.append(["algorithm": "pdq", "value": stripped.pdq.hash.hex, "quality": stripped.pdq.quality, "image": k])
-                    }
-                    // Masked and low-passed hashes are companions of the picture: they are admitted on the
-                    // picture's own quality (a blur or a mask lowers PDQ's score without making the picture
-                    // plainer), as the evaluation measured them.
-                    let companions = (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
+                    // The unletterboxed, caption-masked and low-passed hashes are companions of the picture: they
+                    // are sent with the picture's own quality, so the bank admits them when it admits the picture
+                    // (stripping, masking or blurring lowers PDQ's score without making the picture plainer). The
+                    // evaluation measured them so: no false match at 31 between different pictures.
+                    let companions = (h.unletterboxed.map { [$0.pdq.hash] } ?? [])
+                        + (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
                     for variant in companions where seen.insert(variant.hex).inserted {
                         hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality, "image": k])
                     }
