@@ -83,7 +83,9 @@ public final class PostgresBankStore: BankStore {
     @discardableResult
     public func migrate() async throws -> (applied: [Int], current: Int) {
         let client = self.client, logger = self.logger
-        return try await call(writing: true) { begin in try await Self.migrate(client: client, logger: logger, begin: begin) }
+        return try await call(writing: true, deadline: .connection) { gate in
+            try await Self.migrate(client: client, logger: logger, begin: { try gate.begin(nil) })
+        }
     }
 
     /// Whether this store's connections to the server are encrypted (TLS), as the server sees them.
@@ -104,20 +106,43 @@ public final class PostgresBankStore: BankStore {
 
     // MARK: - Plumbing
 
-    /// Runs `body`, mapping failures to `BankError`. `body` calls `begin()` once it holds a connection: a call
-    /// that has no connection after `timeout` seconds fails with `database_unavailable` (and `begin()` then
-    /// throws, so its transaction never starts); once begun, it runs to its end (commit or rollback), so a
-    /// call answered as failed never commits later.
-    func call<T: Sendable>(writing: Bool, _ body: @Sendable @escaping (_ begin: @Sendable () throws -> Void) async throws -> T) async throws -> T {
-        let timeout = self.timeout
-        let gate = CallGate<T>()
+    /// How a call's deadline counts.
+    enum Deadline: Sendable, Equatable {
+        /// The whole call, from asking for a connection to the answer of its `COMMIT`, within the timeout: the
+        /// calls that answer requests. Past it, a transaction that has not sent `COMMIT` is abandoned (its
+        /// connection closed, so the server rolls it back) and the call fails with `database_unavailable`; one
+        /// whose `COMMIT` is on its way gets `commitGrace` more seconds, then fails with
+        /// `database_commit_unknown` (it may or may not have been committed).
+        case whole
+        /// Only getting a connection counts; once it holds one the call runs to its end (loading the index,
+        /// migrations, exports, imports, the change follower's catch-up: long by nature, and not answering
+        /// anyone who is waiting).
+        case connection
+    }
+
+    /// Seconds a `COMMIT` already sent may still take past the deadline before its outcome is declared unknown.
+    static let commitGrace: Double = 1
+
+    /// Runs `body`, mapping failures to `BankError`. `body` calls `gate.begin(connection)` once it holds a
+    /// connection and `gate.commit()` just before sending `COMMIT`; both throw once the deadline has passed,
+    /// so a call answered as failed never starts or commits later.
+    func call<T: Sendable>(writing: Bool, deadline: Deadline = .whole, timeout: Double? = nil,
+                           _ body: @Sendable @escaping (_ gate: CallGate<T>) async throws -> T) async throws -> T {
+        var limit = timeout ?? self.timeout
+        if deadline == .whole, let budget = DatabaseBudget.current {
+            limit = min(limit, budget.remaining())
+            if limit <= 0 {
+                throw BankError(code: "database_unavailable", message: "The bank's database did not answer within this request's \(Int(budget.seconds)) s.")
+            }
+        }
+        let timeout = limit
+        let gate = CallGate<T>(bounded: deadline == .whole)
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 gate.install(continuation)
                 let work = Task {
                     do {
-                        let value = try await body { guard gate.begin() else { throw CancellationError() } }
-                        gate.finish(.success(value))
+                        gate.finish(.success(try await body(gate)))
                     } catch {
                         gate.finish(.failure(error))
                     }
@@ -125,8 +150,20 @@ public final class PostgresBankStore: BankStore {
                 gate.setTimer(Task {
                     try? await Task.sleep(for: .seconds(timeout))
                     if Task.isCancelled { return }
-                    let error = BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
-                    if gate.expire(error) { work.cancel() }
+                    let late = BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
+                    switch gate.expire(late) {
+                    case .failed:
+                        work.cancel()
+                    case .committing:
+                        try? await Task.sleep(for: .seconds(Self.commitGrace))
+                        if Task.isCancelled { return }
+                        let unknown = BankError(
+                            code: "database_commit_unknown",
+                            message: "The bank's database stopped answering while this change was being committed, so it may or may not have been made.")
+                        if gate.expireCommit(unknown) { work.cancel() }
+                    case .unaffected:
+                        break
+                    }
                 })
             }
         } catch {
@@ -134,13 +171,25 @@ public final class PostgresBankStore: BankStore {
         }
     }
 
-    /// A transaction on a pooled connection, with a deadline for getting the connection and error mapping.
-    func transaction<T: Sendable>(writing: Bool = true, _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    /// A transaction on a pooled connection (`BEGIN` … `COMMIT`, `ROLLBACK` on any failure), within the call's
+    /// deadline, with error mapping.
+    func transaction<T: Sendable>(writing: Bool = true, deadline: Deadline = .whole, timeout: Double? = nil,
+                                  _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let client = self.client, logger = self.logger
-        return try await call(writing: writing) { begin in
-            try await client.withTransaction(logger: logger) { connection in
-                try begin()
-                return try await body(connection, logger)
+        return try await call(writing: writing, deadline: deadline, timeout: timeout) { gate in
+            try await client.withConnection { connection in
+                try gate.begin(connection)
+                try await connection.query("BEGIN", logger: logger)
+                let value: T
+                do {
+                    value = try await body(connection, logger)
+                    try gate.commit()
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                try await connection.query("COMMIT", logger: logger)
+                return value
             }
         }
     }
@@ -379,9 +428,9 @@ public final class PostgresBankStore: BankStore {
     /// replica that follows changes after that sequence misses none and applies none twice.
     public func loadHashesAndSequence() async throws -> (hashes: [StoredHash], sequence: Int64) {
         let client = self.client, logger = self.logger
-        return try await call(writing: false) { begin in
+        return try await call(writing: false, deadline: .connection) { gate in
             try await client.withConnection { c in
-                try begin()
+                try gate.begin(c)
                 try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     var sequence: Int64 = 0
@@ -414,8 +463,11 @@ public final class PostgresBankStore: BankStore {
     /// The changes after `sequence`, oldest first, at most `limit`; added hashes come with their values
     /// (those since deleted by a later withdrawal are left out: that withdrawal removes them anyway).
     /// - Warning: returns bank hash values; never log or serve them.
-    public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
-        try await transaction(writing: false) { c, logger -> [Change] in
+    ///
+    /// The whole call must finish within `timeout` seconds (default: the store's), else it fails with
+    /// `database_unavailable`.
+    public func changes(after sequence: Int64, limit: Int = 1000, timeout: Double? = nil) async throws -> [Change] {
+        try await transaction(writing: false, timeout: timeout) { c, logger -> [Change] in
             var rows: [(Int64, String, [Int64], [Int64])] = []
             for try await row in try await c.query("""
                 SELECT seq, kind, hash_ids, image_ids FROM changes WHERE seq > \(sequence) ORDER BY seq LIMIT \(limit)
@@ -631,7 +683,7 @@ public final class PostgresBankStore: BankStore {
 
     /// Every active case with its secret verifier and hashes (picture numbers kept), ordered by case id.
     public func exportCases() async throws -> [NewCase] {
-        try await transaction(writing: false) { c, logger -> [NewCase] in
+        try await transaction(writing: false, deadline: .connection) { c, logger -> [NewCase] in
             var cases: [NewCase] = []
             var index: [String: Int] = [:]
             for try await (id, hash, salt, parameters) in try await c.query(
@@ -662,6 +714,32 @@ public final class PostgresBankStore: BankStore {
     }
 }
 
+/// One request's time for the database: every call it makes while this is `current` shares `seconds`,
+/// counted from its first call, so a request making several calls while the database is away still
+/// answers within them (a withdrawal reads the secret throttle, then the case, then writes).
+public final class DatabaseBudget: @unchecked Sendable {
+    /// The budget of the running request, if any.
+    @TaskLocal public static var current: DatabaseBudget?
+
+    /// Seconds all the request's calls may take together.
+    public let seconds: Double
+    private let lock = NSLock()
+    private var start: ContinuousClock.Instant?
+
+    /// A budget of `seconds`, starting at its first call.
+    public init(seconds: Double) { self.seconds = seconds }
+
+    /// Seconds left (the clock starts at the first call).
+    func remaining() -> Double {
+        lock.lock()
+        let now = ContinuousClock.now
+        if start == nil { start = now }
+        let used = now - start!
+        lock.unlock()
+        return seconds - (Double(used.components.seconds) + Double(used.components.attoseconds) / 1e18)
+    }
+}
+
 /// A value behind a lock.
 final class LockedValue<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
@@ -671,14 +749,22 @@ final class LockedValue<Value: Sendable>: @unchecked Sendable {
     func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
 }
 
-/// One database call's outcome: the first of its result and its deadline wins, and the deadline only
-/// counts until the call holds a connection.
+/// One database call's outcome: the first of its result and its deadline wins (`PostgresBankStore.Deadline`).
 final class CallGate<T: Sendable>: @unchecked Sendable {
+    /// Where the call is.
+    enum Phase { case waiting, running, committing, done }
+    /// What the deadline did.
+    enum Expiry { case failed, committing, unaffected }
+
     private let lock = NSLock()
+    private let bounded: Bool
     private var continuation: CheckedContinuation<T, any Error>?
     private var timer: Task<Void, Never>?
-    private var begun = false
-    private var done = false
+    private var connection: PostgresConnection?
+    private var phase = Phase.waiting
+
+    /// A gate whose deadline covers the whole call (`bounded`) or only getting a connection.
+    init(bounded: Bool) { self.bounded = bounded }
 
     func install(_ continuation: CheckedContinuation<T, any Error>) {
         lock.lock(); self.continuation = continuation; lock.unlock()
@@ -686,39 +772,69 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
 
     func setTimer(_ task: Task<Void, Never>) {
         lock.lock()
-        if done { lock.unlock(); task.cancel(); return }
+        if phase == .done { lock.unlock(); task.cancel(); return }
         timer = task
         lock.unlock()
     }
 
-    /// The call holds its connection; false when its deadline already passed (then it must not start).
-    func begin() -> Bool {
+    /// The call holds `connection`; throws when its deadline already passed (then it must not start).
+    func begin(_ connection: PostgresConnection?) throws {
         lock.lock(); defer { lock.unlock() }
-        if done { return false }
-        begun = true
-        return true
+        guard phase == .waiting else { throw CancellationError() }
+        phase = .running
+        self.connection = connection
+    }
+
+    /// The call is about to send `COMMIT`; throws when its deadline already passed (then it must roll back).
+    func commit() throws {
+        lock.lock(); defer { lock.unlock() }
+        guard phase == .running else { throw CancellationError() }
+        phase = .committing
     }
 
     func finish(_ result: Result<T, any Error>) {
         lock.lock()
-        guard !done else { lock.unlock(); return }
-        done = true
+        guard phase != .done else { lock.unlock(); return }
+        phase = .done
         let continuation = self.continuation, timer = self.timer
         self.continuation = nil
         self.timer = nil
+        self.connection = nil
         lock.unlock()
         timer?.cancel()
         continuation?.resume(with: result)
     }
 
-    /// The deadline passed: fails the call unless it already holds a connection or finished.
-    func expire(_ error: any Error) -> Bool {
+    /// The deadline passed: fails the call unless it finished, or (unbounded) holds a connection, or is
+    /// committing. A running transaction's connection is closed, so the server rolls it back at once.
+    func expire(_ error: any Error) -> Expiry {
         lock.lock()
-        guard !done, !begun else { lock.unlock(); return false }
-        done = true
-        let continuation = self.continuation
+        if phase == .done || (phase != .waiting && !bounded) {
+            lock.unlock(); return .unaffected
+        }
+        if phase == .committing {
+            lock.unlock(); return .committing
+        }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
         self.continuation = nil
+        self.connection = nil
         lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
+        continuation?.resume(throwing: error)
+        return .failed
+    }
+
+    /// The grace for a `COMMIT` already sent passed: fails the call (outcome unknown) unless it finished.
+    func expireCommit(_ error: any Error) -> Bool {
+        lock.lock()
+        guard phase == .committing else { lock.unlock(); return false }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
+        self.continuation = nil
+        self.connection = nil
+        lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
         continuation?.resume(throwing: error)
         return true
     }
