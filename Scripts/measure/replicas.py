@@ -2,7 +2,7 @@
 """Replicas of `nccmatch serve` on one PostgreSQL bank: withdrawal latency, a database restart under load,
 and a SIGKILLed replica.
 
-Usage: Scripts/measure/replicas.py BINARY [--trials 100] [--replicas 3] [--restart-seconds 3]
+Usage: Scripts/measure/replicas.py BINARY [--trials 100] [--replicas 3] [--restart-seconds 3] [--stop-mode fast|immediate]
 
 Starts its own throwaway PostgreSQL cluster (Scripts/postgres-cluster.sh) on a free loopback port and stops
 it at the end.
@@ -13,6 +13,7 @@ it at the end.
 2. Database restart: two writers open cases and a matcher matches known hashes through all replicas in a
    loop; PostgreSQL is stopped for --restart-seconds and started again. Reports acknowledged writes lost
    (each acknowledged case is read back with its secret afterwards), match answers that were not 200,
+   every write's answer time (and those answered after more than 6 s, or not within the client's 10 s),
    and the time from the database's return to the first acknowledged write.
 3. SIGKILL of one replica during the same load; it is restarted and must answer exactly as the others.
 """
