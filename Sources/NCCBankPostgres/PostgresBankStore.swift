@@ -115,8 +115,7 @@ public final class PostgresBankStore: BankStore {
         /// `database_commit_unknown` (it may or may not have been committed).
         case whole
         /// Only getting a connection counts; once it holds one the call runs to its end (loading the index,
-        /// migrations, exports, imports, the change follower's catch-up: long by nature, and not answering
-        /// anyone who is waiting).
+        /// migrations, exports, imports: long by nature, and not answering anyone who is waiting).
         case connection
     }
 
@@ -188,7 +187,14 @@ public final class PostgresBankStore: BankStore {
                     _ = try? await connection.query("ROLLBACK", logger: logger)
                     throw error
                 }
-                try await connection.query("COMMIT", logger: logger)
+                do {
+                    try await connection.query("COMMIT", logger: logger)
+                } catch let error as PSQLError where error.serverInfo == nil {
+                    // The connection broke with the COMMIT sent: the server may have committed it.
+                    throw BankError(code: "database_commit_unknown",
+                                    message: "The connection to the bank's database broke while this change was being committed, so it may or may not have been made.",
+                                    underlying: SafeDescription(error))
+                }
                 return value
             }
         }
