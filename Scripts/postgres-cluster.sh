@@ -2,7 +2,8 @@
 # A throwaway PostgreSQL cluster on loopback, for tests and measurements.
 #
 #   Scripts/postgres-cluster.sh start DIR PORT   initdb in DIR (if new), start on 127.0.0.1:PORT, print its URL
-#   Scripts/postgres-cluster.sh stop DIR         stop it (fast shutdown)
+#   Scripts/postgres-cluster.sh stop DIR [MODE]  stop it (MODE: fast, the default, or immediate: no
+#                                                checkpoint, sessions cut off as in a crash)
 #   Scripts/postgres-cluster.sh restart DIR      stop and start again (same data)
 #
 # Trust authentication for the local test role `nccmatch` (superuser, so tests can create databases);
@@ -60,7 +61,9 @@ case "$command" in
     echo "postgres://nccmatch@127.0.0.1:$port/postgres?sslmode=disable"
     ;;
   stop)
-    [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
+    mode=${3:-fast}
+    case "$mode" in fast|immediate) ;; *) echo "postgres-cluster: stop mode is fast or immediate" >&2; exit 2 ;; esac
+    [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m "$mode" -w -t 30 stop >/dev/null || true
     ;;
   restart)
     "$0" stop "$dir"

@@ -2,7 +2,7 @@
 """Replicas of `nccmatch serve` on one PostgreSQL bank: withdrawal latency, a database restart under load,
 and a SIGKILLed replica.
 
-Usage: Scripts/measure/replicas.py BINARY [--trials 100] [--replicas 3] [--restart-seconds 3]
+Usage: Scripts/measure/replicas.py BINARY [--trials 100] [--replicas 3] [--restart-seconds 3] [--stop-mode fast|immediate]
 
 Starts its own throwaway PostgreSQL cluster (Scripts/postgres-cluster.sh) on a free loopback port and stops
 it at the end.
@@ -13,6 +13,7 @@ it at the end.
 2. Database restart: two writers open cases and a matcher matches known hashes through all replicas in a
    loop; PostgreSQL is stopped for --restart-seconds and started again. Reports acknowledged writes lost
    (each acknowledged case is read back with its secret afterwards), match answers that were not 200,
+   every write's answer time (and those answered after more than 6 s, or not within the client's 10 s),
    and the time from the database's return to the first acknowledged write.
 3. SIGKILL of one replica during the same load; it is restarted and must answer exactly as the others.
 """
@@ -39,6 +40,8 @@ parser.add_argument("binary")
 parser.add_argument("--trials", type=int, default=100)
 parser.add_argument("--replicas", type=int, default=3)
 parser.add_argument("--restart-seconds", type=float, default=3)
+parser.add_argument("--stop-mode", choices=["fast", "immediate"], default="fast",
+                    help="how PostgreSQL is stopped in the outage (pg_ctl -m)")
 args = parser.parse_args()
 
 
@@ -124,7 +127,8 @@ try:
     stop = threading.Event()
     acknowledged = []
     lock = threading.Lock()
-    stats = {"write_refused": 0, "write_other": 0, "match_ok": 0, "match_bad": 0, "writes_after_return": None, "bad_by_replica": {}}
+    stats = {"write_refused": 0, "write_other": 0, "match_ok": 0, "match_bad": 0, "writes_after_return": None, "bad_by_replica": {},
+             "write_seconds": [], "write_unknown": 0}
     known = []
     for i in range(5):
         pdq = random_pdq(rng)
@@ -139,17 +143,22 @@ try:
             pdq = random_pdq(r)
             base = bases[n % len(bases)]
             n += 1
+            began = time.monotonic()
             try:
                 status, body = call("POST", base + "/v1/cases", {"hashes": picture(pdq)}, timeout=10)
-            except Exception:
-                status, body = -1, None
+            except Exception as error:
+                status, body = -1, {"error": {"code": type(error).__name__}}
+            took = time.monotonic() - began
             with lock:
+                stats["write_seconds"].append((took, status))
                 if status == 201:
                     acknowledged.append((body["case_id"], body["secret"], pdq))
                     if back_at["t"] is not None and stats["writes_after_return"] is None:
                         stats["writes_after_return"] = time.monotonic() - back_at["t"]
                 elif status == 503 and body and body.get("error", {}).get("code") == "database_unavailable":
                     stats["write_refused"] += 1
+                    if "may or may not" in body["error"].get("message", ""):
+                        stats["write_unknown"] += 1
                 else:
                     stats["write_other"] += 1
                     code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
@@ -177,7 +186,7 @@ try:
     for t in threads:
         t.start()
     time.sleep(2)
-    subprocess.run([CLUSTER, "stop", cluster], check=True)
+    subprocess.run([CLUSTER, "stop", cluster, args.stop_mode], check=True)
     time.sleep(args.restart_seconds)
     subprocess.run([CLUSTER, "start", cluster, "0"], check=True, capture_output=True)
     with lock:
@@ -191,9 +200,14 @@ try:
         status, body = call("GET", bases[0] + f"/v1/cases/{case_id}", bearer=secret)
         if status != 200:
             lost += 1
-    print(f"PostgreSQL stopped for {args.restart_seconds:.1f} s under load:")
-    print(f"  acknowledged cases {len(acknowledged)}, lost {lost}; writes refused with database_unavailable {stats['write_refused']}, other failures {stats['write_other']} {stats.get('other_codes', {})}")
+    print(f"PostgreSQL stopped ({args.stop_mode}) for {args.restart_seconds:.1f} s under load:")
+    print(f"  acknowledged cases {len(acknowledged)}, lost {lost}; writes refused with database_unavailable {stats['write_refused']} "
+          f"(of which {stats['write_unknown']} whose COMMIT went unanswered: outcome unknown), other failures {stats['write_other']} {stats.get('other_codes', {})}")
     print(f"  matches answered 200 with the match {stats['match_ok']}, otherwise {stats['match_bad']}")
+    times = [t for t, _ in stats["write_seconds"]]
+    slow = sorted(((round(t, 2), s) for t, s in stats["write_seconds"] if t > 6), reverse=True)
+    print(f"  write answer times: p50 {percentile(times, 50):.3f} s, p99 {percentile(times, 99):.3f} s, max {max(times):.3f} s; "
+          f"answered after more than 6 s: {len(slow)} {slow[:5]}")
     print(f"  applied sequences of the replicas afterwards: {[applied(b) for b in bases]}")
     wr = stats["writes_after_return"]
     print(f"  first acknowledged write after the database's return: {wr:.2f} s" if wr is not None else "  no write after the return")

@@ -83,7 +83,9 @@ public final class PostgresBankStore: BankStore {
     @discardableResult
     public func migrate() async throws -> (applied: [Int], current: Int) {
         let client = self.client, logger = self.logger
-        return try await call(writing: true) { begin in try await Self.migrate(client: client, logger: logger, begin: begin) }
+        return try await call(writing: true, deadline: .connection) { gate in
+            try await Self.migrate(client: client, logger: logger, begin: { try gate.begin(nil) })
+        }
     }
 
     /// Whether this store's connections to the server are encrypted (TLS), as the server sees them.
@@ -104,20 +106,42 @@ public final class PostgresBankStore: BankStore {
 
     // MARK: - Plumbing
 
-    /// Runs `body`, mapping failures to `BankError`. `body` calls `begin()` once it holds a connection: a call
-    /// that has no connection after `timeout` seconds fails with `database_unavailable` (and `begin()` then
-    /// throws, so its transaction never starts); once begun, it runs to its end (commit or rollback), so a
-    /// call answered as failed never commits later.
-    func call<T: Sendable>(writing: Bool, _ body: @Sendable @escaping (_ begin: @Sendable () throws -> Void) async throws -> T) async throws -> T {
-        let timeout = self.timeout
-        let gate = CallGate<T>()
+    /// How a call's deadline counts.
+    enum Deadline: Sendable, Equatable {
+        /// The whole call, from asking for a connection to the answer of its `COMMIT`, within the timeout: the
+        /// calls that answer requests. Past it, a transaction that has not sent `COMMIT` is abandoned (its
+        /// connection closed, so the server rolls it back) and the call fails with `database_unavailable`; one
+        /// whose `COMMIT` is on its way gets `commitGrace` more seconds, then fails with
+        /// `database_commit_unknown` (it may or may not have been committed).
+        case whole
+        /// Only getting a connection counts; once it holds one the call runs to its end (loading the index,
+        /// migrations, exports, imports: long by nature, and not answering anyone who is waiting).
+        case connection
+    }
+
+    /// Seconds a `COMMIT` already sent may still take past the deadline before its outcome is declared unknown.
+    static let commitGrace: Double = 1
+
+    /// Runs `body`, mapping failures to `BankError`. `body` calls `gate.begin(connection)` once it holds a
+    /// connection and `gate.commit()` just before sending `COMMIT`; both throw once the deadline has passed,
+    /// so a call answered as failed never starts or commits later.
+    func call<T: Sendable>(writing: Bool, deadline: Deadline = .whole, timeout: Double? = nil,
+                           _ body: @Sendable @escaping (_ gate: CallGate<T>) async throws -> T) async throws -> T {
+        var limit = timeout ?? self.timeout
+        if deadline == .whole, let budget = DatabaseBudget.current {
+            limit = min(limit, budget.remaining())
+            if limit <= 0 {
+                throw BankError(code: "database_unavailable", message: "The bank's database did not answer within this request's \(Int(budget.seconds)) s.")
+            }
+        }
+        let timeout = limit
+        let gate = CallGate<T>(bounded: deadline == .whole)
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 gate.install(continuation)
                 let work = Task {
                     do {
-                        let value = try await body { guard gate.begin() else { throw CancellationError() } }
-                        gate.finish(.success(value))
+                        gate.finish(.success(try await body(gate)))
                     } catch {
                         gate.finish(.failure(error))
                     }
@@ -125,8 +149,20 @@ public final class PostgresBankStore: BankStore {
                 gate.setTimer(Task {
                     try? await Task.sleep(for: .seconds(timeout))
                     if Task.isCancelled { return }
-                    let error = BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
-                    if gate.expire(error) { work.cancel() }
+                    let late = BankError(code: "database_unavailable", message: "The bank's database did not answer within \(Int(timeout)) s.")
+                    switch gate.expire(late) {
+                    case .failed:
+                        work.cancel()
+                    case .committing:
+                        try? await Task.sleep(for: .seconds(Self.commitGrace))
+                        if Task.isCancelled { return }
+                        let unknown = BankError(
+                            code: "database_commit_unknown",
+                            message: "The bank's database stopped answering while this change was being committed, so it may or may not have been made.")
+                        if gate.expireCommit(unknown) { work.cancel() }
+                    case .unaffected:
+                        break
+                    }
                 })
             }
         } catch {
@@ -134,13 +170,32 @@ public final class PostgresBankStore: BankStore {
         }
     }
 
-    /// A transaction on a pooled connection, with a deadline for getting the connection and error mapping.
-    func transaction<T: Sendable>(writing: Bool = true, _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    /// A transaction on a pooled connection (`BEGIN` … `COMMIT`, `ROLLBACK` on any failure), within the call's
+    /// deadline, with error mapping.
+    func transaction<T: Sendable>(writing: Bool = true, deadline: Deadline = .whole, timeout: Double? = nil,
+                                  _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let client = self.client, logger = self.logger
-        return try await call(writing: writing) { begin in
-            try await client.withTransaction(logger: logger) { connection in
-                try begin()
-                return try await body(connection, logger)
+        return try await call(writing: writing, deadline: deadline, timeout: timeout) { gate in
+            try await client.withConnection { connection in
+                try gate.begin(connection)
+                try await connection.query("BEGIN", logger: logger)
+                let value: T
+                do {
+                    value = try await body(connection, logger)
+                    try gate.commit()
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                do {
+                    try await connection.query("COMMIT", logger: logger)
+                } catch let error as PSQLError where error.serverInfo == nil {
+                    // The connection broke with the COMMIT sent: the server may have committed it.
+                    throw BankError(code: "database_commit_unknown",
+                                    message: "The connection to the bank's database broke while this change was being committed, so it may or may not have been made.",
+                                    underlying: SafeDescription(error))
+                }
+                return value
             }
         }
     }
@@ -379,16 +434,16 @@ public final class PostgresBankStore: BankStore {
     /// replica that follows changes after that sequence misses none and applies none twice.
     public func loadHashesAndSequence() async throws -> (hashes: [StoredHash], sequence: Int64) {
         let client = self.client, logger = self.logger
-        return try await call(writing: false) { begin in
+        return try await call(writing: false, deadline: .connection) { gate in
             try await client.withConnection { c in
-                try begin()
+                try gate.begin(c)
                 try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 do {
                     var sequence: Int64 = 0
                     for try await value in try await c.query("SELECT COALESCE(MAX(seq), 0) FROM changes", logger: logger).decode(Int64.self) {
                         sequence = value
                     }
-                    let hashes = try await Self.fetchHashes(try await c.query("SELECT id, image_id, algorithm, value FROM hashes ORDER BY id", logger: logger))
+                    let hashes = try await Self.loadAllHashes(c, logger)
                     try await c.query("COMMIT", logger: logger)
                     return (hashes, sequence)
                 } catch {
@@ -396,6 +451,38 @@ public final class PostgresBankStore: BankStore {
                     throw error
                 }
             }
+        }
+    }
+
+    /// Every stored hash in id order, read 100,000 at a time as a few arrays per algorithm (ids, picture ids,
+    /// and the values concatenated) rather than one row per hash, which is several times faster to decode.
+    /// - Warning: returns bank hash values; never log or serve them.
+    static func loadAllHashes(_ c: PostgresConnection, _ logger: Logger) async throws -> [StoredHash] {
+        var result: [StoredHash] = []
+        var after: Int64 = 0
+        while true {
+            var chunk: [StoredHash] = []
+            for try await (name, ids, imageIDs, values) in try await c.query("""
+                SELECT algorithm, array_agg(id ORDER BY id), array_agg(image_id ORDER BY id), string_agg(value, ''::bytea ORDER BY id)
+                FROM (SELECT id, image_id, algorithm, value FROM hashes WHERE id > \(after) ORDER BY id LIMIT 100000) AS chunk
+                GROUP BY algorithm
+                """, logger: logger).decode((String, [Int64], [Int64], Data).self) {
+                guard let algorithm = HashAlgorithm(rawValue: name) else { continue }
+                let size = algorithm.bitCount / 8
+                guard imageIDs.count == ids.count, values.count == ids.count * size else {
+                    throw BankError(code: "store_corrupt", message: "Stored \(name) hashes do not have the length of their kind; the bank's database is damaged.")
+                }
+                values.withUnsafeBytes { bytes in
+                    for (i, id) in ids.enumerated() {
+                        chunk.append(StoredHash(id: id, imageID: imageIDs[i], algorithm: algorithm,
+                                                value: Array(bytes[(i * size)..<((i + 1) * size)])))
+                    }
+                }
+                after = max(after, ids.last ?? after)
+            }
+            if chunk.isEmpty { return result }
+            chunk.sort { $0.id < $1.id }
+            result += chunk
         }
     }
 
@@ -414,8 +501,11 @@ public final class PostgresBankStore: BankStore {
     /// The changes after `sequence`, oldest first, at most `limit`; added hashes come with their values
     /// (those since deleted by a later withdrawal are left out: that withdrawal removes them anyway).
     /// - Warning: returns bank hash values; never log or serve them.
-    public func changes(after sequence: Int64, limit: Int = 1000) async throws -> [Change] {
-        try await transaction(writing: false) { c, logger -> [Change] in
+    ///
+    /// The whole call must finish within `timeout` seconds (default: the store's), else it fails with
+    /// `database_unavailable`.
+    public func changes(after sequence: Int64, limit: Int = 1000, timeout: Double? = nil) async throws -> [Change] {
+        try await transaction(writing: false, timeout: timeout) { c, logger -> [Change] in
             var rows: [(Int64, String, [Int64], [Int64])] = []
             for try await row in try await c.query("""
                 SELECT seq, kind, hash_ids, image_ids FROM changes WHERE seq > \(sequence) ORDER BY seq LIMIT \(limit)
@@ -631,7 +721,7 @@ public final class PostgresBankStore: BankStore {
 
     /// Every active case with its secret verifier and hashes (picture numbers kept), ordered by case id.
     public func exportCases() async throws -> [NewCase] {
-        try await transaction(writing: false) { c, logger -> [NewCase] in
+        try await transaction(writing: false, deadline: .connection) { c, logger -> [NewCase] in
             var cases: [NewCase] = []
             var index: [String: Int] = [:]
             for try await (id, hash, salt, parameters) in try await c.query(
@@ -654,11 +744,136 @@ public final class PostgresBankStore: BankStore {
         }
     }
 
+    /// Stores imported cases in one transaction with few statements (arrays unnested on the server), skipping
+    /// case ids the bank already has; returns those skipped. Each case gets its `case_opened` audit record
+    /// and its numbered change, as `createCase` gives it, so running replicas pick the cases up.
+    public func importCases(_ cases: [NewCase]) async throws -> Set<String> {
+        if cases.isEmpty { return [] }
+        return try await transaction(deadline: .connection) { c, logger -> Set<String> in
+            let now = Date()
+            var inserted = Set<String>()
+            for try await id in try await c.query("""
+                INSERT INTO cases (id, secret_hash, secret_salt, secret_parameters, status, created_at)
+                SELECT i, h, s, p, 'active', \(now)
+                FROM UNNEST(\(cases.map(\.id))::text[], \(cases.map { ByteBuffer(bytes: $0.secret.hash) })::bytea[],
+                            \(cases.map { ByteBuffer(bytes: $0.secret.salt) })::bytea[], \(cases.map(\.secret.parameters))::text[])
+                     WITH ORDINALITY AS t(i, h, s, p, n)
+                ORDER BY n
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+                """, logger: logger).decode(String.self) {
+                inserted.insert(id)
+            }
+            let fresh = cases.filter { inserted.contains($0.id) }
+            if fresh.isEmpty { return Set(cases.map(\.id)) }
+
+            // Pictures, numbered by the server; read back as one row of arrays per case.
+            var imageCases: [String] = [], imageKeys: [Int64] = []
+            for entry in fresh {
+                for key in Set(entry.hashes.map(\.imageKey)).sorted() {
+                    imageCases.append(entry.id)
+                    imageKeys.append(Int64(key))
+                }
+            }
+            var imageIDs: [String: [Int64: Int64]] = [:]
+            var caseOfImage: [Int64: String] = [:]
+            caseOfImage.reserveCapacity(imageKeys.count)
+            for try await (caseID, ids, keys) in try await c.query("""
+                WITH ins AS (
+                    INSERT INTO images (case_id, image_key)
+                    SELECT ca, k FROM UNNEST(\(imageCases)::text[], \(imageKeys)::bigint[]) WITH ORDINALITY AS t(ca, k, n) ORDER BY n
+                    RETURNING id, case_id, image_key)
+                SELECT case_id, array_agg(id ORDER BY image_key), array_agg(image_key ORDER BY image_key) FROM ins GROUP BY case_id
+                """, logger: logger).decode((String, [Int64], [Int64]).self) {
+                var byKey: [Int64: Int64] = [:]
+                for (id, key) in zip(ids, keys) {
+                    byKey[key] = id
+                    caseOfImage[id] = caseID
+                }
+                imageIDs[caseID] = byKey
+            }
+
+            // Hashes, 50,000 per statement, with their picture ids bound directly; their new ids come back as
+            // two arrays per statement.
+            var rows: [(imageID: Int64, hash: NewHash)] = []
+            rows.reserveCapacity(fresh.reduce(0) { $0 + $1.hashes.count })
+            for entry in fresh {
+                for hash in entry.hashes {
+                    guard let imageID = imageIDs[entry.id]?[Int64(hash.imageKey)] else {
+                        throw BankError(code: "store_failed", message: "The bank's database did not number a new picture.")
+                    }
+                    rows.append((imageID, hash))
+                }
+            }
+            var hashIDs: [String: [Int64]] = [:]
+            var start = 0
+            while start < rows.count {
+                let chunk = rows[start..<min(rows.count, start + 50_000)]
+                start += chunk.count
+                for try await (ids, images) in try await c.query("""
+                    WITH ins AS (
+                        INSERT INTO hashes (image_id, algorithm, value, quality)
+                        SELECT i, a, v, NULLIF(q, -1)
+                        FROM UNNEST(\(chunk.map(\.imageID))::bigint[], \(chunk.map { $0.hash.algorithm.rawValue })::text[],
+                                    \(chunk.map { ByteBuffer(bytes: $0.hash.value) })::bytea[], \(chunk.map { Int64($0.hash.quality ?? -1) })::bigint[])
+                             WITH ORDINALITY AS t(i, a, v, q, n)
+                        ORDER BY n
+                        RETURNING id, image_id)
+                    SELECT COALESCE(array_agg(id ORDER BY id), '{}'), COALESCE(array_agg(image_id ORDER BY id), '{}') FROM ins
+                    """, logger: logger).decode(([Int64], [Int64]).self) {
+                    for (id, image) in zip(ids, images) {
+                        guard let caseID = caseOfImage[image] else { continue }
+                        hashIDs[caseID, default: []].append(id)
+                    }
+                }
+            }
+
+            let details = fresh.map { "\($0.hashes.count) hashes of \(Set($0.hashes.map(\.imageKey)).count) pictures" }
+            try await c.query("""
+                INSERT INTO audit (at, actor, action, case_id, match_ref, detail)
+                SELECT \(now), 'case', 'case_opened', ca, NULL, d FROM UNNEST(\(fresh.map(\.id))::text[], \(details)::text[]) WITH ORDINALITY AS t(ca, d, n) ORDER BY n
+                """, logger: logger)
+
+            // One numbered change per case, exactly as createCase records it.
+            for entry in fresh {
+                let images = imageIDs[entry.id].map { Array($0.values).sorted() } ?? []
+                try await Self.recordChange(c, logger, kind: "hashes_added", caseID: entry.id, hashIDs: (hashIDs[entry.id] ?? []).sorted(), imageIDs: images)
+            }
+            return Set(cases.map(\.id)).subtracting(inserted)
+        }
+    }
+
     /// Appends one audit record.
     public func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws {
         try await transaction { c, logger in
             try await Self.audit(c, logger, actor: actor, action: action, caseID: caseID, matchRef: matchRef, detail: detail)
         }
+    }
+}
+
+/// One request's time for the database: every call it makes while this is `current` shares `seconds`,
+/// counted from its first call, so a request making several calls while the database is away still
+/// answers within them (a withdrawal reads the secret throttle, then the case, then writes).
+public final class DatabaseBudget: @unchecked Sendable {
+    /// The budget of the running request, if any.
+    @TaskLocal public static var current: DatabaseBudget?
+
+    /// Seconds all the request's calls may take together.
+    public let seconds: Double
+    private let lock = NSLock()
+    private var start: ContinuousClock.Instant?
+
+    /// A budget of `seconds`, starting at its first call.
+    public init(seconds: Double) { self.seconds = seconds }
+
+    /// Seconds left (the clock starts at the first call).
+    func remaining() -> Double {
+        lock.lock()
+        let now = ContinuousClock.now
+        if start == nil { start = now }
+        let used = now - start!
+        lock.unlock()
+        return seconds - (Double(used.components.seconds) + Double(used.components.attoseconds) / 1e18)
     }
 }
 
@@ -671,14 +886,22 @@ final class LockedValue<Value: Sendable>: @unchecked Sendable {
     func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
 }
 
-/// One database call's outcome: the first of its result and its deadline wins, and the deadline only
-/// counts until the call holds a connection.
+/// One database call's outcome: the first of its result and its deadline wins (`PostgresBankStore.Deadline`).
 final class CallGate<T: Sendable>: @unchecked Sendable {
+    /// Where the call is.
+    enum Phase { case waiting, running, committing, done }
+    /// What the deadline did.
+    enum Expiry { case failed, committing, unaffected }
+
     private let lock = NSLock()
+    private let bounded: Bool
     private var continuation: CheckedContinuation<T, any Error>?
     private var timer: Task<Void, Never>?
-    private var begun = false
-    private var done = false
+    private var connection: PostgresConnection?
+    private var phase = Phase.waiting
+
+    /// A gate whose deadline covers the whole call (`bounded`) or only getting a connection.
+    init(bounded: Bool) { self.bounded = bounded }
 
     func install(_ continuation: CheckedContinuation<T, any Error>) {
         lock.lock(); self.continuation = continuation; lock.unlock()
@@ -686,39 +909,69 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
 
     func setTimer(_ task: Task<Void, Never>) {
         lock.lock()
-        if done { lock.unlock(); task.cancel(); return }
+        if phase == .done { lock.unlock(); task.cancel(); return }
         timer = task
         lock.unlock()
     }
 
-    /// The call holds its connection; false when its deadline already passed (then it must not start).
-    func begin() -> Bool {
+    /// The call holds `connection`; throws when its deadline already passed (then it must not start).
+    func begin(_ connection: PostgresConnection?) throws {
         lock.lock(); defer { lock.unlock() }
-        if done { return false }
-        begun = true
-        return true
+        guard phase == .waiting else { throw CancellationError() }
+        phase = .running
+        self.connection = connection
+    }
+
+    /// The call is about to send `COMMIT`; throws when its deadline already passed (then it must roll back).
+    func commit() throws {
+        lock.lock(); defer { lock.unlock() }
+        guard phase == .running else { throw CancellationError() }
+        phase = .committing
     }
 
     func finish(_ result: Result<T, any Error>) {
         lock.lock()
-        guard !done else { lock.unlock(); return }
-        done = true
+        guard phase != .done else { lock.unlock(); return }
+        phase = .done
         let continuation = self.continuation, timer = self.timer
         self.continuation = nil
         self.timer = nil
+        self.connection = nil
         lock.unlock()
         timer?.cancel()
         continuation?.resume(with: result)
     }
 
-    /// The deadline passed: fails the call unless it already holds a connection or finished.
-    func expire(_ error: any Error) -> Bool {
+    /// The deadline passed: fails the call unless it finished, or (unbounded) holds a connection, or is
+    /// committing. A running transaction's connection is closed, so the server rolls it back at once.
+    func expire(_ error: any Error) -> Expiry {
         lock.lock()
-        guard !done, !begun else { lock.unlock(); return false }
-        done = true
-        let continuation = self.continuation
+        if phase == .done || (phase != .waiting && !bounded) {
+            lock.unlock(); return .unaffected
+        }
+        if phase == .committing {
+            lock.unlock(); return .committing
+        }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
         self.continuation = nil
+        self.connection = nil
         lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
+        continuation?.resume(throwing: error)
+        return .failed
+    }
+
+    /// The grace for a `COMMIT` already sent passed: fails the call (outcome unknown) unless it finished.
+    func expireCommit(_ error: any Error) -> Bool {
+        lock.lock()
+        guard phase == .committing else { lock.unlock(); return false }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
+        self.continuation = nil
+        self.connection = nil
+        lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
         continuation?.resume(throwing: error)
         return true
     }

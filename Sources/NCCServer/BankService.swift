@@ -340,7 +340,7 @@ public final class BankService: Sendable {
 
     /// The API answer for a store error, logging the service's own failures (without values).
     func apiError(_ error: BankError) -> APIError {
-        if error.code.hasPrefix("store") || error.code == "database_unavailable" {
+        if error.code.hasPrefix("store") || error.code.hasPrefix("database_") {
             logger.error("store failure", metadata: ["code": "\(error.code)", "cause": "\(error.underlying.map { String(describing: $0) } ?? "-")"])
         }
         return APIError.from(error)

@@ -14,7 +14,7 @@ final class ServerProcess: @unchecked Sendable {
     private let output = Pipe()
 
     /// Starts the server and waits until it is ready.
-    init(data: URL, database: String? = nil, extra: [String] = []) throws {
+    init(data: URL, database: String? = nil, extra: [String] = [], startLimit: Double = 600) throws {
         self.data = data
         self.database = database
         process.executableURL = CLIRunner.binary
@@ -23,6 +23,13 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A server that never says it listens is killed after `startLimit` seconds, so this never blocks forever.
+        let process = self.process
+        let listening = ListeningFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + startLimit) {
+            if !listening.isSet, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+        defer { listening.set() }
         // The first line is "listening on http://127.0.0.1:PORT".
         var line = Data()
         let fd = output.fileHandleForReading.fileDescriptor
@@ -58,6 +65,20 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// SIGTERM, then SIGKILL if it has not exited within `seconds`; returns whether it exited by itself.
+    @discardableResult
+    func stop(within seconds: Double) -> Bool {
+        guard process.isRunning else { return true }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill()
+            return false
+        }
+        return true
+    }
+
     func url(_ path: String) -> URL { base.appendingPathComponent(path) }
 
     /// Adds a platform with the CLI and returns its key.
@@ -66,6 +87,14 @@ final class ServerProcess: @unchecked Sendable {
         guard result.status == 0, let key = result.lines.first else { throw ServiceTestError("platform add failed: \(result.stderr)") }
         return key
     }
+}
+
+/// Set once the server said it listens.
+private final class ListeningFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 struct ServiceTestError: Error, CustomStringConvertible {
@@ -85,11 +114,11 @@ struct Answer: @unchecked Sendable {
 }
 
 enum HTTP {
-    static func send(_ method: String, _ url: URL, body: Data? = nil, bearer: String? = nil) async throws -> Answer {
+    static func send(_ method: String, _ url: URL, body: Data? = nil, bearer: String? = nil, timeout: Double = 60) async throws -> Answer {
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.httpBody = body
-        request.timeoutInterval = 60
+        request.timeoutInterval = timeout
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
@@ -99,8 +128,8 @@ enum HTTP {
         return Answer(status: http.statusCode, headers: headers, body: data)
     }
 
-    static func send(_ method: String, _ url: URL, json: Any, bearer: String? = nil) async throws -> Answer {
-        try await send(method, url, body: try JSONSerialization.data(withJSONObject: json), bearer: bearer)
+    static func send(_ method: String, _ url: URL, json: Any, bearer: String? = nil, timeout: Double = 60) async throws -> Answer {
+        try await send(method, url, body: try JSONSerialization.data(withJSONObject: json), bearer: bearer, timeout: timeout)
     }
 
     static func sendSync(_ method: String, _ url: URL) throws -> Answer {

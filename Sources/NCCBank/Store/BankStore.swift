@@ -58,4 +58,24 @@ public protocol BankStore: Sendable {
 
     /// Writes an audit record for an action done outside the other methods (e.g. a refused withdrawal).
     func appendAudit(actor: String, action: String, caseID: String?, matchRef: String?, detail: String?) async throws
+
+    /// Stores imported cases (`nccmatch admin import`), skipping those whose id the bank already has; returns
+    /// the ids skipped. A store may put several cases in one transaction, never part of one: an interrupted
+    /// import leaves whole cases only, and running it again completes it.
+    func importCases(_ cases: [NewCase]) async throws -> Set<String>
+}
+
+extension BankStore {
+    /// One transaction per case (`createCase`), after checking the case id is new.
+    public func importCases(_ cases: [NewCase]) async throws -> Set<String> {
+        var skipped = Set<String>()
+        for entry in cases {
+            if try await caseCredentials(caseID: entry.id) != nil {
+                skipped.insert(entry.id)
+                continue
+            }
+            _ = try await createCase(entry)
+        }
+        return skipped
+    }
 }

@@ -147,20 +147,34 @@ public enum BankTransfer {
         return cases
     }
 
-    /// Imports a checked export into `store`, one case per transaction; cases whose id the bank already has
-    /// are skipped (so an interrupted import can simply be run again). `progress` gets the cases done.
+    /// Hashes per `importCases` call: a store may commit them in one transaction.
+    static let importBatchHashes = 50_000
+
+    /// Imports a checked export into `store`, several cases per call of `importCases` (about 50,000 hashes;
+    /// never part of a case), so one transaction can hold many cases; cases whose id the bank already has are
+    /// skipped (so an interrupted import can simply be run again). `progress` gets the cases done.
     public static func importBank(from path: String, into store: any BankStore, progress: @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         let cases = try read(path: path)
         var summary = Summary(cases: 0, hashes: 0, skipped: 0)
-        for (n, entry) in cases.enumerated() {
-            if try await store.caseCredentials(caseID: entry.id) != nil {
-                summary.skipped += 1
-                continue
+        var start = 0
+        while start < cases.count {
+            var end = start, hashes = 0
+            while end < cases.count, end == start || hashes + cases[end].hashes.count <= importBatchHashes, end - start < 1000 {
+                hashes += cases[end].hashes.count
+                end += 1
             }
-            _ = try await store.createCase(entry)
-            summary.cases += 1
-            summary.hashes += entry.hashes.count
-            if n % 1000 == 999 { progress(n + 1) }
+            let batch = Array(cases[start..<end])
+            let skipped = try await store.importCases(batch)
+            for entry in batch {
+                if skipped.contains(entry.id) {
+                    summary.skipped += 1
+                } else {
+                    summary.cases += 1
+                    summary.hashes += entry.hashes.count
+                }
+            }
+            if end / 1000 > start / 1000 { progress(end) }
+            start = end
         }
         try await store.appendAudit(actor: "operator", action: "bank_imported", caseID: nil, matchRef: nil,
                                     detail: "\(summary.cases) cases, \(summary.hashes) hashes, \(summary.skipped) already present")

@@ -52,6 +52,7 @@ extension APIError {
         case "case_withdrawn": APIError(.conflict, error.code, error.message)
         case "match_ref_not_found": APIError(.notFound, error.code, error.message)
         case "database_unavailable": APIError(.serviceUnavailable, "database_unavailable", "The bank's database is not reachable just now, so this change was not made; matching still works. Try again in a few seconds.", retryAfter: 2)
+        case "database_commit_unknown": APIError(.serviceUnavailable, "database_unavailable", "The bank's database stopped answering while this change was being saved, so it may or may not have been made; matching still works. In a few seconds, check whether it was made before repeating it (repeating a withdrawal is always safe).", retryAfter: 2)
         default: APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)
         }
     }

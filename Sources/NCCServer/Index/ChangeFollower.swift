@@ -10,6 +10,11 @@ import NCCBankPostgres
 ///
 /// Index updates (from the feed and from this replica's own writes) run under `caseWrites`, one at a time.
 extension BankService {
+    /// Seconds a replica waits to apply its own committed write to its index before answering anyway.
+    static let ownWriteCatchUpSeconds: Double = 1
+    /// Seconds one catch-up of the follower may take before it is tried again (from where it got to).
+    static let followerReadSeconds: Double = 30
+
     /// Runs a case write: on SQLite under `caseWrites` (the store call and its index update together); on
     /// PostgreSQL without it, since the index follows the numbered feed and must not wait behind a database
     /// call that may take seconds while the database is away.
@@ -29,7 +34,9 @@ extension BankService {
         }
         if !removed.isEmpty { index.removeImages(Set(removed.map(\.imageID))) }
         do {
-            try await catchUp()
+            // Bounded, so a write committed just before the database went away is still answered promptly
+            // (the follower applies it once the database answers again).
+            try await catchUp(timeout: Self.ownWriteCatchUpSeconds)
         } catch {
             logger.warning("change feed not readable after a write; it is applied when the database answers",
                            metadata: ["code": "\((error as? BankError)?.code ?? "unknown")"])
@@ -39,11 +46,20 @@ extension BankService {
     /// Applies every change made since the last one applied (by any replica). Changes are read without any
     /// lock; applying them (in memory only) happens under `caseWrites`, in sequence order, skipping those
     /// another caller applied meanwhile, so a change is applied once and never out of order.
-    func catchUp() async throws {
+    ///
+    /// Reading the feed must end within `timeout` seconds, else this throws (what was applied stays applied;
+    /// the next call continues from there), so a stuck connection never stalls the follower or a request.
+    func catchUp(timeout: Double = BankService.followerReadSeconds) async throws {
         guard let feed else { return }
         let batch = 1000
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while true {
-            let changes = try await feed.changes(after: appliedSequence.load(ordering: .acquiring), limit: batch)
+            let left = deadline - ContinuousClock.now
+            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            if seconds <= 0 {
+                throw BankError(code: "database_unavailable", message: "The bank's change feed was not read within \(Int(timeout)) s.")
+            }
+            let changes = try await feed.changes(after: appliedSequence.load(ordering: .acquiring), limit: batch, timeout: seconds)
             try await caseWrites.run {
                 for change in changes {
                     let applied = self.appliedSequence.load(ordering: .acquiring)

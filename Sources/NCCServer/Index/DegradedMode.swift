@@ -17,7 +17,7 @@ extension BankService {
             let platform = try await store.platform(keyPrefix: keyPrefix)
             if feed != nil { knownPlatforms.set(keyPrefix, platform) }
             return platform
-        } catch let error as BankError where error.code == "database_unavailable" && feed != nil {
+        } catch let error as BankError where error.code.hasPrefix("database_") && feed != nil {
             if let known = knownPlatforms.get(keyPrefix) { return known }
             throw apiError(error)
         } catch let error as BankError {
@@ -30,7 +30,7 @@ extension BankService {
     func matchReferences(platform: PlatformRecord, imageIDs: [Int64]) async throws -> [Int64: String] {
         do {
             return try await store.matchReferences(platform: platform, imageIDs: imageIDs)
-        } catch let error as BankError where error.code == "database_unavailable" && feed != nil {
+        } catch let error as BankError where error.code.hasPrefix("database_") && feed != nil {
             guard let feed else { throw apiError(error) }
             pendingMatches.append(platform, imageIDs)
             metrics.add("nccmatch_matches_answered_without_database_total")

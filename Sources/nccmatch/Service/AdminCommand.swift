@@ -186,9 +186,9 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Add the cases of an `admin export` file to this bank, after checking its checksum.",
         discussion: """
-            Nothing is written unless the whole file is complete and its checksum matches. Cases are added one \
-            per transaction; a case whose id the bank already has is skipped, so an interrupted import can be \
-            run again. Running servers on a PostgreSQL bank pick the cases up at once; restart servers on SQLite.
+            Nothing is written unless the whole file is complete and its checksum matches. Cases are added whole \
+            (on PostgreSQL many per transaction, on SQLite one per transaction); a case whose id the bank already \
+            has is skipped, so an interrupted import can be run again. Running servers on a PostgreSQL bank pick the cases up at once; restart servers on SQLite.
             """)
     @OptionGroup var options: DataOption
     @Argument(help: "The file written by `nccmatch admin export`.") var file: String
