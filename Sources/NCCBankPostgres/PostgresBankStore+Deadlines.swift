@@ -1,0 +1,128 @@
+import Foundation
+import PostgresNIO
+
+/// One request's time for the database: every call it makes while this is `current` shares `seconds`,
+/// counted from its first call, so a request making several calls while the database is away still
+/// answers within them (a withdrawal reads the secret throttle, then the case, then writes).
+public final class DatabaseBudget: @unchecked Sendable {
+    /// The budget of the running request, if any.
+    @TaskLocal public static var current: DatabaseBudget?
+
+    /// Seconds all the request's calls may take together.
+    public let seconds: Double
+    private let lock = NSLock()
+    private var start: ContinuousClock.Instant?
+
+    /// A budget of `seconds`, starting at its first call.
+    public init(seconds: Double) { self.seconds = seconds }
+
+    /// Seconds left (the clock starts at the first call).
+    func remaining() -> Double {
+        lock.lock()
+        let now = ContinuousClock.now
+        if start == nil { start = now }
+        let used = now - start!
+        lock.unlock()
+        return seconds - (Double(used.components.seconds) + Double(used.components.attoseconds) / 1e18)
+    }
+}
+
+/// A value behind a lock.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
+}
+
+/// One database call's outcome: the first of its result and its deadline wins (`PostgresBankStore.Deadline`).
+final class CallGate<T: Sendable>: @unchecked Sendable {
+    /// Where the call is.
+    enum Phase { case waiting, running, committing, done }
+    /// What the deadline did.
+    enum Expiry { case failed, committing, unaffected }
+
+    private let lock = NSLock()
+    private let bounded: Bool
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var timer: Task<Void, Never>?
+    private var connection: PostgresConnection?
+    private var phase = Phase.waiting
+
+    /// A gate whose deadline covers the whole call (`bounded`) or only getting a connection.
+    init(bounded: Bool) { self.bounded = bounded }
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock(); self.continuation = continuation; lock.unlock()
+    }
+
+    func setTimer(_ task: Task<Void, Never>) {
+        lock.lock()
+        if phase == .done { lock.unlock(); task.cancel(); return }
+        timer = task
+        lock.unlock()
+    }
+
+    /// The call holds `connection`; throws when its deadline already passed (then it must not start).
+    func begin(_ connection: PostgresConnection?) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard phase == .waiting else { throw CancellationError() }
+        phase = .running
+        self.connection = connection
+    }
+
+    /// The call is about to send `COMMIT`; throws when its deadline already passed (then it must roll back).
+    func commit() throws {
+        lock.lock(); defer { lock.unlock() }
+        guard phase == .running else { throw CancellationError() }
+        phase = .committing
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        lock.lock()
+        guard phase != .done else { lock.unlock(); return }
+        phase = .done
+        let continuation = self.continuation, timer = self.timer
+        self.continuation = nil
+        self.timer = nil
+        self.connection = nil
+        lock.unlock()
+        timer?.cancel()
+        continuation?.resume(with: result)
+    }
+
+    /// The deadline passed: fails the call unless it finished, or (unbounded) holds a connection, or is
+    /// committing. A running transaction's connection is closed, so the server rolls it back at once.
+    func expire(_ error: any Error) -> Expiry {
+        lock.lock()
+        if phase == .done || (phase != .waiting && !bounded) {
+            lock.unlock(); return .unaffected
+        }
+        if phase == .committing {
+            lock.unlock(); return .committing
+        }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
+        self.continuation = nil
+        self.connection = nil
+        lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
+        continuation?.resume(throwing: error)
+        return .failed
+    }
+
+    /// The grace for a `COMMIT` already sent passed: fails the call (outcome unknown) unless it finished.
+    func expireCommit(_ error: any Error) -> Bool {
+        lock.lock()
+        guard phase == .committing else { lock.unlock(); return false }
+        phase = .done
+        let continuation = self.continuation, connection = self.connection
+        self.continuation = nil
+        self.connection = nil
+        lock.unlock()
+        if let connection { connection.close().whenComplete { _ in } }
+        continuation?.resume(throwing: error)
+        return true
+    }
+}
