@@ -543,10 +543,12 @@ public final class PostgresBankStore: BankStore {
         let client = self.client
         do {
             try await client.withConnection { c in
-                let notifications = try await c.listen(Self.changeChannel)
-                await onNotification()  // catch up on what happened before LISTEN took effect
-                for try await _ in notifications {
-                    await onNotification()
+                // The closure form sends UNLISTEN when it ends, so the connection goes back to the pool clean.
+                try await c.listen(on: Self.changeChannel) { notifications in
+                    await onNotification()  // catch up on what happened before LISTEN took effect
+                    for try await _ in notifications {
+                        await onNotification()
+                    }
                 }
             }
         } catch {
