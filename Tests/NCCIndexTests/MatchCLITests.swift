@@ -47,6 +47,25 @@ private func runNCCMatch(_ arguments: [String]) throws -> (status: Int32, out: S
     #expect(dihedral.out.hasPrefix("{\"query\":\"up.jpg\",\"matches\":[{\"id\":4,\"distance\":0}]}"), "\(dihedral.out)")
 }
 
+/// Escaped quotes and backslashes in JSON strings, in fields that are read (the path) and in fields that
+/// are skipped, are followed exactly: the string ends at its real closing quote.
+@Test func matchReadsEscapedJSONStrings() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let a = String(repeating: "0", count: 64)
+    let bank = dir.url.appendingPathComponent("bank.jsonl")
+    let lines = [
+        #"{"path":"dir\\my \"best\" picture.jpg","note":"a \"quoted\", \\ note","pdq":"\#(a)","pdq_quality":90}"#,
+        #"{"note":"ends with a backslash \\","path":"plain.jpg","pdq":"\#(String(repeating: "f", count: 64))","pdq_quality":90}"#,
+    ]
+    try (lines.joined(separator: "\n") + "\n").write(to: bank, atomically: true, encoding: .utf8)
+    let query = dir.url.appendingPathComponent("query.txt")
+    try "\(a),q\n".write(to: query, atomically: true, encoding: .utf8)
+    guard let run = try runNCCMatch(["match", "--bank", bank.path, query.path]) else { return }
+    #expect(run.status == 0, "\(run.err)")
+    #expect(run.out == #"{"query":"q","matches":[{"id":"dir\\my \"best\" picture.jpg","distance":0}]}"# + "\n", "\(run.out)")
+}
+
 @Test func matchRefusesMalformedLinesWithFileAndLine() throws {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
