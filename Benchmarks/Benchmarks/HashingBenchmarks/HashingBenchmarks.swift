@@ -2,7 +2,7 @@ import Benchmark
 import Foundation
 import NCCHashing
 
-/// Decode + hash of a JPEG in both modes: `Samples/images` holds a 1.4-megapixel photograph;
+/// Decode + hash of a JPEG in both modes, and in fast mode with every companion hash a match sends: `Samples/images` holds a 1.4-megapixel photograph;
 /// the 12-megapixel one is ThreatExchange's `exif-rotn-1.jpg` (4032x3024) from `../shared`.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -30,6 +30,16 @@ let benchmarks: @Sendable () -> Void = {
                     bytes.withUnsafeBytes { raw in
                         blackHole(try? ImageHasher.hashImage(raw, options: options))
                     }
+                }
+            }
+        }
+        // What a platform's upload costs with every hash `nccmatch match` sends (unletterboxed,
+        // caption-masked, low-passed), beside the plain fast hash above.
+        let variants = HashingOptions(mode: .fast, unletterbox: true, captionMask: true, lowPass: true)
+        Benchmark("DecodeAndHash.fast-match-variants.\(input.name)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                bytes.withUnsafeBytes { raw in
+                    blackHole(try? ImageHasher.hashImage(raw, options: variants))
                 }
             }
         }

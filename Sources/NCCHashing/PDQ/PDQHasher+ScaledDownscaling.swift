@@ -11,8 +11,14 @@ extension PDQHasher {
     struct BlockTaps {
         /// For each of the 64 outputs, the first scaled pixel with a weight.
         var first: [Int]
-        /// For each output, the weights of consecutive scaled pixels from `first`.
-        var weights: [[Float]]
+        /// Where each output's weights start in `flat` (65 entries: output k uses `offsets[k]..<offsets[k + 1]`).
+        var offsets: [Int]
+        /// The weights of consecutive scaled pixels from `first`, all outputs in one array (one
+        /// allocation instead of one per output: a hash may run this several times per picture).
+        var flat: [Float]
+
+        /// Number of weights of output `k`.
+        func count(_ k: Int) -> Int { offsets[k + 1] - offsets[k] }
 
         /// Taps for an axis `full` pixels long at full resolution, `scaled` pixels long as decoded.
         init(full: Int, scaled: Int) {
@@ -24,24 +30,30 @@ extension PDQHasher {
             let blockSize = Double(full) / Double(scaled)
             let step = max(1, Int((blockSize).rounded()))
             first = []
-            weights = []
+            first.reserveCapacity(64)
+            offsets = [0]
+            offsets.reserveCapacity(65)
+            flat = []
+            var kernel: [Double] = [] // reused for every output
             for k in 0..<64 {
                 let centre = decimationIndex(k, inCount: full, outCount: 64)
                 // Row `centre` of (box after box): each pixel m of the first box spreads 1/count(m) over its own box.
                 let outer = box(centre)
                 let outerShare = 1.0 / Double(outer.hi - outer.lo + 1)
                 let base = box(outer.lo).lo, top = box(outer.hi).hi
-                var kernel = [Double](repeating: 0, count: top - base + 1)
+                kernel.removeAll(keepingCapacity: true)
+                kernel.append(contentsOf: repeatElement(0, count: top - base + 1))
                 for m in outer.lo...outer.hi {
                     let inner = box(m)
                     let share = outerShare / Double(inner.hi - inner.lo + 1)
                     for x in inner.lo...inner.hi { kernel[x - base] += share }
                 }
                 let lo = base / step, hi = min(scaled - 1, top / step)
-                var row = [Float](repeating: 0, count: hi - lo + 1)
-                for (offset, weight) in kernel.enumerated() { row[min(scaled - 1, (base + offset) / step) - lo] += Float(weight) }
+                let start = flat.count
+                flat.append(contentsOf: repeatElement(0, count: hi - lo + 1))
+                for (offset, weight) in kernel.enumerated() { flat[start + min(scaled - 1, (base + offset) / step) - lo] += Float(weight) }
                 first.append(lo)
-                weights.append(row)
+                offsets.append(flat.count)
             }
         }
     }
@@ -56,26 +68,28 @@ extension PDQHasher {
         let rowScratch = scratch
         let horizontal = scratch + roundUp16(rows.width)  // 64 floats per scaled row
         var needed = [Bool](repeating: false, count: rows.height)
-        for k in 0..<64 { for i in 0..<down.weights[k].count { needed[down.first[k] + i] = true } }
-        for i in 0..<rows.height where needed[i] {
-            let row = rows.row(i, scratch: rowScratch)
-            let out = horizontal + i * 64
-            for k in 0..<64 {
-                var sum: Float = 0
-                let start = along.first[k]
-                along.weights[k].withUnsafeBufferPointer { taps in
-                    for t in 0..<taps.count { sum += taps[t] * row[start + t] }
+        for k in 0..<64 { for i in 0..<down.count(k) { needed[down.first[k] + i] = true } }
+        along.flat.withUnsafeBufferPointer { alongTaps in
+            for i in 0..<rows.height where needed[i] {
+                let row = rows.row(i, scratch: rowScratch)
+                let out = horizontal + i * 64
+                for k in 0..<64 {
+                    var sum: Float = 0
+                    let start = along.first[k], taps = alongTaps.baseAddress! + along.offsets[k]
+                    for t in 0..<along.count(k) { sum += taps[t] * row[start + t] }
+                    out[k] = sum
                 }
-                out[k] = sum
             }
         }
-        for k in 0..<64 {
-            let out = out64 + k * 64
-            for c in 0..<64 { out[c] = 0 }
-            let start = down.first[k]
-            for (t, weight) in down.weights[k].enumerated() {
-                let source = horizontal + (start + t) * 64
-                for c in 0..<64 { out[c] += weight * source[c] }
+        down.flat.withUnsafeBufferPointer { downTaps in
+            for k in 0..<64 {
+                let out = out64 + k * 64
+                for c in 0..<64 { out[c] = 0 }
+                let start = down.first[k], taps = downTaps.baseAddress! + down.offsets[k]
+                for t in 0..<down.count(k) {
+                    let weight = taps[t], source = horizontal + (start + t) * 64
+                    for c in 0..<64 { out[c] += weight * source[c] }
+                }
             }
         }
     }
