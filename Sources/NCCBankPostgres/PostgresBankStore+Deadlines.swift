@@ -102,13 +102,7 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
         if phase == .committing {
             lock.unlock(); return .committing
         }
-        phase = .done
-        let continuation = self.continuation, connection = self.connection
-        self.continuation = nil
-        self.connection = nil
-        lock.unlock()
-        if let connection { connection.close().whenComplete { _ in } }
-        continuation?.resume(throwing: error)
+        failLocked(error)
         return .failed
     }
 
@@ -116,6 +110,13 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
     func expireCommit(_ error: any Error) -> Bool {
         lock.lock()
         guard phase == .committing else { lock.unlock(); return false }
+        failLocked(error)
+        return true
+    }
+
+    /// Ends the call with `error`: closes its connection (the server rolls back what was not committed)
+    /// and resumes the waiter. Called with `lock` held; releases it before closing and resuming.
+    private func failLocked(_ error: any Error) {
         phase = .done
         let continuation = self.continuation, connection = self.connection
         self.continuation = nil
@@ -123,6 +124,5 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
         lock.unlock()
         if let connection { connection.close().whenComplete { _ in } }
         continuation?.resume(throwing: error)
-        return true
     }
 }
