@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,10 +29,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_common import call, random_pdq, start_server  # noqa: E402
+from service_common import CLUSTER, call, random_pdq, start_cluster, start_server  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLUSTER = os.path.join(ROOT, "Scripts", "postgres-cluster.sh")
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -43,12 +40,6 @@ parser.add_argument("--restart-seconds", type=float, default=3)
 parser.add_argument("--stop-mode", choices=["fast", "immediate"], default="fast",
                     help="how PostgreSQL is stopped in the outage (pg_ctl -m)")
 args = parser.parse_args()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values, p):
@@ -79,7 +70,7 @@ def applied(base):
 work = tempfile.mkdtemp(prefix="nccmatch-replicas-")
 os.chmod(work, 0o755)
 cluster = os.path.join(work, "pg")
-url = subprocess.run([CLUSTER, "start", cluster, str(free_port())], check=True, capture_output=True, text=True).stdout.strip()
+url = start_cluster(cluster)
 database = url
 servers = []
 try:

@@ -1,11 +1,27 @@
 """Helpers for the service measurements: start `nccmatch serve`, talk JSON over HTTP (standard library only)."""
 import json
 import os
-import random
+import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER = os.path.join(ROOT, "Scripts", "postgres-cluster.sh")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_cluster(directory):
+    """Starts a throwaway PostgreSQL cluster in `directory` on a free port; returns its URL."""
+    return subprocess.run([CLUSTER, "start", directory, str(free_port())],
+                          check=True, capture_output=True, text=True).stdout.strip()
 
 
 def start_server(binary, data, extra=()):

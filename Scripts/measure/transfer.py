@@ -15,29 +15,20 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_common import call, start_server  # noqa: E402
+from service_common import CLUSTER, call, start_cluster, start_server  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLUSTER = os.path.join(ROOT, "Scripts", "postgres-cluster.sh")
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
 parser.add_argument("--hashes", type=int, default=1_000_000)
 parser.add_argument("--queries", type=int, default=2000)
 args = parser.parse_args()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed(label, command):
@@ -71,7 +62,7 @@ with open(seed_file, "wb") as f:
 print(f"bank: {cases * per_case} PDQ hashes in {cases} cases")
 
 cluster = os.path.join(work, "pg")
-url = subprocess.run([CLUSTER, "start", cluster, str(free_port())], check=True, capture_output=True, text=True).stdout.strip()
+url = start_cluster(cluster)
 servers = []
 try:
     sqlite_dir = os.path.join(work, "sqlite")
