@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NCCBank
 import NCCBankPostgres
+import NIOCore
 
 /// `nccmatch serve`: opens the store, starts listening, loads the indexes, serves until SIGINT or SIGTERM.
 public enum BankServer {
@@ -10,16 +11,29 @@ public enum BankServer {
     ///
     /// Prints `listening on http://HOST:PORT` on standard output once the socket is bound (with the real
     /// port when `configuration.port` is 0). `/readyz` answers 200 once the indexes are loaded.
-    /// - Throws: `BankError` when the store cannot be opened, or the binding error.
+    /// - Throws: `BankError` when the store cannot be opened, is locked by another server or is damaged;
+    ///   `ServerStartError` when the port is in use or the address not this machine's; else the binding error.
     public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
         let store: any BankStore
+        // Held for the whole run: a second `serve` on the same SQLite directory refuses to start.
+        let directoryLock: BankDirectoryLock?
         if let url = configuration.databaseURL {
             let postgres = try await PostgresBankStore(url: url, logger: logger)
             logger.info("bank on PostgreSQL", metadata: ["database": "\(postgres.url)"])
             store = postgres
+            directoryLock = nil
         } else {
-            store = try SQLiteBankStore(directory: configuration.dataDirectory)
+            let bank = try SQLiteBankStore.openForServing(directory: configuration.dataDirectory)
+            for note in bank.notes { logger.warning("\(note)") }
+            logger.info("bank checked", metadata: [
+                "hashes": "\(bank.integrity.hashes)",
+                "quick_check_seconds": "\(String(format: "%.2f", bank.integrity.quickCheckSeconds))",
+                "hash_check_seconds": "\(String(format: "%.2f", bank.integrity.hashCheckSeconds))",
+            ])
+            directoryLock = bank.lock
+            store = bank.store
         }
+        defer { withExtendedLifetime(directoryLock) {} }
         let service = BankService(store: store, configuration: configuration, logger: logger)
         let host = configuration.host
         let app = Application(
@@ -34,11 +48,20 @@ public enum BankServer {
         )
         // Each task says whether the server stopped (then the others, the change follower, are cancelled).
         try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await app.runService(); return true }
+            group.addTask {
+                do {
+                    try await app.runService()
+                } catch {
+                    throw startFailure(error, configuration: configuration)
+                }
+                return true
+            }
             group.addTask {
                 do {
                     try await service.loadIndex()
                 } catch {
+                    // Cancelled because the server stopped (or could not bind): its own error is the one to report.
+                    if Task.isCancelled { return false }
                     logger.critical("the bank could not be loaded", metadata: ["error": "\(error)"])
                     throw error
                 }
@@ -62,5 +85,31 @@ public enum BankServer {
                 throw error
             }
         }
+    }
+}
+
+/// A failure to start listening, said in words that tell the operator what to do.
+public struct ServerStartError: Error, Sendable, CustomStringConvertible {
+    /// Stable code: `port_in_use`, `address_unavailable`, `port_not_permitted`.
+    public let code: String
+    /// What happened and what to do.
+    public let message: String
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+}
+
+/// The binding error as a `ServerStartError` when it is one the operator can fix; otherwise unchanged.
+func startFailure(_ error: any Error, configuration: ServerConfiguration) -> any Error {
+    guard let io = error as? IOError else { return error }
+    let host = configuration.host, port = configuration.port
+    switch io.errnoCode {
+    case EADDRINUSE:
+        return ServerStartError(code: "port_in_use", message: "port \(port) on \(host) is already in use; stop the other program or choose another --port.")
+    case EADDRNOTAVAIL:
+        return ServerStartError(code: "address_unavailable", message: "\(host) is not an address of this machine; choose another --host (127.0.0.1 keeps the bank on loopback).")
+    case EACCES:
+        return ServerStartError(code: "port_not_permitted", message: "port \(port) on \(host) needs privileges this user does not have; choose a --port above 1023 and put a proxy in front.")
+    default:
+        return error
     }
 }

@@ -18,42 +18,74 @@ public final class SQLiteBankStore: BankStore {
     let pool: DatabasePool
     /// Path of the database file.
     public let path: String
+    /// Repairs made while opening (modes tightened to 0700/0600), one sentence each, for the log; no user data.
+    public let openingNotes: [String]
+    /// What the start-up integrity check found, when it ran (`openForServing`); nil otherwise.
+    public let integrity: BankIntegrityReport?
 
-    /// Opens (creating the folder and file on first use) the bank in `directory` and migrates it.
+    /// Opens (creating the folder and file on first use) the bank in `directory` and migrates it, without
+    /// the full integrity check (`nccmatch admin`, which may run beside the server, opens it this way).
     ///
+    /// The directory is made 0700 and the files 0600, also when they already exist. A fresh bank is made
+    /// only where no `bank.sqlite` exists: an empty, foreign or unreadable file is refused.
     /// Throws `BankError` `store_unavailable` with the underlying cause when the folder or file cannot be
-    /// made or opened, or `store_too_new` when the file was written by a newer nccmatch.
-    public init(directory: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw BankError(code: "store_unavailable", message: "The data directory \(directory) cannot be created; check the path and permissions.", underlying: error)
-        }
-        path = (directory as NSString).appendingPathComponent(Self.fileName)
+    /// made or opened, `store_empty`, `store_corrupt` or `store_not_a_bank` for a file that is not a
+    /// usable bank, or `store_too_new` when the file was written by a newer nccmatch.
+    public convenience init(directory: String) throws {
+        try self.init(directory: directory, checkingIntegrity: false)
+    }
+
+    /// Opens the bank; with `checkingIntegrity`, also runs `PRAGMA quick_check` and validates every stored
+    /// hash, read-only, before anything may write (see `openForServing`).
+    init(directory: String, checkingIntegrity: Bool) throws {
+        var notes = try Self.secureDirectory(directory)
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        let created = try Self.prepareFile(path: path, directory: directory)
+        // Companions left by an earlier run (a -wal after a crash) get 0600 too; SQLite makes new -wal and
+        // -shm files with the mode of the database file, which is 0600 from here on.
+        notes += Self.secureFiles(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        /// Removes a bank this call created and could not finish, so that no empty file is left behind.
+        func discardFresh() {
+            guard created else { return }
+            for file in [path, path + "-wal", path + "-shm"] { unlink(file) }
+        }
+        // An existing file is checked read-only first: nothing writes to a bank that is refused.
+        let integrity = created ? nil : try Self.checkReadOnly(path: path, directory: directory, full: checkingIntegrity)
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw BankError(code: "store_unavailable", message: "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that its folder is writable.", underlying: error)
+            discardFresh()
+            throw Self.openFailure(error, path: path, directory: directory)
         }
-        // The bank is sensitive: only its owner reads it (SQLite gives the -wal and -shm files the same mode).
-        _ = chmod(path, 0o600)
+        notes += Self.secureFiles(path)
         let migrator = Self.migrator
         do {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw BankError(code: "store_too_new", message: "The bank database \(path) was written by a newer nccmatch; run that version or newer.")
             }
-            try migrator.migrate(pool)
-        } catch let error as BankError {
-            throw error
+            do {
+                try migrator.migrate(pool)
+            } catch {
+                if let database = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(database.resultCode) {
+                    throw Self.openFailure(database, path: path, directory: directory)
+                }
+                throw BankError(code: "store_unavailable", message: "The bank database \(path) could not be brought up to date; check that \(directory) is writable and the disk not full.", underlying: error)
+            }
         } catch {
-            throw BankError(code: "store_unavailable", message: "The bank database \(path) could not be brought up to date.", underlying: error)
+            discardFresh()
+            throw Self.openFailure(error, path: path, directory: directory)
         }
+        notes += Self.secureFiles(path)
+        self.pool = pool
+        self.path = path
+        self.openingNotes = notes
+        self.integrity = checkingIntegrity ? integrity ?? BankIntegrityReport(hashes: 0, quickCheckSeconds: 0, hashCheckSeconds: 0) : nil
     }
 
     /// Runs a write transaction, mapping database failures to `BankError`.
@@ -166,7 +198,7 @@ public final class SQLiteBankStore: BankStore {
             if status == CaseState.withdrawn.rawValue { return [] }
             let removed = try Self.fetchHashes(db, sql: """
                 SELECT h.id, h.image_id, h.algorithm, h.value FROM hashes h JOIN images i ON i.id = h.image_id WHERE i.case_id = ?
-                """, arguments: [caseID])
+                """, arguments: [caseID], skippingDamaged: true)
             try db.execute(sql: "DELETE FROM hashes WHERE image_id IN (SELECT id FROM images WHERE case_id = ?)", arguments: [caseID])
             try db.execute(sql: "UPDATE cases SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?", arguments: [Date(), caseID])
             try Self.audit(db, actor: "case", action: "case_withdrawn", caseID: caseID, detail: "\(removed.count) hashes deleted")
@@ -174,14 +206,27 @@ public final class SQLiteBankStore: BankStore {
         }
     }
 
-    static func fetchHashes(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [StoredHash] {
+    /// The hash of a row's algorithm and value columns, or nil when the row is damaged (unknown algorithm,
+    /// not a BLOB, wrong length for its algorithm). Never traps on a value of the wrong type.
+    static func hashValue(algorithm: DatabaseValue, value: DatabaseValue) -> (HashAlgorithm, [UInt8])? {
+        guard let name = String.fromDatabaseValue(algorithm), let algorithm = HashAlgorithm(rawValue: name),
+              case .blob(let data) = value.storage, data.count == algorithm.bitCount / 8 else { return nil }
+        return (algorithm, Array(data))
+    }
+
+    /// Hashes of the rows `sql` selects (id, image id, algorithm, value). A damaged row throws
+    /// `store_corrupt`, or is left out with `skippingDamaged` (it was never in any index).
+    static func fetchHashes(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments(),
+                            skippingDamaged: Bool = false) throws -> [StoredHash] {
         var result: [StoredHash] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
-            let name: String = row[2]
-            guard let algorithm = HashAlgorithm(rawValue: name) else { continue }
-            let value: Data = row[3]
-            result.append(StoredHash(id: row[0], imageID: row[1], algorithm: algorithm, value: Array(value)))
+            guard let (algorithm, value) = hashValue(algorithm: row[2], value: row[3]),
+                  let id = Int64.fromDatabaseValue(row[0]), let imageID = Int64.fromDatabaseValue(row[1]) else {
+                if skippingDamaged { continue }
+                throw BankError(code: "store_corrupt", message: "The bank holds a damaged hash row (not a hash of its algorithm's length); restart the server, whose start-up check says what to do.")
+            }
+            result.append(StoredHash(id: id, imageID: imageID, algorithm: algorithm, value: value))
         }
         return result
     }
@@ -355,10 +400,11 @@ public final class SQLiteBankStore: BankStore {
                 SELECT i.case_id, i.image_key, h.algorithm, h.value, h.quality FROM hashes h JOIN images i ON i.id = h.image_id ORDER BY h.id
                 """)
             while let row = try cursor.next() {
-                let caseID: String = row[0]
-                guard let at = index[caseID], let algorithm = HashAlgorithm(rawValue: row[2]) else { continue }
-                let value: Data = row[3]
-                cases[at].hashes.append(NewHash(algorithm: algorithm, value: Array(value), quality: row[4], imageKey: row[1]))
+                // Damaged rows (wrong length, unknown algorithm) are left out, so that export saves the rest.
+                guard let caseID = String.fromDatabaseValue(row[0]), let at = index[caseID],
+                      let (algorithm, value) = Self.hashValue(algorithm: row[2], value: row[3]),
+                      let imageKey = Int.fromDatabaseValue(row[1]) else { continue }
+                cases[at].hashes.append(NewHash(algorithm: algorithm, value: value, quality: Int.fromDatabaseValue(row[4]), imageKey: imageKey))
             }
             return cases
         }

@@ -63,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Every file the server makes (the bank, its -wal and -shm, the lock) is for this user only.
+        umask(0o077)
         var logger = Logger(label: "nccmatch.serve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var configuration = ServerConfiguration(
