@@ -33,9 +33,32 @@ struct HashListError: Error, Sendable, CustomStringConvertible {
     var description: String { "\(code): \(message)" }
 }
 
+/// Every hash a query entry carries: its PDQ codes (the plain one first, then with `--dihedral` its other
+/// seven variants, then its companions: unletterboxed, caption-masked top and bottom, low-passed), and its
+/// pHash and dHash when known. An image query and a JSON-lines entry written with `--match-variants` give
+/// the same set, so a hash list matches exactly as the images it was made from.
+struct QueryCodes: Sendable, Equatable {
+    /// PDQ codes, 4 words each, the plain hash first; empty when the entry has no PDQ.
+    var pdq: [UInt64] = []
+    /// The pHash, when known.
+    var phash: UInt64?
+    /// The dHash, when known.
+    var dhash: UInt64?
+
+    /// The codes matched for `algorithm`, as flat words: every PDQ code, or the one pHash or dHash.
+    func words(for algorithm: HashAlgorithm) -> [UInt64] {
+        switch algorithm {
+        case .pdq: pdq
+        case .phash: phash.map { [$0] } ?? []
+        default: dhash.map { [$0] } ?? []
+        }
+    }
+}
+
 /// Hashes read from a file: JSON lines as `nccmatch hash --format jsonl` writes them, or text/CSV lines
 /// whose first field is the hex hash and whose optional second field is an id. Blank lines, `#` comments
-/// and a header line are skipped.
+/// and a header line are skipped. A malformed line is recorded in `problems` (file, line, what is wrong) and
+/// skipped; the other lines are kept.
 struct HashList: Sendable {
     /// Where the list came from, for messages.
     var source: String
@@ -45,13 +68,20 @@ struct HashList: Sendable {
     var words: [UInt64] = []
     /// For each entry, its other PDQ dihedral variants (flat words), when the list has them and they were asked for.
     var variants: [[UInt64]] = []
+    /// For each entry, when read as queries: every hash it carries (see `QueryCodes`); empty for a bank.
+    var queryCodes: [QueryCodes] = []
+    /// Malformed lines, skipped: `file:line: what is wrong`, at most `maxReportedErrors` of them.
+    var problems: [String] = []
+    /// How many lines were skipped as malformed (may exceed `problems.count`).
+    var skippedLines = 0
 
     var count: Int { ids.count }
 
-    /// Largest number of problems listed before giving up.
+    /// Largest number of problems kept to be listed; the count goes on beyond it.
     static let maxReportedErrors = 20
 
-    /// Reads a hash list. Throws a `HashListError` listing the malformed lines (up to 20) when any line is malformed.
+    /// Reads a hash list. Throws a `HashListError` only when the file cannot be read; malformed lines are
+    /// skipped and listed in `problems`.
     ///
     /// - Parameters:
     ///   - bank: entries go into a bank: PDQ hashes need quality 50 or more when the list records it.
@@ -78,11 +108,10 @@ struct HashList: Sendable {
         var list = HashList(source: source)
         let wordCount = algorithm.bitCount / 64
         list.words.reserveCapacity(bytes.count / (wordCount * 16 + 1) * wordCount)
-        var problems: [String] = []
         var lineNumber = 0
         var start = 0
         var sawContent = false
-        while start < bytes.count && problems.count < maxReportedErrors {
+        while start < bytes.count {
             // memchr finds the line's end many bytes at a time (vectorized in libc).
             let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
                 .map { bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? bytes.count
@@ -99,18 +128,24 @@ struct HashList: Sendable {
                 if line[0] == UInt8(ascii: "{") {
                     try list.appendJSON(line, lineNumber: lineNumber, algorithm: algorithm, bank: bank, dihedral: dihedral)
                 } else {
-                    let appended = try list.appendText(line, lineNumber: lineNumber, algorithm: algorithm, headerAllowed: firstContent)
+                    let appended = try list.appendText(line, lineNumber: lineNumber, algorithm: algorithm, headerAllowed: firstContent, query: !bank)
                     if !appended { continue }
                 }
             } catch {
-                problems.append("\(source):\(lineNumber): \(error)")
+                list.skippedLines += 1
+                if list.problems.count < maxReportedErrors {
+                    list.problems.append("\(TerminalText.escaped(source)):\(lineNumber): \(error) This line was skipped.")
+                }
             }
         }
-        if !problems.isEmpty {
-            let more = problems.count >= maxReportedErrors ? "\n(stopped after \(maxReportedErrors) problems)" : ""
-            throw HashListError(code: "hash_list_malformed", message: problems.joined(separator: "\n") + more)
-        }
         return list
+    }
+
+    /// The problems as lines for standard error, with a count of those not listed.
+    var problemReport: String {
+        var text = problems.joined(separator: "\n")
+        if skippedLines > problems.count { text += "\n(and \(skippedLines - problems.count) more malformed line(s) in \(TerminalText.escaped(source)))" }
+        return text
     }
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
@@ -174,7 +209,7 @@ struct HashList: Sendable {
     }
 
     /// Text or CSV line: hash, then an optional id. Returns false for a skipped header line.
-    private mutating func appendText(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, algorithm: HashAlgorithm, headerAllowed: Bool) throws(LineProblem) -> Bool {
+    private mutating func appendText(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int, algorithm: HashAlgorithm, headerAllowed: Bool, query: Bool) throws(LineProblem) -> Bool {
         var cut = 0
         while cut < line.count && line[cut] != UInt8(ascii: ",") && line[cut] != UInt8(ascii: "\t") && line[cut] != UInt8(ascii: " ") { cut += 1 }
         var field = UnsafeBufferPointer(rebasing: line[0..<cut])
@@ -198,6 +233,14 @@ struct HashList: Sendable {
         }
         ids.append(idEnd > rest ? .named(String(decoding: UnsafeBufferPointer(rebasing: line[rest..<idEnd]), as: UTF8.self)) : .line(lineNumber))
         variants.append([])
+        if query {
+            let code = Array(words.suffix(algorithm.bitCount / 64))
+            switch algorithm {
+            case .pdq: queryCodes.append(QueryCodes(pdq: code))
+            case .phash: queryCodes.append(QueryCodes(phash: code[0]))
+            default: queryCodes.append(QueryCodes(dhash: code[0]))
+            }
+        }
         return true
     }
 
@@ -262,6 +305,15 @@ struct HashList: Sendable {
                 }
             }
         }
+        var codes = QueryCodes()
+        if !bank {
+            do throws(LineProblem) {
+                codes = try Self.queryCodes(line, field: field, dihedral: dihedral)
+            } catch {
+                undo()
+                throw error
+            }
+        }
         var id: HashListID = .line(lineNumber)
         for name in [field("id"), field("path")] {
             guard let range = name else { continue }
@@ -275,6 +327,54 @@ struct HashList: Sendable {
         }
         ids.append(id)
         variants.append(extra)
+        if !bank { queryCodes.append(codes) }
+    }
+
+    /// Every hash of a JSON line that a query sends: the plain PDQ, with `dihedral` its `pdq_dihedral`
+    /// variants, the companions (`unletterboxed.pdq` and with `dihedral` its variants, `pdq_caption_masked`
+    /// `top` and `bottom`, `pdq_low_passed`), and `phash` and `dhash`; in the order an image query uses.
+    private static func queryCodes(_ line: UnsafeBufferPointer<UInt8>, field: (StaticString) -> Range<Int>?, dihedral: Bool) throws(LineProblem) -> QueryCodes {
+        func value(_ name: StaticString) throws(LineProblem) -> FlatJSONParser.Value? {
+            guard let range = field(name) else { return nil }
+            var inner = FlatJSONParser(bytes: UnsafeBufferPointer(rebasing: line[range]))
+            do throws(LineProblem) {
+                return try inner.parseValueOnly()
+            } catch {
+                throw LineProblem("\"\(name)\" could not be read: \(error)")
+            }
+        }
+        func append(_ item: FlatJSONParser.Value?, words: Int, to out: inout [UInt64], what: String) throws(LineProblem) {
+            guard let item else { return }
+            guard case .string(let text) = item,
+                  Array(text.utf8).withUnsafeBufferPointer({ appendHex($0, wordCount: words, to: &out) }) else {
+                throw LineProblem("\(what) should be a string of \(words * 16) hex characters; hash the file again with nccmatch hash.")
+            }
+        }
+        func list(_ item: FlatJSONParser.Value?, to out: inout [UInt64], what: String) throws(LineProblem) {
+            guard let item else { return }
+            guard case .array(let items) = item else { throw LineProblem("\(what) should be a list of PDQ hashes of 64 hex characters.") }
+            for entry in items { try append(entry, words: 4, to: &out, what: what) }
+        }
+        var codes = QueryCodes()
+        var word: [UInt64] = []
+        try append(try value("phash"), words: 1, to: &word, what: "\"phash\"")
+        codes.phash = word.first
+        word = []
+        try append(try value("dhash"), words: 1, to: &word, what: "\"dhash\"")
+        codes.dhash = word.first
+        try append(try value("pdq"), words: 4, to: &codes.pdq, what: "\"pdq\"")
+        if codes.pdq.isEmpty { return codes }
+        if dihedral { try list(try value("pdq_dihedral"), to: &codes.pdq, what: "\"pdq_dihedral\"") }
+        if case .object(let stripped)? = try value("unletterboxed") {
+            try append(stripped["pdq"], words: 4, to: &codes.pdq, what: "\"unletterboxed\".\"pdq\"")
+            if dihedral { try list(stripped["pdq_dihedral"], to: &codes.pdq, what: "\"unletterboxed\".\"pdq_dihedral\"") }
+        }
+        if case .object(let masked)? = try value("pdq_caption_masked") {
+            try append(masked["top"], words: 4, to: &codes.pdq, what: "\"pdq_caption_masked\".\"top\"")
+            try append(masked["bottom"], words: 4, to: &codes.pdq, what: "\"pdq_caption_masked\".\"bottom\"")
+        }
+        try append(try value("pdq_low_passed"), words: 4, to: &codes.pdq, what: "\"pdq_low_passed\"")
+        return codes
     }
 }
 

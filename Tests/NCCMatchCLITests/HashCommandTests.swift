@@ -83,9 +83,34 @@ import Testing
         let result = try CLIRunner.run(["hash", "--format", "csv", samples.path])
         #expect(result.status == 0)
         let lines = result.lines
-        #expect(lines.first == "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message")
+        // The 13 columns parsers have always read come first; the companion columns follow them.
+        let header = try #require(lines.first).split(separator: ",").map(String.init)
+        #expect(header.prefix(13).joined(separator: ",") == "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message")
+        #expect(header.count == 27)
         #expect(lines.count == 1 + 5)
-        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 13 })
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 27 })
+    }
+
+    /// `--format csv` keeps every companion hash `--match-variants` computes, in the columns its header names,
+    /// equal to the JSON lines' values.
+    @Test func csvKeepsTheCompanionHashes() throws {
+        let image = samples.appendingPathComponent("scikit-image__rocket.jpg").path
+        let csv = try CLIRunner.run(["hash", "--format", "csv", "--match-variants", "--pixel-dihedral", image])
+        let json = try #require(try CLIRunner.run(["hash", "--format", "jsonl", "--match-variants", "--pixel-dihedral", image]).jsonLines().first)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let header = try #require(csv.lines.first).split(separator: ",").map(String.init)
+        let row = try #require(csv.lines.dropFirst().first).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(row.count == header.count)
+        let field = { (name: String) -> String in header.firstIndex(of: name).map { row[$0] } ?? "<missing column \(name)>" }
+        let masked = try #require(json["pdq_caption_masked"] as? [String: Any])
+        #expect(field("pdq_caption_masked_top") == masked["top"] as? String)
+        #expect(field("pdq_caption_masked_bottom") == masked["bottom"] as? String)
+        #expect(field("pdq_caption_masked_top_quality") == (masked["top_quality"] as? Int).map(String.init))
+        #expect(field("pdq_low_passed") == json["pdq_low_passed"] as? String)
+        #expect(field("pdq_low_passed_quality") == (json["pdq_low_passed_quality"] as? Int).map(String.init))
+        #expect(field("pdq_pixel_dihedral") == (json["pdq_pixel_dihedral"] as? [String])?.joined(separator: " "))
+        let stripped = json["unletterboxed"] as? [String: Any]
+        #expect(field("unletterboxed_pdq") == (stripped?["pdq"] as? String ?? ""), "empty when the picture has no uniform borders")
     }
 
     @Test func exactAndFastModesBothAnswerAndStayClose() throws {

@@ -5,19 +5,52 @@ import Darwin
 #endif
 
 extension ImageHasher {
-    /// Largest JPEG or PNG file read into memory to be decoded: 1 GiB. Larger files get digests only.
-    public static let maximumDecodableFileSize = 1 << 30
+    /// Largest JPEG or PNG file ever read into memory to be decoded: 256 MiB. Larger files get digests only.
+    public static let maximumDecodableFileSize = 256 << 20
+
+    /// Largest JPEG or PNG file read into memory under `options`: what the pixel limit implies (8 bytes a
+    /// pixel, as a 16-bit RGBA PNG stored without compression, plus 1 MiB of headers and metadata), never
+    /// more than `maximumDecodableFileSize`. A larger file cannot hold a picture the decoder would accept.
+    public static func maximumDecodableFileSize(for options: HashingOptions) -> Int {
+        let (implied, overflow) = max(options.maxPixels, 0).multipliedReportingOverflow(by: 8)
+        return overflow ? maximumDecodableFileSize : min(maximumDecodableFileSize, implied + (1 << 20))
+    }
 
     /// Hashes the file at `path`: digests for every file, perceptual hashes for JPEG and PNG.
     ///
     /// The bytes are read into wiped memory and never copied elsewhere. Files that are not JPEG
-    /// or PNG (videos, say) are digested in 1 MiB chunks without being loaded whole.
-    /// - Throws: `FileReadError` when the file cannot be opened or read.
+    /// or PNG (videos, say) are digested in 1 MiB chunks without being loaded whole. Only regular files
+    /// are read: a named pipe, a device (`/dev/zero`) or a socket is refused without waiting on it
+    /// (it is opened non-blocking and checked before the first read).
+    /// - Throws: `FileReadError` when the file cannot be opened or read, or is not a regular file
+    ///   (code `not_a_regular_file`).
     public static func hashFile(atPath path: String, options: HashingOptions = .init()) throws(FileReadError) -> FileHashResult {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { throw FileReadError(errno: errno) }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileReadError(errno: errno) }
+        let type = info.st_mode & S_IFMT
+        if type == S_IFDIR { throw FileReadError(errno: EISDIR) }
+        if type != S_IFREG { throw notRegularFile(type) }
+        // Reads of a regular file never wait; blocking mode again all the same, as the reader expects.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         return try hashFile(descriptor: descriptor, options: options)
+    }
+
+    /// The error for a path that is not a regular file: what it is, and that it was not read.
+    static func notRegularFile(_ type: mode_t) -> FileReadError {
+        let kind: String
+        switch type {
+        case S_IFIFO: kind = "a named pipe (FIFO)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return FileReadError(
+            code: "not_a_regular_file",
+            message: "This is \(kind), not a regular file, so it was not read. Only regular files are hashed; copy the picture into an ordinary file first.")
     }
 
     /// Hashes everything readable from an open file descriptor (standard input, say), which is left open.
@@ -39,9 +72,11 @@ extension ImageHasher {
         var digester = FileDigests.Stream()
         if isImage {
             let regularSize = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-            while filled == buffer.count && buffer.count < maximumDecodableFileSize {
+            // A regular file known to be too large is not buffered at all; a stream grows up to the limit.
+            let limit = maximumDecodableFileSize(for: options)
+            while filled == buffer.count && buffer.count < limit && regularSize <= limit {
                 // Grow to the file's size when known, else double; the old buffer is wiped when released.
-                let larger = PixelBuffer(count: min(max(buffer.count * 2, regularSize + 1), maximumDecodableFileSize))
+                let larger = PixelBuffer(count: min(max(buffer.count * 2, regularSize + 1), limit))
                 larger.withUnsafeMutableBytes { target in
                     buffer.withUnsafeBytes { target.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: filled) }
                 }
@@ -56,20 +91,25 @@ extension ImageHasher {
         let reason: ImageDecodingError = buffer.withUnsafeBytes { bytes in
             let head = UnsafeRawBufferPointer(rebasing: bytes[0..<filled])
             digester.update(head)
-            return isImage ? fileTooLarge : unsupportedReason(head)
+            return isImage ? fileTooLarge(limit: maximumDecodableFileSize(for: options)) : unsupportedReason(head)
         }
         try digestRemainder(descriptor, into: &digester, chunk: buffer)
         return FileHashResult(digests: digester.finalize(), image: .failure(reason))
     }
 
-    /// The error for a JPEG or PNG file over `maximumDecodableFileSize`.
-    private static var fileTooLarge: ImageDecodingError { ImageDecodingError(code: .fileTooLarge) }
+    /// The error for a JPEG or PNG file over `maximumDecodableFileSize(for:)`, naming the limit.
+    private static func fileTooLarge(limit: Int) -> ImageDecodingError {
+        let mebibytes = (limit + (1 << 20) - 1) >> 20
+        return ImageDecodingError(
+            code: .fileTooLarge,
+            message: "The file is larger than \(mebibytes) MiB, more than a picture within the pixel limit can take, so it was not read to be decoded (it still has its MD5 and SHA-256). Save a smaller copy and hash that.")
+    }
 
     /// The decoder's error for bytes that are not JPEG or PNG (it names what they are).
     private static func unsupportedReason(_ head: UnsafeRawBufferPointer) -> ImageDecodingError {
         do {
             _ = try ImageDecoder.decode(head)
-            return fileTooLarge
+            return fileTooLarge(limit: maximumDecodableFileSize)
         } catch {
             return error
         }

@@ -25,12 +25,39 @@ struct BankClient {
     /// Seconds to wait for an answer.
     var timeout: TimeInterval = 120
 
-    init(server: String) throws {
+    /// Checks the address: `https://`, or `http://` on this computer (loopback), or any `http://` when
+    /// `allowInsecureHTTP` is set.
+    ///
+    /// Over plain HTTP to another host, anyone on the way (a shared Wi-Fi, say) could read a case secret
+    /// or an API key, and change what is sent, so it is refused unless explicitly allowed.
+    /// - Throws: `BankClientError` `invalid_server` or `insecure_server`.
+    init(server: String, allowInsecureHTTP: Bool = false) throws {
         guard let url = URL(string: server.hasSuffix("/") ? String(server.dropLast()) : server),
-              let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw BankClientError(code: "invalid_server", message: "\(server) is not a server address; give one like http://127.0.0.1:8080.")
+              let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
+            throw BankClientError(code: "invalid_server", message: "\(server) is not a server address; give one like https://bank.example.org or http://127.0.0.1:8080.")
+        }
+        if scheme == "http" && !allowInsecureHTTP && !Self.isLoopback(host) {
+            throw BankClientError(
+                code: "insecure_server",
+                message: "\(server) uses plain http:// to another computer, so the secret and the hashes could be read or changed on the way. Use the bank's https:// address. If you are sure the network between you and the bank is private, add --allow-insecure-http.")
         }
         base = url
+    }
+
+    /// Whether `host` is this computer: `localhost`, an address in 127.0.0.0/8, or `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" { return true }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, name, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
+        }
+        var v4 = in_addr()
+        // inet_pton accepts only the dotted-quad form, so "127.1" or "0x7f.1" are not taken for loopback.
+        if inet_pton(AF_INET, name, &v4) == 1 {
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
+        return false
     }
 
     /// Sends a request and returns the status and body; throws for transport failures and for error answers.

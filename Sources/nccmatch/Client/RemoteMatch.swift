@@ -5,8 +5,14 @@ import NCCHashing
 /// `nccmatch match --server`: the same queries and output as a local match, answered by a bank server.
 ///
 /// Queries (hash lists, or images hashed here) are sent in batches to `POST /v1/match`; only hashes leave
-/// the machine, under positional ids. Output lines are those of the local match with the bank id replaced
-/// by the opaque match reference: `{"query": …, "matches": [{"id": "<match_ref>", "distance": n}]}`.
+/// the machine. Every hash of one query goes under one item id (its position), as the wire contract says:
+/// items sharing an id are hashes of one upload: all its PDQ codes (plain, dihedral variants with
+/// `--dihedral`, companions) and its pHash and dHash when known, whatever `--algorithm` says; the bank then
+/// counts a pHash or dHash match only beside a PDQ of the same upload. A query's items never straddle two
+/// requests. Output lines are those of the local match with the bank id replaced by the opaque match
+/// reference: `{"query": …, "matches": [{"id": "<match_ref>", "distance": n}]}`; `distance` is left out when
+/// the bank does not disclose it, and a match found only through another algorithm than `--algorithm`
+/// names it (`"algorithm": "phash"`).
 struct RemoteMatch {
     var server: String
     var apiKey: String
@@ -15,33 +21,62 @@ struct RemoteMatch {
     var dihedral: Bool
     var text: Bool
     var batchSize: Int
+    var allowInsecureHTTP = false
 
-    func run(queries: [String]) throws {
-        let client = try BankClient(server: server)
-        let sets: [QuerySet]
-        do {
-            sets = try queries.map { try QuerySet.load($0, algorithm: algorithm, dihedral: dihedral) }
-        } catch {
-            FileHandle.standardError.write(Data("nccmatch match: \(error.matchMessage)\n".utf8))
-            throw ExitCode(1)
-        }
-        let items = sets.flatMap(\.items)
-        let wordsPerCode = algorithm.bitCount / 64
-        // Every code (a query and its variants) becomes one request item named by its position.
-        var owners: [Int] = []
-        var values: [String] = []
-        for (q, item) in items.enumerated() {
-            guard case .success(let words) = item.hashes else { continue }
-            for start in stride(from: 0, to: words.count, by: wordsPerCode) {
-                owners.append(q)
-                values.append(words[start..<(start + wordsPerCode)].map { String(format: "%016llx", $0) }.joined())
+    /// The distances the bank accepts as `max_distance` for `algorithm`, loosest first.
+    static func distanceLevels(_ algorithm: HashAlgorithm) -> [Int] {
+        algorithm == .pdq ? [31, 23, 15] : [8, 6, 4]
+    }
+
+    /// One match of a query as printed: the smallest distance seen for the chosen algorithm, else for another.
+    struct Found {
+        var distance: Int?
+        /// nil when found through the chosen algorithm.
+        var algorithm: String?
+
+        /// Whether `self` should replace `old`: the chosen algorithm first, then a known, smaller distance.
+        func better(than old: Found) -> Bool {
+            if (algorithm == nil) != (old.algorithm == nil) { return algorithm == nil }
+            switch (distance, old.distance) {
+            case (let a?, let b?): return a < b
+            case (_?, nil): return true
+            default: return false
             }
         }
-        var best = [[String: Int]](repeating: [:], count: items.count)
-        var start = 0
-        while start < values.count {
-            let end = min(start + batchSize, values.count)
-            var body: [String: Any] = ["items": (start..<end).map { ["id": String($0), "algorithm": algorithm.rawValue, "value": values[$0]] }]
+    }
+
+    func run(queries: [String]) throws {
+        let client: BankClient
+        do {
+            client = try BankClient(server: server, allowInsecureHTTP: allowInsecureHTTP)
+        } catch let error as BankClientError {
+            FileHandle.standardError.write(Data("nccmatch match: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+        let loaded = QuerySet.loadAll(queries, algorithm: algorithm, dihedral: dihedral, companions: true)
+        let items = loaded.sets.flatMap(\.items)
+        // Each query's items: (algorithm, hex value), all under the query's position as id.
+        var groups: [(query: Int, items: [(String, String)])] = []
+        for (q, item) in items.enumerated() {
+            guard case .success(let codes) = item.hashes else { continue }
+            var list: [(String, String)] = []
+            for start in stride(from: 0, to: codes.pdq.count, by: 4) {
+                list.append(("pdq", codes.pdq[start..<(start + 4)].map { String(format: "%016llx", $0) }.joined()))
+            }
+            if let p = codes.phash { list.append(("phash", String(format: "%016llx", p))) }
+            if let d = codes.dhash { list.append(("dhash", String(format: "%016llx", d))) }
+            if !list.isEmpty { groups.append((q, list)) }
+        }
+        var best = [[String: Found]](repeating: [:], count: items.count)
+        var next = 0
+        while next < groups.count {
+            // Whole queries per request, up to --batch-size items (a query larger than that still goes whole).
+            var batch: [(id: String, algorithm: String, value: String)] = []
+            while next < groups.count && (batch.isEmpty || batch.count + groups[next].items.count <= batchSize) {
+                batch += groups[next].items.map { (String(groups[next].query), $0.0, $0.1) }
+                next += 1
+            }
+            var body: [String: Any] = ["items": batch.map { ["id": $0.id, "algorithm": $0.algorithm, "value": $0.value] }]
             if let maxDistance { body["max_distance"] = maxDistance }
             let answer: [String: Any]
             do {
@@ -50,37 +85,63 @@ struct RemoteMatch {
                 FileHandle.standardError.write(Data("nccmatch match: \(error.message) (\(error.code))\n".utf8))
                 throw ExitCode(1)
             }
-            for result in answer["results"] as? [[String: Any]] ?? [] {
-                guard let id = (result["id"] as? String).flatMap(Int.init), id < owners.count else { continue }
+            let results = answer["results"] as? [[String: Any]] ?? []
+            // Results come in item order; when they do not pair one to one, the algorithm is unknown.
+            let paired = results.count == batch.count
+            for (r, result) in results.enumerated() {
+                guard let id = (result["id"] as? String).flatMap(Int.init), id >= 0, id < items.count else { continue }
+                let via = paired && batch[r].id == String(id) ? batch[r].algorithm : nil
                 for match in result["matches"] as? [[String: Any]] ?? [] {
-                    guard let ref = match["match_ref"] as? String, let d = match["distance"] as? Int else { continue }
-                    best[owners[id]][ref] = min(best[owners[id]][ref] ?? Int.max, d)
+                    guard let ref = match["match_ref"] as? String else { continue }
+                    let found = Found(distance: match["distance"] as? Int, algorithm: via == nil || via == algorithm.rawValue ? nil : via)
+                    if let old = best[id][ref], !found.better(than: old) { continue }
+                    best[id][ref] = found
                 }
             }
-            start = end
         }
         let out = LineOutput()
         var unhashed = 0
         for (q, item) in items.enumerated() {
             if case .failure = item.hashes { unhashed += 1 }
-            let matches = best[q].sorted { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            let matches = best[q].sorted { a, b in
+                if a.value.better(than: b.value) != b.value.better(than: a.value) { return a.value.better(than: b.value) }
+                return a.key < b.key
+            }
             switch (item.hashes, text) {
             case (.failure(let error), false):
                 out.write("{\"query\":\(item.id.json),\"matches\":[],\"error\":{\"code\":\(JSONObjectWriter.quoted(error.code)),\"message\":\(JSONObjectWriter.quoted(error.message))}}")
             case (.failure(let error), true):
-                out.write("\(item.id.text): not hashed: \(error.message) (\(error.code))")
+                out.write("\(TerminalText.escaped(item.id.text)): not hashed: \(error.message) (\(error.code))")
             case (.success, false):
-                let list = matches.map { "{\"id\":\(JSONObjectWriter.quoted($0.key)),\"distance\":\($0.value)}" }
+                let list = matches.map { match in
+                    var json = JSONObjectWriter()
+                    json.string("id", match.key)
+                    if let via = match.value.algorithm { json.string("algorithm", via) }
+                    if let d = match.value.distance { json.int("distance", d) }
+                    return json.finished()
+                }
                 out.write("{\"query\":\(item.id.json),\"matches\":[\(list.joined(separator: ","))]}")
             case (.success, true):
-                out.write(matches.isEmpty ? "\(item.id.text): no match"
-                          : "\(item.id.text): " + matches.map { "\($0.key) (distance \($0.value))" }.joined(separator: ", "))
+                let list = matches.map { match -> String in
+                    let ref = TerminalText.escaped(match.key)
+                    switch (match.value.algorithm, match.value.distance) {
+                    case (nil, let d?): return "\(ref) (distance \(d))"
+                    case (let via?, let d?): return "\(ref) (\(via) distance \(d))"
+                    case (let via?, nil): return "\(ref) (\(via))"
+                    case (nil, nil): return ref
+                    }
+                }
+                out.write(matches.isEmpty ? "\(TerminalText.escaped(item.id.text)): no match" : "\(TerminalText.escaped(item.id.text)): " + list.joined(separator: ", "))
             }
         }
         out.flush()
         if unhashed > 0 {
             // As the local match: every query got its line; the status tells scripts some images were not hashed.
             FileHandle.standardError.write(Data("nccmatch match: \(unhashed) image(s) could not be hashed; see their \"error\" entries.\n".utf8))
+            throw ExitCode(1)
+        }
+        if !loaded.complete {
+            FileHandle.standardError.write(Data("nccmatch match: every other line was matched; the lines named above were skipped.\n".utf8))
             throw ExitCode(1)
         }
     }

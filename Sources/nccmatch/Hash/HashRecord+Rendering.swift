@@ -7,8 +7,12 @@ enum HashOutputFormat: String, Sendable, CaseIterable {
 }
 
 extension HashRecord {
-    /// Column names of the `csv` format, in order.
-    static let csvHeader = "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message"
+    /// Column names of the `csv` format, in order. The companion columns come after `error_message`, so that
+    /// parsers of the first 13 columns keep working; they are empty when not computed.
+    static let csvHeader = "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message,"
+        + "pdq_pixel_dihedral,unletterboxed_pdq,unletterboxed_pdq_quality,unletterboxed_pdq_dihedral,unletterboxed_phash,unletterboxed_dhash,"
+        + "unletterboxed_width,unletterboxed_height,pdq_caption_masked_top,pdq_caption_masked_top_quality,"
+        + "pdq_caption_masked_bottom,pdq_caption_masked_bottom_quality,pdq_low_passed,pdq_low_passed_quality"
 
     /// One JSON object: the documented contract other tools parse.
     func jsonLine() -> String {
@@ -63,7 +67,9 @@ extension HashRecord {
         return json.finished()
     }
 
-    /// One CSV row matching `csvHeader`; the dihedral variants are separated by spaces.
+    /// One CSV row matching `csvHeader`; lists of hashes (dihedral variants) are separated by spaces. Fields
+    /// are quoted as RFC 4180 says (a field holding a comma, a quote, CR or LF is put in quotes, its quotes
+    /// doubled), so a file name cannot add or shift columns.
     func csvLine() -> String {
         var fields = [path, digests?.md5 ?? "", digests?.sha256 ?? ""]
         switch outcome {
@@ -71,9 +77,24 @@ extension HashRecord {
             fields += [
                 hashes.pdq.hash.hex, String(hashes.pdq.quality), hashes.pdq.dihedral.map(\.hex).joined(separator: " "),
                 hashes.phash.hex, hashes.dhash.hex, String(hashes.width), String(hashes.height), hashes.format.rawValue, "", "",
+                hashes.pdqPixelDihedral.map(\.hex).joined(separator: " "),
             ]
+            if let stripped = hashes.unletterboxed {
+                fields += [
+                    stripped.pdq.hash.hex, String(stripped.pdq.quality), stripped.pdq.dihedral.map(\.hex).joined(separator: " "),
+                    stripped.phash.hex, stripped.dhash.hex, String(stripped.width), String(stripped.height),
+                ]
+            } else {
+                fields += Array(repeating: "", count: 7)
+            }
+            if let masked = hashes.captionMasked {
+                fields += [masked.top.hash.hex, String(masked.top.quality), masked.bottom.hash.hex, String(masked.bottom.quality)]
+            } else {
+                fields += Array(repeating: "", count: 4)
+            }
+            fields += hashes.lowPassed.map { [$0.hash.hex, String($0.quality)] } ?? ["", ""]
         case .failure(let error):
-            fields += ["", "", "", "", "", "", "", "", error.code, error.message]
+            fields += ["", "", "", "", "", "", "", "", error.code, error.message] + Array(repeating: "", count: 14)
         }
         return fields.map(Self.csvField).joined(separator: ",")
     }
@@ -82,10 +103,10 @@ extension HashRecord {
     func textLine() -> String {
         switch outcome {
         case .success(let hashes):
-            return "\(path)\n  pdq   \(hashes.pdq.hash.hex)  quality \(hashes.pdq.quality)\n  phash \(hashes.phash.hex)  dhash \(hashes.dhash.hex)  \(hashes.format.rawValue) \(hashes.width)x\(hashes.height)"
+            return "\(TerminalText.escaped(path))\n  pdq   \(hashes.pdq.hash.hex)  quality \(hashes.pdq.quality)\n  phash \(hashes.phash.hex)  dhash \(hashes.dhash.hex)  \(hashes.format.rawValue) \(hashes.width)x\(hashes.height)"
         case .failure(let error):
             let digestLine = digests.map { "\n  md5   \($0.md5)" } ?? ""
-            return "\(path)\n  not hashed: \(error.message) (\(error.code))\(digestLine)"
+            return "\(TerminalText.escaped(path))\n  not hashed: \(error.message) (\(error.code))\(digestLine)"
         }
     }
 

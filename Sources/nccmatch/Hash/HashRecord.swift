@@ -22,6 +22,8 @@ struct HashRecord: Sendable {
             switch input {
             case .file(let path): result = try ImageHasher.hashFile(atPath: path, options: options)
             case .standardInput: result = try ImageHasher.hashFile(descriptor: 0, options: options)
+            case .skipped(let path, let code, let message):
+                return HashRecord(path: path, digests: nil, outcome: .failure(HashRecordError(code: code, message: message)))
             }
             return HashRecord(
                 path: input.displayPath, digests: result.digests,
