@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NCCBank
 import NCCBankPostgres
+import HummingbirdCore
 import NIOCore
 
 /// `nccmatch serve`: opens the store, starts listening, loads the indexes, serves until SIGINT or SIGTERM.
@@ -36,9 +37,20 @@ public enum BankServer {
         defer { withExtendedLifetime(directoryLock) {} }
         let service = BankService(store: store, configuration: configuration, logger: logger)
         let host = configuration.host
+        let connections = ClientConnections(limit: configuration.maxConnectionsPerClient)
+        let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeoutSeconds * 1_000))
+        let proxies = configuration.trustedProxies
+        BankServer.raiseOpenFileLimit(to: configuration.maxConnections + 256)
         let app = Application(
             router: service.makeRouter(),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "nccmatch"),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, connections: connections, trustedProxies: proxies)],
+                idleTimeout: readTimeout)),
+            configuration: .init(
+                address: .hostname(host, port: configuration.port), serverName: "nccmatch",
+                // Past this many connections the server stops accepting (they wait in the backlog) instead of
+                // running out of file descriptors, which made the accept loop spin.
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 // Written straight to the descriptor: stdout may be a pipe, where print() would buffer.

@@ -30,7 +30,18 @@ public final class BankService: Sendable {
     let pendingMatches = PendingMatches()
     let requestLimiter: RateLimiter
     let hashLimiter: RateLimiter
+    /// Wrong secrets and unknown case ids, per client address.
     let secretLimiter: RateLimiter
+    /// Cases opened, per client address.
+    let caseLimiter: RateLimiter
+    /// Keys slowed for probing: one request per 10 s while it lasts.
+    let slowedLimiter: RateLimiter
+    /// Bounds the CPU that PBKDF2 takes, whoever asks.
+    let secretWork: SecretWorkGate
+    /// Daily budgets and probing detection of the match API.
+    let probes: ProbeGuard
+    /// What an unknown case id is checked against, so that it costs the same time as a known one.
+    let decoySecret: StoredSecret
 
     /// A service over `store`; not ready until `loadIndex()` has run.
     public init(store: any BankStore, configuration: ServerConfiguration, logger: Logger) {
@@ -41,6 +52,12 @@ public final class BankService: Sendable {
         requestLimiter = RateLimiter(capacity: configuration.requestsPerSecond * 2, ratePerSecond: configuration.requestsPerSecond)
         hashLimiter = RateLimiter(capacity: max(Double(maxItemsPerRequest), configuration.hashesPerSecond * 2), ratePerSecond: configuration.hashesPerSecond)
         secretLimiter = RateLimiter(capacity: Double(configuration.secretFailuresAllowed), ratePerSecond: 1 / configuration.secretRetrySeconds)
+        caseLimiter = RateLimiter(capacity: Double(configuration.caseBurstPerClient), ratePerSecond: configuration.casesPerClientPerHour / 3_600)
+        slowedLimiter = RateLimiter(capacity: 1, ratePerSecond: 0.1)
+        secretWork = SecretWorkGate(permits: configuration.secretWorkers, queueLimit: configuration.secretQueue)
+        probes = ProbeGuard(budgetPerDay: configuration.matchBudgetPerDay, bandLimit: configuration.probeBandLimit)
+        decoySecret = (try? Secrets.hashCaseSecret(Secrets.newCaseSecret(), rounds: configuration.secretRounds))
+            ?? StoredSecret(scheme: "pbkdf2-sha256", rounds: configuration.secretRounds, salt: Array(repeating: 0, count: 16), hash: Array(repeating: 0, count: 32))
     }
 
     /// Whether the indexes are loaded and requests are served.
@@ -71,7 +88,9 @@ public final class BankService: Sendable {
     // MARK: - Cases
 
     /// Checks hashes of a case request: structural problems throw a 400 (nothing is stored); hashes the bank
-    /// cannot use (PDQ quality under 50) come back as rejections.
+    /// cannot use come back as rejections: PDQ under quality 50, values no real picture gives
+    /// (`HashPlausibility`), and pHash or dHash of a picture whose PDQ was not accepted in the same request
+    /// (they are only as trustworthy as the PDQ beside them).
     func validate(_ request: HashesRequest, firstImageKey: Int) throws -> (accepted: [NewHash], rejected: [Rejection]) {
         if request.hashes.isEmpty {
             throw APIError.badRequest("no_hashes", "The request lists no hashes; send at least one.")
@@ -79,21 +98,35 @@ public final class BankService: Sendable {
         if request.hashes.count > maxItemsPerRequest {
             throw APIError(.contentTooLarge, "too_many_items", "A request holds at most \(maxItemsPerRequest) hashes; this one has \(request.hashes.count). Send them in several requests.")
         }
-        var accepted: [NewHash] = [], rejected: [Rejection] = []
-        var seen = Set<NewHash>()
-        var nextKey = firstImageKey
+        // Every field is checked before any arithmetic on it (an `image` near Int.max once overflowed here).
+        var parsed: [(algorithm: HashAlgorithm, bytes: [UInt8])] = []
+        parsed.reserveCapacity(request.hashes.count)
         for (i, input) in request.hashes.enumerated() {
             let path = "hashes[\(i)]"
             let algorithm = try HashText.algorithm(input.algorithm, at: "\(path).algorithm")
             let bytes = try HashText.bytes(input.value, algorithm: algorithm, at: "\(path).value")
-            if let image = input.image, !(0...1_000_000).contains(image) {
-                throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to 1000000.")
+            if let image = input.image, !(0...maxImageNumber).contains(image) {
+                throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to \(maxImageNumber).")
             }
             if let quality = input.quality, !(0...100).contains(quality) {
                 throw APIError.badRequest("invalid_field", "\(path).quality is PDQ's quality score, from 0 to 100.")
             }
+            if input.quality != nil && algorithm != .pdq {
+                throw APIError.badRequest("invalid_field", "\(path).quality belongs to PDQ hashes only; leave it out for \(algorithm.rawValue).")
+            }
+            parsed.append((algorithm, bytes))
+        }
+        var accepted: [NewHash] = [], rejected: [Rejection] = []
+        var seen = Set<NewHash>()
+        var nextKey = firstImageKey
+        var keys: [Int] = []
+        var pdqAccepted = Set<Int>()
+        var pending64: [(index: Int, hash: NewHash)] = []
+        for (i, input) in request.hashes.enumerated() {
+            let (algorithm, bytes) = parsed[i]
             let imageKey: Int
             if let image = input.image { imageKey = image } else { imageKey = nextKey; nextKey += 1 }
+            keys.append(imageKey)
             if algorithm == .pdq {
                 guard let quality = input.quality else {
                     rejected.append(Rejection(index: i, code: "quality_missing", message: "This PDQ hash came without its quality score, so the bank cannot tell whether it can be matched reliably. Hash the picture again with nccmatch, which sends the score."))
@@ -104,22 +137,54 @@ public final class BankService: Sendable {
                     continue
                 }
             }
+            if let problem = HashPlausibility.problem(algorithm, bytes) {
+                rejected.append(Rejection(index: i, code: "implausible_hash", message: problem))
+                continue
+            }
             let hash = NewHash(algorithm: algorithm, value: bytes, quality: algorithm == .pdq ? input.quality : nil, imageKey: imageKey)
+            switch algorithm {
+            case .pdq: pdqAccepted.insert(imageKey)
+            case .phash, .dhash:
+                pending64.append((i, hash))
+                continue
+            case .md5, .sha256: break
+            }
             if seen.insert(hash).inserted { accepted.append(hash) }
         }
+        // pHash and dHash count only beside an accepted PDQ of the same picture.
+        for (i, hash) in pending64 {
+            guard pdqAccepted.contains(keys[i]) else {
+                rejected.append(Rejection(index: i, code: "pdq_required", message: "A \(hash.algorithm.rawValue) hash is kept only together with an accepted PDQ hash of the same picture, which this request does not have; it was not added. Send all hashes of a picture together, as nccmatch does."))
+                continue
+            }
+            if seen.insert(hash).inserted { accepted.append(hash) }
+        }
+        rejected.sort { $0.index < $1.index }
         return (accepted, rejected)
     }
 
-    func openCase(_ request: HashesRequest) async throws -> CaseCreatedResponse {
+    func openCase(_ request: HashesRequest, client: String) async throws -> CaseCreatedResponse {
         try requireReady()
         let (accepted, rejected) = try validate(request, firstImageKey: Self.autoImageKeyBase(request))
         if accepted.isEmpty {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added, so no case was opened. \(rejected.first?.message ?? "")")
         }
+        try checkRoom(for: accepted.count)
+        // Counted only for requests that would open a case, so a person's mistakes do not use it up.
+        if let wait = caseLimiter.take("case:" + client) {
+            metrics.add("nccmatch_rate_limited_total{reason=\"case_open\"}")
+            throw APIError(.tooManyRequests, "too_many_cases", "Several cases were opened from this connection a short while ago. Please wait \(Self.minutes(wait)) and try again; nothing was stored. To add pictures to a case you already have, use that case instead.", retryAfter: wait)
+        }
         let id = Secrets.newCaseID()
         let secret = Secrets.newCaseSecret()
         let rounds = configuration.secretRounds
-        let stored = try await Self.offload { try Secrets.hashCaseSecret(secret, rounds: rounds) }
+        let stored: StoredSecret
+        do {
+            stored = try await secretWork.run { try Secrets.hashCaseSecret(secret, rounds: rounds) }
+        } catch {
+            caseLimiter.refund("case:" + client)
+            throw error
+        }
         let newCase = NewCase(id: id, secret: stored, hashes: accepted)
         try await caseWrite {
             let hashes = try await self.bankCall { try await self.store.createCase(newCase) }
@@ -133,37 +198,41 @@ public final class BankService: Sendable {
     }
 
     /// Picture numbers given to hashes without `image`: above every number the request uses.
+    /// Only called after `validate` has checked every number, or on numbers it clamps itself.
     static func autoImageKeyBase(_ request: HashesRequest) -> Int {
-        (request.hashes.compactMap(\.image).max() ?? -1) + 1
+        min(maxImageNumber, max(-1, request.hashes.compactMap(\.image).max() ?? -1)) + 1
     }
 
-    /// Checks a case secret, throttling repeated wrong ones per case. The same answer for an unknown case
-    /// and a wrong secret, so neither reveals the other.
-    func authenticateCase(_ caseID: String, secret: String?) async throws {
+    /// Checks a case secret. Every try is counted against the client's address before it is checked (so
+    /// concurrent guesses cannot all pass one check) and given back when the secret fits; a case is never
+    /// locked, so a stranger who knows the case id cannot lock its owner out. An unknown case id and a wrong
+    /// secret get the same answer after the same work (an unknown id is checked against a decoy), so neither
+    /// reveals whether the case exists.
+    func authenticateCase(_ caseID: String, secret: String?, client: String) async throws {
         guard let secret, !secret.isEmpty else {
             throw APIError(.unauthorized, "secret_required", "This needs the case secret you received when the case was opened, sent as `Authorization: Bearer <secret>`.")
         }
-        if let wait = await secretWait(caseID, take: false) {
+        let throttleKey = "secret:" + client
+        if let wait = await secretTake(throttleKey) {
             metrics.add("nccmatch_rate_limited_total{reason=\"case_secret\"}")
-            throw APIError(.tooManyRequests, "too_many_attempts", "There were several tries with a secret that did not fit. For safety, please wait \(wait) seconds before trying again.", retryAfter: wait)
+            throw APIError(.tooManyRequests, "too_many_attempts", "There were several tries with a case id or secret that did not fit. For safety, please wait \(wait) seconds before trying again.", retryAfter: wait)
         }
-        let credentials = try await bankCall { try await self.store.caseCredentials(caseID: caseID) }
-        let valid: Bool
-        if let credentials {
-            valid = await Self.offload { Secrets.verifyCaseSecret(secret, against: credentials.secret) }
-        } else {
-            valid = false
+        // Only ids of the shape the bank issues are looked up; anything else is checked against the decoy.
+        let credentials = Secrets.isWellFormedCaseID(caseID) ? try await bankCall { try await self.store.caseCredentials(caseID: caseID) } : nil
+        let against = credentials?.secret ?? decoySecret
+        let fits = try await secretWork.run { Secrets.verifyCaseSecret(secret, against: against) }
+        if fits && credentials != nil {
+            if feed == nil { secretLimiter.refund(throttleKey) }
+            return
         }
-        if !valid {
-            _ = await secretWait(caseID, take: true)
-            logger.notice("case secret refused")
-            throw APIError(.unauthorized, "case_credentials_invalid", "The case id and secret do not fit together. Check both against what you saved when you opened the case; copy them exactly.")
-        }
+        metrics.add("nccmatch_case_secret_refused_total")
+        logger.notice("case secret refused")
+        throw APIError(.unauthorized, "case_credentials_invalid", "The case id and secret do not fit together. Check both against what you saved when you opened the case; copy them exactly.")
     }
 
-    func addHashes(caseID: String, secret: String?, request: HashesRequest, authenticated: Bool = false) async throws -> HashesAddedResponse {
+    func addHashes(caseID: String, secret: String?, client: String, request: HashesRequest, authenticated: Bool = false) async throws -> HashesAddedResponse {
         try requireReady()
-        if !authenticated { try await authenticateCase(caseID, secret: secret) }
+        if !authenticated { try await authenticateCase(caseID, secret: secret, client: client) }
         // Hashes without a picture number get fresh numbers above those the case and the request use.
         let existing = try await bankCall { try await self.store.caseStatus(caseID: caseID) }
         let base = max((existing?.images.map(\.image).max() ?? -1) + 1, Self.autoImageKeyBase(request))
@@ -171,6 +240,7 @@ public final class BankService: Sendable {
         if hashes.isEmpty {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added; the case is unchanged. \(rejected.first?.message ?? "")")
         }
+        try checkRoom(for: hashes.count)
         try await caseWrite {
             let stored = try await self.bankCall { try await self.store.addHashes(caseID: caseID, hashes: hashes) }
             await self.applyLocalWrite(inserted: stored, removed: [])
@@ -179,20 +249,20 @@ public final class BankService: Sendable {
         return HashesAddedResponse(caseID: caseID, accepted: hashes.count, rejected: rejected)
     }
 
-    func withdraw(caseID: String, secret: String?) async throws -> CaseStatusResponse {
+    func withdraw(caseID: String, secret: String?, client: String) async throws -> CaseStatusResponse {
         try requireReady()
-        try await authenticateCase(caseID, secret: secret)
+        try await authenticateCase(caseID, secret: secret, client: client)
         try await caseWrite {
             let removed = try await self.bankCall { try await self.store.withdrawCase(caseID: caseID) }
             await self.applyLocalWrite(inserted: [], removed: removed)
         }
         metrics.add("nccmatch_cases_withdrawn_total")
         logger.info("case withdrawn")
-        return try await status(caseID: caseID, secret: nil, authenticated: true)
+        return try await status(caseID: caseID, secret: nil, client: client, authenticated: true)
     }
 
-    func status(caseID: String, secret: String?, authenticated: Bool = false) async throws -> CaseStatusResponse {
-        if !authenticated { try await authenticateCase(caseID, secret: secret) }
+    func status(caseID: String, secret: String?, client: String, authenticated: Bool = false) async throws -> CaseStatusResponse {
+        if !authenticated { try await authenticateCase(caseID, secret: secret, client: client) }
         guard let report = try await bankCall({ try await self.store.caseStatus(caseID: caseID) }) else {
             throw APIError(.unauthorized, "case_credentials_invalid", "The case id and secret do not fit together.")
         }
@@ -239,12 +309,22 @@ public final class BankService: Sendable {
             metrics.add("nccmatch_rate_limited_total{reason=\"requests\"}")
             throw APIError(.tooManyRequests, "rate_limited", "Too many requests for this API key; retry after \(wait) seconds.", retryAfter: wait)
         }
+        if probes.slowedSeconds(platform: platform.id) != nil, !configuration.trustedPlatforms.contains(platform.name),
+           let wait = slowedLimiter.take(platform.keyPrefix) {
+            metrics.add("nccmatch_rate_limited_total{reason=\"probing\"}")
+            throw APIError(.tooManyRequests, "slowed_for_probing", "This key's recent queries looked like an attempt to read bank hashes back, so it is limited to one request every 10 seconds for a while. If this is ordinary traffic, tell the bank operator.", retryAfter: wait)
+        }
         return platform
     }
 
+    /// Answers a match batch under `MatchPolicy` and `ProbeGuard`: items sharing an `id` are one upload;
+    /// a pHash or dHash match counts only beside a PDQ of the same upload near the same bank picture; exact
+    /// distances go to trusted platforms only; matches past the probing limit are withheld; a batch that
+    /// would take the platform past its daily budget of distinct pictures is refused whole.
     func match(bearer: String?, request: MatchRequest) async throws -> MatchResponse {
         try requireReady()
         let platform = try await authenticatePlatform(bearer)
+        let trusted = configuration.trustedPlatforms.contains(platform.name)
         if request.items.isEmpty { throw APIError.badRequest("no_items", "The request lists no items; send at least one.") }
         if request.items.count > maxItemsPerRequest {
             throw APIError(.contentTooLarge, "too_many_items", "A match request holds at most \(maxItemsPerRequest) items; this one has \(request.items.count). Split it into batches.")
@@ -260,33 +340,63 @@ public final class BankService: Sendable {
             queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(item.value, algorithm: algorithm, at: "items[\(i)].value")))
             algorithms.insert(algorithm)
         }
-        var distances: [HashAlgorithm: Int] = [:]
-        if let wanted = request.maxDistance {
-            for algorithm in algorithms where algorithm != .md5 && algorithm != .sha256 {
-                guard (0...algorithm.defaultMaxDistance).contains(wanted) else {
-                    throw APIError.badRequest("invalid_max_distance", "max_distance can narrow matching but not widen it: for \(algorithm.rawValue) it is between 0 and \(algorithm.defaultMaxDistance).")
-                }
-                distances[algorithm] = wanted
-            }
-        }
+        let distances = try Self.levelDistances(request.maxDistance, algorithms: algorithms)
         if let wait = hashLimiter.take(platform.keyPrefix, cost: Double(queries.count)) {
             metrics.add("nccmatch_rate_limited_total{reason=\"hashes\"}")
             throw APIError(.tooManyRequests, "rate_limited", "Too many hashes for this API key; retry after \(wait) seconds.", retryAfter: wait)
         }
-        let found = index.match(queries, distances: distances)
+        var found = index.match(queries, distances: distances)
+        if !trusted { found = gate64BitMatches(queries: queries, items: request.items, found: found) }
+
+        // Every match about to be answered, judged as a whole before anything is told.
+        var candidates: [ProbeGuard.Candidate] = []
+        var owners: [(item: Int, match: Int)] = []
+        for (i, matches) in found.enumerated() {
+            let band = MatchPolicy.probeBand(queries[i].algorithm)
+            var hasher = Hasher()
+            hasher.combine(queries[i].algorithm)
+            hasher.combine(queries[i].bytes)
+            let digest = UInt64(bitPattern: Int64(hasher.finalize()))
+            for (k, m) in matches.enumerated() {
+                candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest))
+                owners.append((i, k))
+            }
+        }
+        let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates)
+        if verdict.overBudget > 0 {
+            metrics.add("nccmatch_match_budget_refused_total")
+            await audit(platform: platform, action: "match_budget_reached", detail: "daily budget \(configuration.matchBudgetPerDay) distinct pictures")
+            throw APIError(.tooManyRequests, "match_budget_exhausted", "This key has matched \(configuration.matchBudgetPerDay) different bank pictures today, its daily budget; this batch was not answered. The budget renews within a day; the bank operator can raise it.", retryAfter: 3_600)
+        }
+        if verdict.newlyProbed > 0 {
+            metrics.add("nccmatch_probing_suspected_total", verdict.newlyProbed)
+            logger.warning("probing suspected", metadata: ["platform": "\(platform.name)", "pictures": "\(verdict.newlyProbed)", "trusted": "\(trusted)"])
+            await audit(platform: platform, action: "probing_suspected", detail: "\(verdict.newlyProbed) pictures matched by over \(configuration.probeBandLimit) distinct near-boundary values")
+        }
+        if !verdict.withheld.isEmpty {
+            metrics.add("nccmatch_match_withheld_total", verdict.withheld.count)
+            var dropped: [Int: Set<Int>] = [:]
+            for position in verdict.withheld { dropped[owners[position].item, default: []].insert(owners[position].match) }
+            for (item, positions) in dropped {
+                found[item] = found[item].enumerated().filter { !positions.contains($0.offset) }.map(\.element)
+            }
+        }
+
         let imageIDs = Set(found.flatMap { $0.map { Int64($0.id) } })
         let refs = imageIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(imageIDs))
         var hits: [HashAlgorithm: Int] = [:]
         var results: [MatchResponse.Result] = []
         results.reserveCapacity(queries.count)
         for (i, item) in request.items.enumerated() {
-            var matches: [MatchResponse.Match] = []
+            var matches: [(ref: String, distance: Int)] = []
             for m in found[i] {
-                if let ref = refs[Int64(m.id)] { matches.append(.init(matchRef: ref, distance: m.distance)) }
+                if let ref = refs[Int64(m.id)] { matches.append((ref, m.distance)) }
             }
-            matches.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.matchRef < $1.matchRef) }
+            // Sorted by distance only for trusted platforms; others see references in their own order, which
+            // says nothing about distance.
+            matches.sort { trusted ? ($0.distance, $0.ref) < ($1.distance, $1.ref) : $0.ref < $1.ref }
             hits[queries[i].algorithm, default: 0] += matches.count
-            results.append(.init(id: item.id, matches: matches))
+            results.append(.init(id: item.id, matches: matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil) }))
         }
         for algorithm in algorithms {
             metrics.add("nccmatch_match_queries_total{algorithm=\"\(algorithm.rawValue)\"}", queries.lazy.filter { $0.algorithm == algorithm }.count)
@@ -294,6 +404,57 @@ public final class BankService: Sendable {
         }
         logger.debug("match", metadata: ["platform": "\(platform.name)", "items": "\(queries.count)", "matched_pictures": "\(refs.count)"])
         return MatchResponse(results: results)
+    }
+
+    /// The search distance per algorithm for a caller's `max_distance`: absent means the defaults; otherwise
+    /// it must be one of the fixed levels (`MatchPolicy.levels`) of an algorithm in the batch, and the same
+    /// level applies to every algorithm (23 for PDQ goes with 6 for pHash and dHash).
+    static func levelDistances(_ wanted: Int?, algorithms: Set<HashAlgorithm>) throws -> [HashAlgorithm: Int] {
+        guard let wanted else { return [:] }
+        let perceptual = algorithms.filter { $0 != .md5 && $0 != .sha256 }.sorted { $0.rawValue < $1.rawValue }
+        if perceptual.isEmpty {
+            guard wanted == 0 else {
+                throw APIError.badRequest("invalid_max_distance", "max_distance applies to pdq, phash and dhash; MD5 and SHA-256 match exactly, so leave it out (or send 0).")
+            }
+            return [:]
+        }
+        guard let level = perceptual.lazy.compactMap({ MatchPolicy.levels($0).firstIndex(of: wanted) }).first else {
+            let described = perceptual.map { "\($0.rawValue): \(MatchPolicy.levels($0).map(String.init).joined(separator: ", "))" }
+            throw APIError.badRequest("invalid_max_distance", "max_distance is one of a few fixed levels (\(described.joined(separator: "; "))), the first being the default; leave it out to use the default.")
+        }
+        var distances: [HashAlgorithm: Int] = [:]
+        for algorithm in perceptual { distances[algorithm] = MatchPolicy.levels(algorithm)[level] }
+        return distances
+    }
+
+    /// Keeps a pHash or dHash match only when a PDQ item of the same upload (same `id`) is within
+    /// `MatchPolicy.pdqGateDistance` of the same bank picture.
+    func gate64BitMatches(queries: [BankIndex.Query], items: [MatchItem], found: [[IndexMatch]]) -> [[IndexMatch]] {
+        var uploadsWith64 = Set<String>()
+        for (i, q) in queries.enumerated() where (q.algorithm == .phash || q.algorithm == .dhash) && !found[i].isEmpty {
+            uploadsWith64.insert(items[i].id)
+        }
+        if uploadsWith64.isEmpty { return found }
+        var pdqPositions: [Int] = []
+        for (i, q) in queries.enumerated() where q.algorithm == .pdq && uploadsWith64.contains(items[i].id) { pdqPositions.append(i) }
+        let near = pdqPositions.isEmpty ? [] : index.match(pdqPositions.map { queries[$0] }, distances: [.pdq: MatchPolicy.pdqGateDistance])
+        var nearPictures: [String: Set<UInt64>] = [:]
+        for (k, i) in pdqPositions.enumerated() { nearPictures[items[i].id, default: []].formUnion(near[k].map(\.id)) }
+        var gated = found
+        for (i, q) in queries.enumerated() where q.algorithm == .phash || q.algorithm == .dhash {
+            let allowed = nearPictures[items[i].id] ?? []
+            gated[i] = found[i].filter { allowed.contains($0.id) }
+        }
+        return gated
+    }
+
+    /// Writes an audit entry about a platform; a failure to write it is logged, never fatal to the answer.
+    func audit(platform: PlatformRecord, action: String, detail: String) async {
+        do {
+            try await store.appendAudit(actor: "platform:\(platform.name)", action: action, caseID: nil, matchRef: nil, detail: detail)
+        } catch {
+            logger.error("audit entry not written", metadata: ["action": "\(action)"])
+        }
     }
 
     func feedback(bearer: String?, request: FeedbackRequest) async throws -> FeedbackResponse {
@@ -315,18 +476,33 @@ public final class BankService: Sendable {
 
     // MARK: - Helpers
 
-    /// The wrong-secret throttle: kept in the shared database on PostgreSQL (so it holds across replicas),
-    /// in memory on SQLite. If the database cannot be asked, this replica's own buckets decide.
-    func secretWait(_ caseID: String, take: Bool) async -> Int? {
+    /// Takes one try from a client's secret allowance: in the shared database on PostgreSQL (so it holds
+    /// across replicas, keyed by a digest of the client, never its address), in memory on SQLite. If the
+    /// database cannot be asked, this replica's own buckets decide.
+    func secretTake(_ key: String) async -> Int? {
         if let feed {
             do {
                 return try await feed.secretThrottle(
-                    caseID: caseID, capacity: secretLimiter.capacity, ratePerSecond: secretLimiter.ratePerSecond, take: take)
+                    caseID: Secrets.throttleDigest(key), capacity: secretLimiter.capacity, ratePerSecond: secretLimiter.ratePerSecond, take: true)
             } catch {
                 logger.warning("secret throttle not readable in the database; using this replica's", metadata: ["code": "\((error as? BankError)?.code ?? "unknown")"])
             }
         }
-        return take ? secretLimiter.take(caseID) : secretLimiter.wait(caseID)
+        return secretLimiter.take(key)
+    }
+
+    /// Refuses new hashes when the bank holds `maxBankHashes` already (507 `bank_full`).
+    func checkRoom(for count: Int) throws {
+        let held = index.counts.values.reduce(0, +)
+        if held + count > configuration.maxBankHashes {
+            logger.error("bank full", metadata: ["hashes": "\(held)", "limit": "\(configuration.maxBankHashes)"])
+            throw APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), "bank_full", "The bank cannot take more hashes just now, so nothing was stored. This is not a problem with your request; please try again later, and tell the bank operator if it lasts.", retryAfter: 3_600)
+        }
+    }
+
+    /// Seconds as words a person reads ("2 minutes").
+    static func minutes(_ seconds: Int) -> String {
+        seconds < 90 ? "\(seconds) seconds" : "\((seconds + 59) / 60) minutes"
     }
 
     /// Runs a store call, turning store errors into API errors (logged without values).
@@ -344,18 +520,5 @@ public final class BankService: Sendable {
             logger.error("store failure", metadata: ["code": "\(error.code)", "cause": "\(error.underlying.map { String(describing: $0) } ?? "-")"])
         }
         return APIError.from(error)
-    }
-
-    /// Runs CPU-heavy work (secret hashing) off the cooperative thread pool.
-    static func offload<T: Sendable>(_ body: @Sendable @escaping () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
-    static func offload<T: Sendable>(_ body: @Sendable @escaping () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
     }
 }

@@ -35,15 +35,20 @@ import Testing
         let results = try #require(match.json["results"] as? [[String: Any]])
         #expect(results.map { $0["id"] as? String } == ["upload-1", "upload-2", "upload-3"])
         let first = try #require((results[0]["matches"] as? [[String: Any]])?.first)
-        #expect(first["distance"] as? Int == 10)
+        // No distance for a platform the operator has not trusted with it (it would be an oracle).
+        #expect(first["distance"] == nil)
         let ref = try #require(first["match_ref"] as? String)
         #expect((results[1]["matches"] as? [Any])?.isEmpty == true)
         #expect(((results[2]["matches"] as? [[String: Any]])?.first?["match_ref"] as? String) == ref)
         #expect(!ref.contains(caseID) && !match.text.contains(pdq))
 
-        // max_distance narrows: 9 excludes the 10-bit copy; it cannot widen past 31.
-        let narrow = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "a", "algorithm": "pdq", "value": near]], "max_distance": 9], bearer: key)
+        // max_distance narrows to a fixed level only: 23 keeps the 10-bit copy, 15 too; 9 is no level; it cannot widen past 31.
+        let narrow = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "a", "algorithm": "pdq", "value": Fake.flip(pdq, bits: 20)]], "max_distance": 15], bearer: key)
         #expect(((narrow.json["results"] as? [[String: Any]])?[0]["matches"] as? [Any])?.isEmpty == true)
+        let level = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "a", "algorithm": "pdq", "value": near]], "max_distance": 15], bearer: key)
+        #expect(((level.json["results"] as? [[String: Any]])?[0]["matches"] as? [Any])?.count == 1)
+        let fine = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "a", "algorithm": "pdq", "value": near]], "max_distance": 9], bearer: key)
+        #expect(fine.status == 400 && fine.errorCode == "invalid_max_distance")
         let wide = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "a", "algorithm": "pdq", "value": near]], "max_distance": 64], bearer: key)
         #expect(wide.status == 400 && wide.errorCode == "invalid_max_distance")
 

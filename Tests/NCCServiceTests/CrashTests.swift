@@ -50,6 +50,6 @@ import Testing
         let match = try await HTTP.send("POST", server.url("v1/match"), json: ["items": items], bearer: key)
         let results = try #require(match.json["results"] as? [[String: Any]])
         #expect(results.count == acknowledged.count)
-        #expect(results.allSatisfy { (($0["matches"] as? [[String: Any]])?.first?["distance"] as? Int) == 0 })
+        #expect(results.allSatisfy { (($0["matches"] as? [[String: Any]])?.first?["match_ref"] as? String) != nil })
     }
 }

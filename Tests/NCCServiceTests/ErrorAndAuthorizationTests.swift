@@ -62,7 +62,8 @@ import Testing
     @Test func keysAndSecretsOpenOnlyTheirOwn() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-service")
         defer { dir.remove() }
-        let server = try ServerProcess(data: dir.url)
+        // Loopback stands for a reverse proxy, so that tests can speak from several client addresses.
+        let server = try ServerProcess(data: dir.url, extra: ["--secret-failures", "8", "--trusted-proxy", "127.0.0.1"])
         defer { server.stop() }
         let key = try server.addPlatform("p")
         let other = try server.addPlatform("q")
@@ -83,12 +84,13 @@ import Testing
         #expect(try await HTTP.send("GET", server.url("v1/cases/\(caseA)"), bearer: secretA).status == 200)
 
         // A platform cannot give feedback on another platform's match reference.
-        let third = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": Fake.picture(0, pdq: String(repeating: "ab", count: 32))])
+        let shared = Fake.hex(64)
+        let third = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": Fake.picture(0, pdq: shared)])
         #expect(third.status == 201)
-        let matched = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": String(repeating: "ab", count: 32)]]], bearer: key)
+        let matched = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": shared]]], bearer: key)
         let ref = try #require(((matched.json["results"] as? [[String: Any]])?[0]["matches"] as? [[String: Any]])?.first?["match_ref"] as? String)
         Self.expectError(try await HTTP.send("POST", server.url("v1/feedback"), json: ["match_ref": ref, "outcome": "removed"], bearer: other), 404, "match_ref_not_found")
-        let otherRefs = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": String(repeating: "ab", count: 32)]]], bearer: other)
+        let otherRefs = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": shared]]], bearer: other)
         let otherRef = ((otherRefs.json["results"] as? [[String: Any]])?[0]["matches"] as? [[String: Any]])?.first?["match_ref"] as? String
         #expect(otherRef != nil && otherRef != ref)
 
@@ -99,17 +101,20 @@ import Testing
         let list = try CLIRunner.run(["admin", "platform", "list", "--data", dir.url.path])
         #expect(list.stdout.contains("revoked") && !list.stdout.contains(key))
 
-        // Repeated wrong secrets are throttled (case B already had three above; five are allowed in a burst).
+        // Repeated wrong secrets are throttled per client address: five wrong tries came from this client above,
+        // eight are allowed in a burst, the right secret used none.
         var refused = 0
         var throttled = try await HTTP.send("GET", server.url("v1/cases/\(caseB)"), bearer: "wrong")
         while throttled.status == 401 && refused < 10 {
             refused += 1
             throttled = try await HTTP.send("GET", server.url("v1/cases/\(caseB)"), bearer: "wrong")
         }
-        #expect(refused == 2)
+        #expect(refused == 3)
         Self.expectError(throttled, 429, "too_many_attempts")
-        // Other cases are not affected.
-        #expect(try await HTTP.send("GET", server.url("v1/cases/\(caseA)"), bearer: secretA).status == 200)
+        // The stranger cannot lock the owner out: from the owner's own address the case opens at once.
+        let owner = ["X-Forwarded-For": "203.0.113.9"]
+        #expect(try await HTTP.send("GET", server.url("v1/cases/\(caseA)"), bearer: secretA, headers: owner).status == 200)
+        #expect(try await HTTP.send("GET", server.url("v1/cases/\(caseB)"), bearer: "wrong", headers: owner).status == 401)
         #expect(Int(throttled.headers["retry-after"] ?? "") ?? 0 >= 1)
     }
 

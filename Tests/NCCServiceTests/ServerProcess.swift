@@ -18,7 +18,10 @@ final class ServerProcess: @unchecked Sendable {
         self.data = data
         self.database = database
         process.executableURL = CLIRunner.binary
-        process.arguments = ["serve", "--data", data.path, "--port", "0", "--secret-rounds", "1000", "--log-level", "warning"]
+        // Every test client is 127.0.0.1: the per-client limits are opened wide here and narrowed by the
+        // tests of those limits (a later option wins).
+        process.arguments = ["serve", "--data", data.path, "--port", "0", "--secret-rounds", "1000", "--log-level", "warning",
+                             "--cases-per-hour", "3600000", "--case-burst", "1000", "--secret-failures", "1000"]
             + (database.map { ["--database", $0] } ?? []) + extra
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -114,8 +117,9 @@ struct Answer: @unchecked Sendable {
 }
 
 enum HTTP {
-    static func send(_ method: String, _ url: URL, body: Data? = nil, bearer: String? = nil, timeout: Double = 60) async throws -> Answer {
+    static func send(_ method: String, _ url: URL, body: Data? = nil, bearer: String? = nil, headers: [String: String] = [:], timeout: Double = 60) async throws -> Answer {
         var request = URLRequest(url: url)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
         request.httpBody = body
         request.timeoutInterval = timeout
@@ -128,8 +132,8 @@ enum HTTP {
         return Answer(status: http.statusCode, headers: headers, body: data)
     }
 
-    static func send(_ method: String, _ url: URL, json: Any, bearer: String? = nil, timeout: Double = 60) async throws -> Answer {
-        try await send(method, url, body: try JSONSerialization.data(withJSONObject: json), bearer: bearer, timeout: timeout)
+    static func send(_ method: String, _ url: URL, json: Any, bearer: String? = nil, headers: [String: String] = [:], timeout: Double = 60) async throws -> Answer {
+        try await send(method, url, body: try JSONSerialization.data(withJSONObject: json), bearer: bearer, headers: headers, timeout: timeout)
     }
 
     static func sendSync(_ method: String, _ url: URL) throws -> Answer {

@@ -65,6 +65,20 @@ public enum Secrets {
     /// A new case id: `c_` and 128 random bits in hex. Unguessable, so ids cannot be enumerated.
     public static func newCaseID() -> String { "c_" + hex(randomBytes(16)) }
 
+    /// Whether `id` has the shape `newCaseID()` gives (`c_` and 32 lowercase hex digits). Anything else is
+    /// never looked up, so a stranger's 80 KB path goes nowhere near the database.
+    public static func isWellFormedCaseID(_ id: String) -> Bool {
+        let utf8 = Array(id.utf8)
+        guard utf8.count == 34, utf8[0] == UInt8(ascii: "c"), utf8[1] == UInt8(ascii: "_") else { return false }
+        return utf8[2...].allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// A fixed-size, one-way name for a throttle key (a client address): 32 hex digits of its SHA-256, so
+    /// a shared database stores neither the address nor more than 32 bytes per key.
+    public static func throttleDigest(_ key: String) -> String {
+        hex(Array(SHA256.hash(data: Array(key.utf8)).prefix(16)))
+    }
+
     /// A new case secret: 256 random bits, base64url (43 characters). Shown once to the person.
     public static func newCaseSecret() -> String { base64url(randomBytes(32)) }
 

@@ -15,13 +15,16 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public let message: String
     /// Seconds before trying again, for 429 and 503 (sent as `Retry-After`).
     public let retryAfter: Int?
+    /// The methods the path accepts, for 405 (sent as `Allow`).
+    public let allow: String?
 
     /// Makes an error.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, allow: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.allow = allow
     }
 
     /// `status code: message`, for logs.
@@ -36,12 +39,15 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
 
 extension APIError {
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+
+    static let busy = APIError(.serviceUnavailable, "busy", "The bank is busy checking other requests just now and did not start on this one; nothing was changed. Please try again in a few seconds.", retryAfter: 2)
 
     static let notReady = APIError(.serviceUnavailable, "not_ready", "The service is still loading the bank; try again in a few seconds.", retryAfter: 2)
 

@@ -5,6 +5,9 @@ import NCCHashing
 /// Largest number of hashes in one case request or items in one match request.
 public let maxItemsPerRequest = 10_000
 
+/// Largest picture number (`image`) a case hash may carry.
+public let maxImageNumber = 1_000_000
+
 /// One hash of `POST /v1/cases` and `POST /v1/cases/{id}/hashes`.
 struct HashInput: Decodable, Sendable {
     var algorithm: String

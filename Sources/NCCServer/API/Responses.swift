@@ -72,7 +72,8 @@ struct MatchResponse: Encodable {
 
     struct Match: Encodable {
         var matchRef: String
-        var distance: Int
+        /// Only for platforms the operator trusts with exact distances; left out otherwise.
+        var distance: Int?
 
         enum CodingKeys: String, CodingKey {
             case matchRef = "match_ref"

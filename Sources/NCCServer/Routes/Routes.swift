@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
 import NCCHashing
+import NIOCore
 
 extension BankService {
     /// The router of the whole API.
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func makeRouter() -> Router<BankRequestContext> {
+        let router = Router(context: BankRequestContext.self)
         router.add(middleware: ServiceMiddleware(service: self))
 
         router.get("healthz") { _, _ in
@@ -27,25 +28,26 @@ extension BankService {
             Self.text(OpenAPIDocument.json, contentType: "application/json; charset=utf-8")
         }
 
-        router.post("v1/cases") { request, _ in
+        router.post("v1/cases") { request, context in
             let body = try await self.decode(HashesRequest.self, from: request)
-            return try Self.json(try await self.openCase(body), status: .created)
+            return try Self.json(try await self.openCase(body, client: self.client(request, context)), status: .created)
         }
         router.get("v1/cases/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try Self.json(try await self.status(caseID: id, secret: Self.bearer(request)))
+            return try Self.json(try await self.status(caseID: id, secret: Self.bearer(request), client: self.client(request, context)))
         }
         router.post("v1/cases/:id/hashes") { request, context in
             let id = try context.parameters.require("id")
             let secret = Self.bearer(request)
+            let client = self.client(request, context)
             // Authenticate before reading a large body.
-            try await self.authenticateCase(id, secret: secret)
+            try await self.authenticateCase(id, secret: secret, client: client)
             let body = try await self.decode(HashesRequest.self, from: request)
-            return try Self.json(try await self.addHashes(caseID: id, secret: secret, request: body, authenticated: true), status: .created)
+            return try Self.json(try await self.addHashes(caseID: id, secret: secret, client: client, request: body, authenticated: true), status: .created)
         }
         router.delete("v1/cases/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try Self.json(try await self.withdraw(caseID: id, secret: Self.bearer(request)))
+            return try Self.json(try await self.withdraw(caseID: id, secret: Self.bearer(request), client: self.client(request, context)))
         }
         router.post("v1/match") { request, _ in
             let bearer = Self.bearer(request)
@@ -72,8 +74,23 @@ extension BankService {
             buffer = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes; send fewer items per request.")
+        } catch is NIOTooManyBytesError {
+            // A chunked body has no length up front: it is cut off at the limit instead.
+            throw APIError(.contentTooLarge, "body_too_large", "The request body is larger than \(limit) bytes; send fewer items per request.")
+        } catch let error as HTTPError {
+            throw APIError(error.status.code >= 500 ? .badRequest : error.status, "malformed_body", "The request body could not be read (\(error.status.reasonPhrase)); send it again as JSON, with a correct Content-Length or chunked encoding.")
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // A broken chunked encoding, a connection cut mid-body, a body over the limit in chunks.
+            throw APIError(.badRequest, "malformed_body", "The request body could not be read: it was cut off or its chunked encoding is broken. Send it again as JSON, with a correct Content-Length or chunked encoding, of at most \(limit) bytes.")
         }
         return try RequestBody.decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The per-client throttle key of a request (`ClientAddress`).
+    func client(_ request: Request, _ context: BankRequestContext) -> String {
+        ClientAddress.key(request: request, remote: context.remoteAddress, trustedProxies: configuration.trustedProxies)
     }
 
     /// The token of `Authorization: Bearer <token>`, or nil.

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PBKDF2 iterations for new case secrets (default 600000; below 210000 only for tests).", visibility: .hidden))
     var secretRounds: Int = 600_000
 
+    @OptionGroup(title: "Limits")
+    var limits: ServeLimitOptions
+
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535.") }
         if rateRequests <= 0 || rateHashes <= 0 { throw ValidationError("--rate-requests and --rate-hashes must be positive.") }
@@ -71,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             dataDirectory: data, host: host, port: port,
             requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
         configuration.databaseURL = databaseURL
+        limits.apply(to: &configuration)
         if secretRounds < 210_000 {
             logger.warning("case secrets hashed with fewer than 210000 PBKDF2 iterations: for tests only")
         }

@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// Open connections per client address, shared by every connection's `ConnectionGuard`.
+final class ClientConnections: Sendable {
+    private let counts = Mutex([String: Int]())
+    /// Most connections one client address may hold open.
+    let limit: Int
+
+    /// A table allowing `limit` connections per client.
+    init(limit: Int) { self.limit = limit }
+
+    /// Counts a new connection from `client`; false (and not counted) when it already holds `limit`.
+    func open(_ client: String) -> Bool {
+        counts.withLock { counts in
+            let n = counts[client, default: 0]
+            guard n < limit else { return false }
+            counts[client] = n + 1
+            return true
+        }
+    }
+
+    /// Forgets a connection counted by `open`.
+    func close(_ client: String) {
+        counts.withLock { counts in
+            let n = counts[client, default: 1] - 1
+            counts[client] = n > 0 ? n : nil
+        }
+    }
+
+    /// Connections open now, all clients together.
+    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+}
+
+/// One per connection, right after HTTP decoding: bounds what a connection can hold on to.
+///
+/// - A request (head and body) must arrive whole within `readTimeout` of the connection opening or of the
+///   previous response; so must the next request on a kept-alive connection. Otherwise the connection is
+///   closed: idle, half-sent and drip-fed sockets do not stay open.
+/// - A client address holding `ClientConnections.limit` connections has further ones closed at once.
+/// - A request the HTTP parser cannot read before any handler saw it (a broken request line or header)
+///   is answered 400 with the API's JSON error body and the connection closed, instead of an empty answer.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let readTimeout: TimeAmount
+    private let connections: ClientConnections
+    private let trustedProxies: Set<String>
+    private var client: String?
+    private var deadline: Scheduled<Void>?
+    private var requestOpen = false
+    private var responsesOwed = 0
+
+    /// A guard for one connection; connections from `trustedProxies` are not counted per client.
+    init(readTimeout: TimeAmount, connections: ClientConnections, trustedProxies: Set<String>) {
+        self.readTimeout = readTimeout
+        self.connections = connections
+        self.trustedProxies = trustedProxies
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        if !trustedProxies.contains(peer) {
+            let key = ClientAddress.normalised(peer)
+            guard connections.open(key) else {
+                context.close(promise: nil)
+                return
+            }
+            client = key
+        }
+        arm(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        if let client { connections.close(client) }
+        client = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            requestOpen = true
+            responsesOwed += 1
+        case .body:
+            break
+        case .end:
+            requestOpen = false
+            // The request is in; the handler's own work is bounded elsewhere.
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            responsesOwed = max(0, responsesOwed - 1)
+            // The clock for the next request starts when this answer is sent.
+            if responsesOwed == 0 && !requestOpen { arm(context) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard responsesOwed == 0 else {
+            // A request is being handled: its body stream carries the error to the handler, which answers.
+            context.fireErrorCaught(error)
+            return
+        }
+        let body = #"{"error":{"code":"malformed_request","message":"The request could not be read as HTTP/1.1 (a broken request line or header). Check the client; the API is described at /v1/openapi.json."}}"#
+        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+        buffer.writeString(body)
+        let head = HTTPResponse(status: .badRequest, headerFields: [
+            .contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes), .connection: "close",
+        ])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: readTimeout) {
+            channel.close(promise: nil)
+        }
+    }
+}
