@@ -26,14 +26,18 @@ enum TerminalPrompt {
     /// terminal is never left silent. Without a terminal it reads a plain line.
     static func readSecret(_ prompt: String) -> String? {
         guard isInteractive else { return readLine(strippingNewline: true) }
-        FileHandle.standardError.write(Data(prompt.utf8))
         var original = termios()
-        guard tcgetattr(STDIN_FILENO, &original) == 0 else { return readLine(strippingNewline: true) }
+        guard tcgetattr(STDIN_FILENO, &original) == 0 else {
+            FileHandle.standardError.write(Data(prompt.utf8))
+            return readLine(strippingNewline: true)
+        }
         EchoRestore.install(original)
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)
         silent.c_lflag |= tcflag_t(ECHONL)
         _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        // The prompt comes once echo is off, so nothing typed after it can show.
+        FileHandle.standardError.write(Data(prompt.utf8))
         defer {
             EchoRestore.restore()
             EchoRestore.uninstall()
