@@ -120,7 +120,8 @@ import Glibc
     struct Damage: Sendable, CustomStringConvertible {
         var name: String
         var says: String
-        /// Whether the refusal offers `admin export` (not for a file without a SQLite header).
+        /// Whether the refusal must offer `admin export` (it offers SQLite's `.recover` where not even the
+        /// schema can be read).
         var exportHelps = true
         var apply: @Sendable (_ bank: URL) throws -> Void
         var description: String { name }
@@ -129,7 +130,7 @@ import Glibc
     static let pageSize = 4096
 
     static let damages: [Damage] = [
-        Damage(name: "truncated", says: "damaged") { bank in
+        Damage(name: "truncated", says: "damaged", exportHelps: false) { bank in
             let bytes = try Data(contentsOf: bank)
             try bytes.prefix(bytes.count * 3 / 5 + 100).write(to: bank)
         },
@@ -188,6 +189,8 @@ import Glibc
             #expect(ended.stderr.contains("restore bank.sqlite from your latest backup"), "\(damage)")
             if damage.exportHelps {
                 #expect(ended.stderr.contains("nccmatch admin export FILE --data \(data.path)"), "\(damage)")
+            } else if !ended.stderr.contains("nccmatch admin export") {
+                #expect(ended.stderr.contains(".recover"), "\(damage): \(ended.stderr)")
             }
             #expect(try Data(contentsOf: bank) == before, "\(damage): the refused bank was changed")
         }

@@ -141,7 +141,8 @@ extension SQLiteBankStore {
 
     /// Checks an existing bank through a read-only connection, before any connection that may write opens
     /// it (GRDB's pool writes a little at open; a damaged file must be left exactly as it was). Always
-    /// `recognizeSchema`; with `full`, also `quickCheck` and `validateHashes`. Returns the full check's
+    /// `recognizeSchema` and the migrations table (a newer bank is `store_too_new`); with `full`, also
+    /// `quickCheck` and `validateHashes`. Returns the full check's
     /// report, or nil without `full`.
     static func checkReadOnly(path: String, directory: String, full: Bool) throws -> BankIntegrityReport? {
         var configuration = Configuration()
@@ -150,11 +151,16 @@ extension SQLiteBankStore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            try recognizeSchema(queue, path: path, directory: directory)
+            let migrator = migrator
+            if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw BankError(code: "store_too_new", message: "The bank database \(path) was written by a newer nccmatch; run that version or newer.")
+            }
         } catch {
-            throw openFailure(error, path: path, directory: directory)
+            // Not even the schema can be read: `admin export` cannot help either.
+            throw openFailure(error, path: path, directory: directory, exportHelps: false)
         }
         do {
-            try recognizeSchema(queue, path: path, directory: directory)
             guard full else { return nil }
             let quick = try quickCheck(queue, path: path, directory: directory)
             let checked = try validateHashes(queue, path: path, directory: directory)
@@ -246,15 +252,19 @@ extension SQLiteBankStore {
 
     /// The `store_corrupt` error: what is damaged, and what to do about it.
     ///
-    /// `exportHelps` is false when nothing can be read from the file (no SQLite header), so `admin export`
-    /// is not offered; `exportSkips` says that export leaves damaged rows out.
+    /// `exportHelps` is false when not even the schema can be read (no SQLite header, a damaged first page),
+    /// so `admin export` is not offered but SQLite's `.recover`; `exportSkips` says that export leaves
+    /// damaged rows out.
     static func damaged(_ path: String, _ directory: String, what: String, exportHelps: Bool = true, exportSkips: Bool = false,
                         underlying: (any Error & Sendable)? = nil) -> BankError {
         let export = exportHelps ? """
-             Without a backup, `nccmatch admin export FILE --data \(directory)` saves the cases that can still be \
-            read\(exportSkips ? " (it leaves the damaged rows out)" : ""); import FILE into a new data directory with \
+             Without a backup, `nccmatch admin export FILE --data \(directory)` may still save the cases that can \
+            be read\(exportSkips ? " (it leaves the damaged rows out)" : ""); import FILE into a new data directory with \
             `nccmatch admin import FILE --data NEWDIR` and serve that.
-            """ : " Without a backup, the bank's cases are lost: the people who opened them will need to submit again."
+            """ : """
+             Without a backup, SQLite's own recovery (`sqlite3 \(path) .recover`, into a new file) may still get \
+            part of it back; do not delete the file.
+            """
         return BankError(code: "store_corrupt", message: """
             The bank \(path) is damaged: \(what). nccmatch serve does not start on a damaged bank, and nothing in \
             it was changed. Keep a copy of \(directory) as it is, then restore bank.sqlite from your latest backup.
@@ -262,10 +272,15 @@ extension SQLiteBankStore {
     }
 
     /// Maps a failure to open or read the file: damage becomes `store_corrupt`, the rest `store_unavailable`.
-    static func openFailure(_ error: any Error, path: String, directory: String) -> BankError {
+    /// `exportHelps` as in `damaged`.
+    static func openFailure(_ error: any Error, path: String, directory: String, exportHelps: Bool = true) -> BankError {
         if let error = error as? BankError { return error }
         if let database = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(database.resultCode) {
-            return damaged(path, directory, what: "SQLite cannot read it (\(reason(error)))", underlying: database)
+            return damaged(path, directory, what: "SQLite cannot read it (\(reason(error)))", exportHelps: exportHelps, underlying: database)
+        }
+        if error is RowDecodingError {
+            // A column holds what its schema forbids (a NULL identifier, text for a number): damage.
+            return damaged(path, directory, what: "a table holds values its schema forbids", exportHelps: exportHelps)
         }
         return BankError(code: "store_unavailable", message: "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that \(directory) is writable by this user.",
                          underlying: error)

@@ -61,7 +61,7 @@ public final class SQLiteBankStore: BankStore {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             discardFresh()
-            throw Self.openFailure(error, path: path, directory: directory)
+            throw Self.openFailure(error, path: path, directory: directory, exportHelps: false)
         }
         notes += Self.secureFiles(path)
         let migrator = Self.migrator
@@ -73,13 +73,13 @@ public final class SQLiteBankStore: BankStore {
                 try migrator.migrate(pool)
             } catch {
                 if let database = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(database.resultCode) {
-                    throw Self.openFailure(database, path: path, directory: directory)
+                    throw Self.openFailure(database, path: path, directory: directory, exportHelps: false)
                 }
                 throw BankError(code: "store_unavailable", message: "The bank database \(path) could not be brought up to date; check that \(directory) is writable and the disk not full.", underlying: error)
             }
         } catch {
             discardFresh()
-            throw Self.openFailure(error, path: path, directory: directory)
+            throw Self.openFailure(error, path: path, directory: directory, exportHelps: false)
         }
         notes += Self.secureFiles(path)
         self.pool = pool
