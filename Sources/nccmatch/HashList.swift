@@ -91,7 +91,7 @@ struct HashList: Sendable {
         do {
             data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw HashListError(code: "hash_list_unreadable", message: "\(path): cannot be read (\(error.localizedDescription)); check the path and permissions.")
+            throw HashListError(code: "hash_list_unreadable", message: "\(TerminalText.escaped(path)): cannot be read (\(error.localizedDescription)); check the path and permissions.")
         }
         let source = path == "-" ? "standard input" : path
         let result: Result<HashList, HashListError> = data.withUnsafeBytes { raw in
