@@ -105,6 +105,7 @@ struct HashList: Sendable {
     }
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, source: String, algorithm: HashAlgorithm, bank: Bool, dihedral: Bool) throws(HashListError) -> HashList {
+        if isHashCSV(bytes) { return parseHashCSV(bytes, source: source, algorithm: algorithm, bank: bank, dihedral: dihedral) }
         var list = HashList(source: source)
         let wordCount = algorithm.bitCount / 64
         list.words.reserveCapacity(bytes.count / (wordCount * 16 + 1) * wordCount)

@@ -32,9 +32,9 @@ import Testing
         let imageMatches = try #require(try asImage.jsonLines().first?["matches"] as? [[String: Any]])
         #expect(imageMatches.count == 1, "the image query finds the letterboxed copy: \(asImage.stdout)")
 
-        for flags in [["--match-variants"], ["--unletterbox"]] {
-            let list = dir.url.appendingPathComponent("uploads.jsonl")
-            try Data(try CLIRunner.run(["hash", "--format", "jsonl"] + flags + [copy.path]).stdout.utf8).write(to: list)
+        for (format, flags) in [("jsonl", ["--match-variants"]), ("jsonl", ["--unletterbox"]), ("csv", ["--match-variants"])] {
+            let list = dir.url.appendingPathComponent("uploads.\(format)")
+            try Data(try CLIRunner.run(["hash", "--format", format] + flags + [copy.path]).stdout.utf8).write(to: list)
             let asList = try CLIRunner.run(["match", "--bank", bank.path, list.path])
             #expect(asList.status == 0, "\(asList.stderr)")
             let listMatches = try #require(try asList.jsonLines().first?["matches"] as? [[String: Any]])
@@ -47,6 +47,25 @@ import Testing
         try Data(try CLIRunner.run(["hash", "--format", "jsonl", copy.path]).stdout.utf8).write(to: plain)
         let missed = try CLIRunner.run(["match", "--bank", bank.path, plain.path])
         #expect((try missed.jsonLines().first?["matches"] as? [Any])?.isEmpty == true, "\(missed.stdout)")
+    }
+
+    /// `hash --format csv` output reads back as a hash list, by its header's column names; a quoted path with a
+    /// comma, a quote and a line break stays one id.
+    @Test func theHashCSVReadsBackAsAHashList() throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-csvlist")
+        defer { dir.remove() }
+        let odd = dir.url.appendingPathComponent("a,b\"c\nd.jpg")
+        try FileManager.default.copyItem(at: samples.appendingPathComponent("scikit-image__rocket.jpg"), to: odd)
+        let csv = dir.url.appendingPathComponent("hashes.csv"), jsonl = dir.url.appendingPathComponent("hashes.jsonl")
+        try Data(try CLIRunner.run(["hash", "--format", "csv", odd.path, samples.path]).stdout.utf8).write(to: csv)
+        try Data(try CLIRunner.run(["hash", "--format", "jsonl", odd.path, samples.path]).stdout.utf8).write(to: jsonl)
+        for algorithm in ["pdq", "phash"] {
+            let fromCSV = try CLIRunner.run(["match", "--algorithm", algorithm, "--bank", jsonl.path, csv.path])
+            let fromJSON = try CLIRunner.run(["match", "--algorithm", algorithm, "--bank", csv.path, jsonl.path])
+            #expect(fromCSV.status == 0 && fromJSON.status == 0, "\(fromCSV.stderr) \(fromJSON.stderr)")
+            #expect(fromCSV.stdout == fromJSON.stdout, "the same entries, ids and matches either way")
+            #expect(try fromCSV.jsonLines().first?["query"] as? String == odd.path)
+        }
     }
 
     @Test func aBadLineIsReportedAndSkippedAndTheRestMatched() throws {
