@@ -1,4 +1,6 @@
 import Foundation
+import NCCEvaluation
+import NCCHashing
 import NCCTestSupport
 import Testing
 
@@ -56,6 +58,20 @@ import Testing
         let exact = try CLIRunner.run(["case", "submit", "--exact-only-ok", "--server", url, only.path])
         #expect(exact.status == 0, "\(exact.stderr)")
         #expect(exact.stdout.contains("Your case is open, but for now it can only find exact copies"), "\(exact.stdout)")
+
+        // A picture too plain to be matched by its look (a black frame) is named before sending, and only its
+        // digests go: its PDQ would be refused and its pHash and dHash would match other flat pictures.
+        let decoded = try Data(contentsOf: samples.appendingPathComponent("scikit-image__rocket.jpg"))
+            .withUnsafeBytes { try ImageDecoder.decode($0, options: DecodeOptions()) }
+        let black = try InMemoryEncoder.png(try ImageTransform.brightness(percent: -100).apply(to: decoded))
+        let plain = dir.url.appendingPathComponent("black.png")
+        try black.withUnsafeBytes { try Data($0).write(to: plain) }
+        let flat = try CLIRunner.run(["case", "submit", "--json", "--server", url, plain.path])
+        #expect(flat.status == 1 && flat.stderr.contains("black.png") && flat.stderr.contains("too little detail"), "\(flat.stderr)")
+        let flatSent = try CLIRunner.run(["case", "submit", "--json", "--exact-only-ok", "--server", url, plain.path])
+        let flatCase = try #require(try flatSent.jsonLines().first, "\(flatSent.stderr)")
+        #expect((flatCase["pictures"] as? [[String: Any]])?.first?["protection"] as? String == "exact_only")
+        #expect(flatCase["accepted"] as? Int == 2, "MD5 and SHA-256 only: \(flatCase)")
 
         // An empty file is never sent (its digests would match every empty upload).
         let empty = dir.url.appendingPathComponent("empty.jpg")

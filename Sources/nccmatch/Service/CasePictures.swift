@@ -14,6 +14,8 @@ struct CasePicture {
     var kinds: [String]
     /// Why only exact copies (MD5, SHA-256) can be matched for this file, when that is so.
     var exactOnlyReason: String?
+    /// Whether that is because of the file's format (a copy saved as JPEG or PNG would do better).
+    var unsupportedFormat = false
 }
 
 /// A file that is not sent at all, with why.
@@ -31,6 +33,9 @@ enum CasePictures {
     /// of the picture without uniform borders, with its caption bands painted over and low-passed
     /// (docs/robustness.md), plus pHash, dHash, MD5 and SHA-256.
     static let options = HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true)
+
+    /// PDQ quality below which a picture cannot be matched reliably by its look (the bank refuses its PDQ).
+    static let minimumQuality = 50
 
     /// Hashes every file under `paths` (folders are walked as `nccmatch hash` walks them).
     ///
@@ -71,7 +76,12 @@ enum CasePictures {
             var hashes: [[String: Any]] = []
             var kinds: [String] = []
             var exactOnly: String?
+            var unsupported = false
             switch result.image {
+            case .success(let h) where h.pdq.quality < minimumQuality:
+                // Too plain to be matched by its look: the bank refuses its PDQ, and pHash and dHash of a nearly
+                // flat picture would match other flat pictures. Only its exact digests can protect it.
+                exactOnly = "This picture has too little detail (quality \(h.pdq.quality) of 100; at least \(minimumQuality) is needed) to be recognised by its look. This is not a problem with what you did; the picture is simply very plain."
             case .success(let h):
                 hashes.append(["algorithm": "pdq", "value": h.pdq.hash.hex, "quality": h.pdq.quality])
                 var seen: Set<String> = [h.pdq.hash.hex]
@@ -97,11 +107,12 @@ enum CasePictures {
                     continue
                 }
                 exactOnly = error.message
+                unsupported = error.code == .unsupportedFormat
             }
             hashes.append(["algorithm": "md5", "value": result.digests.md5])
             hashes.append(["algorithm": "sha256", "value": result.digests.sha256])
             kinds += ["MD5", "SHA-256"]
-            pictures.append(CasePicture(path: shown, name: name, hashes: hashes, kinds: kinds, exactOnlyReason: exactOnly))
+            pictures.append(CasePicture(path: shown, name: name, hashes: hashes, kinds: kinds, exactOnlyReason: exactOnly, unsupportedFormat: unsupported))
         }
         return (pictures, skipped)
     }
@@ -127,11 +138,13 @@ enum CasePictures {
             text += exactOnly.count == 1 ? "Only its MD5 and SHA-256 would be sent. " : "Only their MD5 and SHA-256 would be sent. "
             text += """
                 These find a copy only if it is the very same file; a copy that \
-                was re-saved, resized or cropped (which is what usually gets posted) would not be found. Pictures in \
-                other formats (HEIC, WebP, GIF) can get full protection: save a copy as JPEG or PNG and add that copy.
-
+                was re-saved, resized or cropped (which is what usually gets posted) would not be found.
 
                 """
+            if exactOnly.contains(where: \.unsupportedFormat) {
+                text += "Pictures in other formats (HEIC, WebP, GIF) can get full protection: save a copy as JPEG or PNG and add that copy.\n"
+            }
+            text += "\n"
         }
         if pictures.isEmpty {
             FileHandle.standardError.write(Data((text + "No file could be read, so nothing was sent. Your files stayed on this computer.\n").utf8))
