@@ -117,6 +117,14 @@ extension SQLiteBankStore {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw BankError(code: "store_not_a_bank", message: "\(path) is not a regular file (a link, a folder or a device), so it is not a nccmatch bank. Move it away, or point --data at the directory that holds the bank.")
         }
+        // Another process (`admin` beside a first `serve`) may have just made the file and not yet written
+        // SQLite's header: give it a moment before calling the file empty.
+        var waited = 0
+        while info.st_size == 0, waited < 10 {
+            usleep(20_000)
+            waited += 1
+            guard lstat(path, &info) == 0 else { break }
+        }
         if info.st_size == 0 {
             throw BankError(code: "store_empty", message: """
                 The bank \(path) is an empty (0-byte) file where a bank is expected, so the server does not start \
