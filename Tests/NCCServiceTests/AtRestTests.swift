@@ -3,6 +3,8 @@ import NCCTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The bank at rest and at start, through the real `nccmatch serve` binary and real files: private modes
@@ -265,7 +267,7 @@ final class ServeRun: @unchecked Sendable {
         let fd = output.fileHandleForReading.fileDescriptor
         var byte: UInt8 = 0
         while true {
-            let n = Glibc.read(fd, &byte, 1)
+            let n = read(fd, &byte, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
             if byte == UInt8(ascii: "\n") { break }
@@ -330,7 +332,7 @@ enum SQLiteC {
 
     /// Runs `sql` on the database at `path` and closes it.
     static func execute(_ path: String, _ sql: String) throws {
-        guard let library = dlopen("libsqlite3.so.0", RTLD_NOW) ?? dlopen("libsqlite3.so", RTLD_NOW),
+        guard let library = dlopen("libsqlite3.so.0", RTLD_NOW) ?? dlopen("libsqlite3.so", RTLD_NOW) ?? dlopen("libsqlite3.dylib", RTLD_NOW),
               let openSymbol = dlsym(library, "sqlite3_open"), let execSymbol = dlsym(library, "sqlite3_exec"),
               let closeSymbol = dlsym(library, "sqlite3_close") else {
             throw ServiceTestError("libsqlite3 cannot be loaded")

@@ -133,14 +133,12 @@ extension SQLiteBankStore {
                 delete \(path) and start again: a new bank is made only where no file exists.
                 """)
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be opened (\(String(cString: strerror(errno)))); check that it belongs to the user running nccmatch.")
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be opened; check that it belongs to the user running nccmatch.")
         }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: sqliteMagic.count)
-        let n = header.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n != sqliteMagic.count || header != sqliteMagic {
+        defer { try? file.close() }
+        let header = (try? file.read(upToCount: sqliteMagic.count)).map { Array($0 ?? Data()) } ?? []
+        if header != sqliteMagic {
             throw damaged(path, directory, what: "it does not start like a SQLite database (\(info.st_size) bytes; its header is overwritten, or it is another kind of file)",
                           exportHelps: false)
         }
@@ -150,8 +148,7 @@ extension SQLiteBankStore {
     /// Checks an existing bank through a read-only connection, before any connection that may write opens
     /// it (GRDB's pool writes a little at open; a damaged file must be left exactly as it was). Always
     /// `recognizeSchema` and the migrations table (a newer bank is `store_too_new`); with `full`, also
-    /// `quickCheck` and `validateHashes`. Returns the full check's
-    /// report, or nil without `full`.
+    /// `quickCheck` and `validateHashes`. Returns the full check's report, or nil without `full`.
     static func checkReadOnly(path: String, directory: String, full: Bool) throws -> BankIntegrityReport? {
         var configuration = Configuration()
         configuration.readonly = true
