@@ -3,7 +3,11 @@
 then drives POST /v1/match with 1,000-item batches from wrk for D seconds and reports hashes/s, latency
 percentiles per batch, errors and the server's memory over the run.
 
-Usage: Scripts/measure/service_load.py BINARY [--hashes 1000000] [--seconds 60] [--connections 4]
+With --attackers N, N clients open cases and N clients guess case secrets for the whole run, each request
+from another client address (X-Forwarded-For through a trusted loopback proxy: the worst case, where
+per-address limits do not help and the PBKDF2 gate must keep matching fast); their answers are counted.
+
+Usage: Scripts/measure/service_load.py BINARY [--hashes 1000000] [--seconds 60] [--connections 4] [--attackers 32]
 Needs wrk (apt-get install wrk). Everything is made in a temporary folder and removed afterwards."""
 import argparse
 import json
@@ -25,11 +29,14 @@ parser.add_argument("--hashes", type=int, default=1_000_000)
 parser.add_argument("--seconds", type=int, default=60)
 parser.add_argument("--connections", type=int, default=4)
 parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--attackers", type=int, default=0)
+parser.add_argument("--secret-rounds", default="600000")
 args = parser.parse_args()
 
 work = tempfile.mkdtemp(prefix="nccmatch-load-")
 data = os.path.join(work, "data")
-limits = ["--rate-requests", "100000", "--rate-hashes", "100000000"]
+limits = ["--rate-requests", "100000", "--rate-hashes", "100000000", "--case-burst", "100000", "--cases-per-hour", "1e9",
+          "--trusted-proxy", "127.0.0.1", "--secret-rounds", args.secret_rounds]
 try:
     server, base = start_server(args.binary, data, limits)
     key = add_platform(args.binary, data, "load")
@@ -101,6 +108,28 @@ end
 """)
     samples = []
     stop = threading.Event()
+    attack_answers = {}
+    attack_lock = threading.Lock()
+    victim = call("POST", base + "/v1/cases", {"hashes": [{"algorithm": "pdq", "value": random_pdq(rng), "quality": 90}]})[1]["case_id"]
+
+    def attacker(number, opening):
+        r = random.Random(number)
+        while not stop.is_set():
+            address = {"X-Forwarded-For": f"198.18.{r.randrange(256)}.{r.randrange(256)}"}
+            try:
+                if opening:
+                    status, _ = call("POST", base + "/v1/cases", {"hashes": [{"algorithm": "pdq", "value": random_pdq(r), "quality": 90}]}, headers=address, timeout=30)
+                else:
+                    status, _ = call("GET", base + f"/v1/cases/{victim}", bearer="guess-%d" % r.getrandbits(64), headers=address, timeout=30)
+            except Exception:  # noqa: BLE001
+                status = "error"
+            with attack_lock:
+                key = ("open" if opening else "guess", status)
+                attack_answers[key] = attack_answers.get(key, 0) + 1
+    attackers = [threading.Thread(target=attacker, args=(n, n % 2 == 0)) for n in range(2 * args.attackers)]
+    rss_idle = rss_kib(server.pid)
+    for t in attackers:
+        t.start()
 
     def sample():
         while not stop.wait(5):
@@ -110,6 +139,8 @@ end
     out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", lua, base],
                          capture_output=True, text=True)
     stop.set(); sampler.join()
+    for t in attackers:
+        t.join()
     figures = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line and line.split(" ", 1)[0].isupper() and " " in line)
     requests = int(figures.get("REQUESTS", "0"))
     seconds = float(figures.get("SECONDS", "1"))
@@ -130,6 +161,9 @@ end
         "planted_matches_in_a_batch": planted_hits,
         "rss_mib_after_load": round(rss_start / 1024, 1),
         "rss_mib_samples_every_5s": [round(s / 1024, 1) for s in samples],
+        "attackers_per_kind": args.attackers,
+        "attack_answers": {f"{k[0]} {k[1]}": v for k, v in sorted(attack_answers.items(), key=str)},
+        "rss_mib_before_attack_and_load": round(rss_idle / 1024, 1),
     }
     print(json.dumps(report, indent=2))
     if report["non_200"] != 0 or report["socket_errors"] != 0:

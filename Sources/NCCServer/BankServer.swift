@@ -37,7 +37,7 @@ public enum BankServer {
         defer { withExtendedLifetime(directoryLock) {} }
         let service = BankService(store: store, configuration: configuration, logger: logger)
         let host = configuration.host
-        let connections = ClientConnections(limit: configuration.maxConnectionsPerClient)
+        let connections = ClientConnections(limit: configuration.maxConnectionsPerClient, pressureAt: configuration.maxConnections * 3 / 4)
         let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeoutSeconds * 1_000))
         let proxies = configuration.trustedProxies
         BankServer.raiseOpenFileLimit(to: configuration.maxConnections + 256)

@@ -333,8 +333,8 @@ public final class BankService: Sendable {
         queries.reserveCapacity(request.items.count)
         var algorithms = Set<HashAlgorithm>()
         for (i, item) in request.items.enumerated() {
-            if item.id.utf8.count > 256 {
-                throw APIError.badRequest("invalid_field", "items[\(i)].id is longer than 256 bytes; use a shorter content id.")
+            if item.id.unicodeScalars.count > 256 {
+                throw APIError.badRequest("invalid_field", "items[\(i)].id is longer than 256 characters; use a shorter content id.")
             }
             let algorithm = try HashText.algorithm(item.algorithm, at: "items[\(i)].algorithm")
             queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(item.value, algorithm: algorithm, at: "items[\(i)].value")))
@@ -348,21 +348,24 @@ public final class BankService: Sendable {
         var found = index.match(queries, distances: distances)
         if !trusted { found = gate64BitMatches(queries: queries, items: request.items, found: found) }
 
-        // Every match about to be answered, judged as a whole before anything is told.
+        // Every match about to be answered and every PDQ value sent, judged as a whole before anything is told.
         var candidates: [ProbeGuard.Candidate] = []
         var owners: [(item: Int, match: Int)] = []
+        var pdqValues: [ProbeGuard.Value] = []
         for (i, matches) in found.enumerated() {
-            let band = MatchPolicy.probeBand(queries[i].algorithm)
+            let algorithm = queries[i].algorithm
+            let band = MatchPolicy.probeBand(algorithm)
             var hasher = Hasher()
-            hasher.combine(queries[i].algorithm)
+            hasher.combine(algorithm)
             hasher.combine(queries[i].bytes)
             let digest = UInt64(bitPattern: Int64(hasher.finalize()))
+            if algorithm == .pdq { pdqValues.append(.init(words: HashText.words(queries[i].bytes), valueDigest: digest)) }
             for (k, m) in matches.enumerated() {
                 candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest))
                 owners.append((i, k))
             }
         }
-        let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates)
+        let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates, pdqValues: pdqValues)
         if verdict.overBudget > 0 {
             metrics.add("nccmatch_match_budget_refused_total")
             await audit(platform: platform, action: "match_budget_reached", detail: "daily budget \(configuration.matchBudgetPerDay) distinct pictures")
@@ -428,20 +431,20 @@ public final class BankService: Sendable {
     }
 
     /// Keeps a pHash or dHash match only when a PDQ item of the same upload (same `id`) is within
-    /// `MatchPolicy.pdqGateDistance` of the same bank picture.
+    /// `MatchPolicy.pdqGateDistance` of the same bank picture. The wider PDQ search runs only for uploads
+    /// whose 64-bit hashes matched something, which random values almost never do.
     func gate64BitMatches(queries: [BankIndex.Query], items: [MatchItem], found: [[IndexMatch]]) -> [[IndexMatch]] {
         var uploadsWith64 = Set<String>()
         for (i, q) in queries.enumerated() where (q.algorithm == .phash || q.algorithm == .dhash) && !found[i].isEmpty {
             uploadsWith64.insert(items[i].id)
         }
         if uploadsWith64.isEmpty { return found }
-        var pdqPositions: [Int] = []
-        for (i, q) in queries.enumerated() where q.algorithm == .pdq && uploadsWith64.contains(items[i].id) { pdqPositions.append(i) }
+        let pdqPositions = queries.indices.filter { queries[$0].algorithm == .pdq && uploadsWith64.contains(items[$0].id) }
         let near = pdqPositions.isEmpty ? [] : index.match(pdqPositions.map { queries[$0] }, distances: [.pdq: MatchPolicy.pdqGateDistance])
         var nearPictures: [String: Set<UInt64>] = [:]
         for (k, i) in pdqPositions.enumerated() { nearPictures[items[i].id, default: []].formUnion(near[k].map(\.id)) }
         var gated = found
-        for (i, q) in queries.enumerated() where q.algorithm == .phash || q.algorithm == .dhash {
+        for (i, q) in queries.enumerated() where (q.algorithm == .phash || q.algorithm == .dhash) && !found[i].isEmpty {
             let allowed = nearPictures[items[i].id] ?? []
             gated[i] = found[i].filter { allowed.contains($0.id) }
         }
@@ -462,8 +465,8 @@ public final class BankService: Sendable {
         guard let outcome = FeedbackOutcome(rawValue: request.outcome) else {
             throw APIError.badRequest("unknown_outcome", "outcome is one of pending_review, removed, not_violating.")
         }
-        if let content = request.contentID, content.utf8.count > 256 {
-            throw APIError.badRequest("invalid_field", "content_id is longer than 256 bytes; use a shorter content id.")
+        if let content = request.contentID, content.unicodeScalars.count > 256 {
+            throw APIError.badRequest("invalid_field", "content_id is longer than 256 characters; use a shorter content id.")
         }
         guard request.matchRef.utf8.count <= 64 else {
             throw APIError(.notFound, "match_ref_not_found", "This match reference is not one your platform received; check the value returned by /v1/match.")

@@ -128,6 +128,36 @@ import Testing
         #expect(!audit.stdout.contains(pdq))
     }
 
+    @Test func nearMissesAroundAnAnswerCountAsProbing() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url, extra: ["--probe-limit", "8"])
+        defer { server.stop() }
+        let key = try server.addPlatform("walker")
+        let pdq = Fake.hex(64)
+        #expect(try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": Fake.picture(0, pdq: pdq)]).status == 201)
+        let match = server.url("v1/match")
+        // A value at the boundary (31 bits) matches and is answered...
+        let boundary = Fake.flip(pdq, bits: 31)
+        #expect(Self.matches(try await HTTP.send("POST", match, json: ["items": [["id": "b", "algorithm": "pdq", "value": boundary]]], bearer: key)).count == 1)
+        // ...then values one bit further out match nothing, but lie next to it: they count.
+        let outside = (0..<12).map { i -> [String: Any] in
+            var digits = Array(boundary)
+            let position = (i * 3 + 1) % 64 // digits the 31 flips did not touch
+            digits[position] = Character(String(Int(String(digits[position]), radix: 16)! ^ 2, radix: 16))
+            return ["id": "o\(i)", "algorithm": "pdq", "value": String(digits)]
+        }
+        let missed = try await HTTP.send("POST", match, json: ["items": outside], bearer: key)
+        #expect(missed.status == 200 && (0..<12).allSatisfy { Self.matches(missed, $0).isEmpty })
+        // The picture's outer-band matches are now withheld; its near-exact copies still match.
+        let after = try await HTTP.send("POST", match, json: ["items": [
+            ["id": "far", "algorithm": "pdq", "value": Fake.flip(pdq, bits: 20)], ["id": "near", "algorithm": "pdq", "value": Fake.flip(pdq, bits: 3)],
+        ]], bearer: key)
+        // (The slowed key still has one request in hand.)
+        #expect(after.status == 200 && Self.matches(after, 0).isEmpty && Self.matches(after, 1).count == 1)
+        #expect(try CLIRunner.run(["admin", "audit", "--data", dir.url.path]).stdout.contains("probing_suspected"))
+    }
+
     @Test func dailyBudgetOfDistinctPictures() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
         defer { dir.remove() }

@@ -158,8 +158,16 @@ enum HTTP {
 
 /// Random hashes for tests.
 enum Fake {
+    /// Random hex with exactly half its bits set, as a real PDQ (128 of 256) or pHash (32 of 64) has: the
+    /// bank refuses values no real picture gives (see `HashPlausibility`).
     static func hex(_ chars: Int) -> String {
-        String((0..<chars).map { _ in "0123456789abcdef".randomElement()! })
+        var bits = [Bool](repeating: false, count: chars * 4)
+        for i in 0..<(chars * 2) { bits[i] = true }
+        bits.shuffle()
+        return String((0..<chars).map { d in
+            let value = (0..<4).reduce(0) { $0 << 1 | (bits[d * 4 + $1] ? 1 : 0) }
+            return "0123456789abcdef"[String.Index(utf16Offset: value, in: "0123456789abcdef")]
+        })
     }
 
     /// A PDQ hash `bits` bits away from `hex`.

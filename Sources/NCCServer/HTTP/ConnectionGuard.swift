@@ -4,42 +4,61 @@ import NIOCore
 import NIOHTTPTypes
 import Synchronization
 
-/// Open connections per client address, shared by every connection's `ConnectionGuard`.
+/// Open connections, per client address and in all, shared by every connection's `ConnectionGuard`.
 final class ClientConnections: Sendable {
-    private let counts = Mutex([String: Int]())
+    private struct State {
+        var perClient: [String: Int] = [:]
+        var total = 0
+    }
+
+    private let state = Mutex(State())
     /// Most connections one client address may hold open.
     let limit: Int
+    /// From this many open connections on, the server is under pressure: new requests get a short deadline.
+    let pressureAt: Int
 
-    /// A table allowing `limit` connections per client.
-    init(limit: Int) { self.limit = limit }
+    /// A table allowing `limit` connections per client; under pressure from `pressureAt` connections in all.
+    init(limit: Int, pressureAt: Int) {
+        self.limit = limit
+        self.pressureAt = pressureAt
+    }
 
-    /// Counts a new connection from `client`; false (and not counted) when it already holds `limit`.
-    func open(_ client: String) -> Bool {
-        counts.withLock { counts in
-            let n = counts[client, default: 0]
-            guard n < limit else { return false }
-            counts[client] = n + 1
+    /// Counts a new connection from `client` (nil: a trusted proxy, counted in the total only); false (and
+    /// not counted) when that client already holds `limit`.
+    func open(_ client: String?) -> Bool {
+        state.withLock { state in
+            if let client {
+                let n = state.perClient[client, default: 0]
+                guard n < limit else { return false }
+                state.perClient[client] = n + 1
+            }
+            state.total += 1
             return true
         }
     }
 
     /// Forgets a connection counted by `open`.
-    func close(_ client: String) {
-        counts.withLock { counts in
-            let n = counts[client, default: 1] - 1
-            counts[client] = n > 0 ? n : nil
+    func close(_ client: String?) {
+        state.withLock { state in
+            if let client {
+                let n = state.perClient[client, default: 1] - 1
+                state.perClient[client] = n > 0 ? n : nil
+            }
+            state.total -= 1
         }
     }
 
-    /// Connections open now, all clients together.
-    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+    /// Whether so many connections are open that idle ones should make room quickly.
+    var underPressure: Bool { state.withLock { $0.total >= pressureAt } }
 }
 
 /// One per connection, right after HTTP decoding: bounds what a connection can hold on to.
 ///
 /// - A request (head and body) must arrive whole within `readTimeout` of the connection opening or of the
 ///   previous response; so must the next request on a kept-alive connection. Otherwise the connection is
-///   closed: idle, half-sent and drip-fed sockets do not stay open.
+///   closed: idle, half-sent and drip-fed sockets do not stay open. While three quarters of the server's
+///   connections are taken, the deadline is `pressureTimeout` (2 s) instead, so a crowd of idle sockets from
+///   many addresses gives way within seconds to clients that speak.
 /// - A client address holding `ClientConnections.limit` connections has further ones closed at once.
 /// - A request the HTTP parser cannot read before any handler saw it (a broken request line or header)
 ///   is answered 400 with the API's JSON error body and the connection closed, instead of an empty answer.
@@ -50,9 +69,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let readTimeout: TimeAmount
+    private let pressureTimeout = TimeAmount.seconds(2)
     private let connections: ClientConnections
     private let trustedProxies: Set<String>
     private var client: String?
+    private var counted = false
     private var deadline: Scheduled<Void>?
     private var requestOpen = false
     private var responsesOwed = 0
@@ -66,22 +87,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        if !trustedProxies.contains(peer) {
-            let key = ClientAddress.normalised(peer)
-            guard connections.open(key) else {
-                context.close(promise: nil)
-                return
-            }
-            client = key
+        let key = trustedProxies.contains(peer) ? nil : ClientAddress.normalised(peer)
+        guard connections.open(key) else {
+            context.close(promise: nil)
+            return
         }
+        client = key
+        counted = true
         arm(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
-        if let client { connections.close(client) }
-        client = nil
+        if counted { connections.close(client) }
+        counted = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -129,7 +149,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func arm(_ context: ChannelHandlerContext) {
         deadline?.cancel()
         let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: readTimeout) {
+        let timeout = connections.underPressure ? min(readTimeout, pressureTimeout) : readTimeout
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
             channel.close(promise: nil)
         }
     }

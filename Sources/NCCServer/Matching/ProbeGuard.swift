@@ -1,4 +1,5 @@
 import Foundation
+import NCCIndex
 import Synchronization
 
 /// Watches each platform's matches for the patterns of someone reading the bank back out, in bounded memory.
@@ -6,11 +7,15 @@ import Synchronization
 /// Two limits, per platform, over a rolling day:
 /// - a budget of distinct bank pictures matched (`budgetPerDay`): a platform that matches more pictures
 ///   than any real upload stream would is refused further new pictures until the day turns;
-/// - probing: more than `bandLimit` distinct query values matching one bank picture in its outer band
-///   (`MatchPolicy.probeBand`). Walking a stored hash bit by bit needs hundreds of such queries; copies of
-///   one picture rarely produce more than a few dozen different hashes that far out. Past the limit, those
-///   matches of that picture are withheld from the platform, its key is slowed for `slowSeconds`, and the
-///   caller writes the audit log and counts it in metrics.
+/// - probing: more than `bandLimit` distinct query values near one bank picture but not close to it. A
+///   boundary walk reads a stored PDQ from the yes/no answers of queries one bit either side of the match
+///   distance (about 150 answers for one hash): the ones inside match at `MatchPolicy.probeBand` bits or more,
+///   the ones outside match nothing but lie within a few bits of those that did. So a value counts when it
+///   matches a picture at `probeBand` or more, or lies within `anchorRadius` bits of a value that did (an
+///   anchor). Copies of one picture rarely give more than a few dozen different hashes that far out. From the
+///   batch that crosses the limit on, the picture's outer-band matches are withheld from the platform for the
+///   rest of the day (so a walk's answers carry nothing), its key is slowed for `slowSeconds`, and the caller
+///   writes the audit log and counts it in metrics.
 ///
 /// Trusted platforms (an operator's grant) are watched and reported but never withheld from.
 final class ProbeGuard: Sendable {
@@ -18,8 +23,15 @@ final class ProbeGuard: Sendable {
     struct Candidate {
         var item: Int
         var image: Int64
+        /// At or past the picture's probe band (evidence of probing when repeated).
         var outerBand: Bool
         /// A digest of the query value (for counting distinct values only).
+        var valueDigest: UInt64
+    }
+
+    /// One PDQ value of the batch, to be compared with the platform's anchors.
+    struct Value {
+        var words: [UInt64]
         var valueDigest: UInt64
     }
 
@@ -33,10 +45,19 @@ final class ProbeGuard: Sendable {
         var newlyProbed = 0
     }
 
+    private struct Anchor {
+        var words: [UInt64]
+        var image: Int64
+    }
+
     private struct PlatformState {
         var dayStart: Double
         var pictures: Set<Int64> = []
         var band: [Int64: Set<UInt64>] = [:]
+        /// Outer-band values that matched, oldest first (at most `maxAnchors`).
+        var anchors: [Anchor] = []
+        /// Pictures past the probing limit today: their outer-band matches are withheld.
+        var probed: Set<Int64> = []
         var slowUntil: Double = 0
     }
 
@@ -44,6 +65,10 @@ final class ProbeGuard: Sendable {
     let budgetPerDay: Int
     let bandLimit: Int
     let slowSeconds: Double
+    /// A value this near an anchor counts as near the anchor's picture.
+    static let anchorRadius = 8
+    /// Most anchors kept per platform (each 32 bytes of words).
+    static let maxAnchors = 2_048
     static let day: Double = 86_400
 
     /// A guard with these limits (see the type's documentation).
@@ -64,10 +89,20 @@ final class ProbeGuard: Sendable {
         }
     }
 
-    /// Judges a batch before it is answered; the counts only move when the batch is answered in full
-    /// (a refused batch, over budget, changes nothing).
-    func judge(platform: Int64, trusted: Bool, candidates: [Candidate]) -> Verdict {
+    /// Judges a batch before it is answered: `candidates` are its matches, `pdqValues` every PDQ value it
+    /// sent. A batch refused for the budget changes nothing.
+    func judge(platform: Int64, trusted: Bool, candidates: [Candidate], pdqValues: [Value]) -> Verdict {
         let now = Self.now()
+        // Values near an anchor, found outside the lock with the index's own scan.
+        let anchors = state.withLock { $0[platform]?.anchors ?? [] }
+        var nearAnchors: [(image: Int64, digest: UInt64)] = []
+        if !anchors.isEmpty && !pdqValues.isEmpty {
+            let index = PDQIndex(ids: anchors.indices.map { UInt64($0) }, words: anchors.flatMap(\.words))
+            let found = index.search(queryWords: pdqValues.flatMap(\.words), within: Self.anchorRadius)
+            for (k, matches) in found.enumerated() {
+                for image in Set(matches.map { anchors[Int($0.id)].image }) { nearAnchors.append((image, pdqValues[k].valueDigest)) }
+            }
+        }
         return state.withLock { states in
             var s = states[platform] ?? PlatformState(dayStart: now)
             if now - s.dayStart >= Self.day { s = PlatformState(dayStart: now, slowUntil: s.slowUntil) }
@@ -79,20 +114,29 @@ final class ProbeGuard: Sendable {
                 return verdict
             }
             s.pictures.formUnion(newPictures)
-            for (position, c) in candidates.enumerated() where c.outerBand {
-                var values = s.band[c.image] ?? []
-                if values.contains(c.valueDigest) { continue }
-                if values.count >= bandLimit {
-                    if !trusted { verdict.withheld.insert(position) }
-                    continue
-                }
-                values.insert(c.valueDigest)
-                s.band[c.image] = values
-                if values.count == bandLimit {
+            // Count the whole batch first, then judge it, so its order cannot decide which answers get through.
+            let evidence = candidates.filter(\.outerBand).map { (image: $0.image, digest: $0.valueDigest) } + nearAnchors
+            for e in evidence where !s.probed.contains(e.image) {
+                var values = s.band[e.image, default: []]
+                values.insert(e.digest)
+                if values.count > bandLimit {
+                    s.probed.insert(e.image)
+                    s.band[e.image] = nil
+                    s.anchors.removeAll { $0.image == e.image }
                     verdict.newlyProbed += 1
                     s.slowUntil = now + slowSeconds
+                } else {
+                    s.band[e.image] = values
                 }
             }
+            for (position, c) in candidates.enumerated() where c.outerBand {
+                if s.probed.contains(c.image) {
+                    if !trusted { verdict.withheld.insert(position) }
+                } else if let words = pdqValues.first(where: { $0.valueDigest == c.valueDigest })?.words {
+                    s.anchors.append(Anchor(words: words, image: c.image))
+                }
+            }
+            if s.anchors.count > Self.maxAnchors { s.anchors.removeFirst(s.anchors.count - Self.maxAnchors) }
             states[platform] = s
             return verdict
         }

@@ -48,6 +48,10 @@ final class ServiceMetrics: @unchecked Sendable {
             "nccmatch_cases_withdrawn_total": "Cases withdrawn.",
             "nccmatch_feedback_total": "Feedback reports, by outcome.",
             "nccmatch_rate_limited_total": "Requests refused with 429, by reason.",
+            "nccmatch_probing_suspected_total": "Bank pictures whose outer-band matches were withheld from a platform for probing.",
+            "nccmatch_match_withheld_total": "Matches withheld from platforms for probing.",
+            "nccmatch_match_budget_refused_total": "Match batches refused for the platform's daily budget of distinct pictures.",
+            "nccmatch_case_secret_refused_total": "Wrong case secrets and unknown case ids.",
         ]
         var byName: [String: [(String, Int)]] = [:]
         for (key, n) in counters {
