@@ -409,24 +409,21 @@ public final class BankService: Sendable {
         return MatchResponse(results: results)
     }
 
-    /// The search distance per algorithm for a caller's `max_distance`: absent means the defaults; otherwise
-    /// it must be one of the fixed levels (`MatchPolicy.levels`) of an algorithm in the batch, and the same
-    /// level applies to every algorithm (23 for PDQ goes with 6 for pHash and dHash).
+    /// The search distance per algorithm for a caller's `max_distance`: absent means the defaults; otherwise it
+    /// is one of the fixed levels (`MatchPolicy.levels`) and the same level applies to every algorithm (23 for
+    /// PDQ goes with 6 for pHash and dHash); 0 asks for exact matches only. MD5 and SHA-256 are always exact.
     static func levelDistances(_ wanted: Int?, algorithms: Set<HashAlgorithm>) throws -> [HashAlgorithm: Int] {
         guard let wanted else { return [:] }
-        let perceptual = algorithms.filter { $0 != .md5 && $0 != .sha256 }.sorted { $0.rawValue < $1.rawValue }
-        if perceptual.isEmpty {
-            guard wanted == 0 else {
-                throw APIError.badRequest("invalid_max_distance", "max_distance applies to pdq, phash and dhash; MD5 and SHA-256 match exactly, so leave it out (or send 0).")
-            }
-            return [:]
+        let perceptual: [HashAlgorithm] = [.pdq, .phash, .dhash]
+        var distances: [HashAlgorithm: Int] = [:]
+        if wanted == 0 {
+            for algorithm in perceptual where algorithms.contains(algorithm) { distances[algorithm] = 0 }
+            return distances
         }
         guard let level = perceptual.lazy.compactMap({ MatchPolicy.levels($0).firstIndex(of: wanted) }).first else {
-            let described = perceptual.map { "\($0.rawValue): \(MatchPolicy.levels($0).map(String.init).joined(separator: ", "))" }
-            throw APIError.badRequest("invalid_max_distance", "max_distance is one of a few fixed levels (\(described.joined(separator: "; "))), the first being the default; leave it out to use the default.")
+            throw APIError.badRequest("invalid_max_distance", "max_distance is one of a few fixed levels: 31, 23 or 15 (PDQ; pHash and dHash then use 8, 6 or 4), the same given as 8, 6 or 4, or 0 for exact matches only; leave it out for the default (31 and 8).")
         }
-        var distances: [HashAlgorithm: Int] = [:]
-        for algorithm in perceptual { distances[algorithm] = MatchPolicy.levels(algorithm)[level] }
+        for algorithm in perceptual where algorithms.contains(algorithm) { distances[algorithm] = MatchPolicy.levels(algorithm)[level] }
         return distances
     }
 

@@ -95,6 +95,10 @@ import Testing
         #expect(try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "pdq", "value": pdq], ["id": "u", "algorithm": "phash", "value": phash]], "max_distance": 23], bearer: key).status == 200)
         #expect(try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "phash", "value": phash]], "max_distance": 6], bearer: key).status == 200)
         Self.expectError(try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "md5", "value": Fake.hex(32)]], "max_distance": 5], bearer: key), 400, "invalid_max_distance")
+        #expect(try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "md5", "value": Fake.hex(32)]], "max_distance": 31], bearer: key).status == 200)
+        let exactOnly = try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "pdq", "value": Fake.flip(pdq, bits: 1)], ["id": "v", "algorithm": "pdq", "value": pdq]], "max_distance": 0], bearer: key)
+        #expect(Self.matches(exactOnly, 0).isEmpty && Self.matches(exactOnly, 1).count == 1)
+        Self.expectError(try await HTTP.send("POST", match, json: ["items": [["id": "u", "algorithm": "pdq", "value": pdq]], "max_distance": NSNull()], bearer: key), 400, "invalid_field")
     }
 
     @Test func probingIsWithheldAuditedAndSlowed() async throws {

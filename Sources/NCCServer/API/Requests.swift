@@ -22,8 +22,8 @@ struct HashInput: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         algorithm = try c.decode(String.self, forKey: .algorithm)
         value = try c.decode(String.self, forKey: .value)
-        quality = try c.decodeIfPresent(Int.self, forKey: .quality)
-        image = try c.decodeIfPresent(Int.self, forKey: .image)
+        quality = try c.decodeAbsentOrValue(Int.self, forKey: .quality)
+        image = try c.decodeAbsentOrValue(Int.self, forKey: .image)
     }
 }
 
@@ -71,7 +71,7 @@ struct MatchRequest: Decodable, Sendable {
         try decoder.rejectUnknownKeys(["items", "max_distance"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         items = try c.decode([MatchItem].self, forKey: .items)
-        maxDistance = try c.decodeIfPresent(Int.self, forKey: .maxDistance)
+        maxDistance = try c.decodeAbsentOrValue(Int.self, forKey: .maxDistance)
     }
 }
 
@@ -92,7 +92,7 @@ struct FeedbackRequest: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         matchRef = try c.decode(String.self, forKey: .matchRef)
         outcome = try c.decode(String.self, forKey: .outcome)
-        contentID = try c.decodeIfPresent(String.self, forKey: .contentID)
+        contentID = try c.decodeAbsentOrValue(String.self, forKey: .contentID)
     }
 }
 

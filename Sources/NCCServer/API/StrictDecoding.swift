@@ -19,6 +19,18 @@ extension Decoder {
     }
 }
 
+extension KeyedDecodingContainer {
+    /// The value at `key`, or nil when the key is absent; an explicit `null` is refused (400 `invalid_field`),
+    /// as the API's schema declares no nullable field.
+    func decodeAbsentOrValue<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) {
+            throw APIError.badRequest("invalid_field", "\(JSONPath.render(codingPath + [key])) is null; leave the field out instead, or give it a value.")
+        }
+        return try decode(T.self, forKey: key)
+    }
+}
+
 /// Rendering coding paths as `items[3].value`.
 enum JSONPath {
     static func render(_ path: [any CodingKey]) -> String {

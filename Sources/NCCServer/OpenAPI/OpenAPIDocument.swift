@@ -523,36 +523,21 @@ enum OpenAPIDocument {
         ]
       },
       "Hash": {
-        "type": "object",
-        "additionalProperties": false,
-        "required": [
-          "algorithm",
-          "value"
-        ],
-        "properties": {
-          "algorithm": {
-            "$ref": "#/components/schemas/Algorithm"
+        "description": "A hash of one picture; values no real picture gives are refused (implausible_hash): PDQ with fewer than 96 or more than 128 bits set or four equal 64-bit words, pHash outside 16-32 bits set, dHash outside 2-62. pHash and dHash are kept only beside an accepted PDQ of the same picture in the same request (pdq_required).",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/HashPDQ"
           },
-          "value": {
-            "type": "string",
-            "description": "Hex: 64 characters for pdq and sha256, 16 for phash and dhash, 32 for md5. Values no real picture gives are refused (implausible_hash): PDQ with fewer than 96 or more than 128 bits set or four equal 64-bit words, pHash outside 16-32 bits set, dHash outside 2-62.",
-            "pattern": "^([0-9a-fA-F]{16}|[0-9a-fA-F]{32}|[0-9a-fA-F]{64})$",
-            "minLength": 16,
-            "maxLength": 64
+          {
+            "$ref": "#/components/schemas/Hash64"
           },
-          "quality": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 100,
-            "description": "PDQ quality; required for pdq (at least 50 to be accepted), refused for other algorithms."
+          {
+            "$ref": "#/components/schemas/HashMD5"
           },
-          "image": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000000,
-            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+          {
+            "$ref": "#/components/schemas/HashSHA256"
           }
-        }
+        ]
       },
       "HashesRequest": {
         "type": "object",
@@ -723,29 +708,17 @@ enum OpenAPIDocument {
             "minItems": 1,
             "maxItems": 10000,
             "items": {
-              "type": "object",
-              "additionalProperties": false,
-              "required": [
-                "id",
-                "algorithm",
-                "value"
-              ],
-              "properties": {
-                "id": {
-                  "type": "string",
-                  "maxLength": 256,
-                  "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+              "oneOf": [
+                {
+                  "$ref": "#/components/schemas/MatchItem256"
                 },
-                "algorithm": {
-                  "$ref": "#/components/schemas/Algorithm"
+                {
+                  "$ref": "#/components/schemas/MatchItem64"
                 },
-                "value": {
-                  "type": "string",
-                  "pattern": "^([0-9a-fA-F]{16}|[0-9a-fA-F]{32}|[0-9a-fA-F]{64})$",
-                  "minLength": 16,
-                  "maxLength": 64
+                {
+                  "$ref": "#/components/schemas/MatchItemMD5"
                 }
-              }
+              ]
             }
           },
           "max_distance": {
@@ -759,7 +732,7 @@ enum OpenAPIDocument {
               4,
               0
             ],
-            "description": "A fixed level, never any distance: 31, 23 or 15 for pdq with 8, 6 or 4 for phash and dhash (the same level applies to every algorithm of the batch); 0 or absent for digest-only batches. Absent: 31 and 8."
+            "description": "A fixed level, never any distance: 31, 23 or 15 for PDQ, going with 8, 6 or 4 for pHash and dHash (either number names the level, and it applies to every algorithm of the batch); 0 for exact matches only. MD5 and SHA-256 always match exactly. Absent: 31 and 8."
           }
         }
       },
@@ -863,6 +836,212 @@ enum OpenAPIDocument {
                 "type": "string"
               }
             }
+          }
+        }
+      },
+      "HashPDQ": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "algorithm",
+          "value",
+          "quality"
+        ],
+        "properties": {
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "pdq"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "minLength": 64,
+            "maxLength": 64
+          },
+          "quality": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "PDQ quality; required for pdq (at least 50 to be accepted), refused for other algorithms."
+          },
+          "image": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 1000000,
+            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+          }
+        }
+      },
+      "Hash64": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "phash",
+              "dhash"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{16}$",
+            "minLength": 16,
+            "maxLength": 16
+          },
+          "image": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 1000000,
+            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+          }
+        }
+      },
+      "HashMD5": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "md5"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{32}$",
+            "minLength": 32,
+            "maxLength": 32
+          },
+          "image": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 1000000,
+            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+          }
+        }
+      },
+      "HashSHA256": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "sha256"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "minLength": 64,
+            "maxLength": 64
+          },
+          "image": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 1000000,
+            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+          }
+        }
+      },
+      "MatchItem256": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+          },
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "pdq",
+              "sha256"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{64}$",
+            "minLength": 64,
+            "maxLength": 64
+          }
+        }
+      },
+      "MatchItem64": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+          },
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "phash",
+              "dhash"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{16}$",
+            "minLength": 16,
+            "maxLength": 16
+          }
+        }
+      },
+      "MatchItemMD5": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "id",
+          "algorithm",
+          "value"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+          },
+          "algorithm": {
+            "type": "string",
+            "enum": [
+              "md5"
+            ]
+          },
+          "value": {
+            "type": "string",
+            "pattern": "^[0-9a-fA-F]{32}$",
+            "minLength": 32,
+            "maxLength": 32
           }
         }
       }
