@@ -20,10 +20,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
-        // C: libjpeg-turbo and libpng decoding; setjmp/longjmp never leaves these files.
+        // C: libjpeg-turbo, libpng, libheif (HEIC/HEIF, AVIF), libwebp and giflib decoding; setjmp/longjmp never leaves these files.
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+            linkerSettings: [
+                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("heif"),
+                .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
+            ]
         ),
         // C: XOR+popcount kernels with runtime CPU dispatch (AVX-512 VPOPCNTDQ, AVX2, POPCNT, portable).
         .target(name: "CHammingKernels"),

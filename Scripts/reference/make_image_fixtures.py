@@ -284,14 +284,17 @@ def main():
     twelve[sof + 4] = 12  # sample precision 12 bits: valid JPEG, not supported by the 8-bit decoder
     (mdir / "precision-12.jpg").write_bytes(bytes(twelve))
     record_error(mdir / "precision-12.jpg", "unsupported_jpeg")
-    # Formats nccmatch names but does not decode.
+    # Formats nccmatch names but does not decode (BMP, TIFF); GIF and WebP it decodes since issue 11.
     small = picture(16, 12, seed=5)
     for name, fmt in [("picture.gif", "GIF"), ("picture.webp", "WEBP"), ("picture.bmp", "BMP"), ("picture.tiff", "TIFF")]:
         small.save(mdir / name, format=fmt)
-        record_error(mdir / name, "unsupported_format")
-    # An ISO-BMFF header with a HEIC brand and one with an MP4 brand (headers only).
+        if fmt in ("GIF", "WEBP"):
+            record_valid(mdir / name)
+        else:
+            record_error(mdir / name, "unsupported_format")
+    # An ISO-BMFF header with a HEIC brand (no meta box: damaged) and one with an MP4 brand (headers only).
     (mdir / "picture.heic").write_bytes(struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic" + b"\x00" * 32)
-    record_error(mdir / "picture.heic", "unsupported_format")
+    record_error(mdir / "picture.heic", "corrupt_data")
     (mdir / "clip.mp4").write_bytes(struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00" + b"isomiso2" + b"\x00" * 32)
     record_error(mdir / "clip.mp4", "unsupported_format")
     (mdir / "document.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")

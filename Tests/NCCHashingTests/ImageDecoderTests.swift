@@ -160,24 +160,25 @@ func sha256Hex(_ image: DecodedImage) -> String {
         #expect(detect([]) == .unsupported(name: "empty file"))
         #expect(detect([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
         #expect(detect([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) == .png)
-        #expect(detect(Array("GIF89a....".utf8)) == .unsupported(name: "GIF"))
-        #expect(detect(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)) == .unsupported(name: "WebP"))
+        #expect(detect(Array("GIF89a....".utf8)) == .gif)
+        #expect(detect(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)) == .webp)
         #expect(detect(Array("II*\u{0}\u{8}\u{0}\u{0}\u{0}".utf8)) == .unsupported(name: "TIFF"))
         #expect(detect(Array("MM\u{0}*\u{0}\u{0}\u{0}\u{8}".utf8)) == .unsupported(name: "TIFF"))
         #expect(detect(Array("%PDF-1.7".utf8)) == .unsupported(name: "PDF"))
-        #expect(detect([0, 0, 0, 0x14] + Array("ftypavif".utf8) + [0, 0, 0, 0] + Array("avifmif1".utf8)) == .unsupported(name: "AVIF"))
-        #expect(detect([0, 0, 0, 0x14] + Array("ftypheic".utf8) + [0, 0, 0, 0] + Array("mif1heic".utf8)) == .unsupported(name: "HEIC"))
+        #expect(detect([0, 0, 0, 0x14] + Array("ftypavif".utf8) + [0, 0, 0, 0] + Array("avifmif1".utf8)) == .avif)
+        #expect(detect([0, 0, 0, 0x14] + Array("ftypheic".utf8) + [0, 0, 0, 0] + Array("mif1heic".utf8)) == .heic)
         #expect(detect([0, 0, 0, 0x14] + Array("ftypqt  ".utf8) + [0, 0, 0, 0] + Array("qt  ".utf8)) == .unsupported(name: "MOV video"))
         #expect(detect([0, 0, 0, 0x14] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2".utf8)) == .unsupported(name: "MP4 video"))
         #expect(detect(Array("hello".utf8)) == .unsupported(name: "not an image"))
         // The name of a file never matters: a PNG is a PNG whatever it is called.
-        #expect((try? fixture("images/malformed/picture.gif")).map(detect) == .unsupported(name: "GIF"))
+        #expect((try? fixture("images/malformed/picture.gif")).map(detect) == .gif)
+        #expect((try? fixture("images/malformed/picture.bmp")).map(detect) == .unsupported(name: "BMP"))
     }
 
     @Test func unsupportedFormatMessagesAreCalmAndSpecific() throws {
-        let gif = decodingError(try fixture("images/malformed/picture.gif"))
-        #expect(gif?.code == .unsupportedFormat)
-        #expect(gif?.message == "This file is a GIF image. nccmatch can hash JPEG and PNG images; convert it to PNG first.")
+        let bmp = decodingError(try fixture("images/malformed/picture.bmp"))
+        #expect(bmp?.code == .unsupportedFormat)
+        #expect(bmp?.message == "This file is a BMP image. nccmatch can hash JPEG, PNG, HEIC, AVIF, WebP and GIF images; convert it to PNG first.")
         let video = decodingError(try fixture("images/malformed/clip.mp4"))
         #expect(video?.message.hasPrefix("This file is an MP4 video, not a still picture.") == true)
         #expect(decodingError([])?.code == .emptyFile)
@@ -187,6 +188,7 @@ func sha256Hex(_ image: DecodedImage) -> String {
         #expect(ImageDecodingError.Code.allCases.map(\.rawValue) == [
             "empty_file", "unsupported_format", "truncated", "corrupt_data", "too_many_pixels",
             "invalid_dimensions", "png_crc_mismatch", "unsupported_jpeg", "out_of_memory", "file_too_large",
+            "unsupported_encoding",
         ])
         for code in ImageDecodingError.Code.allCases {
             let message = ImageDecodingError.standardMessage(for: code)

@@ -51,10 +51,10 @@ import Testing
             #expect((error["message"] as? String)?.isEmpty == false)
             #expect(failed["pdq"] == nil)
         }
-        #expect((records[1]["error"] as? [String: Any])?["code"] as? String == "unsupported_format")
+        #expect((records[1]["error"] as? [String: Any])?["code"] as? String == "truncated")
         let gifMessage = (records[1]["error"] as? [String: Any])?["message"] as? String ?? ""
         #expect(gifMessage.contains("GIF"), "the message names what was found")
-        #expect(records[1]["md5"] is String, "unsupported files still get their digests")
+        #expect(records[1]["md5"] is String, "files that cannot be decoded still get their digests")
         // Digests of "just some notes", from Python's hashlib.
         #expect(records[2]["sha256"] as? String == "a9a97a22c84e69a413dda450d98e756b2b274b99363d31d6bfba3ddf703eb7c1")
         #expect(records[2]["md5"] as? String == "608dc4350e52a2af746531aa40762fb2")

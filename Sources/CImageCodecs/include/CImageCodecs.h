@@ -1,7 +1,8 @@
 /*
- * CImageCodecs: JPEG (libjpeg-turbo) and PNG (libpng) decoding for nccmatch.
+ * CImageCodecs: JPEG (libjpeg-turbo), PNG (libpng), HEIC/HEIF and AVIF (libheif), WebP (libwebp)
+ * and GIF (giflib) decoding for nccmatch.
  *
- * Every libjpeg/libpng error is caught inside these C functions (setjmp/longjmp never
+ * Every library error is caught inside these C functions (setjmp/longjmp never
  * leaves this target); callers get a status code and a short message. Pixel memory is
  * malloc'ed here and handed to the caller, who must wipe it before freeing it.
  */
@@ -21,6 +22,7 @@ enum {
     NCC_STATUS_PNG_CRC_MISMATCH = 5,   /* a critical PNG chunk fails its checksum */
     NCC_STATUS_UNSUPPORTED_JPEG = 6,   /* valid JPEG using a feature libjpeg cannot decode (e.g. 12-bit) */
     NCC_STATUS_OUT_OF_MEMORY = 7,      /* an allocation failed */
+    NCC_STATUS_UNSUPPORTED_ENCODING = 8, /* valid HEIF/WebP/GIF container using a codec or feature we cannot decode */
 };
 
 /* Decoding options (see DecodeOptions in Swift). */
@@ -44,7 +46,8 @@ typedef struct ncc_decode_result {
     int32_t full_width;   /* full-resolution size, upright (after orientation) */
     int32_t full_height;
     int32_t orientation;  /* EXIF orientation found (1...8; 1 when absent or invalid) */
-    int32_t scale_denom;  /* JPEG DCT scaling used: 1, 2, 4 or 8 (always 1 for PNG) */
+    int32_t scale_denom;  /* JPEG DCT scaling or WebP scaled decoding used: 1, 2, 4 or 8 (always 1 for PNG, HEIF, GIF) */
+    int32_t frame_count;  /* frames in an animated WebP or GIF as far as read (1 for stills; GIF: 1 = first frame only) */
     char underlying[NCC_MESSAGE_CAPACITY]; /* the library's own message on failure ("" when none) */
 } ncc_decode_result;
 
@@ -53,6 +56,18 @@ int32_t ncc_decode_jpeg(const uint8_t *data, size_t size, const ncc_decode_optio
 
 /* Decodes a PNG held in memory. Returns an NCC_STATUS_* value. */
 int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Decodes the primary image of a HEIC/HEIF or AVIF file held in memory, its irot/imir/clap transforms applied
+ * (EXIF orientation is not applied on top: see heif_decode.c). Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Decodes a WebP held in memory (lossy, lossless, with alpha; of an animation, the first frame on its canvas).
+ * Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_webp(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Decodes the first frame of a GIF held in memory, placed on the logical screen as Pillow does.
+ * Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_gif(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
 
 /* Reads the orientation (IFD0 tag 0x0112) from a TIFF-structured EXIF block ("II"/"MM" header first).
  * Returns 1...8, or 1 when absent, out of range or malformed. Every offset is bounds-checked. */

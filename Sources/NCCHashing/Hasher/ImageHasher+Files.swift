@@ -60,13 +60,13 @@ extension ImageHasher {
         guard fstat(descriptor, &info) == 0 else { throw FileReadError(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw FileReadError(errno: EISDIR) }
 
-        // The first MiB tells the format; only JPEG and PNG are read whole.
+        // The first MiB tells the format; only decodable pictures (JPEG, PNG, HEIC, AVIF, WebP, GIF) are read whole.
         var buffer = PixelBuffer(count: 1 << 20)
         var filled = try readFully(descriptor, into: buffer, from: 0)
         let format = buffer.withUnsafeBytes { ImageDecoder.detectFormat(UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
         let isImage: Bool
         switch format {
-        case .jpeg, .png: isImage = true
+        case .jpeg, .png, .heic, .avif, .webp, .gif: isImage = true
         default: isImage = false
         }
         var digester = FileDigests.Stream()

@@ -4,6 +4,27 @@ public enum ImageFormat: String, Sendable, Hashable, Codable {
     case jpeg
     /// PNG, decoded with libpng.
     case png
+    /// HEIC/HEIF (HEVC in an ISO container, as iPhones save photos), decoded with libheif: the primary image,
+    /// its `irot`/`imir`/`clap` transforms applied.
+    case heic
+    /// AVIF (AV1 in a HEIF container), decoded with libheif like HEIC.
+    case avif
+    /// WebP (lossy, lossless, with alpha; of an animation, the first frame), decoded with libwebp.
+    case webp
+    /// GIF (of an animation, the first frame), decoded with giflib.
+    case gif
+
+    /// The name people know the format by ("JPEG", "PNG", "HEIC", "AVIF", "WebP", "GIF").
+    public var displayName: String {
+        switch self {
+        case .jpeg: "JPEG"
+        case .png: "PNG"
+        case .heic: "HEIC"
+        case .avif: "AVIF"
+        case .webp: "WebP"
+        case .gif: "GIF"
+        }
+    }
 }
 
 /// How the bytes of a `DecodedImage` are laid out.

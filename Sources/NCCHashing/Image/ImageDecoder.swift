@@ -1,16 +1,18 @@
 import CImageCodecs
 
-/// Decodes JPEG and PNG files held in memory into upright pixels.
+/// Decodes JPEG, PNG, HEIC/HEIF, AVIF, WebP and GIF files held in memory into upright pixels.
 ///
-/// All libjpeg/libpng work happens in the `CImageCodecs` C target, which catches its own errors;
+/// All libjpeg/libpng/libheif/libwebp/giflib work happens in the `CImageCodecs` C target, which catches its own errors;
 /// this type maps them to `ImageDecodingError`. Nothing here writes, logs or caches image bytes or pixels.
 /// Safe to call from any number of threads at once.
 public enum ImageDecoder {
-    /// Decodes `bytes` (a whole JPEG or PNG file) into pixels.
+    /// Decodes `bytes` (a whole JPEG, PNG, HEIC/HEIF, AVIF, WebP or GIF file) into pixels.
     ///
     /// With default options the result is full resolution `rgb8`, upright, and equal pixel for pixel to Pillow's
     /// `ImageOps.exif_transpose(Image.open(f)).convert("RGB")` (one deliberate difference: 16-bit grayscale PNG
-    /// keeps the high byte where Pillow clips to 255). The format is found from the content, never a file name.
+    /// keeps the high byte where Pillow clips to 255). HEIC/HEIF and AVIF come out with their own `irot`/`imir`
+    /// transforms applied and EXIF orientation not applied on top, as pillow-heif and iOS show them; of an animated
+    /// WebP or GIF, the first frame is decoded. The format is found from the content, never a file name.
     /// - Parameters:
     ///   - bytes: the complete file contents; read, never retained.
     ///   - options: resolution, luma-only output, orientation and the pixel-count limit.
@@ -22,6 +24,10 @@ public enum ImageDecoder {
         switch detected {
         case .jpeg: format = .jpeg
         case .png: format = .png
+        case .heic: format = .heic
+        case .avif: format = .avif
+        case .webp: format = .webp
+        case .gif: format = .gif
         case .unsupported(let name):
             if bytes.isEmpty { throw ImageDecodingError(code: .emptyFile) }
             throw ImageDecodingError(code: .unsupportedFormat, message: unsupportedMessage(name))
@@ -42,12 +48,16 @@ public enum ImageDecoder {
         let status: Int32 = switch format {
         case .jpeg: ncc_decode_jpeg(base, bytes.count, &cOptions, &result)
         case .png: ncc_decode_png(base, bytes.count, &cOptions, &result)
+        case .heic, .avif: ncc_decode_heif(base, bytes.count, &cOptions, &result)
+        case .webp: ncc_decode_webp(base, bytes.count, &cOptions, &result)
+        case .gif: ncc_decode_gif(base, bytes.count, &cOptions, &result)
         }
         guard status == Int32(NCC_STATUS_OK), let pixels = result.pixels else {
             let underlying = withUnsafeBytes(of: &result.underlying) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            throw ImageDecodingError(code: code(for: status, format: format), underlying: underlying)
+            let code = code(for: status, format: format)
+            throw ImageDecodingError(code: code, message: message(for: code, format: format), underlying: underlying)
         }
         // From here Swift owns the malloc'ed pixels: PixelBuffer wipes and frees them.
         let buffer = PixelBuffer(adoptingMalloced: UnsafeMutableRawPointer(pixels), count: result.byte_count)
@@ -76,7 +86,23 @@ public enum ImageDecoder {
         case Int32(NCC_STATUS_PNG_CRC_MISMATCH): return .pngCRCMismatch
         case Int32(NCC_STATUS_UNSUPPORTED_JPEG): return .unsupportedJPEG
         case Int32(NCC_STATUS_OUT_OF_MEMORY): return .outOfMemory
+        case Int32(NCC_STATUS_UNSUPPORTED_ENCODING): return .unsupportedEncoding
         default: return .corruptData
+        }
+    }
+
+    /// The standard wording for `code`, naming the format where that helps a person (nil: the standard one).
+    private static func message(for code: ImageDecodingError.Code, format: ImageFormat) -> String? {
+        switch code {
+        case .unsupportedEncoding:
+            return "This \(format.displayName) file stores its picture in a way nccmatch cannot read. "
+                + "Open it and save it again as JPEG or PNG, then hash that."
+        case .truncated where format != .jpeg && format != .png:
+            return "This \(format.displayName) file ends before the picture is complete. It may not have finished copying; try copying it again."
+        case .corruptData where format != .jpeg && format != .png:
+            return "Part of this \(format.displayName) file is damaged, so its picture cannot be read reliably. Try another copy of the file."
+        default:
+            return nil
         }
     }
 
@@ -86,11 +112,14 @@ public enum ImageDecoder {
         let article = (name.first.map { "AEIOU".contains($0) } ?? false) || ["MP4", "MOV", "MKV"].contains { name.hasPrefix($0) } ? "an" : "a"
         switch name {
         case "not an image":
-            return "This file does not look like a picture. nccmatch can hash JPEG and PNG images; check that this is the file you meant."
+            return "This file does not look like a picture. nccmatch can hash \(supportedFormatsText) images; check that this is the file you meant."
         case let video where video.hasSuffix("video"):
-            return "This file is \(article) \(video), not a still picture. nccmatch can hash JPEG and PNG images; for a video, use its file hash (MD5 or SHA-256)."
+            return "This file is \(article) \(video), not a still picture. nccmatch can hash \(supportedFormatsText) images; for a video, use its file hash (MD5 or SHA-256)."
         default:
-            return "This file is \(article) \(name) image. nccmatch can hash JPEG and PNG images; convert it to PNG first."
+            return "This file is \(article) \(name) image. nccmatch can hash \(supportedFormatsText) images; convert it to PNG first."
         }
     }
+
+    /// The formats nccmatch decodes, as a person reads them in a sentence.
+    static let supportedFormatsText = "JPEG, PNG, HEIC, AVIF, WebP and GIF"
 }

@@ -7,7 +7,7 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
     public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
         /// The file has no bytes at all.
         case emptyFile = "empty_file"
-        /// The file is not a JPEG or PNG (e.g. GIF, WebP, HEIC, a video, or not an image).
+        /// The file is not a JPEG, PNG, HEIC/HEIF, AVIF, WebP or GIF (e.g. BMP, TIFF, a video, or not an image).
         case unsupportedFormat = "unsupported_format"
         /// The data ends before the picture is complete (e.g. an interrupted copy or download).
         case truncated = "truncated"
@@ -25,13 +25,16 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case outOfMemory = "out_of_memory"
         /// The file is larger than `ImageHasher.maximumDecodableFileSize` (1 GiB); it still gets its digests.
         case fileTooLarge = "file_too_large"
+        /// A HEIC/HEIF, AVIF, WebP or GIF file whose picture is stored with a codec or feature the decoder cannot read
+        /// (e.g. a HEIF holding JPEG 2000 or uncompressed data, or a file needing a decoder this build lacks).
+        case unsupportedEncoding = "unsupported_encoding"
     }
 
     /// The stable code.
     public let code: Code
     /// Plain words saying what is wrong and what to do; never file names or pixel data.
     public let message: String
-    /// The libjpeg/libpng message, if any (technical; for logs and bug reports).
+    /// The decoding library's own message (libjpeg, libpng, libheif, libwebp, giflib), if any (technical; for logs and bug reports).
     public let underlying: String?
 
     /// Makes an error; `message` defaults to the standard wording for `code`.
@@ -53,7 +56,7 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case .emptyFile:
             return "The file is empty: it contains no picture. It may not have finished copying; try copying it again."
         case .unsupportedFormat:
-            return "This file is not a JPEG or PNG image. nccmatch can hash JPEG and PNG images; convert it to PNG first."
+            return "This file is not a picture nccmatch can read. nccmatch can hash JPEG, PNG, HEIC, AVIF, WebP and GIF images; convert it to PNG first."
         case .truncated:
             return "The file ends before the picture is complete. It may not have finished copying; try copying it again."
         case .corruptData:
@@ -70,6 +73,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
             return "There was not enough memory to read this picture. Close other programs and try again."
         case .fileTooLarge:
             return "The file is larger than 1 GiB, more than nccmatch reads to decode a picture. Save a smaller copy and hash that."
+        case .unsupportedEncoding:
+            return "This file stores its picture in a way nccmatch cannot read. Open it and save it again as JPEG or PNG, then hash that."
         }
     }
 }

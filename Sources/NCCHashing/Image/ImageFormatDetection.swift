@@ -4,7 +4,15 @@ public enum DetectedFormat: Sendable, Hashable {
     case jpeg
     /// PNG (the 8-byte PNG signature).
     case png
-    /// Something nccmatch cannot decode; `name` is a plain description such as "GIF", "WebP", "HEIC",
+    /// HEIC/HEIF: an ISO base media file (`ftyp` box) whose brands say HEIF still image (heic, heix, mif1...).
+    case heic
+    /// AVIF: an ISO base media file whose brands include avif (or avis).
+    case avif
+    /// WebP ("RIFF", size, "WEBP").
+    case webp
+    /// GIF ("GIF87a" or "GIF89a").
+    case gif
+    /// Something nccmatch cannot decode; `name` is a plain description such as "BMP", "TIFF",
     /// "MP4 video", "empty file" or "not an image".
     case unsupported(name: String)
 
@@ -13,6 +21,10 @@ public enum DetectedFormat: Sendable, Hashable {
         switch self {
         case .jpeg: return .jpeg
         case .png: return .png
+        case .heic: return .heic
+        case .avif: return .avif
+        case .webp: return .webp
+        case .gif: return .gif
         case .unsupported: return nil
         }
     }
@@ -21,8 +33,8 @@ public enum DetectedFormat: Sendable, Hashable {
 extension ImageDecoder {
     /// Detects the format from magic bytes (never the file name).
     ///
-    /// Recognises JPEG and PNG, and names common formats it cannot decode: GIF, WebP, HEIC, AVIF, BMP, TIFF, PDF,
-    /// MP4/MOV video; an empty input is "empty file", anything else "not an image".
+    /// Recognises JPEG, PNG, HEIC/HEIF, AVIF, WebP and GIF, and names common formats it cannot decode: BMP, TIFF,
+    /// PDF, JPEG 2000, JPEG XL, MP4/MOV video; an empty input is "empty file", anything else "not an image".
     public static func detectFormat(_ bytes: UnsafeRawBufferPointer) -> DetectedFormat {
         let count = bytes.count
         if count == 0 { return .unsupported(name: "empty file") }
@@ -35,8 +47,8 @@ extension ImageDecoder {
 
         if has([0xFF, 0xD8, 0xFF]) { return .jpeg }
         if has([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
-        if ascii("GIF87a") || ascii("GIF89a") { return .unsupported(name: "GIF") }
-        if ascii("RIFF") && ascii("WEBP", at: 8) { return .unsupported(name: "WebP") }
+        if ascii("GIF87a") || ascii("GIF89a") { return .gif }
+        if ascii("RIFF") && ascii("WEBP", at: 8) { return .webp }
         if ascii("RIFF") && ascii("AVI ", at: 8) { return .unsupported(name: "AVI video") }
         if ascii("BM") && count >= 14 { return .unsupported(name: "BMP") }
         if has([0x49, 0x49, 0x2A, 0x00]) || has([0x4D, 0x4D, 0x00, 0x2A]) { return .unsupported(name: "TIFF") }
@@ -44,7 +56,13 @@ extension ImageDecoder {
         if has([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) { return .unsupported(name: "JPEG 2000") }
         if has([0xFF, 0x0A]) || ascii("JXL ", at: 4) { return .unsupported(name: "JPEG XL") }
         if has([0x1A, 0x45, 0xDF, 0xA3]) { return .unsupported(name: "WebM/MKV video") }
-        if ascii("ftyp", at: 4) { return .unsupported(name: isoBrandName(bytes)) }
+        if ascii("ftyp", at: 4) {
+            switch isoBrandName(bytes) {
+            case "AVIF": return .avif
+            case "HEIC": return .heic
+            case let name: return .unsupported(name: name)
+            }
+        }
         return .unsupported(name: "not an image")
     }
 
