@@ -18,6 +18,12 @@ import Testing
         for folder in [home, tmp, cwd] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("Samples/images"), to: images)
         try Data("not an image".utf8).write(to: images.appendingPathComponent("notes.txt"))
+        // One picture of each format decoded through libheif, libwebp and giflib (issue 11).
+        let formats = ["heic/irot.heic", "avif/photo.avif", "webp/alpha-lossy.webp", "gif/animated.gif"]
+        for file in formats {
+            let source = TestPaths.fixtures.appendingPathComponent("images/\(file)")
+            try FileManager.default.copyItem(at: source, to: images.appendingPathComponent(source.lastPathComponent))
+        }
         let log = work.url.appendingPathComponent("strace.log")
         let before = try snapshot(work.url, excluding: log)
 
@@ -29,7 +35,8 @@ import Testing
                       "trace=open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,unlink,unlinkat,truncate,ftruncate"]
         )
         #expect(result.status == 1, "the text file is reported as not an image: \(result.stderr)")
-        #expect(try result.jsonLines().count == 6)
+        #expect(try result.jsonLines().count == 6 + formats.count)
+        #expect(try result.jsonLines().filter { $0["pdq"] is String }.count == 5 + formats.count, "every picture hashed")
 
         let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
         #expect(calls.contains { $0.contains("openat(") }, "strace recorded the run")
