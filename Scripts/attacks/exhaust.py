@@ -38,7 +38,12 @@ def raw(port, data, timeout=10):
     out = b""
     try:
         if data:
-            s.sendall(data)
+            try:
+                s.settimeout(2)  # a server may answer (and stop reading) before the whole body is sent
+                s.sendall(data)
+            except (socket.timeout, BrokenPipeError, ConnectionResetError):
+                pass
+            s.settimeout(timeout)
         while True:
             chunk = s.recv(65536)
             if not chunk:

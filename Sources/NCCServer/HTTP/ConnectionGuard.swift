@@ -121,11 +121,25 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            responsesOwed = max(0, responsesOwed - 1)
-            // The clock for the next request starts when this answer is sent.
-            if responsesOwed == 0 && !requestOpen { arm(context) }
+        guard case .end = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
         }
+        responsesOwed = max(0, responsesOwed - 1)
+        if requestOpen {
+            // Answered before its body was read (413, a refused key): the rest of the body will not be read, so
+            // the connection ends here instead of holding the client until the read deadline. Output is closed
+            // first, and the socket a moment later, so that a client still sending can read the answer.
+            let channel = context.channel
+            context.writeAndFlush(data).whenComplete { _ in
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            }
+            promise?.succeed(())
+            return
+        }
+        // The clock for the next request starts when this answer is sent.
+        if responsesOwed == 0 { arm(context) }
         context.write(data, promise: promise)
     }
 
