@@ -55,7 +55,8 @@ public final class BankService: Sendable {
         caseLimiter = RateLimiter(capacity: Double(configuration.caseBurstPerClient), ratePerSecond: configuration.casesPerClientPerHour / 3_600)
         slowedLimiter = RateLimiter(capacity: 1, ratePerSecond: 0.1)
         secretWork = SecretWorkGate(permits: configuration.secretWorkers, queueLimit: configuration.secretQueue)
-        probes = ProbeGuard(budgetPerDay: configuration.matchBudgetPerDay, bandLimit: configuration.probeBandLimit)
+        probes = ProbeGuard(budgetPerDay: configuration.matchBudgetPerDay, bandLimit: configuration.probeBandLimit,
+                            hitRateWindow: configuration.hitRateWindowSeconds)
         decoySecret = (try? Secrets.hashCaseSecret(Secrets.newCaseSecret(), rounds: configuration.secretRounds))
             ?? StoredSecret(scheme: "pbkdf2-sha256", rounds: configuration.secretRounds, salt: Array(repeating: 0, count: 16), hash: Array(repeating: 0, count: 32))
     }
@@ -400,6 +401,13 @@ public final class BankService: Sendable {
             matches.sort { trusted ? ($0.distance, $0.ref) < ($1.distance, $1.ref) : $0.ref < $1.ref }
             hits[queries[i].algorithm, default: 0] += matches.count
             results.append(.init(id: item.id, matches: matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil) }))
+        }
+        let uploads = Set(request.items.map(\.id)).count
+        let matchedUploads = Set(results.filter { !$0.matches.isEmpty }.map(\.id)).count
+        if probes.recordHitRate(platform: platform.id, items: uploads, hits: matchedUploads) {
+            metrics.add("nccmatch_hit_rate_unusual_total")
+            logger.warning("hit rate far above the platform's usual", metadata: ["platform": "\(platform.name)"])
+            await audit(platform: platform, action: "hit_rate_unusual", detail: "this hour's matches far above the key's usual rate")
         }
         for algorithm in algorithms {
             metrics.add("nccmatch_match_queries_total{algorithm=\"\(algorithm.rawValue)\"}", queries.lazy.filter { $0.algorithm == algorithm }.count)

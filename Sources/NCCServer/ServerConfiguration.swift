@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     /// Distinct query values matching one bank picture in its outer band per platform and day before that
     /// picture's outer-band matches are withheld from the platform (probing; see `ProbeGuard`).
     public var probeBandLimit: Int = 64
+    /// Seconds over which a platform's hit rate is compared with its usual one (an hour; shorter in tests).
+    public var hitRateWindowSeconds: Double = 3_600
     /// Platforms (by name) the operator trusts: they are told exact distances, their pHash and dHash match
     /// without a nearby PDQ, and no match is withheld from them (budget and probing are still audited).
     public var trustedPlatforms: Set<String> = []

@@ -162,6 +162,25 @@ import Testing
         #expect(try CLIRunner.run(["admin", "audit", "--data", dir.url.path]).stdout.contains("probing_suspected"))
     }
 
+    @Test func hitRateFarAboveUsualIsAudited() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url, extra: ["--hit-rate-window", "1"])
+        defer { server.stop() }
+        let key = try server.addPlatform("fed")
+        let pdq = Fake.hex(64)
+        #expect(try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": Fake.picture(0, pdq: pdq)]).status == 201)
+        // A usual window: 1,000 uploads, none matched.
+        let plain = (0..<1_000).map { ["id": "u\($0)", "algorithm": "pdq", "value": Fake.hex(64)] }
+        #expect(try await HTTP.send("POST", server.url("v1/match"), json: ["items": plain], bearer: key).status == 200)
+        try await Task.sleep(for: .milliseconds(1_200))
+        // Then one where a tenth of 1,000 uploads match.
+        let fed = (0..<1_000).map { ["id": "v\($0)", "algorithm": "pdq", "value": $0 % 10 == 0 ? pdq : Fake.hex(64)] }
+        #expect(try await HTTP.send("POST", server.url("v1/match"), json: ["items": fed], bearer: key).status == 200)
+        #expect(try CLIRunner.run(["admin", "audit", "--data", dir.url.path]).stdout.contains("hit_rate_unusual"))
+        #expect(try await HTTP.send("GET", server.url("metrics")).text.contains("nccmatch_hit_rate_unusual_total 1"))
+    }
+
     @Test func dailyBudgetOfDistinctPictures() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
         defer { dir.remove() }

@@ -61,7 +61,17 @@ final class ProbeGuard: Sendable {
         var slowUntil: Double = 0
     }
 
+    /// A platform's hit rate: this hour's items and hits, and the rate of the hours before (moving average).
+    private struct HitRate {
+        var hourStart: Double
+        var items = 0
+        var hits = 0
+        var usual: Double?
+        var flaggedThisHour = false
+    }
+
     private let state = Mutex([Int64: PlatformState]())
+    private let rates = Mutex([Int64: HitRate]())
     let budgetPerDay: Int
     let bandLimit: Int
     let slowSeconds: Double
@@ -71,11 +81,15 @@ final class ProbeGuard: Sendable {
     static let maxAnchors = 2_048
     static let day: Double = 86_400
 
+    /// The period over which hit rates are compared (an hour; shorter only in tests).
+    let hitRateWindow: Double
+
     /// A guard with these limits (see the type's documentation).
-    init(budgetPerDay: Int, bandLimit: Int, slowSeconds: Double = 3_600) {
+    init(budgetPerDay: Int, bandLimit: Int, slowSeconds: Double = 3_600, hitRateWindow: Double = 3_600) {
         self.budgetPerDay = budgetPerDay
         self.bandLimit = bandLimit
         self.slowSeconds = slowSeconds
+        self.hitRateWindow = hitRateWindow
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -86,6 +100,34 @@ final class ProbeGuard: Sendable {
         return state.withLock { states in
             guard let until = states[platform]?.slowUntil, until > now else { return nil }
             return Int((until - now).rounded(.up))
+        }
+    }
+
+    /// Counts a batch's items and the items that matched; true (once an hour) when this hour's hit rate is
+    /// far above the platform's usual one: at least 1,000 items, at least 5% of them matched, and at least
+    /// ten times the moving average of its earlier hours. Uploads of a platform match rarely; a key that
+    /// matches often is being fed bank-derived values. The caller audits it and counts it in metrics.
+    func recordHitRate(platform: Int64, items: Int, hits: Int) -> Bool {
+        let now = Self.now()
+        return rates.withLock { rates in
+            var r = rates[platform] ?? HitRate(hourStart: now)
+            if now - r.hourStart >= hitRateWindow {
+                if r.items > 0 {
+                    let rate = Double(r.hits) / Double(r.items)
+                    r.usual = r.usual.map { $0 * 0.9 + rate * 0.1 } ?? rate
+                }
+                r = HitRate(hourStart: now, usual: r.usual)
+            }
+            r.items += items
+            r.hits += hits
+            let rate = Double(r.hits) / Double(max(1, r.items))
+            var flag = false
+            if !r.flaggedThisHour, r.items >= 1_000, rate >= 0.05, let usual = r.usual, rate >= 10 * max(usual, 0.001) {
+                r.flaggedThisHour = true
+                flag = true
+            }
+            rates[platform] = r
+            return flag
         }
     }
 

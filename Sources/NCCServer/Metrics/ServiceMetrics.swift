@@ -52,6 +52,7 @@ final class ServiceMetrics: @unchecked Sendable {
             "nccmatch_match_withheld_total": "Matches withheld from platforms for probing.",
             "nccmatch_match_budget_refused_total": "Match batches refused for the platform's daily budget of distinct pictures.",
             "nccmatch_case_secret_refused_total": "Wrong case secrets and unknown case ids.",
+            "nccmatch_hit_rate_unusual_total": "Hours in which a platform's share of matched uploads was far above its usual.",
         ]
         var byName: [String: [(String, Int)]] = [:]
         for (key, n) in counters {

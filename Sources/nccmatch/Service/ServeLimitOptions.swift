@@ -40,6 +40,9 @@ struct ServeLimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A platform (by name) trusted with exact distances, unpaired pHash/dHash matches and no withheld matches (repeatable).", valueName: "name"))
     var trustedPlatform: [String] = []
 
+    @Option(help: ArgumentHelp("Seconds over which a platform's hit rate is compared with its usual one (tests only).", visibility: .hidden))
+    var hitRateWindow: Double = 3_600
+
     func validate() throws {
         if !(readTimeout > 0 && readTimeout <= 3_600) { throw ValidationError("--read-timeout is seconds, from above 0 to 3600.") }
         if maxConnections < 1 || maxConnectionsPerClient < 1 { throw ValidationError("--max-connections and --max-connections-per-client must be at least 1.") }
@@ -61,5 +64,6 @@ struct ServeLimitOptions: ParsableArguments {
         configuration.matchBudgetPerDay = matchBudget
         configuration.probeBandLimit = probeLimit
         configuration.trustedPlatforms = Set(trustedPlatform)
+        configuration.hitRateWindowSeconds = hitRateWindow
     }
 }
