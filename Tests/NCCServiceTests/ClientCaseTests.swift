@@ -186,6 +186,60 @@ import Testing
         #expect(phash.status == 2 && phash.stderr.contains("8, 6, 4"), "\(phash.stderr)")
     }
 
+    /// A bank that opens cases but fails every later request (503), as one that goes away part way.
+    static let failingBank = #"""
+    import http.server, json, sys
+    class Bank(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path == "/v1/cases":
+                status, answer = 201, {"case_id": "c_fake", "secret": "s3cret-fake", "accepted": len(body["hashes"]), "rejected": [], "message": ""}
+            else:
+                status, answer = 503, {"error": {"code": "database_unavailable", "message": "The bank is busy; try again in a minute."}}
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+    server = http.server.HTTPServer(("127.0.0.1", 0), Bank)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """#
+
+    @Test(.enabled(if: ClientTerminalTests.python != nil, "python3 is not installed: the failing-bank test is skipped"))
+    func aSubmissionCutShortStillShowsTheCaseAndWhatIsMissing() throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-cutshort")
+        defer { dir.remove() }
+        let script = dir.url.appendingPathComponent("bank.py")
+        try Data(Self.failingBank.utf8).write(to: script)
+        let bank = Process()
+        bank.executableURL = URL(fileURLWithPath: try #require(ClientTerminalTests.python))
+        bank.arguments = [script.path]
+        let out = Pipe()
+        bank.standardOutput = out
+        try bank.run()
+        // SIGKILL: a test runner may leave SIGTERM blocked in the processes it starts.
+        defer { kill(bank.processIdentifier, SIGKILL); bank.waitUntilExit() }
+        // Its first line is the port it listens on.
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(out.fileHandleForReading.fileDescriptor, &byte, 1) == 1 && byte != UInt8(ascii: "\n") { line.append(byte) }
+        let port = try #require(Int(String(decoding: line, as: UTF8.self)), "the fake bank did not start")
+
+        let names = ["scikit-image__rocket.jpg", "scikit-image__coffee.png", "scikit-image__chelsea.png"]
+        let run = try CLIRunner.run(["case", "submit", "--hashes-per-request", "20", "--server", "http://127.0.0.1:\(port)"]
+                                    + names.map { samples.appendingPathComponent($0).path }, wrapper: ["/usr/bin/timeout", "120"])
+        #expect(run.status == 1, "the submission is incomplete: \(run.stdout)")
+        #expect(run.stdout.contains("Case id: c_fake") && run.stdout.contains("Secret:  s3cret-fake"), "the case is never lost: \(run.stdout)")
+        #expect(run.stdout.contains("Sending stopped before everything was sent") && run.stdout.contains("not added yet") && run.stdout.contains("scikit-image__coffee.png") && run.stdout.contains("scikit-image__chelsea.png"))
+        #expect(run.stdout.contains("nccmatch case add --server"))
+        #expect(run.stdout.contains("Picture 1: copies can be found") && !run.stdout.contains("Pictures 1"), "only what was sent is claimed: \(run.stdout)")
+        #expect(!run.stdout.contains("Your case is open.\n"))
+    }
+
     /// Requests to add hashes to a case, from the server's metrics.
     static func hashRequests(_ server: ServerProcess) throws -> Int {
         let text = String(decoding: try Data(contentsOf: server.url("metrics")), as: UTF8.self)

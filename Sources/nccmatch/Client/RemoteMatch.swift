@@ -67,6 +67,15 @@ struct RemoteMatch {
             if let d = codes.dhash { list.append(("dhash", String(format: "%016llx", d))) }
             if !list.isEmpty { groups.append((q, list)) }
         }
+        let withoutPDQ = items.filter { if case .success(let codes) = $0.hashes { return codes.pdq.isEmpty } else { return false } }.count
+        if withoutPDQ > 0 {
+            FileHandle.standardError.write(Data("""
+                nccmatch match: note: \(withoutPDQ) quer\(withoutPDQ == 1 ? "y has" : "ies have") no PDQ hash. The bank counts a pHash \
+                or dHash match only beside a PDQ of the same upload, so \(withoutPDQ == 1 ? "it" : "they") can match only if the operator \
+                trusts this platform. Send JSON lines or CSV from nccmatch hash, or the images, to include the PDQ.
+
+                """.utf8))
+        }
         var best = [[String: Found]](repeating: [:], count: items.count)
         var next = 0
         while next < groups.count {

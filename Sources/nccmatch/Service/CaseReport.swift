@@ -52,7 +52,7 @@ struct CaseReport {
     /// What was not sent because the sending stopped part way, and how to finish.
     private func unsentText(caseID: String) -> String {
         guard let failure = outcome.failure, !unsent.isEmpty else { return "" }
-        var text = "\nThe connection to the bank failed before everything was sent (\(failure.message)).\n"
+        var text = "\nSending stopped before everything was sent, because the bank answered: \(TerminalText.escaped(failure.message))\n"
         text += "These files were not added yet, so they are not protected yet:\n"
         for k in unsent { text += "  \(pictures[k].path)\n" }
         text += "Your case is safe. Add them when the bank can be reached again with:\n"
