@@ -14,7 +14,7 @@ struct CaseCommand: ParsableCommand {
 
     /// Options every command that hashes pictures for a case shares.
     struct PictureOptions: ParsableArguments {
-        @Flag(help: "Go on without asking when some files (HEIC, WebP, GIF, videos...) can only be matched as exact copies (MD5, SHA-256).")
+        @Flag(help: "Go on without asking when some files (videos, formats nccmatch cannot decode, damaged or very plain pictures) can only be matched as exact copies (MD5, SHA-256).")
         var exactOnlyOk = false
 
         @Option(help: .hidden) var hashesPerRequest: Int = CaseUpload.maxHashesPerRequest
@@ -31,7 +31,7 @@ struct CaseCommand: ParsableCommand {
             abstract: "Hash pictures on this computer and open a case with the hashes only.",
             discussion: """
                 Before anything is sent, files that can only be matched as exact copies (formats nccmatch cannot hash \
-                by their look, such as HEIC, WebP, GIF or videos) and files that could not be read are named, and you \
+                by their look, such as videos or damaged pictures) and files that could not be read are named, and you \
                 are asked whether to go on (--exact-only-ok answers yes). Many pictures are sent in several requests.
                 """)
         @Option(help: "The hash bank's address, e.g. https://bank.example.org (or http://127.0.0.1:8080 on this computer).") var server: String

@@ -142,7 +142,7 @@ enum CasePictures {
 
                 """
             if exactOnly.contains(where: \.unsupportedFormat) {
-                text += "Pictures in other formats (HEIC, WebP, GIF) can get full protection: save a copy as JPEG or PNG and add that copy.\n"
+                text += "A picture in a format nccmatch cannot read can get full protection: save a copy of it as JPEG or PNG and add that copy.\n"
             }
             text += "\n"
         }
