@@ -59,7 +59,7 @@ step "6. the person checks on the case"
 "$nccmatch" case status --server "$server" "$case_id"
 
 step "7. the person withdraws the case: the hashes are deleted"
-"$nccmatch" case withdraw --server "$server" "$case_id"
+"$nccmatch" case withdraw --yes --server "$server" "$case_id"   # --yes: no terminal here to confirm at
 
 step "8. the same upload no longer matches"
 "$nccmatch" match --server "$server" --api-key "$key" "$work/upload.jpg" | tee "$work/after.jsonl"
