@@ -6,7 +6,8 @@ import Darwin
 
 /// Why a file could not be read at all (as opposed to read but not decoded).
 public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Stable machine-readable code: `file_not_found`, `permission_denied`, `is_a_directory`, `read_failed`.
+    /// Stable machine-readable code: `file_not_found`, `permission_denied`, `is_a_directory`, `not_a_regular_file`
+    /// (a pipe, device or socket, never read), `read_failed`.
     public let code: String
     /// What happened, in plain words, and what to do; never contains the file's name or content.
     public let message: String

@@ -23,7 +23,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case unsupportedJPEG = "unsupported_jpeg"
         /// Memory ran out while decoding.
         case outOfMemory = "out_of_memory"
-        /// The file is larger than `ImageHasher.maximumDecodableFileSize` (1 GiB); it still gets its digests.
+        /// The file is larger than nccmatch reads to decode a picture (what the pixel limit allows, at most
+        /// `ImageHasher.maximumDecodableFileSize`, 256 MiB); it still gets its digests.
         case fileTooLarge = "file_too_large"
         /// A HEIC/HEIF, AVIF, WebP or GIF file whose picture is stored with a codec or feature the decoder cannot read
         /// (e.g. a HEIF holding JPEG 2000 or uncompressed data, or a file needing a decoder this build lacks).
@@ -72,7 +73,7 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case .outOfMemory:
             return "There was not enough memory to read this picture. Close other programs and try again."
         case .fileTooLarge:
-            return "The file is larger than 1 GiB, more than nccmatch reads to decode a picture. Save a smaller copy and hash that."
+            return "The file is larger than nccmatch reads to decode a picture (at most 256 MiB, less under a lower pixel limit). Save a smaller copy and hash that."
         case .unsupportedEncoding:
             return "This file stores its picture in a way nccmatch cannot read. Open it and save it again as JPEG or PNG, then hash that."
         }
