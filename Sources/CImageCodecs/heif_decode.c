@@ -10,10 +10,17 @@
  * Output equals pillow-heif's `Image.open(f).convert("RGB")`: 8-bit interleaved RGB (more than 8 bits per sample
  * is reduced by libheif, as pillow-heif does by default), alpha dropped without compositing.
  *
+ * Colour conversion: the system's libheif 1.15 turns YCbCr into RGB in floating point, while the libheif 1.23 inside
+ * pillow-heif uses an 8-bit fixed-point routine for full-range 8-bit 4:2:0 (every iPhone photo): the two differ by 1
+ * on a few percent of pixels, enough to move PDQ bits on flat pictures. For such files (HEVC, every hvcC 8-bit 4:2:0,
+ * a full-range nclx with a known matrix) we ask libheif for the YCbCr planes, transforms applied, and convert them
+ * here with that fixed-point arithmetic (nearest chroma sample). Anything else goes through libheif's own RGB.
+ *
  * libheif reports errors as values (no longjmp, no abort); they are mapped to NCC_STATUS_* here.
- * Buffers libheif allocates internally (the compressed data, the decoder's YCbCr planes) are freed by libheif
- * without being wiped; the RGB plane handed back here is wiped before libheif frees it.
+ * Buffers libheif allocates internally (the compressed data, intermediate planes of its own conversions) are freed
+ * by libheif without being wiped; the planes of the image handed back here are wiped before libheif frees them.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +51,88 @@ static int32_t status_for_heif_error(struct heif_error error) {
         return NCC_STATUS_UNSUPPORTED_ENCODING;
     default: return NCC_STATUS_CORRUPT_DATA;
     }
+}
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* 1 when the file's top-level meta box holds at least one hvcC and every hvcC says 8-bit 4:2:0 (chroma_format_idc 1,
+ * bit depths 8); 0 otherwise (AVIF, 4:4:4, 10-bit, anything unexpected). Every offset is bounds-checked. */
+static int hevc_is_8bit_420(const uint8_t *data, size_t size) {
+    size_t offset = 0;
+    while (size - offset >= 8) {
+        uint64_t box = be32(data + offset);
+        size_t header = 8;
+        if (box == 1) { /* 64-bit size */
+            if (size - offset < 16) return 0;
+            box = (uint64_t)be32(data + offset + 8) << 32 | be32(data + offset + 12);
+            header = 16;
+        } else if (box == 0) {
+            box = size - offset;
+        }
+        if (box < header || box > size - offset) return 0;
+        if (memcmp(data + offset + 4, "meta", 4) == 0) {
+            int found = 0;
+            const uint8_t *meta = data + offset;
+            for (size_t i = header + 4; i + 4 + 19 <= (size_t)box; i++) {
+                if (memcmp(meta + i, "hvcC", 4) != 0) continue;
+                const uint8_t *record = meta + i + 4; /* HEVCDecoderConfigurationRecord */
+                if ((record[16] & 3) != 1 || (record[17] & 7) != 0 || (record[18] & 7) != 0) return 0;
+                found = 1;
+            }
+            return found;
+        }
+        offset += (size_t)box;
+    }
+    return 0;
+}
+
+/* libheif's Kr/Kb for the matrices it converts with fixed point; 0 for others (then libheif converts). */
+static int kr_kb(int matrix, float *kr, float *kb) {
+    switch (matrix) {
+    case 1: *kr = 0.2126f; *kb = 0.0722f; return 1;         /* BT.709 */
+    case 5: case 6: *kr = 0.299f; *kb = 0.114f; return 1;   /* BT.601 */
+    case 9: *kr = 0.2627f; *kb = 0.0593f; return 1;         /* BT.2020 non-constant luminance */
+    default: return 0;
+    }
+}
+
+static uint8_t clip_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+/* 8-bit 4:2:0 YCbCr to interleaved RGB in libheif 1.23's fixed point (coefficients x256, +128, arithmetic >> 8). */
+static void ycbcr420_to_rgb(const struct heif_image *image, float kr, float kb, uint8_t *out, int width, int height) {
+    int y_stride = 0, cb_stride = 0, cr_stride = 0;
+    const uint8_t *yp = heif_image_get_plane_readonly(image, heif_channel_Y, &y_stride);
+    const uint8_t *cbp = heif_image_get_plane_readonly(image, heif_channel_Cb, &cb_stride);
+    const uint8_t *crp = heif_image_get_plane_readonly(image, heif_channel_Cr, &cr_stride);
+    const float kg = kb + kr - 1.0f;
+    const int r_cr = (int)lroundf(256 * (2 * (-kr + 1))), b_cb = (int)lroundf(256 * (2 * (-kb + 1)));
+    const int g_cb = (int)lroundf(256 * (2 * kb * (-kb + 1) / kg)), g_cr = (int)lroundf(256 * (2 * kr * (-kr + 1) / kg));
+    for (int y = 0; y < height; y++) {
+        const uint8_t *yr = yp + (size_t)y * (size_t)y_stride;
+        const uint8_t *cbr = cbp + (size_t)(y / 2) * (size_t)cb_stride, *crr = crp + (size_t)(y / 2) * (size_t)cr_stride;
+        uint8_t *o = out + (size_t)y * (size_t)width * 3;
+        for (int x = 0; x < width; x++) {
+            const int cb = cbr[x / 2] - 128, cr = crr[x / 2] - 128, v = yr[x];
+            o[3 * x] = clip_u8(v + ((r_cr * cr + 128) >> 8)); /* >> of a negative int: arithmetic on every compiler we build with */
+            o[3 * x + 1] = clip_u8(v + ((g_cb * cb + g_cr * cr + 128) >> 8));
+            o[3 * x + 2] = clip_u8(v + ((b_cb * cb + 128) >> 8));
+        }
+    }
+}
+
+/* Zeroes every plane of a libheif image before it is released (libheif frees them unwiped). */
+static void wipe_and_release(struct heif_image *image) {
+    if (image == NULL) return;
+    static const enum heif_channel channels[] = { heif_channel_Y, heif_channel_Cb, heif_channel_Cr, heif_channel_R,
+        heif_channel_G, heif_channel_B, heif_channel_Alpha, heif_channel_interleaved };
+    for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++) {
+        if (!heif_image_has_channel(image, channels[i])) continue;
+        int stride = 0;
+        uint8_t *plane = heif_image_get_plane(image, channels[i], &stride);
+        const int rows = heif_image_get_height(image, channels[i]);
+        if (plane != NULL && rows > 0 && stride > 0) explicit_bzero(plane, (size_t)stride * (size_t)rows);
+    }
+    heif_image_release(image);
 }
 
 static int32_t fail(ncc_decode_result *result, struct heif_error error, int32_t status) {
@@ -96,6 +185,41 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
     if (decoding == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
     decoding->ignore_transformations = 0; /* crop, irot and imir applied: the picture as a person sees it */
     decoding->convert_hdr_to_8bit = 1;    /* 10/12-bit files give 8-bit RGB, as pillow-heif's default does */
+    float kr = 0, kb = 0;
+    int own_conversion = 0;
+    if (hevc_is_8bit_420(data, size)) {
+        struct heif_color_profile_nclx *nclx = NULL;
+        if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code == heif_error_Ok && nclx != NULL) {
+            own_conversion = nclx->full_range_flag && kr_kb((int)nclx->matrix_coefficients, &kr, &kb);
+        }
+        heif_nclx_color_profile_free(nclx);
+    }
+    if (own_conversion) {
+        error = heif_decode_image(handle, &image, heif_colorspace_YCbCr, heif_chroma_420, decoding);
+        if (error.code != heif_error_Ok) { status = fail(result, error, NCC_STATUS_OK); goto done; }
+        const int cw = heif_image_get_width(image, heif_channel_Cb), ch = heif_image_get_height(image, heif_channel_Cb);
+        if (heif_image_get_chroma_format(image) != heif_chroma_420
+            || heif_image_get_width(image, heif_channel_Y) != width || heif_image_get_height(image, heif_channel_Y) != height
+            || cw != (width + 1) / 2 || ch != (height + 1) / 2
+            || heif_image_get_width(image, heif_channel_Cr) != cw || heif_image_get_height(image, heif_channel_Cr) != ch
+            || heif_image_get_bits_per_pixel_range(image, heif_channel_Y) != 8
+            || heif_image_get_bits_per_pixel_range(image, heif_channel_Cb) != 8
+            || heif_image_get_bits_per_pixel_range(image, heif_channel_Cr) != 8) {
+            ncc_set_underlying(result, "decoded image does not match its header");
+            status = NCC_STATUS_CORRUPT_DATA;
+            goto done;
+        }
+        const size_t byte_count = (size_t)width * (size_t)height * 3;
+        uint8_t *pixels = malloc(byte_count);
+        if (pixels == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
+        ycbcr420_to_rgb(image, kr, kb, pixels, width, height);
+        result->pixels = pixels;
+        result->byte_count = byte_count;
+        result->width = result->full_width = width;
+        result->height = result->full_height = height;
+        result->channels = 3;
+        goto done;
+    }
     error = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, decoding);
     if (error.code != heif_error_Ok) { status = fail(result, error, NCC_STATUS_OK); goto done; }
 
@@ -121,14 +245,7 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
     result->channels = 3;
 
 done:
-    if (image != NULL) {
-        int wipe_stride = 0;
-        uint8_t *plane_to_wipe = heif_image_get_plane(image, heif_channel_interleaved, &wipe_stride);
-        const int rows = heif_image_get_height(image, heif_channel_interleaved);
-        /* libheif frees its planes without wiping them: the RGB copy of the picture is zeroed here first. */
-        if (plane_to_wipe != NULL && rows > 0 && wipe_stride > 0) explicit_bzero(plane_to_wipe, (size_t)wipe_stride * (size_t)rows);
-        heif_image_release(image);
-    }
+    wipe_and_release(image); /* the decoded planes are the picture too */
     if (decoding != NULL) heif_decoding_options_free(decoding);
     if (handle != NULL) heif_image_handle_release(handle);
     heif_context_free(context);
