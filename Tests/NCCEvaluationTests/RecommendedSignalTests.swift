@@ -18,8 +18,8 @@ struct RecommendedSignalTests {
     }
 
     /// A fine texture blurred with sigma 3 (50 bits away in plain PDQ) matches through the low-passed hashes.
-    @Test func aBlurredFineTextureMatches() throws {
-        guard TestPaths.shared != nil else { return TestPaths.noteSharedMissing("the low-pass corpus test") }
+    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func aBlurredFineTextureMatches() throws {
+        _ = try TestPaths.requireShared()
         let m = try measure("scikit-image__brick.png", [.blur(tenths: 30)])
         let copy = try #require(m.copies[0])
         let plain = MatchSignal.pdqPixelsUnletterbox.distance(copy, m.bank)
@@ -31,9 +31,9 @@ struct RecommendedSignalTests {
     }
 
     /// Caption bars over the top or the bottom match through the caption masks.
-    @Test(arguments: [ImageTransform.captionBar(percent: 15), .captionBar(percent: 25), .captionBarBottom(percent: 15)])
+    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout"), arguments: [ImageTransform.captionBar(percent: 15), .captionBar(percent: 25), .captionBarBottom(percent: 15)])
     func aCaptionedCopyMatches(_ transform: ImageTransform) throws {
-        guard TestPaths.shared != nil else { return TestPaths.noteSharedMissing("the caption corpus test") }
+        _ = try TestPaths.requireShared()
         let m = try measure("mate-backgrounds__Wood.jpg", [transform])
         let copy = try #require(m.copies[0])
         #expect(MatchSignal.pdqPixelsUnletterbox.distance(copy, m.bank) > 31)

@@ -197,12 +197,9 @@ func sha256Hex(_ image: DecodedImage) -> String {
         }
     }
 
-    @Test("Decoded pixels equal Pillow's for every JPEG and PNG in ../shared")
+    @Test("Decoded pixels equal Pillow's for every JPEG and PNG in ../shared", .enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout"))
     func sharedImagesMatchPillow() throws {
-        guard let shared = TestPaths.shared else {
-            TestPaths.noteSharedMissing("decoding the shared corpus and PDQ vectors")
-            return
-        }
+        let shared = try TestPaths.requireShared()
         let records = SharedPixelsRecord.all
         #expect(records.count >= 170)
         for record in records {

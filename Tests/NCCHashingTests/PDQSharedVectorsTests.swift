@@ -54,11 +54,8 @@ import Testing
         return bytes[24] <= 8
     }
 
-    @Test func publishedHashes() throws {
-        guard let shared = TestPaths.shared else {
-            TestPaths.noteSharedMissing("PDQ published-hash vectors")
-            return
-        }
+    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func publishedHashes() throws {
+        let shared = try TestPaths.requireShared()
         let root = shared.appendingPathComponent("pdq-vectors")
         let rows = try Self.loadRows(root)
         #expect(rows.count > 50)

@@ -222,11 +222,8 @@ struct PerceptualDecodedFileTests {
     }
 
     /// Acceptance: pHash and dHash equal imagehash's on at least 95% of the corpus, mean distance < 0.5 bit.
-    @Test func sharedCorpus() throws {
-        guard let shared = TestPaths.shared else {
-            TestPaths.noteSharedMissing("the corpus pHash/dHash conformance test")
-            return
-        }
+    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func sharedCorpus() throws {
+        let shared = try TestPaths.requireShared()
         let images = shared.appendingPathComponent("corpus/images")
         let expected = try Self.jsonLines(TestPaths.fixtures.appendingPathComponent("corpus-perceptual-expected.jsonl"))
         var outcome = Outcome()

@@ -84,8 +84,8 @@ private func runNCCMatch(_ arguments: [String]) throws -> (status: Int32, out: S
 }
 
 /// An image query also sends its hash without uniform borders: a letterboxed re-post matches the original.
-@Test func matchFindsALetterboxedCopyOfABankPicture() throws {
-    guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the letterboxed match test") }
+@Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func matchFindsALetterboxedCopyOfABankPicture() throws {
+    let shared = try TestPaths.requireShared()
     let resources = shared.appendingPathComponent("pdq-vectors/python-threatexchange/threatexchange/tests/hashing/resources")
     let folder = try TemporaryDirectory()
     defer { folder.remove() }

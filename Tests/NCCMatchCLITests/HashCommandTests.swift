@@ -154,8 +154,8 @@ import Testing
     }
 
     /// ThreatExchange's letterboxed copy of its sample picture hashes like the original once the bars are stripped.
-    @Test func unletterboxStripsBarsBeforeHashing() throws {
-        guard let shared = TestPaths.shared else { return TestPaths.noteSharedMissing("the --unletterbox test") }
+    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func unletterboxStripsBarsBeforeHashing() throws {
+        let shared = try TestPaths.requireShared()
         let resources = shared.appendingPathComponent("pdq-vectors/python-threatexchange/threatexchange/tests/hashing/resources")
         let original = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", resources.appendingPathComponent("sample-b.jpg").path]).jsonLines()[0]
         let boxed = resources.appendingPathComponent("letterboxed_sample-b.jpg").path

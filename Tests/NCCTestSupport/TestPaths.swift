@@ -25,9 +25,18 @@ public enum TestPaths {
         return candidate
     }()
 
-    /// Says, once per process, that tests needing `../shared` are skipped.
-    public static func noteSharedMissing(_ what: String) {
-        print("note: ../shared is not present; skipping \(what)")
+    /// Whether tests that need `../shared` run: when it is there, and always under `CI=true`, where its absence
+    /// must fail them rather than skip them. Elsewhere they show as skipped, with the reason.
+    public static var runSharedTests: Bool {
+        shared != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+    }
+
+    /// `../shared`, or an error saying it is missing (a test that needs it fails rather than passing empty).
+    public static func requireShared() throws -> URL {
+        guard let shared else {
+            throw CLIRunnerError(message: "../shared is not beside the checkout (or NCCMATCH_SHARED_DIR); this test needs it")
+        }
+        return shared
     }
 
     /// The `nccmatch` executable built beside the test bundle.
