@@ -33,6 +33,10 @@ public struct HashingOptions: Sendable, Hashable {
     /// (default false): what a case stores and a match sends so that blurred and re-brightened copies of
     /// finely textured pictures match. One more PDQ computation on a picture of less than 512 pixels on its shorter side.
     public var lowPass: Bool
+    /// Also compute PDQ of the picture's centre crops to `CenterCrop.Aspect.standard` (1:1, 4:5, 9:16), skipping
+    /// ratios the picture already has (default false): what a case stores so that a platform's aspect-ratio
+    /// crop of the picture matches. Up to three more PDQ computations, each on part of the picture.
+    public var centerCrops: Bool
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///
@@ -42,7 +46,7 @@ public struct HashingOptions: Sendable, Hashable {
 
     /// Makes options; the defaults suit hashing uploads and victims' pictures alike.
     public init(mode: HashingMode = .fast, applyEXIFOrientation: Bool = true, maxPixels: Int = 100_000_000, pdqDihedral: Bool = true, unletterbox: Bool = false,
-        pixelDihedral: Bool = false, captionMask: Bool = false, lowPass: Bool = false
+        pixelDihedral: Bool = false, captionMask: Bool = false, lowPass: Bool = false, centerCrops: Bool = false
     ) {
         self.mode = mode
         self.applyEXIFOrientation = applyEXIFOrientation
@@ -52,6 +56,7 @@ public struct HashingOptions: Sendable, Hashable {
         self.pixelDihedral = pixelDihedral
         self.captionMask = captionMask
         self.lowPass = lowPass
+        self.centerCrops = centerCrops
     }
 
     /// The decoder settings this mode implies.

@@ -12,7 +12,7 @@ public enum ImageHasher {
     }
 
     /// Computes PDQ, pHash and dHash of pixels that are already decoded (and, as `options` ask,
-    /// the pixel-domain dihedral PDQ, the hashes with uniform borders stripped, the caption-masked and the low-passed PDQ).
+    /// the pixel-domain dihedral PDQ, the hashes with uniform borders stripped, the caption-masked, the low-passed and the centre-cropped PDQ).
     public static func hashes(of image: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
         let pdq = PDQHasher.hash(image, dihedral: options.pdqDihedral)
         let perceptual = PerceptualHasher.hashes(image)
@@ -41,6 +41,11 @@ public enum ImageHasher {
         }
         if options.lowPass {
             hashes.lowPassed = PDQHasher.hash(LowPass.filtered(image), dihedral: false)
+        }
+        if options.centerCrops {
+            hashes.centerCrops = CenterCrop.Aspect.standard.compactMap { aspect in
+                CenterCrop.cropped(image, to: aspect).map { ImageHashes.CenterCropped(aspect: aspect, pdq: PDQHasher.hash($0, dihedral: false)) }
+            }
         }
         return hashes
     }

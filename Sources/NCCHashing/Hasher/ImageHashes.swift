@@ -24,6 +24,23 @@ public struct ImageHashes: Sendable, Hashable {
     /// PDQ (without dihedral variants) of the picture's luma after `LowPass.filtered`; nil unless
     /// `HashingOptions.lowPass` asked for it.
     public var lowPassed: PDQResult?
+    /// PDQ (without dihedral variants) of the picture's centre crops to the ratios of `CenterCrop.Aspect.standard`
+    /// that it does not already have, in that order; empty unless `HashingOptions.centerCrops` asked for them.
+    public var centerCrops: [CenterCropped] = []
+
+    /// PDQ of a picture's centre crop to one aspect ratio (`CenterCrop.cropped`).
+    public struct CenterCropped: Sendable, Hashable {
+        /// The ratio the picture was cropped to.
+        public var aspect: CenterCrop.Aspect
+        /// PDQ hash and quality of the crop (without DCT-domain dihedral variants).
+        public var pdq: PDQResult
+
+        /// Makes a value from its parts.
+        public init(aspect: CenterCrop.Aspect, pdq: PDQResult) {
+            self.aspect = aspect
+            self.pdq = pdq
+        }
+    }
 
     /// PDQ of a picture with its top or its bottom `CaptionMask.defaultFraction` of rows painted over.
     public struct CaptionMasked: Sendable, Hashable {

@@ -1,0 +1,98 @@
+/// Cuts the centre of a picture to a platform's aspect ratio before hashing, so that the crop a platform
+/// makes on upload matches.
+///
+/// Instagram-like apps centre-crop uploads to 1:1, 4:5 or 9:16. PDQ sees the whole frame, so a crop that
+/// removes a fifth or more of the picture lands far from the original: plain PDQ matches only 1 to 15% of
+/// such copies (issue 14, `docs/robustness.md`). A case therefore also stores the hash of the picture's own
+/// centre crop to each of `Aspect.standard`; the platform's crop of the same picture is nearly the same
+/// pixels and lands within a few bits of it. The platform sends nothing more: its upload already *is* the crop.
+///
+/// The crop is taken from the upright picture (after the EXIF orientation) and keeps its full width or its
+/// full height, whichever the ratio allows; pictures whose shape is within `minimumDifference` of a ratio
+/// get no crop to it (a square picture has no 1:1 crop: its plain hash already covers that copy).
+///
+/// - Warning: A centre-cropped hash describes only part of a picture. Store it *beside* the plain hash,
+///   never instead of it.
+public enum CenterCrop {
+    /// A width-to-height ratio a platform crops uploads to.
+    public struct Aspect: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Width term of the ratio (4 in 4:5).
+        public var width: Int
+        /// Height term of the ratio (5 in 4:5).
+        public var height: Int
+
+        /// Makes a ratio `width`:`height`; both must be positive.
+        public init(width: Int, height: Int) {
+            precondition(width > 0 && height > 0, "an aspect ratio needs positive terms")
+            self.width = width
+            self.height = height
+        }
+
+        /// Square (Instagram's classic feed crop).
+        public static let square = Aspect(width: 1, height: 1)
+        /// Portrait 4:5 (the tallest feed post Instagram-like apps keep).
+        public static let portrait4x5 = Aspect(width: 4, height: 5)
+        /// Portrait 9:16 (stories, reels, full-screen phone posts).
+        public static let story9x16 = Aspect(width: 9, height: 16)
+        /// The ratios a case stores crops to, in this order.
+        public static let standard: [Aspect] = [.square, .portrait4x5, .story9x16]
+
+        /// "4:5".
+        public var description: String { "\(width):\(height)" }
+
+        /// Width divided by height.
+        public var ratio: Double { Double(width) / Double(height) }
+    }
+
+    /// Pictures whose width-to-height ratio is within this share of a target ratio get no crop to it
+    /// (a crop removing less than about 5% of a side changes PDQ by only a few bits).
+    public static let minimumDifference = 0.05
+
+    /// The centred rectangle of a `width` x `height` picture that has `aspect`'s shape, or nil when the
+    /// picture is already within `minimumDifference` of it (or too small to crop).
+    public static func bounds(width: Int, height: Int, aspect: Aspect) -> Unletterbox.Bounds? {
+        guard width > 1, height > 1 else { return nil }
+        let own = Double(width) / Double(height)
+        let change = own > aspect.ratio ? own / aspect.ratio : aspect.ratio / own
+        guard change - 1 > minimumDifference else { return nil }
+        if own > aspect.ratio {
+            // Wider than the target: keep the full height, cut the sides.
+            let keptW = max(1, min(width, Int((Double(height) * aspect.ratio).rounded())))
+            return Unletterbox.Bounds(x: (width - keptW) / 2, y: 0, width: keptW, height: height)
+        } else {
+            // Taller than the target: keep the full width, cut the top and bottom.
+            let keptH = max(1, min(height, Int((Double(width) / aspect.ratio).rounded())))
+            return Unletterbox.Bounds(x: 0, y: (height - keptH) / 2, width: width, height: keptH)
+        }
+    }
+
+    /// The centre of `image` cropped to `aspect`, or nil when the picture already has about that shape.
+    ///
+    /// The shape is decided on `fullWidth` x `fullHeight` (the picture as stored, whatever size it was decoded
+    /// at), and the same share is cut from the decoded pixels, so `fast` and `exact` crop the same region.
+    /// The result has the same layout (so PDQ reads the same luma as the plain hash) and format.
+    public static func cropped(_ image: DecodedImage, to aspect: Aspect) -> DecodedImage? {
+        guard let full = bounds(width: image.fullWidth, height: image.fullHeight, aspect: aspect) else { return nil }
+        let b: Unletterbox.Bounds
+        if full.width < image.fullWidth {
+            let keptW = max(1, min(image.width, Int((Double(image.width) * Double(full.width) / Double(image.fullWidth)).rounded())))
+            b = Unletterbox.Bounds(x: (image.width - keptW) / 2, y: 0, width: keptW, height: image.height)
+        } else {
+            let keptH = max(1, min(image.height, Int((Double(image.height) * Double(full.height) / Double(image.fullHeight)).rounded())))
+            b = Unletterbox.Bounds(x: 0, y: (image.height - keptH) / 2, width: image.width, height: keptH)
+        }
+        let bpp = image.layout.bytesPerPixel
+        let buffer = PixelBuffer(count: b.width * b.height * bpp)
+        image.pixels.withUnsafeBytes { src in
+            buffer.withUnsafeMutableBytes { dst in
+                let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                let d = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                for row in 0..<b.height {
+                    (d + row * b.width * bpp).update(from: s + ((b.y + row) * image.width + b.x) * bpp, count: b.width * bpp)
+                }
+            }
+        }
+        return DecodedImage(width: b.width, height: b.height, layout: image.layout, format: image.format,
+                            fullWidth: full.width, fullHeight: full.height, pixels: buffer)
+    }
+}
