@@ -86,9 +86,9 @@ import Testing
         // The 13 columns parsers have always read come first; the companion columns follow them.
         let header = try #require(lines.first).split(separator: ",").map(String.init)
         #expect(header.prefix(13).joined(separator: ",") == "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message")
-        #expect(header.count == 27)
+        #expect(header.count == 28)
         #expect(lines.count == 1 + 5)
-        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 27 })
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 28 })
     }
 
     /// `--format csv` keeps every companion hash `--match-variants` computes, in the columns its header names,

@@ -40,6 +40,9 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Also compute PDQ of the picture's luma blurred by 1/128 of its shorter side (\"pdq_low_passed\" in jsonl), so that blurred or re-brightened copies of finely textured pictures match; a case stores it.")
     var lowPass = false
 
+    @Flag(help: "Also compute PDQ of the picture's centre crops to 1:1, 4:5 and 9:16, leaving out ratios it already has (\"pdq_center_crops\" in jsonl), so that a platform's aspect-ratio crop of the picture matches; a case stores them, a match does not send them.")
+    var centerCrops = false
+
     @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass.")
     var matchVariants = false
 
@@ -58,7 +61,8 @@ struct HashCommand: AsyncParsableCommand {
     func run() async throws {
         let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
             unletterbox: unletterbox || matchVariants, pixelDihedral: pixelDihedral,
-            captionMask: captionMask || matchVariants, lowPass: lowPass || matchVariants)
+            captionMask: captionMask || matchVariants, lowPass: lowPass || matchVariants,
+            centerCrops: centerCrops)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
         let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)

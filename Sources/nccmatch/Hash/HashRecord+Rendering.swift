@@ -8,11 +8,12 @@ enum HashOutputFormat: String, Sendable, CaseIterable {
 
 extension HashRecord {
     /// Column names of the `csv` format, in order. The companion columns come after `error_message`, so that
-    /// parsers of the first 13 columns keep working; they are empty when not computed.
+    /// parsers of the first 13 columns keep working; they are empty when not computed. The last, `pdq_center_crops`,
+    /// holds space-separated `aspect/pdq/quality` triples (`4:5/9f3a…/87`).
     static let csvHeader = "path,md5,sha256,pdq,pdq_quality,pdq_dihedral,phash,dhash,width,height,format,error_code,error_message,"
         + "pdq_pixel_dihedral,unletterboxed_pdq,unletterboxed_pdq_quality,unletterboxed_pdq_dihedral,unletterboxed_phash,unletterboxed_dhash,"
         + "unletterboxed_width,unletterboxed_height,pdq_caption_masked_top,pdq_caption_masked_top_quality,"
-        + "pdq_caption_masked_bottom,pdq_caption_masked_bottom_quality,pdq_low_passed,pdq_low_passed_quality"
+        + "pdq_caption_masked_bottom,pdq_caption_masked_bottom_quality,pdq_low_passed,pdq_low_passed_quality,pdq_center_crops"
 
     /// One JSON object: the documented contract other tools parse.
     func jsonLine() -> String {
@@ -58,6 +59,16 @@ extension HashRecord {
                 json.string("pdq_low_passed", lowPassed.hash.hex)
                 json.int("pdq_low_passed_quality", lowPassed.quality)
             }
+            if !hashes.centerCrops.isEmpty {
+                let crops = hashes.centerCrops.map { crop in
+                    var inner = JSONObjectWriter()
+                    inner.string("aspect", crop.aspect.description)
+                    inner.string("pdq", crop.pdq.hash.hex)
+                    inner.int("quality", crop.pdq.quality)
+                    return inner.finished()
+                }
+                json.raw("pdq_center_crops", "[" + crops.joined(separator: ",") + "]")
+            }
         case .failure(let error):
             var inner = JSONObjectWriter()
             inner.string("code", error.code)
@@ -93,8 +104,10 @@ extension HashRecord {
                 fields += Array(repeating: "", count: 4)
             }
             fields += hashes.lowPassed.map { [$0.hash.hex, String($0.quality)] } ?? ["", ""]
+            // Space-separated "aspect/hash/quality" triples, e.g. "4:5/9f3a…/87".
+            fields.append(hashes.centerCrops.map { "\($0.aspect)/\($0.pdq.hash.hex)/\($0.pdq.quality)" }.joined(separator: " "))
         case .failure(let error):
-            fields += ["", "", "", "", "", "", "", "", error.code, error.message] + Array(repeating: "", count: 14)
+            fields += ["", "", "", "", "", "", "", "", error.code, error.message] + Array(repeating: "", count: 15)
         }
         return fields.map(Self.csvField).joined(separator: ",")
     }

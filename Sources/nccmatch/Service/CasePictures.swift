@@ -30,9 +30,9 @@ struct SkippedFile {
 /// anything is sent when some file will only be protected against exact copies or could not be read at all.
 enum CasePictures {
     /// The hashing a case uses: PDQ of the 8 rotated and mirrored pictures (not the cheaper DCT variants),
-    /// of the picture without uniform borders, with its caption bands painted over and low-passed
+    /// of the picture without uniform borders, with its caption bands painted over, low-passed and centre-cropped to 1:1, 4:5 and 9:16
     /// (docs/robustness.md), plus pHash, dHash, MD5 and SHA-256.
-    static let options = HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true)
+    static let options = HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
 
     /// PDQ quality below which a picture cannot be matched reliably by its look (the bank refuses its PDQ).
     static let minimumQuality = 50
@@ -88,18 +88,19 @@ enum CasePictures {
                 for variant in h.pdqPixelDihedral where seen.insert(variant.hex).inserted {
                     hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality])
                 }
-                // The unletterboxed, caption-masked and low-passed hashes are companions of the picture: they
+                // The unletterboxed, caption-masked, low-passed and centre-cropped hashes are companions of the picture: they
                 // are sent with the picture's own quality, so the bank admits them when it admits the picture
                 // (stripping, masking or blurring lowers PDQ's score without making the picture plainer). The
                 // evaluation measured them so: no false match at 31 between different pictures.
                 let companions = (h.unletterboxed.map { [$0.pdq.hash] } ?? [])
                     + (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
+                    + h.centerCrops.map(\.pdq.hash)
                 for variant in companions where seen.insert(variant.hex).inserted {
                     hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality])
                 }
                 hashes.append(["algorithm": "phash", "value": h.phash.hex])
                 hashes.append(["algorithm": "dhash", "value": h.dhash.hex])
-                kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored, re-framed, captioned or blurred copies match too", "pHash", "dHash"]
+                kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
             case .failure(let error):
                 if error.code == .emptyFile {
                     // The digests of an empty file would match every empty upload: nothing to protect, nothing sent.
