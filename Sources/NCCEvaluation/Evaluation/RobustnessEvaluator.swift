@@ -120,7 +120,8 @@ public enum RobustnessEvaluator {
         }
         return .success(ImageMeasurement(
             bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops, captionMasked: bankMasks,
-                             lowPassed: PDQHasher.hash(LowPass.filtered(bankImage), dihedral: false).hash),
+                             lowPassed: PDQHasher.hash(LowPass.filtered(bankImage), dihedral: false).hash,
+                             centerCrops: CenterCrop.Aspect.standard.compactMap { CenterCrop.cropped(bankImage, to: $0).map { PDQHasher.hash($0, dihedral: false).hash } }),
             copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1)))
     }
 

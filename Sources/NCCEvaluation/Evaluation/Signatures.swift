@@ -49,9 +49,14 @@ public struct BankEntry: Sendable, Hashable {
     public var captionMasked: [PDQHash]
     /// PDQ hash of the original's luma after `LowPass.filtered`, nil when not computed.
     public var lowPassed: PDQHash?
+    /// PDQ hashes of the original's centre crops to the platform ratios it does not already have
+    /// (`CenterCrop`, `HashingOptions.centerCrops`), as a case stores them.
+    public var centerCrops: [PDQHash]
 
     /// Makes an entry.
-    public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil) {
+    public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil,
+                centerCrops: [PDQHash] = []) {
+        self.centerCrops = centerCrops
         self.lowPassed = lowPassed
         self.original = original
         self.pixelDihedral = pixelDihedral
@@ -111,8 +116,8 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
     case pdqPixelsUnletterbox = "pdq-pixels-unletterbox"
     /// The combination the report recommends: `pdqPixelsUnletterbox`, and both sides add the hashes with
     /// the top and the bottom caption band painted over (`CaptionMask`) and the low-passed hash
-    /// (`LowPass`); every query hash is compared with every hash of the entry, as one index holding them
-    /// all does.
+    /// (`LowPass`), and the bank adds the centre crops to 1:1, 4:5 and 9:16 (`CenterCrop`); every query hash
+    /// is compared with every hash of the entry, as one index holding them all does.
     case pdqRecommended = "pdq-recommended"
     /// PDQ with dihedral queries, and the bank also holds PDQ hashes of central crops of each image.
     case pdqDihedralCrops = "pdq-dihedral-crops"
@@ -133,7 +138,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqDihedralBank, .pdqDihedralBankPixels: 8
         case .pdqDihedralUnletterboxBoth: 2
         case .pdqPixelsUnletterbox: 9
-        case .pdqRecommended: 12
+        case .pdqRecommended: 15
         case .pdqDihedralCrops: 1 + cropCount
         default: 1
         }
@@ -160,7 +165,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqUnletterboxReplaceQuery: "PDQ with dihedral queries of the copy with uniform borders stripped instead of the copy; bank: the original as it is"
         case .pdqUnletterboxReplaceBoth: "PDQ with dihedral queries of the copy with uniform borders stripped; bank: the original with uniform borders stripped"
         case .pdqPixelsUnletterbox: "PDQ, the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
-        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma; every query hash against every stored hash"
+        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma, and the bank its centre crops to 1:1, 4:5 and 9:16; every query hash against every stored hash"
         case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
         case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
         case .pdqDihedralUnletterbox: "PDQ with dihedral queries of the copy and of the copy with uniform borders stripped (--unletterbox)"
@@ -199,7 +204,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqRecommended:
             // Every query hash against every stored hash, as one index holding them all compares them.
             var best = Self.pdqPixelsUnletterbox.distance(query, bank)
-            let extraStored = bank.captionMasked + (bank.lowPassed.map { [$0] } ?? [])
+            let extraStored = bank.captionMasked + (bank.lowPassed.map { [$0] } ?? []) + bank.centerCrops
             let extraQueries = query.captionMasked + (query.lowPassed.map { [$0] } ?? [])
             for q in [query.plain.pdq, query.unletterboxed.pdq] + extraQueries where best > 0 {
                 best = min(best, Self.minimum(extraStored, q))

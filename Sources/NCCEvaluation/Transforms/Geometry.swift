@@ -26,6 +26,18 @@ enum Geometry {
         return crop(image, x: dx, y: dy, width: image.width - 2 * dx, height: image.height - 2 * dy)
     }
 
+    /// The centre of the picture cut to the aspect ratio `width`:`height`, keeping its full height (when it is
+    /// wider than that) or its full width (when it is taller); the picture itself, copied, when it has the ratio.
+    static func cropToAspect(_ image: DecodedImage, width: Int, height: Int) -> DecodedImage {
+        let target = Double(width) / Double(height), own = Double(image.width) / Double(image.height)
+        if own > target {
+            let keptW = max(1, min(image.width, Int((Double(image.height) * target).rounded())))
+            return crop(image, x: (image.width - keptW) / 2, y: 0, width: keptW, height: image.height)
+        }
+        let keptH = max(1, min(image.height, Int((Double(image.width) / target).rounded())))
+        return crop(image, x: 0, y: (image.height - keptH) / 2, width: image.width, height: keptH)
+    }
+
     /// Adds borders of a uniform color around the picture.
     static func border(_ image: DecodedImage, top: Int, bottom: Int, left: Int, right: Int, color: (UInt8, UInt8, UInt8)) -> DecodedImage {
         let w = image.width + left + right, h = image.height + top + bottom

@@ -47,6 +47,14 @@ public enum ImageTransform: Sendable, Hashable {
     /// A screenshot-like copy: scaled to 50%, framed by a dark border (8% top, 12% bottom, 4% sides),
     /// saved as PNG in memory and decoded again.
     case screenshot
+    /// A platform's upload crop: the centre of the picture cut to `width`:`height` (keeping its full height
+    /// or its full width, whichever the ratio allows), as Instagram-like apps crop feed posts and stories.
+    case cropAspect(width: Int, height: Int)
+
+    /// The platform crops of issue 14 (1:1, 4:5 and 9:16 feed and story crops, and 16:9 landscape).
+    public static let platformCrops: [ImageTransform] = [
+        .cropAspect(width: 1, height: 1), .cropAspect(width: 4, height: 5), .cropAspect(width: 9, height: 16), .cropAspect(width: 16, height: 9),
+    ]
 
     /// The transforms the issue asks for, in report order.
     public static let standard: [ImageTransform] = [
@@ -62,7 +70,7 @@ public enum ImageTransform: Sendable, Hashable {
         .gamma(tenths: 7), .gamma(tenths: 15),
         .blur(tenths: 15), .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15),
         .captionBar(percent: 25), .captionBarBottom(percent: 15), .screenshot,
-    ]
+    ] + platformCrops
 
     /// Stable name, e.g. `jpeg-q30`, `resize-25`, `rotate-90`, `brightness+20`, `gamma-0.7`.
     public var id: String {
@@ -86,6 +94,7 @@ public enum ImageTransform: Sendable, Hashable {
         case .captionBar(let p): "caption-\(p)"
         case .captionBarBottom(let p): "caption-bottom-\(p)"
         case .screenshot: "screenshot"
+        case .cropAspect(let w, let h): "crop-aspect-\(w):\(h)"
         }
     }
 
@@ -111,6 +120,7 @@ public enum ImageTransform: Sendable, Hashable {
         case .captionBar(let p): "caption bar over the top \(p)%"
         case .captionBarBottom(let p): "caption bar over the bottom \(p)%"
         case .screenshot: "screenshot-like: 50%, dark frame, PNG"
+        case .cropAspect(let w, let h): "platform centre crop to \(w):\(h)"
         }
     }
 
@@ -182,6 +192,7 @@ public enum ImageTransform: Sendable, Hashable {
                 small, top: Int((Double(h) * 0.08).rounded()), bottom: Int((Double(h) * 0.12).rounded()),
                 left: Int((Double(w) * 0.04).rounded()), right: Int((Double(w) * 0.04).rounded()), color: (18, 18, 18))
             return try Self.reencode(framed) { img throws(ImageEncodingError) in try InMemoryEncoder.png(img) }
+        case .cropAspect(let w, let h): return Geometry.cropToAspect(image, width: w, height: h)
         }
     }
 
