@@ -20,11 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
-        // C: libjpeg-turbo, libpng, libheif (HEIC/HEIF, AVIF), libwebp and giflib decoding; setjmp/longjmp never leaves these files.
+        // C: libjpeg-turbo, libpng, libheif (HEIC/HEIF), libavif, libwebp and giflib decoding; setjmp/longjmp never leaves these files.
         .target(
             name: "CImageCodecs",
             linkerSettings: [
-                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("heif"),
+                .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("heif"), .linkedLibrary("avif"),
                 .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
             ]
         ),

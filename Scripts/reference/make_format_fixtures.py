@@ -12,9 +12,9 @@ public-domain photographs from ../shared/corpus (scikit-image's coffee and chels
 domain, NASA), downscaled so that each file stays between a few KB and ~100 KB.
 
 Reference decoders, as the issue names them: Pillow for WebP, GIF and AVIF, pillow-heif for HEIC; their RGB
-goes to pdqhash, and imagehash 4.3 hashes the opened image (Scripts/reference/reference_hashes.py). HEIC and AVIF
-get no EXIF transpose on top of the container's irot/imir (pillow-heif resets the EXIF orientation to 1 after
-libheif applied the transforms; nccmatch does the same).
+goes to pdqhash, and imagehash 4.3 hashes the opened image (Scripts/reference/reference_hashes.py). HEIC gets no
+EXIF transpose on top of the container's irot/imir (pillow-heif resets the EXIF orientation to 1 after libheif
+applied the transforms); Pillow's AVIF reader turns irot/imir into the EXIF orientation, so AVIF is transposed.
 
 Rerun (deterministic for WebP, GIF and HEIC given the same library versions):
     python3 -m venv /tmp/fmtvenv
@@ -133,10 +133,14 @@ def main():
     # AVIF (Pillow 13 / libavif): plain.
     save(coffee, "avif/photo.avif", "Pillow", format="AVIF", quality=60)
     save(synthetic, "avif/synthetic.avif", "Pillow", format="AVIF", quality=60)
+    # Stored turned with EXIF orientation 6: Pillow's AVIF writer turns it into irot; its reader turns irot back
+    # into an EXIF orientation that exif_transpose applies.
+    save(turned, "avif/irot.avif", "Pillow", format="AVIF", quality=60, exif=exif.tobytes())
+    save(astronaut, "avif/upright.avif", "Pillow", format="AVIF", quality=60)
 
     for rel in sorted(made):
         path = IMAGES / rel
-        is_heif = rel.startswith(("heic/", "avif/"))
+        is_heif = rel.startswith("heic/")  # pillow-heif: transforms applied, EXIF reset; Pillow AVIF: via EXIF
         if rel.startswith("heic/"):
             assert Image.open(path).format == "HEIF", rel
         record = {"file": "images/" + rel, "exif": not is_heif, "format": rel.split("/")[0], "reference": made[rel]}

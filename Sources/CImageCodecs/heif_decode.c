@@ -1,5 +1,6 @@
 /*
- * HEIC/HEIF and AVIF decoding with libheif (HEVC through libde265, AV1 through dav1d or libaom).
+ * HEIC/HEIF decoding with libheif (HEVC through libde265; it could read AVIF too, but nccmatch decodes AVIF with
+ * libavif, as Pillow does: avif_decode.c).
  *
  * The primary image is decoded, never the file's thumbnail. libheif applies the file's own transforms
  * (clean aperture crop, `irot` rotation, `imir` mirror) while decoding, so the pixels come out as a person

@@ -1,5 +1,5 @@
 /*
- * CImageCodecs: JPEG (libjpeg-turbo), PNG (libpng), HEIC/HEIF and AVIF (libheif), WebP (libwebp)
+ * CImageCodecs: JPEG (libjpeg-turbo), PNG (libpng), HEIC/HEIF (libheif), AVIF (libavif), WebP (libwebp)
  * and GIF (giflib) decoding for nccmatch.
  *
  * Every library error is caught inside these C functions (setjmp/longjmp never
@@ -57,9 +57,13 @@ int32_t ncc_decode_jpeg(const uint8_t *data, size_t size, const ncc_decode_optio
 /* Decodes a PNG held in memory. Returns an NCC_STATUS_* value. */
 int32_t ncc_decode_png(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
 
-/* Decodes the primary image of a HEIC/HEIF or AVIF file held in memory, its irot/imir/clap transforms applied
+/* Decodes the primary image of a HEIC/HEIF file held in memory, its irot/imir/clap transforms applied
  * (EXIF orientation is not applied on top: see heif_decode.c). Returns an NCC_STATUS_* value. */
 int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Decodes an AVIF held in memory with libavif (as Pillow does), its irot/imir transforms applied (EXIF orientation
+ * is not applied: see avif_decode.c); of an image sequence, the first frame. Returns an NCC_STATUS_* value. */
+int32_t ncc_decode_avif(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
 
 /* Decodes a WebP held in memory (lossy, lossless, with alpha; of an animation, the first frame on its canvas).
  * Returns an NCC_STATUS_* value. */

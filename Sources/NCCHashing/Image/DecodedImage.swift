@@ -7,7 +7,7 @@ public enum ImageFormat: String, Sendable, Hashable, Codable {
     /// HEIC/HEIF (HEVC in an ISO container, as iPhones save photos), decoded with libheif: the primary image,
     /// its `irot`/`imir`/`clap` transforms applied.
     case heic
-    /// AVIF (AV1 in a HEIF container), decoded with libheif like HEIC.
+    /// AVIF (AV1 in a HEIF container), decoded with libavif as Pillow decodes it: `irot`/`imir` applied.
     case avif
     /// WebP (lossy, lossless, with alpha; of an animation, the first frame), decoded with libwebp.
     case webp

@@ -2,7 +2,7 @@ import CImageCodecs
 
 /// Decodes JPEG, PNG, HEIC/HEIF, AVIF, WebP and GIF files held in memory into upright pixels.
 ///
-/// All libjpeg/libpng/libheif/libwebp/giflib work happens in the `CImageCodecs` C target, which catches its own errors;
+/// All libjpeg/libpng/libheif/libavif/libwebp/giflib work happens in the `CImageCodecs` C target, which catches its own errors;
 /// this type maps them to `ImageDecodingError`. Nothing here writes, logs or caches image bytes or pixels.
 /// Safe to call from any number of threads at once.
 public enum ImageDecoder {
@@ -11,7 +11,7 @@ public enum ImageDecoder {
     /// With default options the result is full resolution `rgb8`, upright, and equal pixel for pixel to Pillow's
     /// `ImageOps.exif_transpose(Image.open(f)).convert("RGB")` (one deliberate difference: 16-bit grayscale PNG
     /// keeps the high byte where Pillow clips to 255). HEIC/HEIF and AVIF come out with their own `irot`/`imir`
-    /// transforms applied and EXIF orientation not applied on top, as pillow-heif and iOS show them; of an animated
+    /// transforms applied and EXIF orientation not applied on top, as pillow-heif, Pillow and iOS show them; of an animated
     /// WebP or GIF, the first frame is decoded. The format is found from the content, never a file name.
     /// - Parameters:
     ///   - bytes: the complete file contents; read, never retained.
@@ -48,7 +48,8 @@ public enum ImageDecoder {
         let status: Int32 = switch format {
         case .jpeg: ncc_decode_jpeg(base, bytes.count, &cOptions, &result)
         case .png: ncc_decode_png(base, bytes.count, &cOptions, &result)
-        case .heic, .avif: ncc_decode_heif(base, bytes.count, &cOptions, &result)
+        case .heic: ncc_decode_heif(base, bytes.count, &cOptions, &result)
+        case .avif: ncc_decode_avif(base, bytes.count, &cOptions, &result)
         case .webp: ncc_decode_webp(base, bytes.count, &cOptions, &result)
         case .gif: ncc_decode_gif(base, bytes.count, &cOptions, &result)
         }

@@ -35,7 +35,7 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
     public let code: Code
     /// Plain words saying what is wrong and what to do; never file names or pixel data.
     public let message: String
-    /// The decoding library's own message (libjpeg, libpng, libheif, libwebp, giflib), if any (technical; for logs and bug reports).
+    /// The decoding library's own message (libjpeg, libpng, libheif, libavif, libwebp, giflib), if any (technical; for logs and bug reports).
     public let underlying: String?
 
     /// Makes an error; `message` defaults to the standard wording for `code`.
