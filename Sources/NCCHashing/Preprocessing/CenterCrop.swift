@@ -81,18 +81,6 @@ public enum CenterCrop {
             let keptH = max(1, min(image.height, Int((Double(image.height) * Double(full.height) / Double(image.fullHeight)).rounded())))
             b = Unletterbox.Bounds(x: 0, y: (image.height - keptH) / 2, width: image.width, height: keptH)
         }
-        let bpp = image.layout.bytesPerPixel
-        let buffer = PixelBuffer(count: b.width * b.height * bpp)
-        image.pixels.withUnsafeBytes { src in
-            buffer.withUnsafeMutableBytes { dst in
-                let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                let d = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                for row in 0..<b.height {
-                    (d + row * b.width * bpp).update(from: s + ((b.y + row) * image.width + b.x) * bpp, count: b.width * bpp)
-                }
-            }
-        }
-        return DecodedImage(width: b.width, height: b.height, layout: image.layout, format: image.format,
-                            fullWidth: full.width, fullHeight: full.height, pixels: buffer)
+        return Unletterbox.copy(image, bounds: b, fullWidth: full.width, fullHeight: full.height)
     }
 }

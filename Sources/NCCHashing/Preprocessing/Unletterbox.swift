@@ -95,6 +95,14 @@ public enum Unletterbox {
     public static func crop(_ image: DecodedImage, threshold: Int = defaultThreshold) -> DecodedImage {
         let b = bounds(of: image, threshold: threshold)
         if b.x == 0 && b.y == 0 && b.width == image.width && b.height == image.height { return image }
+        let fullW = max(1, image.fullWidth * b.width / max(image.width, 1))
+        let fullH = max(1, image.fullHeight * b.height / max(image.height, 1))
+        return copy(image, bounds: b, fullWidth: fullW, fullHeight: fullH)
+    }
+
+    /// The rectangle `b` of `image` as a picture of its own (a new, zero-on-release pixel buffer), standing for
+    /// `fullWidth` x `fullHeight` pixels at full resolution. Shared by every preprocessing step that cuts.
+    static func copy(_ image: DecodedImage, bounds b: Bounds, fullWidth: Int, fullHeight: Int) -> DecodedImage {
         let bpp = image.layout.bytesPerPixel
         let buffer = PixelBuffer(count: b.width * b.height * bpp)
         image.pixels.withUnsafeBytes { src in
@@ -106,9 +114,7 @@ public enum Unletterbox {
                 }
             }
         }
-        let fullW = max(1, image.fullWidth * b.width / max(image.width, 1))
-        let fullH = max(1, image.fullHeight * b.height / max(image.height, 1))
         return DecodedImage(width: b.width, height: b.height, layout: image.layout, format: image.format,
-                            fullWidth: fullW, fullHeight: fullH, pixels: buffer)
+                            fullWidth: fullWidth, fullHeight: fullHeight, pixels: buffer)
     }
 }
