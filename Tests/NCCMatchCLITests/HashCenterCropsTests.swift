@@ -14,8 +14,8 @@ import Testing
         let records = try result.jsonLines()
         #expect(records.count == 2)
         func crops(_ record: [String: Any]) throws -> [[String: Any]] { try #require(record["pdq_center_crops"] as? [[String: Any]]) }
-        #expect(try crops(records[0]).map { $0["aspect"] as? String } == ["4:5", "9:16"])
-        #expect(try crops(records[1]).map { $0["aspect"] as? String } == ["1:1", "4:5", "9:16"])
+        #expect(try crops(records[0]).map { $0["aspect"] as? String } == ["4:5", "9:16", "16:9"])
+        #expect(try crops(records[1]).map { $0["aspect"] as? String } == ["1:1", "4:5", "9:16", "16:9"])
         for crop in try crops(records[0]) + crops(records[1]) {
             let pdq = try #require(crop["pdq"] as? String)
             #expect(pdq.count == 64 && pdq.allSatisfy { "0123456789abcdef".contains($0) })
@@ -40,7 +40,7 @@ import Testing
         let row = result.lines[1].split(separator: ",", omittingEmptySubsequences: false)
         #expect(row.count == header.count)
         let cells = row.last!.split(separator: " ").map { $0.split(separator: "/") }
-        #expect(cells.map { String($0[0]) } == ["4:5", "9:16"])
+        #expect(cells.map { String($0[0]) } == ["4:5", "9:16", "16:9"])
         #expect(cells.allSatisfy { $0.count == 3 && $0[1].count == 64 })
     }
 }

@@ -34,8 +34,10 @@ public enum CenterCrop {
         public static let portrait4x5 = Aspect(width: 4, height: 5)
         /// Portrait 9:16 (stories, reels, full-screen phone posts).
         public static let story9x16 = Aspect(width: 9, height: 16)
+        /// Landscape 16:9 (link previews and timeline crops of tall pictures).
+        public static let landscape16x9 = Aspect(width: 16, height: 9)
         /// The ratios a case stores crops to, in this order.
-        public static let standard: [Aspect] = [.square, .portrait4x5, .story9x16]
+        public static let standard: [Aspect] = [.square, .portrait4x5, .story9x16, .landscape16x9]
 
         /// "4:5".
         public var description: String { "\(width):\(height)" }
