@@ -349,24 +349,23 @@ public final class BankService: Sendable {
         var found = index.match(queries, distances: distances)
         if !trusted { found = gate64BitMatches(queries: queries, items: request.items, found: found) }
 
-        // Every match about to be answered and every PDQ value sent, judged as a whole before anything is told.
+        // Every match about to be answered (and, when the platform has anchors, every PDQ value sent), judged as a
+        // whole before anything is told. Most queries match nothing and cost nothing here.
         var candidates: [ProbeGuard.Candidate] = []
         var owners: [(item: Int, match: Int)] = []
-        var pdqValues: [ProbeGuard.Value] = []
-        for (i, matches) in found.enumerated() {
+        for (i, matches) in found.enumerated() where !matches.isEmpty {
             let algorithm = queries[i].algorithm
             let band = MatchPolicy.probeBand(algorithm)
-            var hasher = Hasher()
-            hasher.combine(algorithm)
-            hasher.combine(queries[i].bytes)
-            let digest = UInt64(bitPattern: Int64(hasher.finalize()))
-            if algorithm == .pdq { pdqValues.append(.init(words: HashText.words(queries[i].bytes), valueDigest: digest)) }
+            let digest = Self.valueDigest(queries[i])
+            let words = algorithm == .pdq ? HashText.words(queries[i].bytes) : nil
             for (k, m) in matches.enumerated() {
-                candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest))
+                candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
             }
         }
-        let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates, pdqValues: pdqValues)
+        let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates) {
+            queries.filter { $0.algorithm == .pdq }.map { ProbeGuard.Value(words: HashText.words($0.bytes), valueDigest: Self.valueDigest($0)) }
+        }
         if verdict.overBudget > 0 {
             metrics.add("nccmatch_match_budget_refused_total")
             await audit(platform: platform, action: "match_budget_reached", detail: "daily budget \(configuration.matchBudgetPerDay) distinct pictures")
@@ -415,6 +414,15 @@ public final class BankService: Sendable {
         }
         logger.debug("match", metadata: ["platform": "\(platform.name)", "items": "\(queries.count)", "matched_pictures": "\(refs.count)"])
         return MatchResponse(results: results)
+    }
+
+    /// A per-process digest of a query value, for counting distinct values (SipHash with a random seed, so a
+    /// caller cannot make two values collide on purpose).
+    static func valueDigest(_ query: BankIndex.Query) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(query.algorithm)
+        hasher.combine(query.bytes)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     /// The search distance per algorithm for a caller's `max_distance`: absent means the defaults; otherwise it

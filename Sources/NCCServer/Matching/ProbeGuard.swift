@@ -27,6 +27,8 @@ final class ProbeGuard: Sendable {
         var outerBand: Bool
         /// A digest of the query value (for counting distinct values only).
         var valueDigest: UInt64
+        /// The query value's words when it is a PDQ hash (it may become an anchor); nil for other algorithms.
+        var pdqWords: [UInt64]?
     }
 
     /// One PDQ value of the batch, to be compared with the platform's anchors.
@@ -131,14 +133,16 @@ final class ProbeGuard: Sendable {
         }
     }
 
-    /// Judges a batch before it is answered: `candidates` are its matches, `pdqValues` every PDQ value it
-    /// sent. A batch refused for the budget changes nothing.
-    func judge(platform: Int64, trusted: Bool, candidates: [Candidate], pdqValues: [Value]) -> Verdict {
+    /// Judges a batch before it is answered: `candidates` are its matches, `pdqValues` gives every PDQ value it
+    /// sent (asked for only when the platform has anchors, which ordinary traffic rarely makes). A batch
+    /// refused for the budget changes nothing.
+    func judge(platform: Int64, trusted: Bool, candidates: [Candidate], pdqValues: () -> [Value]) -> Verdict {
         let now = Self.now()
         // Values near an anchor, found outside the lock with the index's own scan.
         let anchors = state.withLock { $0[platform]?.anchors ?? [] }
         var nearAnchors: [(image: Int64, digest: UInt64)] = []
-        if !anchors.isEmpty && !pdqValues.isEmpty {
+        let pdqValues = anchors.isEmpty ? [] : pdqValues()
+        if !pdqValues.isEmpty {
             let index = PDQIndex(ids: anchors.indices.map { UInt64($0) }, words: anchors.flatMap(\.words))
             let found = index.search(queryWords: pdqValues.flatMap(\.words), within: Self.anchorRadius)
             for (k, matches) in found.enumerated() {
@@ -174,7 +178,7 @@ final class ProbeGuard: Sendable {
             for (position, c) in candidates.enumerated() where c.outerBand {
                 if s.probed.contains(c.image) {
                     if !trusted { verdict.withheld.insert(position) }
-                } else if let words = pdqValues.first(where: { $0.valueDigest == c.valueDigest })?.words {
+                } else if let words = c.pdqWords {
                     s.anchors.append(Anchor(words: words, image: c.image))
                 }
             }
