@@ -16,6 +16,18 @@ extension CaseCommand {
             if let env = ProcessInfo.processInfo.environment["NCCMATCH_CASE_SECRET"], !env.isEmpty { return env }
             return (TerminalPrompt.readSecret("Case secret (it is not shown as you type): ") ?? "").trimmingCharacters(in: .whitespaces)
         }
+
+        /// Sends `method` for the case with its secret and prints the case status the bank answers (text, or
+        /// JSON with `--json`); a bank error is printed after `command` and ends the run with status 1.
+        func sendAndShow(_ method: String, with client: BankClient, command: String) throws {
+            do {
+                let answer = try client.sendJSON(method, "v1/cases/\(caseID)", bearer: resolvedSecret())
+                print(json ? try CaseStatusText.json(answer) : CaseStatusText.text(answer, caseID: caseID), terminator: json ? "\n" : "")
+            } catch let error as BankClientError {
+                FileHandle.standardError.write(Data("nccmatch \(command): \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
     }
 
     struct Status: ParsableCommand {
@@ -24,13 +36,7 @@ extension CaseCommand {
 
         func run() throws {
             let client = try CaseCommand.client(options.server, allowInsecureHTTP: options.allowInsecureHTTP, command: "case status")
-            do {
-                let answer = try client.sendJSON("GET", "v1/cases/\(options.caseID)", bearer: options.resolvedSecret())
-                print(options.json ? try CaseStatusText.json(answer) : CaseStatusText.text(answer, caseID: options.caseID), terminator: options.json ? "\n" : "")
-            } catch let error as BankClientError {
-                FileHandle.standardError.write(Data("nccmatch case status: \(error.message)\n".utf8))
-                throw ExitCode(1)
-            }
+            try options.sendAndShow("GET", with: client, command: "case status")
         }
     }
 
@@ -62,13 +68,7 @@ extension CaseCommand {
                     throw ExitCode(1)
                 }
             }
-            do {
-                let answer = try client.sendJSON("DELETE", "v1/cases/\(options.caseID)", bearer: options.resolvedSecret())
-                print(options.json ? try CaseStatusText.json(answer) : CaseStatusText.text(answer, caseID: options.caseID), terminator: options.json ? "\n" : "")
-            } catch let error as BankClientError {
-                FileHandle.standardError.write(Data("nccmatch case withdraw: \(error.message)\n".utf8))
-                throw ExitCode(1)
-            }
+            try options.sendAndShow("DELETE", with: client, command: "case withdraw")
         }
     }
 }
