@@ -16,18 +16,15 @@ Runs its own `nccmatch serve` on a temporary data directory on loopback and remo
 import argparse
 import os
 import resource
-import shutil
 import socket
-import statistics
 import sys
-import tempfile
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "measure"))
 import random
 
-from service_common import call, random_pdq, rss_kib, start_server  # noqa: E402
+from service_common import call, random_pdq, rss_kib, temporary_server  # noqa: E402
 
 
 def raw(port, data, timeout=10):
@@ -74,10 +71,7 @@ def main():
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    work = tempfile.mkdtemp(prefix="nccmatch-attack-")
-    server = None
-    try:
-        server, base = start_server(args.binary, os.path.join(work, "data"), ["--secret-rounds", args.secret_rounds])
+    with temporary_server(args.binary, ["--secret-rounds", args.secret_rounds], prefix="nccmatch-attack-") as (server, base, _):
         port = urllib.parse.urlparse(base).port
 
         status, answer = call("POST", base + "/v1/cases", {"hashes": [{"algorithm": "phash", "value": "0123456789abcdef", "image": 2**63 - 1}]})
@@ -152,11 +146,6 @@ def main():
         print(f"http: 6 MB upload with Connection: close -> {first_line(answer)} (closed after {seconds:.2f} s)")
         print("http: PUT /v1/match -> " + first_line(raw(port, b"PUT /v1/match HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")[0]))
         print(f"server still running: {server.poll() is None}")
-    finally:
-        if server:
-            server.terminate()
-            server.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,11 @@ Runs its own `nccmatch serve` on a temporary data directory on loopback and remo
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "measure"))
-from service_common import add_platform, call, start_server  # noqa: E402
+from service_common import add_platform, call, temporary_server  # noqa: E402
 
 
 def balanced(rng, bits):
@@ -87,12 +85,9 @@ def main():
     parser.add_argument("--serve-arg", action="append", default=[], help="extra `serve` options (repeatable)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    work = tempfile.mkdtemp(prefix="nccmatch-attack-")
-    server = None
-    try:
-        server, base = start_server(args.binary, os.path.join(work, "data"),
-                                    ["--secret-rounds", "1000", "--case-burst", "100000", "--cases-per-hour", "1e9",
-                                     "--trusted-platform", "trusted-partner", "--trusted-platform", "trusted-partner-random", *args.serve_arg])
+    extra = ["--secret-rounds", "1000", "--case-burst", "100000", "--cases-per-hour", "1e9",
+             "--trusted-platform", "trusted-partner", "--trusted-platform", "trusted-partner-random", *args.serve_arg]
+    with temporary_server(args.binary, extra, prefix="nccmatch-attack-") as (_, base, data):
         pictures = []
         for start in range(0, args.pictures, 1000):
             hashes = []
@@ -106,7 +101,7 @@ def main():
         print(f"bank: {len(pictures)} pictures (PDQ + pHash each)")
 
         for label, name in (("trusted key (as before)", "trusted-partner"), ("ordinary key", "curious-partner")):
-            key = add_platform(args.binary, os.path.join(work, "data"), name)
+            key = add_platform(args.binary, data, name)
             target = pictures[1 if name == "trusted-partner" else 0][0]
             t0 = time.time()
             requests, outcome, rebuilt = walk(base, key, target, rng)
@@ -120,7 +115,7 @@ def main():
             status, answer = call("POST", base + "/v1/match", {"items": [{"id": "x", "algorithm": "pdq", "value": target}]}, bearer=key)
             print(f"[{label}] after the walk an exact copy is answered {status}" + (f" ({answer['error']['code']})" if status != 200 else ""))
 
-            key2 = add_platform(args.binary, os.path.join(work, "data"), name + "-random")
+            key2 = add_platform(args.binary, data, name + "-random")
             guesses = hits = requests = refused = 0
             deadline = time.time() + args.seconds
             while time.time() < deadline:
@@ -137,11 +132,6 @@ def main():
                 guesses += 5_000
                 hits += sum(1 for r in answer["results"] if r["matches"])
             print(f"[{label}] random: {guesses} pHash guesses in {requests} requests ({refused} rate-limited) over {args.seconds:.0f} s: {hits} bank pictures matched")
-    finally:
-        if server:
-            server.terminate()
-            server.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

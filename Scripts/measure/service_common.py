@@ -1,8 +1,11 @@
 """Helpers for the service measurements: start `nccmatch serve`, talk JSON over HTTP (standard library only)."""
+import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -41,6 +44,23 @@ def start_server(binary, data, extra=()):
             pass
         time.sleep(0.05)
     raise RuntimeError("server never became ready")
+
+
+@contextlib.contextmanager
+def temporary_server(binary, extra=(), prefix="nccmatch-"):
+    """`nccmatch serve` on a temporary data directory: yields (process, base URL, data directory); stops the
+    server and removes the directory afterwards, however the block ends."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    data = os.path.join(work, "data")
+    server = None
+    try:
+        server, base = start_server(binary, data, extra)
+        yield server, base, data
+    finally:
+        if server:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def call(method, url, body=None, bearer=None, timeout=120, headers=None):
