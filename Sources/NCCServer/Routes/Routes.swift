@@ -7,7 +7,8 @@ extension BankService {
     /// The router of the whole API.
     func makeRouter() -> Router<BankRequestContext> {
         let router = Router(context: BankRequestContext.self)
-        router.add(middleware: ServiceMiddleware(service: self))
+        let table = RouteTable()
+        router.add(middleware: ServiceMiddleware(service: self, routes: table))
 
         router.get("healthz") { _, _ in
             Self.text("ok\n")
@@ -59,6 +60,7 @@ extension BankService {
             let body = try await self.decode(FeedbackRequest.self, from: request)
             return try Self.json(try await self.feedback(bearer: bearer, request: body))
         }
+        table.fill(from: router.routes)
         return router
     }
 

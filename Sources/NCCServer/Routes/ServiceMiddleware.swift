@@ -9,6 +9,8 @@ import NCCBankPostgres
 struct ServiceMiddleware: RouterMiddleware {
     typealias Context = BankRequestContext
     let service: BankService
+    /// The registered routes, for 405 on a known path.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -30,7 +32,7 @@ struct ServiceMiddleware: RouterMiddleware {
             let mapped: APIError
             switch error.status {
             case .notFound:
-                if let allowed = Self.allowedMethods(path: request.uri.path) {
+                if let allowed = routes.allowedMethods(path: request.uri.path) {
                     mapped = APIError(.methodNotAllowed, "method_not_allowed", "This endpoint does not accept \(request.method.rawValue); it accepts \(allowed.joined(separator: ", ")). See /v1/openapi.json.", allow: allowed.joined(separator: ", "))
                 } else {
                     mapped = APIError(.notFound, "not_found", "There is no such endpoint; the API is described at /v1/openapi.json.")
@@ -53,21 +55,5 @@ struct ServiceMiddleware: RouterMiddleware {
             observe(500)
             throw APIError(.internalServerError, "internal_error", "Something went wrong inside the service and nothing was changed; please try again. If it keeps happening, tell the bank operator.")
         }
-    }
-
-    /// The API's routes and their methods; a known path asked with another method gets 405, not 404.
-    static let routes: [(path: [String], methods: [String])] = [
-        (["healthz"], ["GET"]), (["readyz"], ["GET"]), (["metrics"], ["GET"]), (["v1", "openapi.json"], ["GET"]),
-        (["v1", "cases"], ["POST"]), (["v1", "cases", ":id"], ["GET", "DELETE"]), (["v1", "cases", ":id", "hashes"], ["POST"]),
-        (["v1", "match"], ["POST"]), (["v1", "feedback"], ["POST"]),
-    ]
-
-    /// The methods a path accepts, or nil when no route has this path.
-    static func allowedMethods(path: String) -> [String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        for route in routes where route.path.count == parts.count {
-            if zip(route.path, parts).allSatisfy({ $0 == $1 || $0.hasPrefix(":") }) { return route.methods }
-        }
-        return nil
     }
 }
