@@ -44,8 +44,8 @@ public enum BankServer {
         let app = Application(
             router: service.makeRouter(),
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, connections: connections, trustedProxies: proxies)],
-                idleTimeout: readTimeout)),
+                // The guard's deadline also closes idle kept-alive connections, so Hummingbird's idle timer is not set.
+                additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout, connections: connections, trustedProxies: proxies)])),
             configuration: .init(
                 address: .hostname(host, port: configuration.port), serverName: "nccmatch",
                 // Past this many connections the server stops accepting (they wait in the backlog) instead of

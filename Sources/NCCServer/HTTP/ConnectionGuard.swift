@@ -149,7 +149,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        let body = #"{"error":{"code":"malformed_request","message":"The request could not be read as HTTP/1.1 (a broken request line or header). Check the client; the API is described at /v1/openapi.json."}}"#
+        let body = APIError(.badRequest, "malformed_request", "The request could not be read as HTTP/1.1 (a broken request line or header). Check the client; the API is described at /v1/openapi.json.").body
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
         buffer.writeString(body)
         let head = HTTPResponse(status: .badRequest, headerFields: [
