@@ -37,3 +37,21 @@ public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { "\(code): \(message)" }
 }
+
+extension FileReadError {
+    /// The error for a path that is not a regular file (`type` from `stat`'s `st_mode & S_IFMT`): what it is,
+    /// and that it was not read. Every reader of user paths says it the same way.
+    public static func notRegularFile(_ type: mode_t) -> FileReadError {
+        let kind: String
+        switch type {
+        case S_IFIFO: kind = "a named pipe (FIFO)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        return FileReadError(
+            code: "not_a_regular_file",
+            message: "This is \(kind), not a regular file, so it was not read. Only regular files are hashed; copy the picture into an ordinary file first.")
+    }
+}

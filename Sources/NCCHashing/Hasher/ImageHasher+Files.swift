@@ -32,25 +32,10 @@ extension ImageHasher {
         guard fstat(descriptor, &info) == 0 else { throw FileReadError(errno: errno) }
         let type = info.st_mode & S_IFMT
         if type == S_IFDIR { throw FileReadError(errno: EISDIR) }
-        if type != S_IFREG { throw notRegularFile(type) }
+        if type != S_IFREG { throw FileReadError.notRegularFile(type) }
         // Reads of a regular file never wait; blocking mode again all the same, as the reader expects.
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         return try hashFile(descriptor: descriptor, options: options)
-    }
-
-    /// The error for a path that is not a regular file: what it is, and that it was not read.
-    static func notRegularFile(_ type: mode_t) -> FileReadError {
-        let kind: String
-        switch type {
-        case S_IFIFO: kind = "a named pipe (FIFO)"
-        case S_IFCHR: kind = "a character device"
-        case S_IFBLK: kind = "a block device"
-        case S_IFSOCK: kind = "a socket"
-        default: kind = "not a regular file"
-        }
-        return FileReadError(
-            code: "not_a_regular_file",
-            message: "This is \(kind), not a regular file, so it was not read. Only regular files are hashed; copy the picture into an ordinary file first.")
     }
 
     /// Hashes everything readable from an open file descriptor (standard input, say), which is left open.

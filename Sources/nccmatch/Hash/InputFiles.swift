@@ -1,4 +1,5 @@
 import Foundation
+import NCCHashing
 
 /// One thing to hash: a file path, standard input, or an entry of a folder that is not read, with why.
 enum HashInput: Sendable, Hashable {
@@ -93,10 +94,8 @@ enum InputFiles {
             case S_IFDIR: walk(path, into: &inputs)
             case S_IFREG: inputs.append(.file(path))
             default:
-                let kind = type == S_IFIFO ? "a named pipe (FIFO)" : type == S_IFSOCK ? "a socket" : (type == S_IFCHR || type == S_IFBLK) ? "a device" : "not a regular file"
-                inputs.append(.skipped(
-                    path: path, code: "not_a_regular_file",
-                    message: "This is \(kind), not a regular file, so it was not read. Only regular files are hashed."))
+                let error = FileReadError.notRegularFile(type)
+                inputs.append(.skipped(path: path, code: error.code, message: error.message))
             }
         }
     }
