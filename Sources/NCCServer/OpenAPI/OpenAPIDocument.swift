@@ -855,10 +855,7 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{64}$",
-            "minLength": 64,
-            "maxLength": 64
+            "$ref": "#/components/schemas/Hex64"
           },
           "quality": {
             "type": "integer",
@@ -867,10 +864,7 @@ enum OpenAPIDocument {
             "description": "PDQ quality; required for pdq (at least 50 to be accepted), refused for other algorithms."
           },
           "image": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000000,
-            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+            "$ref": "#/components/schemas/PictureNumber"
           }
         }
       },
@@ -890,16 +884,10 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{16}$",
-            "minLength": 16,
-            "maxLength": 16
+            "$ref": "#/components/schemas/Hex16"
           },
           "image": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000000,
-            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+            "$ref": "#/components/schemas/PictureNumber"
           }
         }
       },
@@ -918,16 +906,10 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{32}$",
-            "minLength": 32,
-            "maxLength": 32
+            "$ref": "#/components/schemas/Hex32"
           },
           "image": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000000,
-            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+            "$ref": "#/components/schemas/PictureNumber"
           }
         }
       },
@@ -946,16 +928,10 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{64}$",
-            "minLength": 64,
-            "maxLength": 64
+            "$ref": "#/components/schemas/Hex64"
           },
           "image": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000000,
-            "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+            "$ref": "#/components/schemas/PictureNumber"
           }
         }
       },
@@ -969,9 +945,7 @@ enum OpenAPIDocument {
         ],
         "properties": {
           "id": {
-            "type": "string",
-            "maxLength": 256,
-            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+            "$ref": "#/components/schemas/UploadID"
           },
           "algorithm": {
             "type": "string",
@@ -981,10 +955,7 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{64}$",
-            "minLength": 64,
-            "maxLength": 64
+            "$ref": "#/components/schemas/Hex64"
           }
         }
       },
@@ -998,9 +969,7 @@ enum OpenAPIDocument {
         ],
         "properties": {
           "id": {
-            "type": "string",
-            "maxLength": 256,
-            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+            "$ref": "#/components/schemas/UploadID"
           },
           "algorithm": {
             "type": "string",
@@ -1010,10 +979,7 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{16}$",
-            "minLength": 16,
-            "maxLength": 16
+            "$ref": "#/components/schemas/Hex16"
           }
         }
       },
@@ -1027,9 +993,7 @@ enum OpenAPIDocument {
         ],
         "properties": {
           "id": {
-            "type": "string",
-            "maxLength": 256,
-            "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
+            "$ref": "#/components/schemas/UploadID"
           },
           "algorithm": {
             "type": "string",
@@ -1038,12 +1002,41 @@ enum OpenAPIDocument {
             ]
           },
           "value": {
-            "type": "string",
-            "pattern": "^[0-9a-fA-F]{32}$",
-            "minLength": 32,
-            "maxLength": 32
+            "$ref": "#/components/schemas/Hex32"
           }
         }
+      },
+      "Hex16": {
+        "type": "string",
+        "pattern": "^[0-9a-fA-F]{16}$",
+        "minLength": 16,
+        "maxLength": 16,
+        "description": "16 hex digits (pHash, dHash)."
+      },
+      "Hex32": {
+        "type": "string",
+        "pattern": "^[0-9a-fA-F]{32}$",
+        "minLength": 32,
+        "maxLength": 32,
+        "description": "32 hex digits (MD5)."
+      },
+      "Hex64": {
+        "type": "string",
+        "pattern": "^[0-9a-fA-F]{64}$",
+        "minLength": 64,
+        "maxLength": 64,
+        "description": "64 hex digits (PDQ, SHA-256)."
+      },
+      "PictureNumber": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 1000000,
+        "description": "Groups the hashes of one picture (its dihedral variants and companions, pHash, dHash, digests). A pHash or dHash is kept only beside an accepted PDQ of the same picture in the same request (pdq_required)."
+      },
+      "UploadID": {
+        "type": "string",
+        "maxLength": 256,
+        "description": "The upload's own id. Items sharing an id are hashes of one upload: send its PDQ (and companions), pHash and dHash together; a pHash or dHash match counts only beside a PDQ of the same upload within 50 bits of the same bank picture (unless the operator trusts the platform)."
       }
     }
   }
