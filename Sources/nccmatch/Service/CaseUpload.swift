@@ -1,11 +1,12 @@
 import Foundation
+import NCCServer
 
 /// Sends a case's pictures in requests the bank accepts: at most `maxHashesPerRequest` hashes each, whole
 /// pictures per request (one picture's hashes are never split), the first opening the case
 /// (`POST /v1/cases`) unless it is already open, the others adding to it (`POST /v1/cases/{id}/hashes`).
 struct CaseUpload {
-    /// The bank's limit of hashes per request (`maxItemsPerRequest` on the server).
-    static let maxHashesPerRequest = 10_000
+    /// The bank's limit of hashes per request: the server's own `maxItemsPerRequest`.
+    static let maxHashesPerRequest = maxItemsPerRequest
 
     /// What happened to the pictures sent.
     struct Outcome {
