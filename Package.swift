@@ -30,10 +30,14 @@ let package = Package(
         ),
         // C: XOR+popcount kernels with runtime CPU dispatch (AVX-512 VPOPCNTDQ, AVX2, POPCNT, portable).
         .target(name: "CHammingKernels"),
+        // Swift, no Foundation: the numeric hashing core and the hex codec; builds natively and as Embedded Swift
+        // for wasm32 (the person's page hashes with this very code).
+        .target(name: "NCCHashCore"),
         // Swift: decoded image buffers, PDQ, pHash, dHash, MD5/SHA-256, hash values and their text forms.
         .target(
             name: "NCCHashing",
             dependencies: [
+                "NCCHashCore",
                 "CImageCodecs",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
