@@ -1,13 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import NCCHashCore
 
 /// pHash and dHash, bit-identical to Python `imagehash` 4.3 (`phash`, `dhash` with their default
 /// sizes) run on Pillow 13 with the same decoded pixels.
 ///
-/// Both start from Pillow's `convert("L")` and `resize(..., LANCZOS)`:
+/// The numerics are NCCHashCore's `PerceptualCore` (the very code the person's page runs as
+/// WebAssembly); this type hashes decoded pictures with it, sharing Lanczos weight tables between
+/// pictures of the same size. Both start from Pillow's `convert("L")` and `resize(..., LANCZOS)`:
 /// - pHash: 32x32 L image, DCT-II (unnormalised, float64) down the columns then along the rows,
 ///   the top-left 8x8 block, bit = coefficient > median of the 64.
 /// - dHash: 9x8 (width x height) L image, bit = pixel > its left neighbour.
@@ -28,202 +26,37 @@ import Darwin
 /// for 500x375 gray.
 /// - Precondition: the image is at least 1x1.
 public enum PerceptualHasher {
-    /// Side of the L image pHash takes its DCT of (imagehash: hash_size 8 * highfreq_factor 4).
-    static let phashSide = 32
-    /// Side of the low-frequency block pHash keeps.
-    static let phashBlock = 8
-    /// dHash's resized width (one more column than bits per row) and height.
-    static let dhashWidth = 9
-    static let dhashHeight = 8
-
     /// The 64-bit pHash of `image` (imagehash `phash`, hash_size 8).
     ///
     /// Cost: one pass over the pixels (luma conversion fused with the horizontal resampling pass).
     /// - Warning: Use `hashes(_:)` when both hashes are wanted: it reads the pixels once.
     public static func phash(_ image: DecodedImage) -> Hash64 {
-        let small = resized(image, to: [(phashSide, phashSide)])
-        return small[0].withUnsafeBytes { phash(ofSquare32: $0) }
+        Hash64(image.withPixelView { PerceptualCore.phash($0, axis: LanczosAxisCache.shared.axis) })
     }
 
     /// The 64-bit dHash of `image` (imagehash `dhash`, hash_size 8: horizontal differences).
     ///
     /// - Warning: Use `hashes(_:)` when both hashes are wanted: it reads the pixels once.
     public static func dhash(_ image: DecodedImage) -> Hash64 {
-        let small = resized(image, to: [(dhashWidth, dhashHeight)])
-        return small[0].withUnsafeBytes { dhash(ofNineByEight: $0) }
+        Hash64(image.withPixelView { PerceptualCore.dhash($0, axis: LanczosAxisCache.shared.axis) })
     }
 
-    /// Both from one luminance conversion (the luma plane is computed once and shared).
-    ///
-    /// Each source row is converted to L once and fed to both resamplers, so no full-size
-    /// L plane is ever allocated.
+    /// Both from one luminance conversion: each source row is converted to L once and fed to both
+    /// resamplers, so no full-size L plane is ever allocated.
     public static func hashes(_ image: DecodedImage) -> (phash: Hash64, dhash: Hash64) {
-        let small = resized(image, to: [(phashSide, phashSide), (dhashWidth, dhashHeight)])
-        let p = small[0].withUnsafeBytes { phash(ofSquare32: $0) }
-        let d = small[1].withUnsafeBytes { dhash(ofNineByEight: $0) }
-        return (p, d)
+        let both = image.withPixelView { PerceptualCore.hashes($0, axis: LanczosAxisCache.shared.axis) }
+        return (Hash64(both.phash), Hash64(both.dhash))
     }
 
     /// Pillow's `image.convert("L").resize(size, LANCZOS)` for each requested size, sharing the
     /// row-by-row luma conversion.
     /// - Returns: one `width * height` L buffer per size, in order.
     static func resized(_ image: DecodedImage, to sizes: [(width: Int, height: Int)]) -> [PixelBuffer] {
-        let width = image.width, height = image.height
-        precondition(width > 0 && height > 0, "cannot hash an empty image")
-        let plans = sizes.map {
-            LanczosResampler(inputWidth: width, inputHeight: height, outputWidth: $0.width, outputHeight: $0.height)
+        let small = image.withPixelView { PerceptualCore.resized($0, to: sizes, axis: LanczosAxisCache.shared.axis) }
+        return zip(small, sizes).map { buffer, size in
+            let out = PixelBuffer(count: size.width * size.height)
+            out.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)) }
+            return out
         }
-        let intermediates = plans.map { $0.makeIntermediate() }
-        let lower = plans.map(\.sourceRows.lowerBound).min()!
-        let upper = plans.map(\.sourceRows.upperBound).max()!
-        let isRGB = image.layout == .rgb8
-        // One row of L values for RGB input; a PixelBuffer so it is wiped when released.
-        let lumaRow = PixelBuffer(count: isRGB ? width : 0)
-        // Raw pointers of each intermediate, valid while the buffers are alive (held in `intermediates`).
-        let targets = intermediates.map { $0.withUnsafeMutableBytes { $0.baseAddress! } }
-        image.pixels.withUnsafeBytes { pixels in
-            lumaRow.withUnsafeMutableBytes { scratch in
-                // Byte views of plain pixel memory; no other type is ever bound there.
-                let source = pixels.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                let luma = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                for y in lower..<upper {
-                    let row: UnsafePointer<UInt8>
-                    if isRGB {
-                        PillowLuminance.convertRow(rgb: source + y * width * 3, into: luma, count: width)
-                        row = UnsafePointer(luma)
-                    } else {
-                        row = source + y * width
-                    }
-                    for (plan, target) in zip(plans, targets) { plan.absorb(row: row, at: y, into: target) }
-                }
-            }
-        }
-        var results: [PixelBuffer] = []
-        for (plan, target) in zip(plans, targets) {
-            let out = PixelBuffer(count: plan.outputWidth * plan.outputHeight)
-            out.withUnsafeMutableBytes { plan.finish(intermediate: target, into: $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-            results.append(out)
-        }
-        withExtendedLifetime(intermediates) {}
-        return results
-    }
-
-    /// `cos(pi * k * (2n + 1) / 64)` for the odd k in 1, 3, 5, 7 (rows) and n in 0..<16.
-    static let oddCosines32: [Double] = [1, 3, 5, 7].flatMap { k in
-        (0..<16).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / 64) }
-    }
-    /// `cos(pi * k * (2n + 1) / 32)` for k in 1, 3 (rows) and n in 0..<8.
-    static let oddCosines16: [Double] = [1, 3].flatMap { k in
-        (0..<8).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / 32) }
-    }
-    /// `cos(pi * (2n + 1) / 16)` for n in 0..<4.
-    static let oddCosines8: [Double] = (0..<4).map { n in cos(Double.pi * Double(2 * n + 1) / 16) }
-
-    /// The first 8 coefficients of SciPy's unnormalised DCT-II of 32 samples,
-    /// `y[k] = 2 * sum(x[n] * cos(pi * k * (2n + 1) / 64))`.
-    ///
-    /// Computed by even/odd folding (`x[n] ± x[31 - n]`, repeated on the even half), like an FFT
-    /// does: a coefficient that is zero because the samples are symmetric or constant comes out as
-    /// an exact 0.0, as in SciPy. A plain sum would leave ±1e-13 there, and on flat or mirrored
-    /// images the median test would then turn on that noise.
-    @inline(__always)
-    static func dct32Low8(_ x: UnsafePointer<Double>, stride: Int, into y: UnsafeMutablePointer<Double>, outStride: Int,
-                          tables c32: UnsafePointer<Double>, _ c16: UnsafePointer<Double>, _ c8: UnsafePointer<Double>) {
-        // Folding buffers on the stack; they hold values derived from pixels and are zeroed after use.
-        var sum16 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        var diff16 = sum16
-        withUnsafeMutableBytes(of: &sum16) { sumRaw in
-            withUnsafeMutableBytes(of: &diff16) { diffRaw in
-                // Tuples of Double are laid out contiguously; these are typed views of them.
-                let u = sumRaw.bindMemory(to: Double.self).baseAddress!
-                let d = diffRaw.bindMemory(to: Double.self).baseAddress!
-                for n in 0..<16 {
-                    let a = x[n * stride], b = x[(31 - n) * stride]
-                    u[n] = a + b
-                    d[n] = a - b
-                }
-                for (row, k) in [1, 3, 5, 7].enumerated() {
-                    var s = 0.0
-                    for n in 0..<16 { s += d[n] * c32[row * 16 + n] }
-                    y[k * outStride] = 2 * s
-                }
-                // Fold the even half (16 samples) into 8 sums and 8 differences, in place.
-                for n in 0..<8 {
-                    let a = u[n], b = u[15 - n]
-                    u[n] = a + b
-                    d[n] = a - b
-                }
-                for (row, k) in [2, 6].enumerated() {
-                    var s = 0.0
-                    for n in 0..<8 { s += d[n] * c16[row * 8 + n] }
-                    y[k * outStride] = 2 * s
-                }
-                for n in 0..<4 {
-                    let a = u[n], b = u[7 - n]
-                    u[n] = a + b
-                    d[n] = a - b
-                }
-                var s4 = 0.0
-                for n in 0..<4 { s4 += d[n] * c8[n] }
-                y[4 * outStride] = 2 * s4
-                y[0] = 2 * ((u[0] + u[3]) + (u[1] + u[2]))
-                sumRaw.initializeMemory(as: UInt8.self, repeating: 0)
-                diffRaw.initializeMemory(as: UInt8.self, repeating: 0)
-            }
-        }
-    }
-
-    /// pHash of a 32x32 L image (1024 bytes, row-major).
-    static func phash(ofSquare32 pixels: UnsafeRawBufferPointer) -> Hash64 {
-        let n = phashSide, m = phashBlock
-        precondition(pixels.count >= n * n)
-        // Pixels as doubles, column DCT rows 0..<8 (8 x 32), the 8x8 block, a sorted copy; zeroed after use.
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n * n + m * n + m * m + m * m) { scratch in
-            let samples = scratch.baseAddress!
-            let columns = samples + n * n
-            let block = columns + m * n
-            let sorted = block + m * m
-            defer { scratch.update(repeating: 0) }
-            for i in 0..<(n * n) { samples[i] = Double(pixels[i]) }
-            oddCosines32.withUnsafeBufferPointer { c32 in
-                oddCosines16.withUnsafeBufferPointer { c16 in
-                    oddCosines8.withUnsafeBufferPointer { c8 in
-                        // scipy.fftpack.dct(axis=0): down each column, keeping rows 0..<8.
-                        for j in 0..<n {
-                            dct32Low8(samples + j, stride: n, into: columns + j, outStride: n,
-                                      tables: c32.baseAddress!, c16.baseAddress!, c8.baseAddress!)
-                        }
-                        // Then dct(axis=1) along each of those 8 rows, keeping columns 0..<8.
-                        for k in 0..<m {
-                            dct32Low8(columns + k * n, stride: 1, into: block + k * m, outStride: 1,
-                                      tables: c32.baseAddress!, c16.baseAddress!, c8.baseAddress!)
-                        }
-                    }
-                }
-            }
-            let count = m * m
-            sorted.update(from: block, count: count)
-            var ordered = UnsafeMutableBufferPointer(start: sorted, count: count)
-            ordered.sort()
-            // numpy.median of an even count: the mean of the two middle values.
-            let median = (sorted[count / 2 - 1] + sorted[count / 2]) / 2
-            var bits: UInt64 = 0
-            for i in 0..<count where block[i] > median { bits |= 1 << UInt64(count - 1 - i) }
-            return Hash64(bits)
-        }
-    }
-
-    /// dHash of a 9x8 L image (72 bytes, row-major, 9 per row).
-    static func dhash(ofNineByEight pixels: UnsafeRawBufferPointer) -> Hash64 {
-        precondition(pixels.count >= dhashWidth * dhashHeight)
-        var bits: UInt64 = 0
-        var index: UInt64 = 63
-        for r in 0..<dhashHeight {
-            for c in 0..<(dhashWidth - 1) {
-                if pixels[r * dhashWidth + c + 1] > pixels[r * dhashWidth + c] { bits |= 1 << index }
-                index &-= 1
-            }
-        }
-        return Hash64(bits)
     }
 }

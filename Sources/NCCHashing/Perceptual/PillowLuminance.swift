@@ -1,4 +1,6 @@
-/// Grayscale ("L") conversion exactly as Pillow's `Image.convert("L")` does it.
+import NCCHashCore
+
+/// Grayscale ("L") conversion exactly as Pillow's `Image.convert("L")` does it (NCCHashCore's `PillowLuma`).
 ///
 /// Pillow computes luma from RGB with the ITU-R 601-2 weights in 16-bit fixed point:
 /// `L = (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16`. The weights sum to 65536, so a
@@ -7,8 +9,7 @@ public enum PillowLuminance {
     /// The L value Pillow gives an RGB pixel (0...255).
     @inlinable @inline(__always)
     public static func luma(red: UInt8, green: UInt8, blue: UInt8) -> UInt8 {
-        let weighted = UInt32(red) &* 19595 &+ UInt32(green) &* 38470 &+ UInt32(blue) &* 7471 &+ 0x8000
-        return UInt8(truncatingIfNeeded: weighted >> 16)
+        PillowLuma.luma(red: red, green: green, blue: blue)
     }
 
     /// Converts `count` packed RGB pixels at `rgb` to L values at `luma`.
@@ -19,10 +20,7 @@ public enum PillowLuminance {
     ///   - count: number of pixels.
     @inlinable
     public static func convertRow(rgb: UnsafePointer<UInt8>, into luma: UnsafeMutablePointer<UInt8>, count: Int) {
-        for i in 0..<count {
-            let p = rgb + 3 * i
-            luma[i] = Self.luma(red: p[0], green: p[1], blue: p[2])
-        }
+        PillowLuma.convertRow(rgb: rgb, stride: 3, into: luma, count: count)
     }
 
     /// The whole L plane of `image`, `width * height` bytes, row-major.

@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// Covers the band along the top or bottom edge where a caption bar would sit, before hashing.
 ///
 /// Re-posts often carry a caption: a bar of text laid over the top or bottom of the picture. PDQ sees the
@@ -6,7 +8,8 @@
 /// stores the hash of the original with its top (and bottom) `fraction` of rows painted over, the matching
 /// side sends the hash of the upload with the same band painted over, and any caption no taller than the
 /// band disappears under the mask. No detection is involved, so the caption's colors and layout do not
-/// matter; a caption taller than the band is not covered.
+/// matter; a caption taller than the band is not covered. (The band and its color are NCCHashCore's
+/// `CaptionMaskCore`, shared with the person's page.)
 ///
 /// The band is painted with the mean of the rows that remain (per channel, rounded), so both sides paint
 /// nearly the same value whatever the caption held.
@@ -20,10 +23,13 @@ public enum CaptionMask {
         case top
         /// The bottom rows (subtitles, watermark bars).
         case bottom
+
+        /// The core's name for the edge.
+        var core: CaptionMaskCore.Edge { self == .top ? .top : .bottom }
     }
 
     /// The share of the height masked by default: covers captions up to a quarter of the height.
-    public static let defaultFraction = 0.25
+    public static let defaultFraction = CaptionMaskCore.defaultFraction
 
     /// `image` with its top or bottom `fraction` of rows painted with the mean of the other rows.
     ///
@@ -35,27 +41,23 @@ public enum CaptionMask {
     public static func masked(_ image: DecodedImage, edge: Edge, fraction: Double = defaultFraction) -> DecodedImage {
         let w = image.width, h = image.height, bpp = image.layout.bytesPerPixel
         let buffer = PixelBuffer(count: w * h * bpp)
-        let band = min(max(Int((Double(h) * fraction).rounded()), 1), max(h - 1, 1))
-        // Rows painted and rows kept, as half-open ranges.
-        let painted = edge == .top ? 0..<band : (h - band)..<h
-        let kept = edge == .top ? band..<h : 0..<(h - band)
         image.pixels.withUnsafeBytes { src in
             buffer.withUnsafeMutableBytes { dst in
-                let s = src.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                let d = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                d.update(from: s, count: w * h * bpp)
-                guard h > 1 else { return }
-                var sums = [Int](repeating: 0, count: bpp)
-                for y in kept {
-                    let row = s + y * w * bpp
-                    for x in 0..<w { for c in 0..<bpp { sums[c] += Int(row[x * bpp + c]) } }
-                }
-                let n = kept.count * w
-                let fill = sums.map { UInt8(clamping: ($0 + n / 2) / max(n, 1)) }
-                for y in painted {
-                    let row = d + y * w * bpp
-                    for x in 0..<w { for c in 0..<bpp { row[x * bpp + c] = fill[c] } }
-                }
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<(w * h * bpp)]))
+            }
+        }
+        guard h > 1, w > 0 else {
+            return DecodedImage(width: w, height: h, layout: image.layout, format: image.format,
+                                fullWidth: image.fullWidth, fullHeight: image.fullHeight, pixels: buffer)
+        }
+        let (painted, kept) = CaptionMaskCore.band(height: h, edge: edge.core, fraction: fraction)
+        let f = image.withPixelView { CaptionMaskCore.fill(of: $0, kept: kept) }
+        let fill = [f.0, f.1, f.2, f.3]
+        buffer.withUnsafeMutableBytes { dst in
+            let d = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for y in painted {
+                let row = d + y * w * bpp
+                for x in 0..<w { for c in 0..<bpp { row[x * bpp + c] = fill[c] } }
             }
         }
         return DecodedImage(width: w, height: h, layout: image.layout, format: image.format,

@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// Cuts the centre of a picture to a platform's aspect ratio before hashing, so that the crop a platform
 /// makes on upload matches.
 ///
@@ -9,7 +11,8 @@
 ///
 /// The crop is taken from the upright picture (after the EXIF orientation) and keeps its full width or its
 /// full height, whichever the ratio allows; pictures whose shape is within `minimumDifference` of a ratio
-/// get no crop to it (a square picture has no 1:1 crop: its plain hash already covers that copy).
+/// get no crop to it (a square picture has no 1:1 crop: its plain hash already covers that copy). The
+/// geometry is NCCHashCore's `CenterCropCore`, shared with the person's page.
 ///
 /// - Warning: A centre-cropped hash describes only part of a picture. Store it *beside* the plain hash,
 ///   never instead of it.
@@ -36,8 +39,8 @@ public enum CenterCrop {
         public static let story9x16 = Aspect(width: 9, height: 16)
         /// Landscape 16:9 (link previews and timeline crops of tall pictures).
         public static let landscape16x9 = Aspect(width: 16, height: 9)
-        /// The ratios a case stores crops to, in this order.
-        public static let standard: [Aspect] = [.square, .portrait4x5, .story9x16, .landscape16x9]
+        /// The ratios a case stores crops to, in this order (`CenterCropCore.standardAspects`: 1:1, 4:5, 9:16, 16:9).
+        public static let standard: [Aspect] = CenterCropCore.standardAspects.map { Aspect(width: $0.width, height: $0.height) }
 
         /// "4:5".
         public var description: String { "\(width):\(height)" }
@@ -48,24 +51,13 @@ public enum CenterCrop {
 
     /// Pictures whose width-to-height ratio is within this share of a target ratio get no crop to it
     /// (a crop removing less than about 5% of a side changes PDQ by only a few bits).
-    public static let minimumDifference = 0.05
+    public static let minimumDifference = CenterCropCore.minimumDifference
 
     /// The centred rectangle of a `width` x `height` picture that has `aspect`'s shape, or nil when the
     /// picture is already within `minimumDifference` of it (or too small to crop).
     public static func bounds(width: Int, height: Int, aspect: Aspect) -> Unletterbox.Bounds? {
-        guard width > 1, height > 1 else { return nil }
-        let own = Double(width) / Double(height)
-        let change = own > aspect.ratio ? own / aspect.ratio : aspect.ratio / own
-        guard change - 1 > minimumDifference else { return nil }
-        if own > aspect.ratio {
-            // Wider than the target: keep the full height, cut the sides.
-            let keptW = max(1, min(width, Int((Double(height) * aspect.ratio).rounded())))
-            return Unletterbox.Bounds(x: (width - keptW) / 2, y: 0, width: keptW, height: height)
-        } else {
-            // Taller than the target: keep the full width, cut the top and bottom.
-            let keptH = max(1, min(height, Int((Double(width) / aspect.ratio).rounded())))
-            return Unletterbox.Bounds(x: 0, y: (height - keptH) / 2, width: width, height: keptH)
-        }
+        CenterCropCore.bounds(width: width, height: height, aspectWidth: aspect.width, aspectHeight: aspect.height)
+            .map { Unletterbox.Bounds(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
     }
 
     /// The centre of `image` cropped to `aspect`, or nil when the picture already has about that shape.
@@ -74,15 +66,10 @@ public enum CenterCrop {
     /// at), and the same share is cut from the decoded pixels, so `fast` and `exact` crop the same region.
     /// The result has the same layout (so PDQ reads the same luma as the plain hash) and format.
     public static func cropped(_ image: DecodedImage, to aspect: Aspect) -> DecodedImage? {
-        guard let full = bounds(width: image.fullWidth, height: image.fullHeight, aspect: aspect) else { return nil }
-        let b: Unletterbox.Bounds
-        if full.width < image.fullWidth {
-            let keptW = max(1, min(image.width, Int((Double(image.width) * Double(full.width) / Double(image.fullWidth)).rounded())))
-            b = Unletterbox.Bounds(x: (image.width - keptW) / 2, y: 0, width: keptW, height: image.height)
-        } else {
-            let keptH = max(1, min(image.height, Int((Double(image.height) * Double(full.height) / Double(image.fullHeight)).rounded())))
-            b = Unletterbox.Bounds(x: 0, y: (image.height - keptH) / 2, width: image.width, height: keptH)
-        }
-        return Unletterbox.copy(image, bounds: b, fullWidth: full.width, fullHeight: full.height)
+        guard image.width > 0, image.height > 0,
+              let crop = image.withPixelView({ CenterCropCore.crop(of: $0, aspectWidth: aspect.width, aspectHeight: aspect.height) })
+        else { return nil }
+        let b = Unletterbox.Bounds(x: crop.rect.x, y: crop.rect.y, width: crop.rect.width, height: crop.rect.height)
+        return Unletterbox.copy(image, bounds: b, fullWidth: crop.fullWidth, fullHeight: crop.fullHeight)
     }
 }

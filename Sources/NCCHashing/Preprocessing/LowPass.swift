@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// Blurs a picture's luma by a fixed share of its size before hashing, so that blurred, re-brightened
 /// and heavily re-encoded copies land near the original.
 ///
@@ -6,7 +8,7 @@
 /// strong JPEG artefacts flip many of them: the copy lands 32 to 54 bits away (see `docs/robustness.md`).
 /// Blurring both sides first with a Gaussian of `relativeSigma` times the shorter side removes the
 /// detail those edits change, while keeping what tells pictures apart (measured: the closest different
-/// pictures stay as far apart as without it).
+/// pictures stay as far apart as without it). The filter is NCCHashCore's `LowPassCore`.
 ///
 /// The result is a gray picture (PDQ's luma, rounded to bytes) of less than 512 pixels on its shorter
 /// side: larger pictures are first averaged over whole blocks (PDQ reduces every picture to 64x64 anyway,
@@ -16,115 +18,19 @@
 ///   plain one, never instead of it.
 public enum LowPass {
     /// Standard deviation of the blur as a share of the shorter side (2 pixels at 256).
-    public static let relativeSigma = 1.0 / 128
-    /// Pictures with a shorter side of at least twice this are block-averaged down to it first.
-    static let workingShortSide = 256
+    public static let relativeSigma = LowPassCore.relativeSigma
 
     /// The luma of `image`, blurred by `relativeSigma` of its shorter side, as a gray picture.
     ///
     /// Deterministic: the same pixels give the same bytes on every machine (integer-sized boxes, `Float`
     /// sums in a fixed order).
     public static func filtered(_ image: DecodedImage) -> DecodedImage {
-        let factor = max(1, min(image.width, image.height) / workingShortSide)
-        let w = max(1, image.width / factor), h = max(1, image.height / factor)
-        let plane = PixelBuffer(count: w * h * MemoryLayout<Float>.stride)
-        let other = PixelBuffer(count: w * h * MemoryLayout<Float>.stride)
+        let (w, h) = LowPassCore.outputSize(width: image.width, height: image.height)
         let out = PixelBuffer(count: w * h)
-        plane.withUnsafeMutableBytes { raw in
-            other.withUnsafeMutableBytes { raw2 in
-                let p = raw.bindMemory(to: Float.self).baseAddress!
-                let q = raw2.bindMemory(to: Float.self).baseAddress!
-                blockAverageLuma(image, factor: factor, into: p, width: w, height: h)
-                let sigma = Double(min(w, h)) * relativeSigma
-                // Three box passes of this radius approximate the Gaussian (central limit; Wells 1986).
-                let radius = max(1, Int(((12 * sigma * sigma / 3 + 1).squareRoot() - 1) / 2 + 0.5))
-                let scratch = PixelBuffer(count: max(w, h) * MemoryLayout<Float>.stride)
-                scratch.withUnsafeMutableBytes { s in
-                    let line = s.bindMemory(to: Float.self).baseAddress!
-                    for _ in 0..<3 {
-                        for y in 0..<h { boxBlurRow(p + y * w, count: w, radius: radius, line: line) }
-                        boxBlurColumns(from: p, to: q, width: w, height: h, radius: radius, sums: line)
-                        p.update(from: q, count: w * h)
-                    }
-                }
-                out.withUnsafeMutableBytes { o in
-                    let bytes = o.bindMemory(to: UInt8.self).baseAddress!
-                    // Values are within 0...255 (averages of bytes); adding 0.5 and truncating rounds half up
-                    // without a libm call per pixel.
-                    for i in 0..<(w * h) { bytes[i] = UInt8(truncatingIfNeeded: Int(max(0, min(255, p[i])) + 0.5)) }
-                }
-            }
+        out.withUnsafeMutableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self).baseAddress!
+            image.withPixelView { LowPassCore.filter($0, into: bytes) }
         }
         return DecodedImage(width: w, height: h, layout: .gray8, format: image.format, fullWidth: w, fullHeight: h, pixels: out)
-    }
-
-    /// Writes the mean PDQ luma of each `factor`x`factor` block of `image` into `out` (`width * height`).
-    static func blockAverageLuma(_ image: DecodedImage, factor: Int, into out: UnsafeMutablePointer<Float>, width: Int, height: Int) {
-        let rows = PDQImageRows(image: image)
-        let lumaRow = PixelBuffer(count: image.width * MemoryLayout<Float>.stride)
-        lumaRow.withUnsafeMutableBytes { raw in
-            let row = raw.bindMemory(to: Float.self).baseAddress!
-            let scale = 1 / Float(factor * factor)
-            for y in 0..<height {
-                let dst = out + y * width
-                dst.update(repeating: 0, count: width)
-                for dy in 0..<factor {
-                    rows.fill(y * factor + dy, into: row)
-                    for x in 0..<width {
-                        var sum: Float = 0
-                        for dx in 0..<factor { sum += row[x * factor + dx] }
-                        dst[x] += sum
-                    }
-                }
-                for x in 0..<width { dst[x] *= scale }
-            }
-        }
-    }
-
-    /// One box-filter pass of half-width `radius` along a row of `count` values, edges clamped, with a
-    /// running sum (cost independent of the radius). `line` is scratch for `count` floats.
-    static func boxBlurRow(_ values: UnsafeMutablePointer<Float>, count: Int, radius: Int, line: UnsafeMutablePointer<Float>) {
-        line.update(from: values, count: count)
-        @inline(__always) func at(_ i: Int) -> Float { line[min(max(i, 0), count - 1)] }
-        let scale = 1 / Float(2 * radius + 1)
-        // Rows are at most ~1,000 values of at most 255: a Float running sum drifts by less than 0.01.
-        var sum: Float = 0
-        for i in -radius...radius { sum += at(i) }
-        // Clamped reads only near the ends; the interior reads both neighbours directly.
-        let interior = radius..<max(radius, count - radius - 1)
-        var i = 0
-        while i < count {
-            if interior.contains(i) {
-                for j in i..<interior.upperBound {
-                    values[j] = sum * scale
-                    sum += line[j + radius + 1] - line[j - radius]
-                }
-                i = interior.upperBound
-            } else {
-                values[i] = sum * scale
-                sum += at(i + radius + 1) - at(i - radius)
-                i += 1
-            }
-        }
-    }
-
-    /// One box-filter pass of half-width `radius` down every column of `src` into `dst`, edges clamped.
-    /// Walks rows, keeping one running sum per column, so memory is read in order and the inner loop
-    /// vectorizes (a column-by-column walk would miss the cache on every value). `sums` holds `width` floats.
-    static func boxBlurColumns(from src: UnsafeMutablePointer<Float>, to dst: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int, sums: UnsafeMutablePointer<Float>) {
-        @inline(__always) func row(_ y: Int) -> UnsafeMutablePointer<Float> { src + min(max(y, 0), height - 1) * width }
-        let scale = 1 / Float(2 * radius + 1)
-        sums.update(repeating: 0, count: width)
-        for y in -radius...radius {
-            let r = row(y)
-            for x in 0..<width { sums[x] += r[x] }
-        }
-        for y in 0..<height {
-            let out = dst + y * width, add = row(y + radius + 1), drop = row(y - radius)
-            for x in 0..<width {
-                out[x] = sums[x] * scale
-                sums[x] += add[x] - drop[x]
-            }
-        }
     }
 }

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-extension PDQHasher {
+extension PDQCore {
     /// The 16x64 DCT-II basis rows 1...16 (row-major), rounded to `Float` exactly as the reference
     /// does: a `Float` scale factor times a `Double` cosine, the product rounded once.
     static let dctMatrix: [Float] = {
@@ -13,7 +7,7 @@ extension PDQHasher {
         for i in 0..<16 {
             for j in 0..<64 {
                 let angle = (Double.pi / 2.0 / 64.0) * Double(i + 1) * Double(2 * j + 1)
-                matrix[i * 64 + j] = Float(Double(scale) * cos(angle))
+                matrix[i * 64 + j] = Float(Double(scale) * LibM.cosine(angle))
             }
         }
         return matrix
@@ -70,7 +64,7 @@ extension PDQHasher {
 
     /// The median of `n` floats by Torben Mogensen's method, bit-for-bit as the reference computes
     /// it (the result depends only on the multiset of values, not their order).
-    static func torbenMedian(_ m: UnsafePointer<Float>, count n: Int) -> Float {
+    package static func torbenMedian(_ m: UnsafePointer<Float>, count n: Int) -> Float {
         var minimum = m[0]
         var maximum = m[0]
         for i in 1..<n {
@@ -108,7 +102,7 @@ extension PDQHasher {
 
     /// Thresholds a 16x16 DCT block at its median: reference bit `i * 16 + j` is set when
     /// coefficient (i, j) is strictly above the median.
-    static func hashFromDCT(_ block: UnsafePointer<Float>) -> PDQHash {
+    package static func hashFromDCT(_ block: UnsafePointer<Float>) -> PDQWords {
         let median = torbenMedian(block, count: 256)
         // Reference bit k lives in word 3 - k/64 (words are most significant first), bit k % 64;
         // block rows 0-3 fill the last word, rows 12-15 the first.
@@ -119,6 +113,6 @@ extension PDQHasher {
             }
             return bits
         }
-        return PDQHash(words: (word(3), word(2), word(1), word(0)))
+        return PDQWords(words: (word(3), word(2), word(1), word(0)))
     }
 }

@@ -1,21 +1,22 @@
-extension PDQHasher {
+extension PDQCore {
     /// PDQ's image-domain quality (0...100) of a 64x64 downsample: the sum of the quantised
     /// vertical and horizontal neighbour differences, scaled by 1/90 and capped at 100.
     static func quality(of buffer: UnsafePointer<Float>) -> Int {
-        var gradientSum = 0
+        // Int64: 8,064 gradients of up to 1,000,000 would overflow a 32-bit Int (WebAssembly).
+        var gradientSum: Int64 = 0
         for i in 0..<63 {
             for j in 0..<64 {
                 let u = buffer[i * 64 + j], v = buffer[(i + 1) * 64 + j]
-                gradientSum += quantisedGradient(u, v)
+                gradientSum += Int64(quantisedGradient(u, v))
             }
         }
         for i in 0..<64 {
             for j in 0..<63 {
                 let u = buffer[i * 64 + j], v = buffer[i * 64 + j + 1]
-                gradientSum += quantisedGradient(u, v)
+                gradientSum += Int64(quantisedGradient(u, v))
             }
         }
-        return min(gradientSum / 90, 100)
+        return Int(min(gradientSum / 90, 100))
     }
 
     /// `|(u - v) * 100 / 255|` in float, truncated toward zero as the reference's `int d = ...`.

@@ -1,4 +1,4 @@
-extension PDQHasher {
+extension PDQCore {
     /// The 64-sample blur-and-decimate operator of the reference along one axis, folded onto the
     /// pixels of a picture that a JPEG decoder shrank in the DCT domain.
     ///

@@ -1,32 +1,42 @@
 /// Supplies the rows of a float32 luma plane to the PDQ downscaler, one row at a time.
-protocol PDQLumaRows {
+package protocol PDQLumaRows {
     /// Columns per row.
     var width: Int { get }
     /// Number of rows.
     var height: Int { get }
+    /// The whole plane, row-major and packed, when the rows come from one (nil when they are computed).
+    var plane: UnsafePointer<Float>? { get }
     /// Row `i` (`width` floats): a pointer into the plane, or `scratch` after filling it.
     func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
 }
 
 /// Rows of an existing row-major luma plane.
-struct PDQPlaneRows: PDQLumaRows {
-    let base: UnsafePointer<Float>
-    let width: Int
-    let height: Int
+package struct PDQPlaneRows: PDQLumaRows {
+    package let base: UnsafePointer<Float>
+    package let width: Int
+    package let height: Int
 
-    func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> { base + i * width }
+    package init(base: UnsafePointer<Float>, width: Int, height: Int) {
+        self.base = base
+        self.width = width
+        self.height = height
+    }
+
+    package var plane: UnsafePointer<Float>? { base }
+
+    package func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> { base + i * width }
 }
 
-extension PDQHasher {
+extension PDQCore {
     /// Jarosz box-filter window for shrinking `oldDimension` to `newDimension`: half of one output
     /// cell, rounded up, since two passes of the box make a tent spanning the whole cell.
-    static func jaroszWindow(_ oldDimension: Int, _ newDimension: Int) -> Int {
+    package static func jaroszWindow(_ oldDimension: Int, _ newDimension: Int) -> Int {
         (oldDimension + 2 * newDimension - 1) / (2 * newDimension)
     }
 
     /// Source index sampled for output cell `index` of `outCount` when decimating `inCount` samples
     /// (cell centres, computed in double and truncated as the reference does).
-    static func decimationIndex(_ index: Int, inCount: Int, outCount: Int) -> Int {
+    package static func decimationIndex(_ index: Int, inCount: Int, outCount: Int) -> Int {
         Int(((Double(index) + 0.5) * Double(inCount)) / Double(outCount))
     }
 

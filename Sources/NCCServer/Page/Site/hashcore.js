@@ -1,0 +1,93 @@
+// hashcore.js: loads nccmatch's hashing core (Sources/NCCHashCore, compiled to WebAssembly by
+// Scripts/wasm/build.sh into hashcore.wasm) and hashes decoded pixels with it. Plain ES module, no build
+// step, usable from a Web Worker, a page or node. Nothing here touches the network except loading the module.
+//
+// API
+//   const core = await loadHashCore(wasm)
+//     wasm: the URL of hashcore.wasm (string or URL, fetched), or its bytes (ArrayBuffer, Uint8Array),
+//           or a compiled WebAssembly.Module.
+//   core.hashRGBA(rgba, width, height) -> result   (synchronous; about 8 PDQ passes over the picture)
+//     rgba: Uint8ClampedArray or Uint8Array of width * height * 4 bytes (canvas ImageData.data; alpha ignored).
+//           The copy made inside the module is wiped before it is freed; the caller's array is left as is.
+//     result (hex strings are lowercase; the same values `nccmatch hash --mode exact --match-variants
+//     --pixel-dihedral --center-crops --format jsonl` prints for the same pixels):
+//     {
+//       width, height,                       // pixels
+//       pdq: "64 hex", quality: 0..100,      // jsonl "pdq", "pdq_quality"; quality < 50: too plain for the bank
+//       phash: "16 hex", dhash: "16 hex",    // jsonl "phash", "dhash"
+//       pdqPixelDihedral: ["64 hex" x 8],    // jsonl "pdq_pixel_dihedral" (identity first)
+//       unletterboxed?: { pdq, quality, phash, dhash, width, height },   // only when the picture has uniform borders
+//       captionMasked: { top, topQuality, bottom, bottomQuality },        // jsonl "pdq_caption_masked"
+//       lowPassed: { pdq, quality },                                      // jsonl "pdq_low_passed", "_quality"
+//       centerCrops: [{ aspect: "1:1" | "4:5" | "9:16" | "16:9", pdq, quality }]  // jsonl "pdq_center_crops";
+//                                            // ratios the picture already has are left out
+//     }
+//   A case sends: pdq (with quality), every distinct pdqPixelDihedral, unletterboxed.pdq, captionMasked.top and
+//   .bottom, lowPassed.pdq and every centerCrops[].pdq (companions, sent with the picture's own quality), then
+//   phash and dhash: the set `nccmatch case submit` sends.
+//   Errors: hashRGBA throws a HashCoreError whose `code` is "invalid_dimensions" (width or height < 1, or rgba
+//   too short), "too_many_pixels" (more than 100 megapixels), "out_of_memory" (the module could not get memory
+//   for the picture) or "core_failed" (the module stopped; the next call starts a fresh instance).
+
+/** An error from the hashing core, with a stable `code`. */
+export class HashCoreError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = "HashCoreError";
+    this.code = code;
+  }
+}
+
+const statusCodes = { 1: "invalid_dimensions", 2: "too_many_pixels" };
+const maximumPixels = 100_000_000;
+
+async function compile(wasm) {
+  if (wasm instanceof WebAssembly.Module) return wasm;
+  if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) return WebAssembly.compile(wasm);
+  const response = await fetch(wasm, { credentials: "same-origin" });
+  if (!response.ok) throw new HashCoreError("core_unavailable", `hashcore.wasm could not be loaded (HTTP ${response.status})`);
+  if (WebAssembly.compileStreaming && (response.headers.get("content-type") || "").startsWith("application/wasm")) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/** Loads the core; resolves to `{ hashRGBA(rgba, width, height) }` (see the API above). */
+export async function loadHashCore(wasm) {
+  const module = await compile(wasm);
+  let instance = await WebAssembly.instantiate(module, {});
+  const decoder = new TextDecoder();
+
+  function hashRGBA(rgba, width, height) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || !rgba || rgba.length < width * height * 4) {
+      throw new HashCoreError("invalid_dimensions", "the picture has no pixels, or fewer bytes than width * height * 4");
+    }
+    if (width * height > maximumPixels) throw new HashCoreError("too_many_pixels", "the picture has more than 100 megapixels");
+    if (!instance) instance = new WebAssembly.Instance(module, {});
+    const core = instance.exports;
+    const byteCount = width * height * 4;
+    let pointer = 0;
+    try {
+      pointer = core.hashcore_alloc(byteCount);
+      if (!pointer) throw new HashCoreError("out_of_memory", "there was not enough memory to hash this picture");
+      new Uint8Array(core.memory.buffer, pointer, byteCount).set(rgba.subarray(0, byteCount));
+      const length = core.hashcore_hash_rgba(pointer, width, height);
+      core.hashcore_free(pointer, byteCount);
+      pointer = 0;
+      if (length < 0) throw new HashCoreError(statusCodes[-length] || "core_failed", "the picture could not be hashed");
+      const start = core.hashcore_result();
+      const text = decoder.decode(new Uint8Array(core.memory.buffer, start, length).slice());
+      core.hashcore_clear_result();
+      return JSON.parse(text);
+    } catch (error) {
+      if (error instanceof HashCoreError) throw error;
+      // A trap (memory exhausted inside the core, say) leaves the instance unusable: drop it, and its pixels.
+      if (pointer) new Uint8Array(core.memory.buffer, pointer, byteCount).fill(0);
+      instance = null;
+      const outOfMemory = error instanceof RangeError || /memory/i.test(String(error && error.message));
+      throw new HashCoreError(outOfMemory ? "out_of_memory" : "core_failed", "the hashing core stopped: " + (error && error.message));
+    }
+  }
+
+  return { hashRGBA };
+}

@@ -1,0 +1,178 @@
+// The C-callable surface of the hashing core in its WebAssembly build (Scripts/wasm/build.sh compiles this
+// file with Sources/NCCHashCore as one Embedded Swift module; the native build never sees it).
+//
+// The page's JavaScript (Sources/NCCServer/Page/Site/hashcore.js) drives it:
+//   1. `hashcore_alloc(byteCount)` for the picture's RGBA bytes, which it copies in;
+//   2. `hashcore_hash_rgba(pointer, width, height)` computes every hash a case stores (`CaseHashSet`) and
+//      returns the byte length of a JSON text (or a negative `HashCoreStatus`);
+//   3. `hashcore_result()` gives where that text starts;
+//   4. `hashcore_free(pointer, byteCount)` wipes and frees the pixels; `hashcore_clear_result()` wipes the text.
+// The JSON's field names are the JavaScript API documented at the top of hashcore.js.
+
+/// wasi-libc's aligned allocation: unlike Swift's allocator it reports exhaustion (non-zero) instead of trapping.
+@_extern(c, "posix_memalign") func posix_memalign(_ pointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: Int, _ size: Int) -> Int32
+
+/// Why `hashcore_hash_rgba` produced no hashes (returned negated).
+enum HashCoreStatus: Int32 {
+    /// Width or height below 1, or a null pointer.
+    case invalidDimensions = 1
+    /// More than `maximumPixels` pixels.
+    case tooManyPixels = 2
+}
+
+/// The most pixels one call hashes: the command line's default limit (100 megapixels).
+let maximumPixels = 100_000_000
+
+/// The JSON text of the last result (hashes only, never pixels); wiped when replaced or cleared.
+nonisolated(unsafe) var lastResult: WipedBuffer? = nil
+
+/// Allocates `byteCount` bytes for the caller to fill (the picture's pixels); 0 when memory is exhausted.
+@_cdecl("hashcore_alloc")
+public func hashcoreAlloc(_ byteCount: Int32) -> UnsafeMutableRawPointer? {
+    guard byteCount > 0 else { return nil }
+    var pointer: UnsafeMutableRawPointer? = nil
+    guard posix_memalign(&pointer, 16, Int(byteCount)) == 0 else { return nil }
+    return pointer
+}
+
+/// Wipes `byteCount` bytes at `pointer` and frees them (pixels must not linger in freed memory).
+@_cdecl("hashcore_free")
+public func hashcoreFree(_ pointer: UnsafeMutableRawPointer?, _ byteCount: Int32) {
+    guard let pointer else { return }
+    if byteCount > 0 { LibM.wipe(pointer, count: Int(byteCount)) }
+    // Embedded Swift's deallocation is the C library's `free`, which takes `posix_memalign` memory.
+    pointer.deallocate()
+}
+
+/// Hashes `width` x `height` RGBA pixels (8 bits a channel, rows packed, alpha ignored) at `pixels`.
+///
+/// - Returns: the byte length of the JSON result (read it at `hashcore_result()`), or a negated `HashCoreStatus`.
+@_cdecl("hashcore_hash_rgba")
+public func hashcoreHashRGBA(_ pixels: UnsafePointer<UInt8>?, _ width: Int32, _ height: Int32) -> Int32 {
+    lastResult = nil
+    guard let pixels, width > 0, height > 0 else { return -HashCoreStatus.invalidDimensions.rawValue }
+    let (count, overflow) = Int(width).multipliedReportingOverflow(by: Int(height))
+    guard !overflow, count <= maximumPixels else { return -HashCoreStatus.tooManyPixels.rawValue }
+    let view = PixelView(base: pixels, width: Int(width), height: Int(height), layout: .rgba8)
+    let set = CaseHashSet(view)
+    var json = JSONText()
+    json.write(set)
+    let result = json.finish()
+    lastResult = result
+    return Int32(result.count)
+}
+
+/// Where the last result's JSON text starts (valid until the next call).
+@_cdecl("hashcore_result")
+public func hashcoreResult() -> UnsafeMutableRawPointer? { lastResult?.base }
+
+/// Wipes and releases the last result.
+@_cdecl("hashcore_clear_result")
+public func hashcoreClearResult() { lastResult = nil }
+
+/// A JSON object written byte by byte (the values are hex strings, integers and nested objects only).
+struct JSONText {
+    private var bytes: [UInt8] = []
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func key(_ name: StaticString) {
+        if let last = bytes.last, last != UInt8(ascii: "{"), last != UInt8(ascii: "[") { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        raw(name)
+        raw("\":")
+    }
+
+    mutating func int(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: [UInt8] = []
+        var v = value.magnitude
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        bytes.append(contentsOf: digits.reversed())
+    }
+
+    mutating func hex(_ words: [UInt64]) {
+        bytes.append(UInt8(ascii: "\""))
+        // HexCodec's digit table, written straight into the bytes (no String is made in the module).
+        HexCodec.digits.withUTF8Buffer { table in
+            for word in words {
+                for shift in stride(from: 60, through: 0, by: -4) { bytes.append(table[Int((word >> UInt64(shift)) & 0xF)]) }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func pdq(_ w: PDQWords) { hex([w.words.0, w.words.1, w.words.2, w.words.3]) }
+
+    mutating func write(_ set: CaseHashSet) {
+        raw("{")
+        key("width"); int(set.width)
+        key("height"); int(set.height)
+        key("pdq"); pdq(set.pdq.hash)
+        key("quality"); int(set.pdq.quality)
+        key("phash"); hex([set.phash])
+        key("dhash"); hex([set.dhash])
+        key("pdqPixelDihedral"); raw("[")
+        for (i, w) in set.pdqPixelDihedral.enumerated() {
+            if i > 0 { raw(",") }
+            pdq(w)
+        }
+        raw("]")
+        if let u = set.unletterboxed {
+            key("unletterboxed"); raw("{")
+            key("pdq"); pdq(u.pdq.hash)
+            key("quality"); int(u.pdq.quality)
+            key("phash"); hex([u.phash])
+            key("dhash"); hex([u.dhash])
+            key("width"); int(u.width)
+            key("height"); int(u.height)
+            raw("}")
+        }
+        key("captionMasked"); raw("{")
+        key("top"); pdq(set.captionMaskedTop.hash)
+        key("topQuality"); int(set.captionMaskedTop.quality)
+        key("bottom"); pdq(set.captionMaskedBottom.hash)
+        key("bottomQuality"); int(set.captionMaskedBottom.quality)
+        raw("}")
+        key("lowPassed"); raw("{")
+        key("pdq"); pdq(set.lowPassed.hash)
+        key("quality"); int(set.lowPassed.quality)
+        raw("}")
+        key("centerCrops"); raw("[")
+        for (i, crop) in set.centerCrops.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{")
+            key("aspect"); bytes.append(UInt8(ascii: "\"")); int(crop.aspectWidth); raw(":"); int(crop.aspectHeight)
+            bytes.append(UInt8(ascii: "\""))
+            key("pdq"); pdq(crop.pdq.hash)
+            key("quality"); int(crop.pdq.quality)
+            raw("}")
+        }
+        raw("]")
+        raw("}")
+    }
+
+    /// The text in a wiped buffer; the working array is cleared.
+    mutating func finish() -> WipedBuffer {
+        let out = WipedBuffer(count: bytes.count)
+        bytes.withUnsafeBufferPointer { out.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        for i in bytes.indices { bytes[i] = 0 }
+        bytes = []
+        return out
+    }
+}
+
+/// The seed source of Swift's `Hasher`, which the standard library links in for the core's enums. The
+/// module keeps no hash table keyed by anything a page or a picture controls, so a fixed seed costs nothing;
+/// defining it here keeps wasi-libc's version (and the stdio it drags in for its assertions) out of the
+/// module, which then needs no imports at all.
+@_cdecl("arc4random_buf")
+public func arc4randomBuf(_ buffer: UnsafeMutableRawPointer?, _ count: Int) {
+    guard let buffer else { return }
+    buffer.initializeMemory(as: UInt8.self, repeating: 0x5A, count: count)
+}
