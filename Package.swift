@@ -87,7 +87,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+            ],
+            // The person's page (static HTML, CSS, JavaScript, language files, the WebAssembly hashing core).
+            resources: [.copy("Page/Site")]
         ),
         // The command-line tool.
         .executableTarget(

@@ -53,6 +53,8 @@ public struct ServerConfiguration: Sendable {
     /// Platforms (by name) the operator trusts: they are told exact distances, their pHash and dHash match
     /// without a nearby PDQ, and no match is withheld from them (budget and probing are still audited).
     public var trustedPlatforms: Set<String> = []
+    /// The bank's name and help links on the person's page (`--page-settings FILE`).
+    public var pageSettings: PageSettings = .defaults
 
     /// Makes a configuration; every limit has a default fit for one bank on one machine.
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 4 << 20,

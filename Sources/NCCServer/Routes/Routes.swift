@@ -60,6 +60,7 @@ extension BankService {
             let body = try await self.decode(FeedbackRequest.self, from: request)
             return try Self.json(try await self.feedback(bearer: bearer, request: body))
         }
+        addPageRoutes(to: router)
         table.fill(from: router.routes)
         return router
     }

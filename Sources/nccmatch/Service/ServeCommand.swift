@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("PBKDF2 iterations for new case secrets (default 600000; below 210000 only for tests).", visibility: .hidden))
     var secretRounds: Int = 600_000
 
+    @Option(help: ArgumentHelp("JSON file with the person's page settings: bank_name, help_links, default_language (docs/page.md).", valueName: "file"))
+    var pageSettings: String?
+
     @OptionGroup(title: "Limits")
     var limits: ServeLimitOptions
 
@@ -75,6 +78,12 @@ struct ServeCommand: AsyncParsableCommand {
             requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
         configuration.databaseURL = databaseURL
         limits.apply(to: &configuration)
+        do {
+            if let pageSettings { configuration.pageSettings = try PageSettings.load(path: pageSettings) }
+        } catch {
+            FileHandle.standardError.write(Data("nccmatch serve: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         if secretRounds < 210_000 {
             logger.warning("case secrets hashed with fewer than 210000 PBKDF2 iterations: for tests only")
         }

@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""The person's page, end to end, in headless Chromium against a real `nccmatch serve`.
+
+    SE_AVOID_STATS=true /tmp/page-venv/bin/python Scripts/page/page_flow.py --binary .build/debug/nccmatch \
+        [--screenshots docs/page]
+
+Starts its own server on a temporary bank (the binary's `serve`), then drives the page as a person would:
+chooses the pictures of Samples/images plus a JPEG with an EXIF rotation (made by test_pictures.py), opens a
+case, saves the secret as a text file, checks the status, has a platform match a re-encoded copy and report
+it removed, checks again, withdraws; then bad input (a text file, a damaged JPEG, a flat picture, a
+100-megapixel picture, the bank unreachable). Every request the browser makes is recorded through the
+DevTools protocol, and the script asserts:
+
+- no request carries picture bytes: every body is the hash JSON (no multipart, nothing over 64 KB, only
+  `{"hashes": [...]}` with hash fields), and no request goes to another origin;
+- the hashes sent equal `nccmatch hash --mode exact` (the CLI, through case_hashes_from_cli) on PNGs, and are
+  within 4 bits on JPEGs (browser decoders differ slightly); quality equal or within 1;
+- the case matches a re-encoded copy through `nccmatch match --server`, and no longer after withdrawal;
+- status and withdrawal work, and every answer of the page carries the Content-Security-Policy;
+- every language file has every key of en.json, with the same {placeholders}.
+
+Exit status 0 when every check passed; each failure is printed as `FAIL: ...`.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import page_common  # noqa: E402
+import test_pictures  # noqa: E402
+
+ROOT = page_common.os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SITE = os.path.join(ROOT, "Sources/NCCServer/Page/Site")
+CSP = ("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' blob:; "
+       "style-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+SIZES = [(390, 844), (1280, 800)]
+
+failures = []
+
+
+def check(condition, message):
+    if condition:
+        print(f"ok: {message}")
+    else:
+        print(f"FAIL: {message}")
+        failures.append(message)
+    return condition
+
+
+def wait(driver, predicate, timeout=60, what="the page"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = predicate(driver)
+            if value:
+                return value
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def by_id(driver, element_id):
+    from selenium.webdriver.common.by import By
+    return driver.find_element(By.ID, element_id)
+
+
+def visible_step(driver):
+    return driver.execute_script("return [...document.querySelectorAll('main > section.step')].find(s => !s.hidden)?.id")
+
+
+def screenshot(driver, folder, name):
+    """Full-page screenshots of the current step at a phone's and a laptop's size."""
+    if not folder:
+        return
+    import base64
+    os.makedirs(folder, exist_ok=True)
+    for width, height in SIZES:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        time.sleep(0.2)
+        content = driver.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": max(height, content), "deviceScaleFactor": 1, "mobile": width < 600})
+        time.sleep(0.2)
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        with open(os.path.join(folder, f"{name}-{width}x{height}.png"), "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    time.sleep(0.1)
+
+
+def choose(driver, paths):
+    from selenium.webdriver.common.by import By
+    driver.find_element(By.ID, "pictures").send_keys("\n".join(paths))
+    wait(driver, lambda d: d.execute_script(
+        "const items = document.querySelectorAll('#picture-list li');"
+        f"return items.length >= {len(paths)} && [...items].every(li => li.dataset.state !== 'working')"),
+        timeout=180, what="the pictures to be hashed")
+
+
+def picture_states(driver):
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#picture-list li')].map(li => [li.querySelector('.picture-name').textContent,"
+        " li.dataset.state, li.querySelector('[data-testid=picture-state]')?.textContent || ''])")
+
+
+def check_headers(base, version):
+    def get(path):
+        try:
+            response = urllib.request.urlopen(base + path, timeout=10)
+            return response.status, dict((k.lower(), v) for k, v in response.headers.items()), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict((k.lower(), v) for k, v in error.headers.items()), error.read()
+    status, headers, body = get("/")
+    check(status == 200 and headers.get("content-type", "").startswith("text/html"), "GET / answers the page as HTML")
+    check(headers.get("content-security-policy") == CSP, "GET / carries the strict Content-Security-Policy")
+    check(headers.get("x-content-type-options") == "nosniff" and headers.get("referrer-policy") == "no-referrer",
+          "GET / carries nosniff and no-referrer")
+    check(headers.get("cache-control") == "no-cache", "index.html is no-cache")
+    check(b"@SITE_VERSION@" not in body and f"app.js?v={version}".encode() in body, "index.html names its assets with the site version")
+    for path, kind in (("/app.js", "text/javascript"), ("/page.css", "text/css"), ("/i18n/en.json", "application/json"),
+                       ("/hash-worker.js", "text/javascript"), ("/hashcore.wasm", "application/wasm")):
+        status, headers, _ = get(f"{path}?v={version}")
+        if path == "/hashcore.wasm" and status == 404:
+            check(False, "hashcore.wasm is served (the WebAssembly core has not landed in Site/)")
+            continue
+        check(status == 200 and headers.get("content-type", "").startswith(kind), f"{path} is served as {kind}")
+        check(headers.get("content-security-policy") == CSP, f"{path} carries the CSP")
+        check("immutable" in headers.get("cache-control", ""), f"{path}?v=<current version> is cached as immutable")
+    status, headers, _ = get("/app.js?v=old")
+    check(headers.get("cache-control") == "no-cache", "an asset asked with another version is not cached for long")
+    for path in ("/../Package.swift", "/%2e%2e/Package.swift", "/i18n/%2e%2e/%2e%2e/PageSite.swift", "/Page/Site/index.html", "/.gitignore"):
+        status, _, body = get(path)
+        check(status == 404 and b"Package" not in body, f"{path} is not reachable (answered {status})")
+    status, headers, body = get("/page-settings.json")
+    settings = json.loads(body)
+    check(status == 200 and settings.get("bank_name") and len(settings.get("languages", [])) >= 6,
+          "page-settings.json gives the bank name and the languages")
+    status, headers, body = get("/v1/openapi.json")
+    check(status == 200, "the API is still served beside the page")
+
+
+def check_languages():
+    files = sorted(glob.glob(os.path.join(SITE, "i18n", "*.json")))
+    english = json.load(open(os.path.join(SITE, "i18n", "en.json"), encoding="utf-8"))
+    placeholders = lambda text: sorted(set(re.findall(r"\{(\w+)\}", text)))
+    check(len(files) >= 6, f"{len(files)} language files (en, it, es, fr, de, pt at least)")
+    for path in files:
+        strings = json.load(open(path, encoding="utf-8"))
+        name = os.path.basename(path)
+        missing = sorted(set(english) - set(strings))
+        extra = sorted(set(strings) - set(english))
+        check(not missing and not extra, f"{name} has every key of en.json and no other (missing {missing[:5]}, extra {extra[:5]})")
+        wrong = [k for k in english if k in strings and placeholders(english[k]) != placeholders(strings[k])]
+        check(not wrong, f"{name} keeps every placeholder ({wrong[:5]})")
+        empty = [k for k, v in strings.items() if not str(v).strip()]
+        check(not empty, f"{name} has no empty string ({empty[:5]})")
+
+
+def check_network(requests, base, sent_bodies):
+    origin = base.rstrip("/")
+    others = [r["url"] for r in requests if not (r["url"].startswith(origin + "/") or r["url"].startswith(("blob:", "data:")))]
+    check(not others, f"no request to another origin ({others[:3]})")
+    for r in requests:
+        content_type = {k.lower(): v for k, v in r["headers"].items()}.get("content-type", "")
+        if r["body"] is None:
+            continue
+        check("multipart" not in content_type, f"{r['method']} {r['url']} is not multipart")
+        check(len(r["body"]) < 64 * 1024, f"{r['method']} {r['url']} body is {len(r['body'])} bytes (hash JSON only)")
+        try:
+            body = json.loads(r["body"])
+        except ValueError:
+            check(False, f"{r['method']} {r['url']} body is JSON")
+            continue
+        ok = set(body) == {"hashes"} and all(set(h) <= {"algorithm", "value", "quality", "image"} for h in body["hashes"])
+        ok = ok and all(re.fullmatch(r"[0-9a-f]+", h["value"]) and len(h["value"]) <= 64 for h in body["hashes"])
+        check(ok, f"{r['method']} {r['url']} body holds hash fields only ({len(body.get('hashes', []))} hashes)")
+        sent_bodies.append(body)
+    posts = [r for r in requests if r["method"] not in ("GET",)]
+    check(all(r["url"].startswith(origin + "/v1/cases") for r in posts), "the only non-GET requests are the case endpoints")
+
+
+def compare_hashes(sent, expected, name, is_png):
+    """Compares one picture's sent hashes with the CLI's, by role."""
+    sent_by = {}
+    for h in sent:
+        sent_by.setdefault(h["algorithm"], []).append(h)
+    exp_by = {}
+    for h in expected:
+        exp_by.setdefault(h["algorithm"], []).append(h)
+    for algorithm in ("md5", "sha256"):
+        check([h["value"] for h in sent_by.get(algorithm, [])] == [h["value"] for h in exp_by.get(algorithm, [])],
+              f"{name}: {algorithm} equal to the CLI")
+    if "pdq" not in exp_by:
+        check("pdq" not in sent_by, f"{name}: no PDQ sent for a picture the CLI sends none for")
+        return {}
+    tolerance = 0 if is_png else 4
+    distances = {}
+    sent_pdq = sent_by.get("pdq", [])
+    primary = hamming(sent_pdq[0]["value"], exp_by["pdq"][0]["value"]) if sent_pdq else 256
+    distances["pdq"] = primary
+    check(primary <= tolerance, f"{name}: PDQ {primary} bits from the CLI (allowed {tolerance})")
+    q_sent, q_cli = sent_pdq[0]["quality"] if sent_pdq else -1, exp_by["pdq"][0]["quality"]
+    check(abs(q_sent - q_cli) <= (0 if is_png else 1), f"{name}: quality {q_sent} vs CLI {q_cli}")
+    for algorithm in ("phash", "dhash"):
+        d = hamming(sent_by[algorithm][0]["value"], exp_by[algorithm][0]["value"]) if algorithm in sent_by else 64
+        distances[algorithm] = d
+        check(d <= tolerance, f"{name}: {algorithm} {d} bits from the CLI (allowed {tolerance})")
+    if is_png:
+        check([h["value"] for h in sent_pdq] == [h["value"] for h in exp_by["pdq"]],
+              f"{name}: every PDQ (dihedral, companions, centre crops) equal to `case submit`'s, in its order ({len(sent_pdq)})")
+    else:
+        worst = max((min(hamming(e["value"], s["value"]) for s in sent_pdq) for e in exp_by["pdq"]), default=256)
+        check(len(sent_pdq) == len(exp_by["pdq"]) and worst <= 4,
+              f"{name}: {len(sent_pdq)} PDQs vs the CLI's {len(exp_by['pdq'])}, each within {worst} bits")
+    return distances
+
+
+def match_refs(output):
+    """The match references in `nccmatch match --server` output (JSON lines; a match's id is its reference)."""
+    refs = []
+    for line in output.splitlines():
+        for match in json.loads(line).get("matches", []):
+            refs.append(match.get("match_ref") or match.get("id"))
+    return refs
+
+
+def hamming(a, b):
+    return page_common.hamming(a, b)
+
+
+def run(args):
+    from selenium.webdriver.common.by import By
+    shots = args.screenshots
+    work = tempfile.mkdtemp(prefix="nccmatch-page-flow-")
+    made = test_pictures.write_all(work)
+    samples = sorted(glob.glob(os.path.join(ROOT, "Samples/images/*.png")) + glob.glob(os.path.join(ROOT, "Samples/images/*.jpg")))
+    pictures = samples + [made["rotated"]]
+    expected = page_common.cli_hash(args.binary, pictures)
+    check(len(expected) == len(pictures), f"the CLI hashed the {len(pictures)} pictures")
+    check_languages()
+
+    with page_common.running_server(args.binary) as (base, data):
+        driver = page_common.browser(downloads=work)
+        record = page_common.NetworkRecord(driver)
+        try:
+            driver.get(base + "/")
+            wait(driver, lambda d: visible_step(d) == "step-welcome", what="the first screen")
+            version = driver.execute_script("return new URL(document.querySelector('script[type=module]').src).searchParams.get('v')")
+            check_headers(base, version)
+            check(driver.find_element(By.ID, "start").text.strip() != "", "the first screen's main button has a visible label")
+            screenshot(driver, shots, "1-first-screen")
+
+            # Choose: the samples and the EXIF-rotated JPEG, several at once.
+            by_id(driver, "start").click()
+            wait(driver, lambda d: visible_step(d) == "step-choose")
+            started = time.time()
+            choose(driver, pictures)
+            print(f"hashed {len(pictures)} pictures in {time.time() - started:.2f} s")
+            states = picture_states(driver)
+            check(all(s[1] == "ready" for s in states), f"every sample is ready to send ({[s[:2] for s in states]})")
+            screenshot(driver, shots, "2-pictures-chosen")
+
+            by_id(driver, "to-confirm").click()
+            wait(driver, lambda d: visible_step(d) == "step-confirm")
+            screenshot(driver, shots, "3-confirm")
+            by_id(driver, "send").click()
+            case_id = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=case-id]").text.strip(), what="the case id")
+            secret = driver.find_element(By.CSS_SELECTOR, "[data-testid=case-secret]").text.strip()
+            check(case_id.startswith("c_") and len(secret) >= 20, "the case id and secret are shown")
+            summary = by_id(driver, "done-summary").text
+            check("could not use" not in summary, f"the bank took every fingerprint ({summary!r})")
+            screenshot(driver, shots, "4-case-opened")
+
+            by_id(driver, "save-file").click()
+            saved = wait(driver, lambda d: [p for p in glob.glob(os.path.join(work, "case-*.txt"))], timeout=20, what="the saved text file")
+            text = open(saved[0], encoding="utf-8").read()
+            check(case_id in text and secret in text, "the saved text file holds the case id and the secret")
+
+            # What was sent: the hashes only, equal to the CLI's.
+            requests = record.drain()
+            bodies = []
+            check_network(requests, base, bodies)
+            case_bodies = [b for b in bodies]
+            check(len(case_bodies) == 1, f"one request opened the case ({len(case_bodies)})")
+            sent = case_bodies[0]["hashes"] if case_bodies else []
+            # The page numbers pictures in the order they were listed, which is the order chosen.
+            names = driver.execute_script("return state_names_for_test()") if False else None
+            by_image = {}
+            for h in sent:
+                by_image.setdefault(h["image"], []).append({k: v for k, v in h.items() if k != "image"})
+            check(len(by_image) == len(pictures), f"{len(by_image)} pictures sent")
+            for index, path in enumerate(pictures):
+                compare_hashes(by_image.get(index, []), page_common.case_hashes_from_cli(expected[path]),
+                               os.path.basename(path), path.endswith(".png"))
+
+            # Status: nothing found yet.
+            by_id(driver, "to-status").click()
+            wait(driver, lambda d: d.find_element(By.ID, "status-state").get_attribute("data-state") == "active", what="the status")
+            items = driver.find_elements(By.CSS_SELECTOR, "[data-testid=status-picture]")
+            check(len(items) == len(pictures), f"the status lists {len(items)} pictures")
+            screenshot(driver, shots, "5-status")
+
+            # A platform uploads a re-encoded copy of the rocket, matches it and reports it removed.
+            key = subprocess.run([args.binary, "admin", "platform", "add", "example-platform", "--data", data],
+                                 capture_output=True, text=True, check=True).stdout.split()[0]
+            copy = os.path.join(work, "upload.jpg")
+            rocket = os.path.join(ROOT, "Samples/images/scikit-image__rocket.jpg")
+            subprocess.run(f"djpeg -scale 1/2 '{rocket}' | cjpeg -quality 60 > '{copy}'", shell=True, check=True)
+            match = subprocess.run([args.binary, "match", "--server", base, "--api-key", key, copy], capture_output=True, text=True)
+            refs = match_refs(match.stdout)
+            check(len(refs) >= 1, f"`nccmatch match` finds the re-encoded copy in the case ({len(refs)} match refs)")
+            if refs:
+                request = urllib.request.Request(base + "/v1/feedback", method="POST",
+                                                 data=json.dumps({"match_ref": refs[0], "outcome": "removed"}).encode(),
+                                                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+                urllib.request.urlopen(request, timeout=10)
+            by_id(driver, "check").click()
+            wait(driver, lambda d: "removed" in d.find_element(By.ID, "status-pictures").text, what="the removed outcome")
+            check("found on 1 platform" in driver.find_element(By.ID, "status-pictures").text, "the status says a platform found a copy and removed it")
+            screenshot(driver, shots, "6-status-found")
+
+            # Withdraw, with a confirmation.
+            by_id(driver, "withdraw").click()
+            wait(driver, lambda d: d.find_element(By.ID, "withdraw-confirm").is_displayed())
+            screenshot(driver, shots, "7-withdraw-confirm")
+            by_id(driver, "withdraw-yes").click()
+            wait(driver, lambda d: d.find_element(By.ID, "status-state").get_attribute("data-state") == "withdrawn", what="the withdrawal")
+            screenshot(driver, shots, "8-withdrawn")
+            match = subprocess.run([args.binary, "match", "--server", base, "--api-key", key, copy], capture_output=True, text=True)
+            refs = match_refs(match.stdout)
+            check(not refs, "after withdrawal the copy no longer matches")
+
+            # Bad input: each a calm sentence; nothing half-submitted when the bank cannot be reached.
+            by_id(driver, "status-back").click()
+            by_id(driver, "start").click()
+            bad = [made["text"], made["broken"], made["flat"], made["large"]]
+            choose(driver, bad)
+            states = {name: (state, text) for name, state, text in picture_states(driver)}
+            check(states["notes.txt"][0] == "excluded" and "not a picture" in states["notes.txt"][1], f"a text file: {states['notes.txt']}")
+            check(states["damaged.jpg"][0] == "exactOnly" and "could not open" in states["damaged.jpg"][1], f"a damaged JPEG: {states['damaged.jpg']}")
+            check(states["flat-grey.png"][0] == "exactOnly" and "quality 0 of 100" in states["flat-grey.png"][1], f"a flat picture: {states['flat-grey.png']}")
+            check(states["large-100-megapixels.png"][0] == "excluded" and "100 megapixels" in states["large-100-megapixels.png"][1],
+                  f"a 100-megapixel picture: {states['large-100-megapixels.png']}")
+            screenshot(driver, shots, "9-bad-input")
+            by_id(driver, "to-confirm").click()
+            wait(driver, lambda d: visible_step(d) == "step-confirm")
+            by_id(driver, "send").click()
+            check(by_id(driver, "notice").is_displayed() and visible_step(driver) == "step-confirm",
+                  "exact-only pictures need the box ticked before anything is sent")
+            by_id(driver, "exact-only-ok").click()
+            record.drain()
+            audit_before = subprocess.run([args.binary, "admin", "audit", "--data", data, "--json"], capture_output=True, text=True).stdout
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+            by_id(driver, "send").click()
+            wait(driver, lambda d: d.find_element(By.ID, "notice").is_displayed() and visible_step(d) == "step-confirm", what="the unreachable notice")
+            notice = by_id(driver, "notice").text
+            check("could not reach the bank" in notice and "nothing was sent" in notice, f"the bank unreachable: {notice!r}")
+            screenshot(driver, shots, "10-bank-unreachable")
+            audit_after = subprocess.run([args.binary, "admin", "audit", "--data", data, "--json"], capture_output=True, text=True).stdout
+            check(audit_before == audit_after, "nothing reached the bank while it was unreachable")
+            driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+            by_id(driver, "send").click()
+            wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=case-id]").text.strip() not in ("", case_id), what="the second case")
+            check(True, "sending again once the bank is back opens the case")
+            bodies = []
+            check_network(record.drain(), base, bodies)
+            exact_only = bodies[-1]["hashes"] if bodies else []
+            check(sorted({h["algorithm"] for h in exact_only}) == ["md5", "sha256"] and len({h["image"] for h in exact_only}) == 2,
+                  "exact-only pictures send their MD5 and SHA-256 only; the text file and the 100-megapixel picture send nothing")
+
+            # Another language, switched on the page.
+            by_id(driver, "status-back").click() if visible_step(driver) == "step-status" else None
+            driver.get(base + "/")
+            wait(driver, lambda d: visible_step(d) == "step-welcome")
+            from selenium.webdriver.support.ui import Select
+            Select(by_id(driver, "language")).select_by_value("it")
+            wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "it")
+            check("colpa" in by_id(driver, "welcome-title").text, "switching to Italian changes the words")
+            screenshot(driver, shots, "11-first-screen-italian")
+            check_network(record.drain(), base, [])
+            console = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and "ERR_INTERNET_DISCONNECTED" not in e.get("message", "")]
+            check(not console, f"no error in the browser console ({console[:2]})")
+        finally:
+            driver.quit()
+    print(f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/debug/nccmatch"))
+    parser.add_argument("--screenshots", default=None, help="folder for the screenshots (e.g. docs/page)")
+    sys.exit(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
