@@ -74,6 +74,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Swift, Foundation only: the bank's wire contract, shared by the server and every client: request and
+        // response types (Codable both ways), hash values as text, the limits both sides keep, and the OpenAPI
+        // document (the repository's one copy, served by the server).
+        .target(name: "NCCWire", dependencies: ["NCCHashCore"], resources: [.copy("openapi.json")]),
+        // Swift, Foundation only (no HTTP server): talking to a bank: the transport (https, or http on loopback),
+        // typed calls of each endpoint, and a case's hashes split into requests the bank accepts.
+        .target(name: "NCCClient", dependencies: ["NCCWire"]),
         // Swift: the HTTP service (Hummingbird 2): JSON API under /v1, in-memory indexes kept in step with the store.
         .target(
             name: "NCCServer",
@@ -82,6 +89,7 @@ let package = Package(
                 "NCCBankPostgres",
                 "NCCIndex",
                 "NCCHashing",
+                "NCCWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -101,6 +109,8 @@ let package = Package(
                 "NCCBank",
                 "NCCBankPostgres",
                 "NCCServer",
+                "NCCWire",
+                "NCCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -113,6 +123,8 @@ let package = Package(
         ),
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
+        // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
+        .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
         .testTarget(
             name: "NCCBankTests",

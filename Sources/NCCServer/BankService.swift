@@ -4,6 +4,7 @@ import NCCBank
 import NCCBankPostgres
 import NCCHashing
 import NCCIndex
+import NCCWire
 import Synchronization
 
 /// The bank's behaviour behind the HTTP routes: validation, authorization, rate limits, the store and the
@@ -50,7 +51,7 @@ public final class BankService: Sendable {
         self.configuration = configuration
         self.logger = logger
         requestLimiter = RateLimiter(capacity: configuration.requestsPerSecond * 2, ratePerSecond: configuration.requestsPerSecond)
-        hashLimiter = RateLimiter(capacity: max(Double(maxItemsPerRequest), configuration.hashesPerSecond * 2), ratePerSecond: configuration.hashesPerSecond)
+        hashLimiter = RateLimiter(capacity: max(Double(WireLimits.maxItemsPerRequest), configuration.hashesPerSecond * 2), ratePerSecond: configuration.hashesPerSecond)
         secretLimiter = RateLimiter(capacity: Double(configuration.secretFailuresAllowed), ratePerSecond: 1 / configuration.secretRetrySeconds)
         caseLimiter = RateLimiter(capacity: Double(configuration.caseBurstPerClient), ratePerSecond: configuration.casesPerClientPerHour / 3_600)
         slowedLimiter = RateLimiter(capacity: 1, ratePerSecond: 0.1)
@@ -96,8 +97,8 @@ public final class BankService: Sendable {
         if request.hashes.isEmpty {
             throw APIError.badRequest("no_hashes", "The request lists no hashes; send at least one.")
         }
-        if request.hashes.count > maxItemsPerRequest {
-            throw APIError(.contentTooLarge, "too_many_items", "A request holds at most \(maxItemsPerRequest) hashes; this one has \(request.hashes.count). Send them in several requests.")
+        if request.hashes.count > WireLimits.maxItemsPerRequest {
+            throw APIError(.contentTooLarge, "too_many_items", "A request holds at most \(WireLimits.maxItemsPerRequest) hashes; this one has \(request.hashes.count). Send them in several requests.")
         }
         // Every field is checked before any arithmetic on it (an `image` near Int.max once overflowed here).
         var parsed: [(algorithm: HashAlgorithm, bytes: [UInt8])] = []
@@ -106,8 +107,8 @@ public final class BankService: Sendable {
             let path = "hashes[\(i)]"
             let algorithm = try HashText.algorithm(input.algorithm, at: "\(path).algorithm")
             let bytes = try HashText.bytes(input.value, algorithm: algorithm, at: "\(path).value")
-            if let image = input.image, !(0...maxImageNumber).contains(image) {
-                throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to \(maxImageNumber).")
+            if let image = input.image, !(0...WireLimits.maxImageNumber).contains(image) {
+                throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to \(WireLimits.maxImageNumber).")
             }
             if let quality = input.quality, !(0...100).contains(quality) {
                 throw APIError.badRequest("invalid_field", "\(path).quality is PDQ's quality score, from 0 to 100.")
@@ -201,7 +202,7 @@ public final class BankService: Sendable {
     /// Picture numbers given to hashes without `image`: above every number the request uses.
     /// Only called after `validate` has checked every number, or on numbers it clamps itself.
     static func autoImageKeyBase(_ request: HashesRequest) -> Int {
-        min(maxImageNumber, max(-1, request.hashes.compactMap(\.image).max() ?? -1)) + 1
+        min(WireLimits.maxImageNumber, max(-1, request.hashes.compactMap(\.image).max() ?? -1)) + 1
     }
 
     /// Checks a case secret. Every try is counted against the client's address before it is checked (so
@@ -327,8 +328,8 @@ public final class BankService: Sendable {
         let platform = try await authenticatePlatform(bearer)
         let trusted = configuration.trustedPlatforms.contains(platform.name)
         if request.items.isEmpty { throw APIError.badRequest("no_items", "The request lists no items; send at least one.") }
-        if request.items.count > maxItemsPerRequest {
-            throw APIError(.contentTooLarge, "too_many_items", "A match request holds at most \(maxItemsPerRequest) items; this one has \(request.items.count). Split it into batches.")
+        if request.items.count > WireLimits.maxItemsPerRequest {
+            throw APIError(.contentTooLarge, "too_many_items", "A match request holds at most \(WireLimits.maxItemsPerRequest) items; this one has \(request.items.count). Split it into batches.")
         }
         var queries: [BankIndex.Query] = []
         queries.reserveCapacity(request.items.count)

@@ -1,3 +1,5 @@
+import NCCWire
+
 /// Settings of `nccmatch serve`. Every limit has a default fit for one bank on one machine; each bounds a
 /// cost that a stranger can cause (docs/service.md, "Limits").
 public struct ServerConfiguration: Sendable {
@@ -9,7 +11,7 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// TCP port; 0 picks a free one (printed at start).
     public var port: Int
-    /// Largest request body in bytes (4 MiB: 10,000 items fit easily).
+    /// Largest request body in bytes (`WireLimits.defaultMaxBodyBytes`, 4 MiB: 10,000 items fit easily).
     public var maxBodyBytes: Int
     /// Requests per second each API key may make, sustained; bursts of twice that.
     public var requestsPerSecond: Double
@@ -57,7 +59,7 @@ public struct ServerConfiguration: Sendable {
     public var pageSettings: PageSettings = .defaults
 
     /// Makes a configuration; every limit has a default fit for one bank on one machine.
-    public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 4 << 20,
+    public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = WireLimits.defaultMaxBodyBytes,
                 requestsPerSecond: Double = 50, hashesPerSecond: Double = 100_000,
                 secretFailuresAllowed: Int = 10, secretRetrySeconds: Double = 6, secretRounds: Int = 600_000) {
         self.dataDirectory = dataDirectory

@@ -111,7 +111,7 @@ import Testing
         #expect(metrics.status == 200 && metrics.text.contains("nccmatch_http_requests_total") && metrics.text.contains("nccmatch_ready 1"))
         let openapi = try await HTTP.send("GET", server.url("v1/openapi.json"))
         #expect(openapi.status == 200)
-        let committed = try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/openapi.json"))
+        let committed = try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("Sources/NCCWire/openapi.json"))
         let served = try JSONSerialization.jsonObject(with: openapi.body) as? NSDictionary
         #expect(served == (try JSONSerialization.jsonObject(with: committed) as? NSDictionary))
         let paths = (served?["paths"] as? [String: Any]).map { Set($0.keys) } ?? []

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NCCBank
+import NCCWire
 
 /// An error answered to a client: an HTTP status and `{"error": {"code", "message"}}`.
 ///
@@ -30,10 +31,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     /// `status code: message`, for logs.
     public var description: String { "\(status.code) \(code): \(message)" }
 
-    /// The JSON body.
-    var body: String {
-        "{\"error\":{\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message))}}"
-    }
+    /// The JSON body, the wire contract's `ErrorResponse`: `{"error":{"code":"…","message":"…"}}`.
+    var body: String { ErrorResponse(code: code, message: message).jsonText }
 
     /// The JSON error response, with `Retry-After` when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -51,35 +50,31 @@ extension APIError {
 
     static let notReady = APIError(.serviceUnavailable, "not_ready", "The service is still loading the bank; try again in a few seconds.", retryAfter: 2)
 
+    /// The 400 for a body that breaks the contract's field rules (`unknown_field`, `invalid_field`,
+    /// `unknown_algorithm`, `invalid_hash`).
+    init(_ error: WireFieldError) {
+        self.init(.badRequest, error.code.rawValue, error.message)
+    }
+
     /// The answer for a store error: the client's fault (404/409) or the service's (503).
+    ///
+    /// Exhaustive over `BankError.Code`, so a new store failure gets its answer decided here, not a default.
     static func from(_ error: BankError) -> APIError {
         switch error.code {
-        case "case_not_found": APIError(.notFound, error.code, error.message)
-        case "case_withdrawn": APIError(.conflict, error.code, error.message)
-        case "match_ref_not_found": APIError(.notFound, error.code, error.message)
-        case "database_unavailable": APIError(.serviceUnavailable, "database_unavailable", "The bank's database is not reachable just now, so this change was not made; matching still works. Try again in a few seconds.", retryAfter: 2)
-        case "database_commit_unknown": APIError(.serviceUnavailable, "database_unavailable", "The bank's database stopped answering while this change was being saved, so it may or may not have been made; matching still works. In a few seconds, check whether it was made before repeating it (repeating a withdrawal is always safe).", retryAfter: 2)
-        default: APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)
+        case .caseNotFound, .matchRefNotFound:
+            APIError(.notFound, error.code.rawValue, error.message)
+        case .caseWithdrawn:
+            APIError(.conflict, error.code.rawValue, error.message)
+        case .databaseUnavailable:
+            APIError(.serviceUnavailable, "database_unavailable", "The bank's database is not reachable just now, so this change was not made; matching still works. Try again in a few seconds.", retryAfter: 2)
+        case .databaseCommitUnknown:
+            APIError(.serviceUnavailable, "database_unavailable", "The bank's database stopped answering while this change was being saved, so it may or may not have been made; matching still works. In a few seconds, check whether it was made before repeating it (repeating a withdrawal is always safe).", retryAfter: 2)
+        case .storeUnavailable, .storeFailed, .storeCorrupt, .storeEmpty, .storeNotABank, .storePermissions, .storeLocked,
+             .storeTooNew, .invalidDatabaseURL, .exportFailed, .importUnreadable, .importInvalid, .importTooNew,
+             .platformExists, .platformNotFound:
+            // Failures of the service's own storage, and those of operator tools (platforms, export, import) that
+            // no endpoint reaches: the client learns only that nothing was changed.
+            APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)
         }
-    }
-}
-
-/// Minimal JSON text helpers for hand-written bodies (the server's and the CLI's JSON lines).
-public enum JSONText {
-    /// A JSON string literal with the escapes RFC 8259 requires.
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

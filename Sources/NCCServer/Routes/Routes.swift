@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Logging
 import NCCHashing
+import NCCWire
 import NIOCore
 
 extension BankService {
@@ -25,8 +27,18 @@ extension BankService {
             let counts = Dictionary(uniqueKeysWithValues: self.index.counts.map { ($0.key.rawValue, $0.value) })
             return Self.text(self.metrics.render(indexCounts: counts, ready: self.isReady), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        // The contract's one OpenAPI document (NCCWire's resource), read once; the API works without it.
+        let openAPI = OpenAPIDocument.json
+        if case .failure(let missing) = openAPI { logger.warning("\(missing.description)") }
         router.get("v1/openapi.json") { _, _ in
-            Self.text(OpenAPIDocument.json, contentType: "application/json; charset=utf-8")
+            switch openAPI {
+            case .success(let document):
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: document)))
+            case .failure:
+                // Where it was looked for is the operator's business (logged at start), not the client's.
+                throw APIError(.internalServerError, "openapi_unavailable", "This server was installed without its API description; the API itself works. The operator's log says what is missing.")
+            }
         }
 
         router.post("v1/cases") { request, context in

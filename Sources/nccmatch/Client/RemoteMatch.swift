@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NCCClient
 import NCCHashing
+import NCCWire
 
 /// `nccmatch match --server`: the same queries and output as a local match, answered by a bank server.
 ///
@@ -55,17 +57,18 @@ struct RemoteMatch {
         }
         let loaded = QuerySet.loadAll(queries, algorithm: algorithm, dihedral: dihedral, companions: true)
         let items = loaded.sets.flatMap(\.items)
-        // Each query's items: (algorithm, hex value), all under the query's position as id.
-        var groups: [(query: Int, items: [(String, String)])] = []
+        // Each query's items, all under the query's position as id.
+        var groups: [[MatchItem]] = []
         for (q, item) in items.enumerated() {
             guard case .success(let codes) = item.hashes else { continue }
-            var list: [(String, String)] = []
+            let id = String(q)
+            var list: [MatchItem] = []
             for start in stride(from: 0, to: codes.pdq.count, by: 4) {
-                list.append(("pdq", codes.pdq[start..<(start + 4)].map { String(format: "%016llx", $0) }.joined()))
+                list.append(MatchItem(id: id, algorithm: .pdq, value: WireHex.text(words: codes.pdq[start..<(start + 4)])))
             }
-            if let p = codes.phash { list.append(("phash", String(format: "%016llx", p))) }
-            if let d = codes.dhash { list.append(("dhash", String(format: "%016llx", d))) }
-            if !list.isEmpty { groups.append((q, list)) }
+            if let p = codes.phash { list.append(MatchItem(id: id, algorithm: .phash, value: WireHex.text(words: [p]))) }
+            if let d = codes.dhash { list.append(MatchItem(id: id, algorithm: .dhash, value: WireHex.text(words: [d]))) }
+            if !list.isEmpty { groups.append(list) }
         }
         let withoutPDQ = items.filter { if case .success(let codes) = $0.hashes { return codes.pdq.isEmpty } else { return false } }.count
         if withoutPDQ > 0 {
@@ -80,29 +83,27 @@ struct RemoteMatch {
         var next = 0
         while next < groups.count {
             // Whole queries per request, up to --batch-size items (a query larger than that still goes whole).
-            var batch: [(id: String, algorithm: String, value: String)] = []
-            while next < groups.count && (batch.isEmpty || batch.count + groups[next].items.count <= batchSize) {
-                batch += groups[next].items.map { (String(groups[next].query), $0.0, $0.1) }
+            var batch: [MatchItem] = []
+            while next < groups.count && (batch.isEmpty || batch.count + groups[next].count <= batchSize) {
+                batch += groups[next]
                 next += 1
             }
-            var body: [String: Any] = ["items": batch.map { ["id": $0.id, "algorithm": $0.algorithm, "value": $0.value] }]
-            if let maxDistance { body["max_distance"] = maxDistance }
-            let answer: [String: Any]
+            let answer: MatchResponse
             do {
-                answer = try client.sendJSON("POST", "v1/match", json: body, bearer: apiKey)
+                answer = try client.match(MatchRequest(items: batch, maxDistance: maxDistance), apiKey: apiKey)
             } catch let error as BankClientError {
                 FileHandle.standardError.write(Data("nccmatch match: \(error.message) (\(error.code))\n".utf8))
                 throw ExitCode(1)
             }
-            let results = answer["results"] as? [[String: Any]] ?? []
+            let results = answer.results
             // Results come in item order; when they do not pair one to one, the algorithm is unknown.
             let paired = results.count == batch.count
             for (r, result) in results.enumerated() {
-                guard let id = (result["id"] as? String).flatMap(Int.init), id >= 0, id < items.count else { continue }
+                guard let id = Int(result.id), id >= 0, id < items.count else { continue }
                 let via = paired && batch[r].id == String(id) ? batch[r].algorithm : nil
-                for match in result["matches"] as? [[String: Any]] ?? [] {
-                    guard let ref = match["match_ref"] as? String else { continue }
-                    let found = Found(distance: match["distance"] as? Int, algorithm: via == nil || via == algorithm.rawValue ? nil : via)
+                for match in result.matches {
+                    let ref = match.matchRef
+                    let found = Found(distance: match.distance, algorithm: via == nil || via == algorithm.rawValue ? nil : via)
                     if let old = best[id][ref], !found.better(than: old) { continue }
                     best[id][ref] = found
                 }

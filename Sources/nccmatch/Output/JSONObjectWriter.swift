@@ -1,4 +1,4 @@
-import NCCServer
+import NCCWire
 
 /// Minimal JSON text writing with a fixed key order, for output other tools parse line by line.
 struct JSONObjectWriter {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NCCClient
+import NCCWire
 
 extension CaseCommand {
     /// Where a command finds the server and the case secret: --secret, then NCCMATCH_CASE_SECRET, then one
@@ -17,12 +19,14 @@ extension CaseCommand {
             return (TerminalPrompt.readSecret("Case secret (it is not shown as you type): ") ?? "").trimmingCharacters(in: .whitespaces)
         }
 
-        /// Sends `method` for the case with its secret and prints the case status the bank answers (text, or
-        /// JSON with `--json`); a bank error is printed after `command` and ends the run with status 1.
-        func sendAndShow(_ method: String, with client: BankClient, command: String) throws {
+        /// Asks the bank for the case's status (`withdraw`: withdraws it first) with its secret and prints the
+        /// status answered (text, or JSON with `--json`); a bank error is printed after `command` and ends the
+        /// run with status 1.
+        func sendAndShow(withdraw: Bool, with client: BankClient, command: String) throws {
             do {
-                let answer = try client.sendJSON(method, "v1/cases/\(caseID)", bearer: resolvedSecret())
-                print(json ? try CaseStatusText.json(answer) : CaseStatusText.text(answer, caseID: caseID), terminator: json ? "\n" : "")
+                let secret = resolvedSecret()
+                let answer = withdraw ? try client.withdrawCase(caseID: caseID, secret: secret) : try client.caseStatus(caseID: caseID, secret: secret)
+                print(json ? try CaseStatusText.json(answer) : CaseStatusText.text(answer), terminator: json ? "\n" : "")
             } catch let error as BankClientError {
                 FileHandle.standardError.write(Data("nccmatch \(command): \(error.message)\n".utf8))
                 throw ExitCode(1)
@@ -36,7 +40,7 @@ extension CaseCommand {
 
         func run() throws {
             let client = try CaseCommand.client(options.server, allowInsecureHTTP: options.allowInsecureHTTP, command: "case status")
-            try options.sendAndShow("GET", with: client, command: "case status")
+            try options.sendAndShow(withdraw: false, with: client, command: "case status")
         }
     }
 
@@ -68,7 +72,7 @@ extension CaseCommand {
                     throw ExitCode(1)
                 }
             }
-            try options.sendAndShow("DELETE", with: client, command: "case withdraw")
+            try options.sendAndShow(withdraw: true, with: client, command: "case withdraw")
         }
     }
 }
@@ -86,24 +90,24 @@ enum CaseStatusText {
 
         """
 
-    /// The answer as one JSON line.
-    static func json(_ answer: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+    /// The answer as one JSON line, keys sorted.
+    static func json(_ answer: CaseStatusResponse) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(answer), as: UTF8.self)
     }
 
     /// The answer in words.
-    static func text(_ answer: [String: Any], caseID: String) -> String {
+    static func text(_ answer: CaseStatusResponse) -> String {
         var text = ""
-        if let message = answer["message"] as? String, !message.isEmpty { text += TerminalText.escaped(message) + "\n" }
-        let status = answer["status"] as? String ?? "?"
-        text += "Case \(TerminalText.escaped(answer["case_id"] as? String ?? caseID)): \(TerminalText.escaped(status))\n"
-        let images = answer["images"] as? [[String: Any]] ?? []
+        if !answer.message.isEmpty { text += TerminalText.escaped(answer.message) + "\n" }
+        let status = answer.status
+        text += "Case \(TerminalText.escaped(answer.caseID)): \(TerminalText.escaped(status))\n"
         var outcomes: (removed: Int, pending: Int, notViolating: Int, found: Int) = (0, 0, 0, 0)
-        for image in images {
-            let n = (image["image"] as? Int).map { $0 + 1 } ?? 0
-            let platforms = image["platforms_matched"] as? Int ?? 0
-            let feedback = image["feedback"] as? [String: Int] ?? [:]
+        for image in answer.images {
+            let n = image.image + 1
+            let platforms = image.platformsMatched
+            let feedback = image.feedback
             let (removed, pending, notViolating) = (feedback["removed"] ?? 0, feedback["pending_review"] ?? 0, feedback["not_violating"] ?? 0)
             outcomes.removed += removed
             outcomes.pending += pending

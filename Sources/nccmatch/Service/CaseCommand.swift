@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NCCClient
 import NCCHashing
 
 /// `nccmatch case`: a victim's (or a helper's) commands: open a case from pictures hashed on this machine,
@@ -47,7 +48,7 @@ struct CaseCommand: ParsableCommand {
             try CasePictures.review(pictures, skipped: skipped, exactOnlyOK: pictureOptions.exactOnlyOk, command: "case submit")
             let outcome: CaseUpload.Outcome
             do {
-                outcome = try CaseUpload(client: client).send(pictures, firstImage: 0, existing: nil, limit: pictureOptions.hashesPerRequest)
+                outcome = try CaseUpload(client: client).send(pictures.map(\.hashes), firstImage: 0, existing: nil, limit: pictureOptions.hashesPerRequest)
             } catch let error as BankClientError {
                 FileHandle.standardError.write(Data("nccmatch case submit: \(error.message)\nNo case was opened. Your pictures stayed on this computer.\n".utf8))
                 throw ExitCode(1)
@@ -80,13 +81,13 @@ struct CaseCommand: ParsableCommand {
             let first: Int
             do {
                 // New pictures are numbered after the highest picture number the case already has.
-                let status = try client.sendJSON("GET", "v1/cases/\(options.caseID)", bearer: secret)
-                if status["status"] as? String == "withdrawn" {
+                let status = try client.caseStatus(caseID: options.caseID, secret: secret)
+                if status.status == "withdrawn" {
                     FileHandle.standardError.write(Data("nccmatch case add: this case was withdrawn, so pictures cannot be added to it. You can open a new case with nccmatch case submit. Nothing was sent.\n".utf8))
                     throw ExitCode(1)
                 }
-                first = ((status["images"] as? [[String: Any]] ?? []).compactMap { $0["image"] as? Int }.max() ?? -1) + 1
-                outcome = try CaseUpload(client: client).send(pictures, firstImage: first, existing: (options.caseID, secret), limit: pictureOptions.hashesPerRequest)
+                first = (status.images.map(\.image).max() ?? -1) + 1
+                outcome = try CaseUpload(client: client).send(pictures.map(\.hashes), firstImage: first, existing: (options.caseID, secret), limit: pictureOptions.hashesPerRequest)
             } catch let error as BankClientError {
                 FileHandle.standardError.write(Data("nccmatch case add: \(error.message)\nNothing was added. Your pictures stayed on this computer.\n".utf8))
                 throw ExitCode(1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NCCHashing
+import NCCWire
 
 /// One file given to `case submit` or `case add`, hashed on this computer, ready to be sent.
 struct CasePicture {
@@ -9,7 +10,7 @@ struct CasePicture {
     /// The file's name, escaped for a terminal.
     var name: String
     /// The hashes to send, without their picture number.
-    var hashes: [[String: Any]]
+    var hashes: [CaseHash]
     /// The kinds of hash, in words, for the summary.
     var kinds: [String]
     /// Why only exact copies (MD5, SHA-256) can be matched for this file, when that is so.
@@ -73,7 +74,7 @@ enum CasePictures {
                 skipped.append(SkippedFile(path: shown, reason: error.message))
                 continue
             }
-            var hashes: [[String: Any]] = []
+            var hashes: [CaseHash] = []
             var kinds: [String] = []
             var exactOnly: String?
             var unsupported = false
@@ -83,10 +84,10 @@ enum CasePictures {
                 // flat picture would match other flat pictures. Only its exact digests can protect it.
                 exactOnly = "This picture has too little detail (quality \(h.pdq.quality) of 100; at least \(minimumQuality) is needed) to be recognised by its look. This is not a problem with what you did; the picture is simply very plain."
             case .success(let h):
-                hashes.append(["algorithm": "pdq", "value": h.pdq.hash.hex, "quality": h.pdq.quality])
+                hashes.append(CaseHash(algorithm: .pdq, value: h.pdq.hash.hex, quality: h.pdq.quality))
                 var seen: Set<String> = [h.pdq.hash.hex]
                 for variant in h.pdqPixelDihedral where seen.insert(variant.hex).inserted {
-                    hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality])
+                    hashes.append(CaseHash(algorithm: .pdq, value: variant.hex, quality: h.pdq.quality))
                 }
                 // The unletterboxed, caption-masked, low-passed and centre-cropped hashes are companions of the picture: they
                 // are sent with the picture's own quality, so the bank admits them when it admits the picture
@@ -96,10 +97,10 @@ enum CasePictures {
                     + (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
                     + h.centerCrops.map(\.pdq.hash)
                 for variant in companions where seen.insert(variant.hex).inserted {
-                    hashes.append(["algorithm": "pdq", "value": variant.hex, "quality": h.pdq.quality])
+                    hashes.append(CaseHash(algorithm: .pdq, value: variant.hex, quality: h.pdq.quality))
                 }
-                hashes.append(["algorithm": "phash", "value": h.phash.hex])
-                hashes.append(["algorithm": "dhash", "value": h.dhash.hex])
+                hashes.append(CaseHash(algorithm: .phash, value: h.phash.hex))
+                hashes.append(CaseHash(algorithm: .dhash, value: h.dhash.hex))
                 kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
             case .failure(let error):
                 if error.code == .emptyFile {
@@ -110,8 +111,8 @@ enum CasePictures {
                 exactOnly = error.message
                 unsupported = error.code == .unsupportedFormat
             }
-            hashes.append(["algorithm": "md5", "value": result.digests.md5])
-            hashes.append(["algorithm": "sha256", "value": result.digests.sha256])
+            hashes.append(CaseHash(algorithm: .md5, value: result.digests.md5))
+            hashes.append(CaseHash(algorithm: .sha256, value: result.digests.sha256))
             kinds += ["MD5", "SHA-256"]
             pictures.append(CasePicture(path: shown, name: name, hashes: hashes, kinds: kinds, exactOnlyReason: exactOnly, unsupportedFormat: unsupported))
         }

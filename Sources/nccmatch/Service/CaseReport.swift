@@ -1,4 +1,6 @@
 import Foundation
+import NCCClient
+import NCCWire
 
 /// What `case submit` and `case add` tell the person once the hashes are sent: what was sent for each
 /// picture, what it protects against (never more than it does), what was left out, and what to do next.
@@ -98,23 +100,40 @@ struct CaseReport {
         return text
     }
 
-    /// The JSON object for scripts: the case, what the bank took and refused, each picture's protection.
+    /// The JSON object for scripts: the case, what the bank took and refused, each picture's protection
+    /// (keys sorted).
     func json() throws -> String {
-        var object: [String: Any] = [
-            "case_id": outcome.caseID,
-            "accepted": outcome.accepted,
-            "rejected": outcome.rejected.map { ["image": firstImage + $0.picture, "code": $0.code, "message": $0.message] as [String: Any] },
-            "pictures": pictures.indices.map { k -> [String: Any] in
-                [
-                    "image": firstImage + k, "path": pictures[k].path, "sent": outcome.sent[k],
-                    "protection": !outcome.sent[k] ? "none" : outcome.perceptual[k] ? "perceptual" : "exact_only",
-                ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let object = JSONReport(
+            caseID: outcome.caseID, secret: outcome.secret, accepted: outcome.accepted,
+            rejected: outcome.rejected.map { .init(image: firstImage + $0.picture, code: $0.code, message: $0.message) },
+            pictures: pictures.indices.map { k in
+                .init(image: firstImage + k, path: pictures[k].path, sent: outcome.sent[k],
+                      protection: !outcome.sent[k] ? "none" : outcome.perceptual[k] ? "perceptual" : "exact_only")
             },
-            "skipped": skipped.map { ["path": $0.path, "reason": $0.reason] },
-        ]
-        if let secret = outcome.secret { object["secret"] = secret }
-        if let failure = outcome.failure { object["error"] = ["code": failure.code, "message": failure.message] }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+            skipped: skipped.map { .init(path: $0.path, reason: $0.reason) },
+            error: outcome.failure.map { ErrorResponse.Body(code: $0.code, message: $0.message) })
+        return String(decoding: try encoder.encode(object), as: UTF8.self)
+    }
+
+    /// The shape of `--json` output (`secret` and `error` left out when there are none).
+    private struct JSONReport: Encodable {
+        struct Refused: Encodable { var image: Int; var code: String; var message: String }
+        struct Picture: Encodable { var image: Int; var path: String; var sent: Bool; var protection: String }
+        struct Skipped: Encodable { var path: String; var reason: String }
+
+        var caseID: String
+        var secret: String?
+        var accepted: Int
+        var rejected: [Refused]
+        var pictures: [Picture]
+        var skipped: [Skipped]
+        var error: ErrorResponse.Body?
+
+        enum CodingKeys: String, CodingKey {
+            case caseID = "case_id"
+            case secret, accepted, rejected, pictures, skipped, error
+        }
     }
 }

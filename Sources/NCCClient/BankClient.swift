@@ -2,28 +2,38 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import NCCWire
 
 /// A failure talking to a bank server, with a stable code.
-struct BankClientError: Error, CustomStringConvertible {
-    /// `server_unreachable`, `server_error` or the server's own error code.
-    var code: String
+public struct BankClientError: Error, Sendable, CustomStringConvertible {
+    /// `invalid_server`, `insecure_server`, `server_unreachable`, `server_error` or the server's own error code
+    /// (its `ErrorResponse`).
+    public var code: String
     /// What happened, in plain words.
-    var message: String
+    public var message: String
     /// HTTP status, when the server answered.
-    var status: Int?
+    public var status: Int?
 
-    var description: String { message }
+    /// Makes an error.
+    public init(code: String, message: String, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
+    /// The message.
+    public var description: String { message }
 }
 
 /// A small JSON client for the bank's HTTP API, over FoundationNetworking's URLSession.
 ///
 /// URLSession (libcurl underneath) keeps the CLI build light: async-http-client would add swift-nio-ssl
 /// and BoringSSL to every build of the tool. Only hashes and credentials go over the wire.
-struct BankClient {
+public struct BankClient: Sendable {
     /// The server's base URL, e.g. `http://127.0.0.1:8080`.
-    var base: URL
+    public var base: URL
     /// Seconds to wait for an answer.
-    var timeout: TimeInterval = 120
+    public var timeout: TimeInterval = 120
 
     /// Checks the address: `https://`, or `http://` on this computer (loopback), or any `http://` when
     /// `allowInsecureHTTP` is set.
@@ -31,7 +41,7 @@ struct BankClient {
     /// Over plain HTTP to another host, anyone on the way (a shared Wi-Fi, say) could read a case secret
     /// or an API key, and change what is sent, so it is refused unless explicitly allowed.
     /// - Throws: `BankClientError` `invalid_server` or `insecure_server`.
-    init(server: String, allowInsecureHTTP: Bool = false) throws {
+    public init(server: String, allowInsecureHTTP: Bool = false) throws {
         guard let url = URL(string: server.hasSuffix("/") ? String(server.dropLast()) : server),
               let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
             throw BankClientError(code: "invalid_server", message: "\(server) is not a server address; give one like https://bank.example.org or http://127.0.0.1:8080.")
@@ -45,7 +55,7 @@ struct BankClient {
     }
 
     /// Whether `host` is this computer: `localhost`, an address in 127.0.0.0/8, or `::1`.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if name == "localhost" { return true }
         var v6 = in6_addr()
@@ -65,7 +75,7 @@ struct BankClient {
     /// Reads and withdrawals (GET, DELETE: repeating them changes nothing more) are tried up to three
     /// times when the server cannot be reached or answers 503, a second apart: a busy or restarting
     /// server then does not turn into an error for the person. Other methods are sent once.
-    func send(_ method: String, _ path: String, json body: Data? = nil, bearer: String? = nil) throws -> (status: Int, body: Data) {
+    public func send(_ method: String, _ path: String, json body: Data? = nil, bearer: String? = nil) throws -> (status: Int, body: Data) {
         let attempts = ["GET", "DELETE"].contains(method) ? 3 : 1
         for attempt in 1...attempts {
             do {
@@ -100,23 +110,40 @@ struct BankClient {
         done.wait()
         let (status, data) = try box.result!.get()
         if status >= 400 {
-            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let error = object["error"] as? [String: Any], let code = error["code"] as? String {
-                throw BankClientError(code: code, message: (error["message"] as? String) ?? code, status: status)
+            if let answer = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+                throw BankClientError(code: answer.error.code, message: answer.error.message, status: status)
             }
             throw BankClientError(code: "server_error", message: "The server answered \(status) without an explanation.", status: status)
         }
         return (status, data)
     }
 
-    /// Sends and parses a JSON object answer.
-    func sendJSON(_ method: String, _ path: String, json body: Any? = nil, bearer: String? = nil) throws -> [String: Any] {
-        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        let answer = try send(method, path, json: data, bearer: bearer)
-        guard let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else {
-            throw BankClientError(code: "server_error", message: "The server's answer was not the JSON expected.")
+    /// Sends `body` as JSON and decodes the answer as `Answer`, one of the wire contract's types.
+    /// - Throws: `BankClientError`: the server's own error, `server_unreachable`, or `server_error` when the
+    ///   answer is not the JSON the contract describes.
+    public func send<Answer: Decodable>(_ method: String, _ path: String, json body: some Encodable, bearer: String? = nil,
+                                        answer: Answer.Type) throws -> Answer {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(body)
+        } catch {
+            throw BankClientError(code: "invalid_request", message: "The request could not be written as JSON (\(error)).")
         }
-        return object
+        return try Self.decode(Answer.self, from: send(method, path, json: data, bearer: bearer))
+    }
+
+    /// Sends a request without a body (GET, DELETE) and decodes the answer as `Answer`.
+    /// - Throws: `BankClientError`, as the method above.
+    public func send<Answer: Decodable>(_ method: String, _ path: String, bearer: String? = nil, answer: Answer.Type) throws -> Answer {
+        try Self.decode(Answer.self, from: send(method, path, json: nil, bearer: bearer))
+    }
+
+    private static func decode<Answer: Decodable>(_ type: Answer.Type, from reply: (status: Int, body: Data)) throws -> Answer {
+        do {
+            return try JSONDecoder().decode(Answer.self, from: reply.body)
+        } catch {
+            throw BankClientError(code: "server_error", message: "The server's answer was not the JSON expected.", status: reply.status)
+        }
     }
 }
 

@@ -1,0 +1,14 @@
+/// The limits of the wire contract that both sides must agree on: the bank refuses a request beyond them,
+/// and the clients (the CLI, the person's page) split their work so that they never send one.
+public enum WireLimits {
+    /// Largest number of hashes in one case request (`POST /v1/cases`, `POST /v1/cases/{id}/hashes`) or
+    /// items in one match request (`POST /v1/match`): 10,000. Beyond it the bank answers 413 `too_many_items`.
+    public static let maxItemsPerRequest = 10_000
+
+    /// Largest picture number (`image`) a case hash may carry: 1,000,000 (0-based, inclusive).
+    public static let maxImageNumber = 1_000_000
+
+    /// Default largest request body, in bytes: 4 MiB, in which 10,000 items fit easily. An operator may
+    /// set another (`ServerConfiguration.maxBodyBytes`); beyond it the bank answers 413 `body_too_large`.
+    public static let defaultMaxBodyBytes = 4 << 20
+}
