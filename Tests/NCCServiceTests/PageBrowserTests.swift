@@ -37,7 +37,7 @@ struct PageBrowserTests {
           .enabled(if: runs, "needs chromium, chromedriver and Python selenium: \(missing ?? "")"),
           .timeLimit(.minutes(10)))
     func wholeFlow() throws {
-        if let missing { Issue.record("CI=true and the browser test cannot run: \(missing)"); return }
+        if let missing = Self.missing { Issue.record("CI=true and the browser test cannot run: \(missing)"); return }
         let screenshots = ProcessInfo.processInfo.environment["NCCMATCH_PAGE_SCREENSHOTS"]
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("nccmatch-page-screenshots-\(getpid())").path
         let process = Process()
