@@ -42,6 +42,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // C: video decoding through FFmpeg's libraries (every FFmpeg call lives here): named demuxers only, limits
+        // checked before frame buffers exist, frames sampled by presentation time, luma planes out.
+        .target(
+            name: "CVideoDecoding",
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil"), .linkedLibrary("swscale"),
+            ]
+        ),
+        // Swift: videos: container detection, the safe decoder over CVideoDecoding, vPDQ hashing, Meta's text form,
+        // and vPDQ matching (brute force and an index of frames grouped by video).
+        .target(name: "NCCVideo", dependencies: ["NCCHashing", "NCCIndex", "CVideoDecoding"]),
         // C: in-memory JPEG and PNG encoding for the robustness evaluation (re-encoded copies never touch disk).
         .target(
             name: "CImageEncoding",
@@ -104,6 +115,7 @@ let package = Package(
             name: "nccmatch",
             dependencies: [
                 "NCCHashing",
+                "NCCVideo",
                 "NCCIndex",
                 "NCCEvaluation",
                 "NCCBank",
@@ -122,6 +134,7 @@ let package = Package(
             dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
+        .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),

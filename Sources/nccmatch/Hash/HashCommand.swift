@@ -1,17 +1,19 @@
 import ArgumentParser
 import Foundation
 import NCCHashing
+import NCCVideo
 
 /// `nccmatch hash`: hashes images on this machine; nothing of the pictures leaves it or is written.
 struct HashCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
-        abstract: "Hash images on this machine (PDQ, pHash, dHash, MD5, SHA-256).",
+        abstract: "Hash images and videos on this machine (PDQ, pHash, dHash, vPDQ, MD5, SHA-256).",
         discussion: """
             Folders are read recursively in a stable order (hidden files are skipped); '-' reads \
             standard input. Pictures are decoded in memory only: no pixels or image bytes are \
             written, logged or sent anywhere. Every file gets its MD5 and SHA-256, images also \
-            their perceptual hashes. Exit status: 0 when every file was hashed, 1 when any could \
+            their perceptual hashes, videos (MP4, MOV, 3GP, WebM, MKV, AVI) their vPDQ: the PDQ, \
+            quality and timestamp of one frame every --seconds-per-hash seconds. Exit status: 0 when every file was hashed, 1 when any could \
             not be, 2 for a usage error.
             """
     )
@@ -49,12 +51,20 @@ struct HashCommand: AsyncParsableCommand {
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
 
+    @Option(help: "Videos: seconds between hashed frames, by presentation time (default 1, as Meta's vPDQ); 0 hashes every frame.")
+    var secondsPerHash: Double = 1
+
+    @Option(help: "Videos: refuse videos longer than this many seconds (default 7200).")
+    var maxVideoSeconds: Double = 7200
+
     @Argument(help: "Image files or folders; '-' for standard input.")
     var paths: [String]
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs needs a number of 1 or more.") }
         if maxMegapixels < 1 { throw ValidationError("--max-megapixels needs a number of 1 or more.") }
+        if !(secondsPerHash >= 0 && secondsPerHash.isFinite) { throw ValidationError("--seconds-per-hash needs a number of 0 or more.") }
+        if !(maxVideoSeconds > 0 && maxVideoSeconds.isFinite) { throw ValidationError("--max-video-seconds needs a number above 0.") }
         if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input ('-') can be read only once.") }
     }
 
@@ -63,6 +73,7 @@ struct HashCommand: AsyncParsableCommand {
             unletterbox: unletterbox || matchVariants, pixelDihedral: pixelDihedral,
             captionMask: captionMask || matchVariants, lowPass: lowPass || matchVariants,
             centerCrops: centerCrops)
+        let videoOptions = VideoDecodingOptions(secondsPerSample: secondsPerHash, maxDurationSeconds: maxVideoSeconds)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
         let progress = ProgressBar(total: inputs.count, enabled: isatty(STDERR_FILENO) == 1 && inputs.count > 1)
@@ -71,7 +82,7 @@ struct HashCommand: AsyncParsableCommand {
 
         var failures = 0
         try await forEachInOrder(inputs, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { input in
-            HashRecord.make(input, options: options)
+            HashRecord.make(input, options: options, video: videoOptions)
         } handle: { record in
             if !record.succeeded { failures += 1 }
             progress.clear()
@@ -79,6 +90,7 @@ struct HashCommand: AsyncParsableCommand {
             case .jsonl: output.write(record.jsonLine())
             case .csv: output.write(record.csvLine())
             case .text: output.write(record.textLine())
+            case .vpdq: record.writeVPDQText(to: output)
             }
             progress.advance()
         }

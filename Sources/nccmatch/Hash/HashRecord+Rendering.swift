@@ -4,6 +4,8 @@ import NCCHashing
 /// The `hash` command's output formats.
 enum HashOutputFormat: String, Sendable, CaseIterable {
     case text, jsonl, csv
+    /// Meta's vPDQ text form (`frame,quality,pdq,timestamp` lines) for each video; other files are reported on stderr.
+    case vpdq
 }
 
 extension HashRecord {
@@ -23,6 +25,7 @@ extension HashRecord {
             json.string("md5", digests.md5)
             json.string("sha256", digests.sha256)
         }
+        if let video { return videoJSON(video, into: json) }
         switch outcome {
         case .success(let hashes):
             json.string("pdq", hashes.pdq.hash.hex)
@@ -83,6 +86,7 @@ extension HashRecord {
     /// doubled), so a file name cannot add or shift columns.
     func csvLine() -> String {
         var fields = [path, digests?.md5 ?? "", digests?.sha256 ?? ""]
+        if let video { return videoCSVFields(video, after: fields).map(Self.csvField).joined(separator: ",") }
         switch outcome {
         case .success(let hashes):
             fields += [
@@ -114,6 +118,7 @@ extension HashRecord {
 
     /// One readable line for a person at a terminal.
     func textLine() -> String {
+        if let video { return videoTextLine(video) }
         switch outcome {
         case .success(let hashes):
             return "\(TerminalText.escaped(path))\n  pdq   \(hashes.pdq.hash.hex)  quality \(hashes.pdq.quality)\n  phash \(hashes.phash.hex)  dhash \(hashes.dhash.hex)  \(hashes.format.rawValue) \(hashes.width)x\(hashes.height)"
@@ -123,7 +128,7 @@ extension HashRecord {
         }
     }
 
-    private static func csvField(_ value: String) -> String {
+    static func csvField(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

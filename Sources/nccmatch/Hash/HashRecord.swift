@@ -1,4 +1,5 @@
 import NCCHashing
+import NCCVideo
 
 /// The outcome of hashing one input, as the `hash` command prints it.
 struct HashRecord: Sendable {
@@ -8,15 +9,19 @@ struct HashRecord: Sendable {
     var digests: FileDigests?
     /// Perceptual hashes, or a stable error code with a plain message.
     var outcome: Result<ImageHashes, HashRecordError>
+    /// For a video: its vPDQ frames, or why it could not be hashed (then `outcome` holds the picture decoder's
+    /// "not a picture" error and is not shown); nil for everything else.
+    var video: Result<VPDQVideoHash, HashRecordError>? = nil
 
     /// Whether the input was hashed completely.
     var succeeded: Bool {
+        if let video { return (try? video.get()) != nil }
         if case .success = outcome { return true }
         return false
     }
 
     /// Hashes one input; never throws: failures become records.
-    static func make(_ input: HashInput, options: HashingOptions) -> HashRecord {
+    static func make(_ input: HashInput, options: HashingOptions, video videoOptions: VideoDecodingOptions = .init()) -> HashRecord {
         do {
             let result: FileHashResult
             switch input {
@@ -25,10 +30,11 @@ struct HashRecord: Sendable {
             case .skipped(let path, let code, let message):
                 return HashRecord(path: path, digests: nil, outcome: .failure(HashRecordError(code: code, message: message)))
             }
-            return HashRecord(
+            let record = HashRecord(
                 path: input.displayPath, digests: result.digests,
                 outcome: result.image.mapError { HashRecordError(code: $0.code.rawValue, message: $0.message) }
             )
+            return record.addingVideo(input, options: videoOptions)
         } catch {
             return HashRecord(path: input.displayPath, digests: nil, outcome: .failure(HashRecordError(code: error.code, message: error.message)))
         }

@@ -1,0 +1,96 @@
+import Foundation
+import NCCHashing
+import NCCVideo
+
+/// Videos in `nccmatch hash`: files the picture decoder names as a video are hashed with vPDQ (NCCVideo).
+extension HashRecord {
+    /// This record with its video hashed, when the input is a video file; otherwise unchanged.
+    ///
+    /// The picture decoder has already read the file (MD5 and SHA-256) and said it is not a picture; the video's
+    /// container is then detected from its first bytes by NCCVideo. Standard input is not read as video.
+    func addingVideo(_ input: HashInput, options: VideoDecodingOptions) -> HashRecord {
+        guard case .file(let path) = input, case .failure(let failure) = outcome,
+              failure.code == ImageDecodingError.Code.unsupportedFormat.rawValue, Self.looksLikeVideo(path)
+        else { return self }
+        var record = self
+        do throws(VideoError) {
+            record.video = .success(try VPDQHasher.hash(path: path, options: options))
+        } catch {
+            record.video = .failure(HashRecordError(code: error.code.rawValue, message: error.message))
+        }
+        return record
+    }
+
+    private static func looksLikeVideo(_ path: String) -> Bool {
+        guard let file = fopen(path, "rb") else { return false }
+        defer { fclose(file) }
+        var head = [UInt8](repeating: 0, count: VideoContainer.detectionPrefixLength)
+        let count = head.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        return VideoContainer.detect(Array(head.prefix(count))) != nil
+    }
+
+    /// The jsonl object of a video: path and digests (already in `json`), then `vpdq` (frames: `pdq`, `quality`,
+    /// `timestamp` in seconds) with `format`, `width`, `height`, or `error`.
+    func videoJSON(_ video: Result<VPDQVideoHash, HashRecordError>, into json: JSONObjectWriter) -> String {
+        var json = json
+        switch video {
+        case .success(let hash):
+            json.string("format", hash.info.container.rawValue)
+            json.int("width", hash.info.width)
+            json.int("height", hash.info.height)
+            let frames = hash.frames.map { frame in
+                var inner = JSONObjectWriter()
+                inner.string("pdq", frame.pdq.hex)
+                inner.int("quality", frame.quality)
+                inner.raw("timestamp", String(format: "%.3f", frame.timestamp))
+                return inner.finished()
+            }
+            json.raw("vpdq", "[" + frames.joined(separator: ",") + "]")
+            if hash.corruptPackets > 0 { json.int("corrupt_packets", hash.corruptPackets) }
+        case .failure(let error):
+            var inner = JSONObjectWriter()
+            inner.string("code", error.code)
+            inner.string("message", error.message)
+            json.raw("error", inner.finished())
+        }
+        return json.finished()
+    }
+
+    /// The csv row of a video: no picture hashes; `format`, `width`, `height`, or the error; the frames are in the
+    /// jsonl and vpdq formats only.
+    func videoCSVFields(_ video: Result<VPDQVideoHash, HashRecordError>, after fields: [String]) -> [String] {
+        switch video {
+        case .success(let hash):
+            return fields + ["", "", "", "", "", String(hash.info.width), String(hash.info.height), hash.info.container.rawValue, "", ""]
+                + Array(repeating: "", count: 15)
+        case .failure(let error):
+            return fields + ["", "", "", "", "", "", "", "", error.code, error.message] + Array(repeating: "", count: 15)
+        }
+    }
+
+    /// A readable summary of a video for a terminal.
+    func videoTextLine(_ video: Result<VPDQVideoHash, HashRecordError>) -> String {
+        switch video {
+        case .success(let hash):
+            let usable = hash.frames.filter { $0.quality >= VPDQMatchPolicy().minimumQuality }.count
+            return "\(TerminalText.escaped(path))\n  vpdq  \(hash.frames.count) frames (\(usable) of quality 50 or more)  \(hash.info.container.rawValue) \(hash.info.width)x\(hash.info.height)"
+        case .failure(let error):
+            let digestLine = digests.map { "\n  md5   \($0.md5)" } ?? ""
+            return "\(TerminalText.escaped(path))\n  not hashed: \(error.message) (\(error.code))\(digestLine)"
+        }
+    }
+
+    /// `--format vpdq`: the video's frames in Meta's text form on standard output; anything else one line on stderr.
+    func writeVPDQText(to output: LineOutput) {
+        if case .success(let hash)? = video {
+            for frame in hash.frames { output.write(VPDQTextForm.line(frame)) }
+            return
+        }
+        let reason: String
+        switch video {
+        case .failure(let error)?: reason = "\(error.message) (\(error.code))"
+        default: reason = "not a video, so it has no vPDQ"
+        }
+        FileHandle.standardError.write(Data("\(TerminalText.escaped(path)): \(reason)\n".utf8))
+    }
+}
