@@ -62,23 +62,34 @@ let package = Package(
         .target(name: "NCCEvaluation", dependencies: ["NCCHashing", "CImageEncoding"]),
         // Swift: exact Hamming-distance search (flat SIMD scan, multi-index hashing, snapshots).
         .target(name: "NCCIndex", dependencies: ["NCCHashing", "CHammingKernels"]),
-        // Swift: the hash bank's storage (cases, hashes, platforms, match references, feedback, audit) behind
-        // one protocol; SQLite through GRDB by default. Secrets and API keys are stored only hashed.
+        // Swift: the hash bank's contract: its records, the `BankStore` protocol, what replicas sharing a bank need
+        // (`SharedBankStore`: change feed, shared throttle, request deadline), secrets, the coded `BankError`,
+        // export/import, and `MemoryBankStore` for tests. No database driver: those are the two targets below.
         .target(
             name: "NCCBank",
             dependencies: [
                 "NCCHashing",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "NCCHashCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // Swift: the hash bank on PostgreSQL (postgres-nio): the same `BankStore` protocol, pooled connections,
-        // TLS when the URL asks for it, versioned migrations, a `changes` sequence that replicas follow.
+        // TLS when the URL asks for it, versioned migrations, and `SharedBankStore` (the change feed replicas
+        // follow, the shared secret throttle, per-request deadlines).
         .target(
             name: "NCCBankPostgres",
             dependencies: [
                 "NCCBank",
+        // Swift: the default bank driver, one SQLite file through GRDB (start-up integrity check, directory lock).
+        .target(
+            name: "NCCBankSQLite",
+            dependencies: [
+                "NCCBank",
+                "NCCHashing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
                 "NCCHashing",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +108,6 @@ let package = Package(
             name: "NCCServer",
             dependencies: [
                 "NCCBank",
-                "NCCBankPostgres",
                 "NCCIndex",
                 "NCCHashing",
                 "NCCWire",
@@ -127,6 +137,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+                "NCCBankSQLite",
         // Shared test helpers: fixture and ../shared lookup, temporary directories, running the CLI.
         .target(name: "NCCTestSupport", path: "Tests/NCCTestSupport"),
         .testTarget(
@@ -141,7 +152,10 @@ let package = Package(
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
         .testTarget(
             name: "NCCBankTests",
-            dependencies: ["NCCBank", "NCCBankPostgres", "NCCTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "NCCBank", "NCCBankSQLite", "NCCBankPostgres", "NCCHashing", "NCCTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
         .testTarget(

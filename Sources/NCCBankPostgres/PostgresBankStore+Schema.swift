@@ -3,6 +3,15 @@ import NCCBank
 import PostgresNIO
 
 extension PostgresBankStore {
+    /// Applies missing migrations; returns the versions applied now and the schema version.
+    @discardableResult
+    public func migrate() async throws -> (applied: [Int], current: Int) {
+        let client = self.client, logger = self.logger
+        return try await call(writing: true, deadline: .connection) { gate in
+            try await Self.migrate(client: client, logger: logger, begin: { try gate.begin(nil) })
+        }
+    }
+
     /// One schema step: applied once, in order, inside its own transaction.
     struct Migration: Sendable {
         let version: Int
@@ -128,7 +137,7 @@ extension PostgresBankStore {
             }
             let known = Set(Self.migrations.map(\.version))
             if let newer = done.subtracting(known).max() {
-                throw BankError(code: "store_too_new", message: "The bank database has schema version \(newer), written by a newer nccmatch; run that version or newer.")
+                throw BankError(.storeTooNew, "The bank database has schema version \(newer), written by a newer nccmatch; run that version or newer.")
             }
             var applied: [Int] = []
             for migration in Self.migrations where !done.contains(migration.version) {

@@ -31,10 +31,10 @@ public struct PostgresDatabaseURL: Sendable, CustomStringConvertible {
     /// Parses a URL; throws `BankError` `invalid_database_url` with what is wrong.
     public init(_ text: String) throws {
         guard Self.isPostgresURL(text), let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
-            throw BankError(code: "invalid_database_url", message: "The database URL must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require.")
+            throw BankError(.invalidDatabaseURL, "The database URL must look like postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require.")
         }
         guard let user = components.user, !user.isEmpty else {
-            throw BankError(code: "invalid_database_url", message: "The database URL names no user; write postgres://USER@HOST/DATABASE.")
+            throw BankError(.invalidDatabaseURL, "The database URL names no user; write postgres://USER@HOST/DATABASE.")
         }
         self.host = host
         self.port = components.port ?? 5432
@@ -49,11 +49,11 @@ public struct PostgresDatabaseURL: Sendable, CustomStringConvertible {
             case "sslmode": sslMode = item.value ?? ""
             case "sslrootcert": rootCert = item.value
             default:
-                throw BankError(code: "invalid_database_url", message: "The database URL has an unknown parameter \(item.name); nccmatch knows sslmode and sslrootcert.")
+                throw BankError(.invalidDatabaseURL, "The database URL has an unknown parameter \(item.name); nccmatch knows sslmode and sslrootcert.")
             }
         }
         guard ["disable", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
-            throw BankError(code: "invalid_database_url", message: "sslmode must be disable, prefer, require, verify-ca or verify-full; it is \(sslMode).")
+            throw BankError(.invalidDatabaseURL, "sslmode must be disable, prefer, require, verify-ca or verify-full; it is \(sslMode).")
         }
         self.sslMode = sslMode
         self.sslRootCert = rootCert
@@ -77,7 +77,7 @@ public struct PostgresDatabaseURL: Sendable, CustomStringConvertible {
             do {
                 tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(sslRootCert))
             } catch {
-                throw BankError(code: "invalid_database_url", message: "The CA certificate \(sslRootCert) (sslrootcert) cannot be read.", underlying: error)
+                throw BankError(.invalidDatabaseURL, "The CA certificate \(sslRootCert) (sslrootcert) cannot be read.", underlying: error)
             }
         }
         let tls: PostgresClient.Configuration.TLS

@@ -2,40 +2,21 @@ import Foundation
 import Hummingbird
 import Logging
 import NCCBank
-import NCCBankPostgres
 import HummingbirdCore
 import NIOCore
 
-/// `nccmatch serve`: opens the store, starts listening, loads the indexes, serves until SIGINT or SIGTERM.
+/// `nccmatch serve`: starts listening on an opened bank, loads the indexes, follows a shared bank's changes,
+/// serves until SIGINT or SIGTERM. Which store the bank is on is the caller's choice (`ServedBank`): this
+/// module knows no database driver.
 public enum BankServer {
-    /// Runs the service until it is stopped.
+    /// Runs the service on `bank` until it is stopped.
     ///
     /// Prints `listening on http://HOST:PORT` on standard output once the socket is bound (with the real
     /// port when `configuration.port` is 0). `/readyz` answers 200 once the indexes are loaded.
-    /// - Throws: `BankError` when the store cannot be opened, is locked by another server or is damaged;
-    ///   `ServerStartError` when the port is in use or the address not this machine's; else the binding error.
-    public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
-        let store: any BankStore
-        // Held for the whole run: a second `serve` on the same SQLite directory refuses to start.
-        let directoryLock: BankDirectoryLock?
-        if let url = configuration.databaseURL {
-            let postgres = try await PostgresBankStore(url: url, logger: logger)
-            logger.info("bank on PostgreSQL", metadata: ["database": "\(postgres.url)"])
-            store = postgres
-            directoryLock = nil
-        } else {
-            let bank = try SQLiteBankStore.openForServing(directory: configuration.dataDirectory)
-            for note in bank.notes { logger.warning("\(note)") }
-            logger.info("bank checked", metadata: [
-                "hashes": "\(bank.integrity.hashes)",
-                "quick_check_seconds": "\(String(format: "%.2f", bank.integrity.quickCheckSeconds))",
-                "hash_check_seconds": "\(String(format: "%.2f", bank.integrity.hashCheckSeconds))",
-            ])
-            directoryLock = bank.lock
-            store = bank.store
-        }
-        defer { withExtendedLifetime(directoryLock) {} }
-        let service = BankService(store: store, configuration: configuration, logger: logger)
+    /// - Throws: `BankError` when the bank cannot be loaded; `ServerStartError` when the port is in use or the
+    ///   address not this machine's; else the binding error.
+    public static func run(bank: ServedBank, configuration: ServerConfiguration, logger: Logger) async throws {
+        let service = BankService(bank: bank, configuration: configuration, logger: logger)
         let host = configuration.host
         let connections = ClientConnections(limit: configuration.maxConnectionsPerClient, pressureAt: configuration.maxConnections * 3 / 4)
         let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeoutSeconds * 1_000))
@@ -79,13 +60,12 @@ public enum BankServer {
                 }
                 return false
             }
-            if service.feed != nil {
-                group.addTask {
-                    // Follow the shared bank's changes once the index is loaded, until the server stops.
-                    while !service.isReady { try await Task.sleep(for: .milliseconds(20)) }
-                    await service.followChanges()
-                    return false
-                }
+            group.addTask {
+                // Follow the bank's changes (a shared bank's; a local bank has none) once the index is loaded,
+                // until the server stops.
+                while !service.isReady { try await Task.sleep(for: .milliseconds(20)) }
+                await service.replica.follow()
+                return false
             }
             // The first to fail stops the other; a clean load just waits for the server to stop.
             do {

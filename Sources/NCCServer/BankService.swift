@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import NCCBank
-import NCCBankPostgres
 import NCCHashing
 import NCCIndex
 import NCCWire
@@ -10,25 +9,19 @@ import Synchronization
 /// The bank's behaviour behind the HTTP routes: validation, authorization, rate limits, the store and the
 /// in-memory indexes kept in step with it.
 ///
-/// On SQLite, case writes (open, add, withdraw) run one at a time, each store transaction followed by its
-/// index update, so the indexes never hold a withdrawn hash. On PostgreSQL the indexes follow the bank's
-/// numbered changes instead (`ChangeFollower.swift`). Matches only read the indexes.
+/// How the indexes keep in step with the store is the replica strategy's (`Replica/`): on a bank this
+/// process alone writes, case writes run one at a time, each store transaction followed by its index update
+/// (`LocalReplica`); on a shared bank the indexes follow the bank's numbered changes (`FollowingReplica`).
+/// Matches only read the indexes.
 public final class BankService: Sendable {
     let store: any BankStore
-    let index = BankIndex()
+    let index: BankIndex
     let configuration: ServerConfiguration
-    let metrics = ServiceMetrics()
+    let metrics: ServiceMetrics
     let logger: Logger
     private let readyFlag = Atomic<Bool>(false)
-    let caseWrites = AsyncLock()
-    /// The shared PostgreSQL store when replicas follow its change feed; nil on SQLite.
-    let feed: PostgresBankStore?
-    /// The sequence of the last change of the shared bank applied to this replica's indexes (0 on SQLite).
-    let appliedSequence = Atomic<Int64>(0)
-    /// Platforms as last read (PostgreSQL: used while the database is away).
-    let knownPlatforms = PlatformMemory()
-    /// Matches answered while the database was away, recorded when it returns.
-    let pendingMatches = PendingMatches()
+    /// How the indexes follow the store, chosen by the kind of bank served.
+    let replica: any ReplicaStrategy
     let requestLimiter: RateLimiter
     let hashLimiter: RateLimiter
     /// Wrong secrets and unknown case ids, per client address.
@@ -44,10 +37,17 @@ public final class BankService: Sendable {
     /// What an unknown case id is checked against, so that it costs the same time as a known one.
     let decoySecret: StoredSecret
 
-    /// A service over `store`; not ready until `loadIndex()` has run.
-    public init(store: any BankStore, configuration: ServerConfiguration, logger: Logger) {
-        self.store = store
-        self.feed = store as? PostgresBankStore
+    /// A service over a bank this process alone writes (SQLite, memory); not ready until `loadIndex()` has run.
+    public convenience init(store: any BankStore, configuration: ServerConfiguration, logger: Logger) {
+        self.init(bank: .local(store), configuration: configuration, logger: logger)
+    }
+
+    /// A service over `bank`, following it as its kind needs; not ready until `loadIndex()` has run.
+    public init(bank: ServedBank, configuration: ServerConfiguration, logger: Logger) {
+        let index = BankIndex(), metrics = ServiceMetrics(), caseWrites = AsyncLock()
+        self.store = bank.store
+        self.index = index
+        self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
         requestLimiter = RateLimiter(capacity: configuration.requestsPerSecond * 2, ratePerSecond: configuration.requestsPerSecond)
@@ -60,6 +60,12 @@ public final class BankService: Sendable {
                             hitRateWindow: configuration.hitRateWindowSeconds)
         decoySecret = (try? Secrets.hashCaseSecret(Secrets.newCaseSecret(), rounds: configuration.secretRounds))
             ?? StoredSecret(scheme: "pbkdf2-sha256", rounds: configuration.secretRounds, salt: Array(repeating: 0, count: 16), hash: Array(repeating: 0, count: 32))
+        switch bank {
+        case .local(let store):
+            replica = LocalReplica(store: store, index: index, caseWrites: caseWrites, secretLimiter: secretLimiter)
+        case .shared(let store):
+            replica = FollowingReplica(store: store, index: index, caseWrites: caseWrites, secretLimiter: secretLimiter, metrics: metrics, logger: logger)
+        }
     }
 
     /// Whether the indexes are loaded and requests are served.
@@ -68,19 +74,10 @@ public final class BankService: Sendable {
     /// Builds the indexes from the store; then the service is ready.
     public func loadIndex() async throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let hashes: [StoredHash]
-        if let feed {
-            // One snapshot: the hashes and the change sequence they include; following starts after it.
-            let loaded = try await feed.loadHashesAndSequence()
-            hashes = loaded.hashes
-            appliedSequence.store(loaded.sequence, ordering: .releasing)
-        } else {
-            hashes = try await store.loadHashes()
-        }
-        index.insert(hashes)
+        let hashes = try await replica.loadIndex()
         readyFlag.store(true, ordering: .releasing)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        logger.info("index loaded", metadata: ["hashes": "\(hashes.count)", "seconds": "\(String(format: "%.2f", seconds))"])
+        logger.info("index loaded", metadata: ["hashes": "\(hashes)", "seconds": "\(String(format: "%.2f", seconds))"])
     }
 
     func requireReady() throws {
@@ -188,9 +185,9 @@ public final class BankService: Sendable {
             throw error
         }
         let newCase = NewCase(id: id, secret: stored, hashes: accepted)
-        try await caseWrite {
+        try await replica.caseWrite {
             let hashes = try await self.bankCall { try await self.store.createCase(newCase) }
-            await self.applyLocalWrite(inserted: hashes, removed: [])
+            await self.replica.applyLocalWrite(inserted: hashes, removed: [])
         }
         metrics.add("nccmatch_cases_opened_total")
         logger.info("case opened", metadata: ["hashes": "\(accepted.count)", "rejected": "\(rejected.count)"])
@@ -215,7 +212,7 @@ public final class BankService: Sendable {
             throw APIError(.unauthorized, "secret_required", "This needs the case secret you received when the case was opened, sent as `Authorization: Bearer <secret>`.")
         }
         let throttleKey = "secret:" + client
-        if let wait = await secretTake(throttleKey) {
+        if let wait = await replica.takeSecretTry(throttleKey) {
             metrics.add("nccmatch_rate_limited_total{reason=\"case_secret\"}")
             throw APIError(.tooManyRequests, "too_many_attempts", "There were several tries with a case id or secret that did not fit. For safety, please wait \(wait) seconds before trying again.", retryAfter: wait)
         }
@@ -224,7 +221,7 @@ public final class BankService: Sendable {
         let against = credentials?.secret ?? decoySecret
         let fits = try await secretWork.run { Secrets.verifyCaseSecret(secret, against: against) }
         if fits && credentials != nil {
-            if feed == nil { secretLimiter.refund(throttleKey) }
+            replica.secretTryFitted(throttleKey)
             return
         }
         metrics.add("nccmatch_case_secret_refused_total")
@@ -243,9 +240,9 @@ public final class BankService: Sendable {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added; the case is unchanged. \(rejected.first?.message ?? "")")
         }
         try checkRoom(for: hashes.count)
-        try await caseWrite {
+        try await replica.caseWrite {
             let stored = try await self.bankCall { try await self.store.addHashes(caseID: caseID, hashes: hashes) }
-            await self.applyLocalWrite(inserted: stored, removed: [])
+            await self.replica.applyLocalWrite(inserted: stored, removed: [])
         }
         logger.info("hashes added", metadata: ["hashes": "\(hashes.count)"])
         return HashesAddedResponse(caseID: caseID, accepted: hashes.count, rejected: rejected)
@@ -254,9 +251,9 @@ public final class BankService: Sendable {
     func withdraw(caseID: String, secret: String?, client: String) async throws -> CaseStatusResponse {
         try requireReady()
         try await authenticateCase(caseID, secret: secret, client: client)
-        try await caseWrite {
+        try await replica.caseWrite {
             let removed = try await self.bankCall { try await self.store.withdrawCase(caseID: caseID) }
-            await self.applyLocalWrite(inserted: [], removed: removed)
+            await self.replica.applyLocalWrite(inserted: [], removed: removed)
         }
         metrics.add("nccmatch_cases_withdrawn_total")
         logger.info("case withdrawn")
@@ -493,19 +490,15 @@ public final class BankService: Sendable {
 
     // MARK: - Helpers
 
-    /// Takes one try from a client's secret allowance: in the shared database on PostgreSQL (so it holds
-    /// across replicas, keyed by a digest of the client, never its address), in memory on SQLite. If the
-    /// database cannot be asked, this replica's own buckets decide.
-    func secretTake(_ key: String) async -> Int? {
-        if let feed {
-            do {
-                return try await feed.secretThrottle(
-                    caseID: Secrets.throttleDigest(key), capacity: secretLimiter.capacity, ratePerSecond: secretLimiter.ratePerSecond, take: true)
-            } catch {
-                logger.warning("secret throttle not readable in the database; using this replica's", metadata: ["code": "\((error as? BankError)?.code ?? "unknown")"])
-            }
-        }
-        return secretLimiter.take(key)
+    /// The platform with this key prefix, as the replica strategy finds it (also while a shared bank's
+    /// database is away, from memory).
+    func lookUpPlatform(keyPrefix: String) async throws -> PlatformRecord? {
+        try await bankCall { try await self.replica.platform(keyPrefix: keyPrefix) }
+    }
+
+    /// Match references for matched pictures, as the replica strategy makes them.
+    func matchReferences(platform: PlatformRecord, imageIDs: [Int64]) async throws -> [Int64: String] {
+        try await bankCall { try await self.replica.matchReferences(platform: platform, imageIDs: imageIDs) }
     }
 
     /// Refuses new hashes when the bank holds `maxBankHashes` already (507 `bank_full`).
@@ -533,7 +526,7 @@ public final class BankService: Sendable {
 
     /// The API answer for a store error, logging the service's own failures (without values).
     func apiError(_ error: BankError) -> APIError {
-        if error.code.hasPrefix("store") || error.code.hasPrefix("database_") {
+        if error.code.isStoreFault {
             logger.error("store failure", metadata: ["code": "\(error.code)", "cause": "\(error.underlying.map { String(describing: $0) } ?? "-")"])
         }
         return APIError.from(error)

@@ -3,10 +3,8 @@ import NCCWire
 /// Settings of `nccmatch serve`. Every limit has a default fit for one bank on one machine; each bounds a
 /// cost that a stranger can cause (docs/service.md, "Limits").
 public struct ServerConfiguration: Sendable {
-    /// Folder holding `bank.sqlite` (created on first start).
+    /// Folder holding `bank.sqlite` (created on first start), when the bank is on SQLite.
     public var dataDirectory: String
-    /// `postgres://...` URL of a shared PostgreSQL bank; nil for the SQLite file in `dataDirectory`.
-    public var databaseURL: String? = nil
     /// Address to listen on; `127.0.0.1` by default (put a TLS proxy in front to serve beyond the machine).
     public var host: String
     /// TCP port; 0 picks a free one (printed at start).

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import NCCHashCore
 
 /// A secret's stored form: a slow, salted PBKDF2-HMAC-SHA256 hash and its parameters.
 ///
@@ -27,6 +28,15 @@ public struct StoredSecret: Sendable, Hashable {
 
     /// Parameters as one text column: `pbkdf2-sha256$<rounds>`.
     public var parameters: String { "\(scheme)$\(rounds)" }
+
+    /// Reads a stored secret from its columns (`parameters` as `parameters` writes them).
+    ///
+    /// Throws `BankError` `store_corrupt` when the parameters cannot be read.
+    public init(parameters: String, salt: [UInt8], hash: [UInt8]) throws {
+        let parts = parameters.split(separator: "$")
+        guard parts.count == 2, let rounds = Int(parts[1]) else { throw BankError.secretParametersUnknown }
+        self.init(scheme: String(parts[0]), rounds: rounds, salt: salt, hash: hash)
+    }
 }
 
 /// Making and checking secrets: case secrets (slow hash) and platform API keys (fast hash of a random key).
@@ -53,17 +63,8 @@ public enum Secrets {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// Lowercase hex.
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// A new case id: `c_` and 128 random bits in hex. Unguessable, so ids cannot be enumerated.
-    public static func newCaseID() -> String { "c_" + hex(randomBytes(16)) }
+    public static func newCaseID() -> String { "c_" + HexCodec.encode(bytes: randomBytes(16)) }
 
     /// Whether `id` has the shape `newCaseID()` gives (`c_` and 32 lowercase hex digits). Anything else is
     /// never looked up, so a stranger's 80 KB path goes nowhere near the database.
@@ -76,14 +77,11 @@ public enum Secrets {
     /// A fixed-size, one-way name for a throttle key (a client address): 32 hex digits of its SHA-256, so
     /// a shared database stores neither the address nor more than 32 bytes per key.
     public static func throttleDigest(_ key: String) -> String {
-        hex(Array(SHA256.hash(data: Array(key.utf8)).prefix(16)))
+        HexCodec.encode(bytes: SHA256.hash(data: Array(key.utf8)).prefix(16))
     }
 
     /// A new case secret: 256 random bits, base64url (43 characters). Shown once to the person.
     public static func newCaseSecret() -> String { base64url(randomBytes(32)) }
-
-    /// A new opaque match reference: `m_` and 128 random bits in hex.
-    public static func newMatchReference() -> String { "m_" + hex(randomBytes(16)) }
 
     /// The slow, salted hash of a case secret.
     ///
@@ -132,7 +130,7 @@ public struct APIKey: Sendable, Hashable {
 
     /// A fresh random key.
     public static func generate() -> APIKey {
-        let prefix = Secrets.hex(Secrets.randomBytes(4))
+        let prefix = HexCodec.encode(bytes: Secrets.randomBytes(4))
         return APIKey(text: "ncc_\(prefix)_\(Secrets.base64url(Secrets.randomBytes(32)))", prefix: prefix)
     }
 

@@ -4,8 +4,11 @@ import NCCHashing
 /// The hash bank's storage: cases and their hashes, platforms, match references, feedback and the audit log.
 ///
 /// Every method is one transaction: it applies entirely or not at all, and when it returns the change is
-/// durable (it survives the process being killed). SQLite (`SQLiteBankStore`) is the default; a PostgreSQL
-/// store can implement the same protocol for several service replicas sharing one bank.
+/// durable (it survives the process being killed). The drivers are modules of their own: `NCCBankSQLite`
+/// (the default, one file) and `NCCBankPostgres` (several service replicas sharing one bank, which also
+/// implements `SharedBankStore`); `MemoryBankStore` keeps the same contract in memory for tests. Failures
+/// are `BankError`s; the refusals named below are its codes, in the same words on every driver
+/// (`BankError+Messages.swift`). Match references are made by `MatchReferenceKey` on every driver.
 ///
 /// - Warning: the store holds bank hash values (`loadHashes`); they must never be logged or served.
 public protocol BankStore: Sendable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NCCHashCore
 import NCCHashing
 
 /// `nccmatch admin export` / `import`: the bank's active cases as JSON lines, for moving a bank between
@@ -41,32 +42,8 @@ public enum BankTransfer {
         enum CodingKeys: String, CodingKey { case `case`, secretVerifier = "secret_verifier", images }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](); out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func bytes(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out = [UInt8](); out.reserveCapacity(utf8.count / 2)
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-        }
-        var i = 0
-        while i < utf8.count {
-            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
+    /// The bytes of lowercase or uppercase hex text; nil for anything else.
+    static func bytes(_ text: String) -> [UInt8]? { try? HexCodec.decodeBytes(utf8: text.utf8).get() }
 
     /// Writes every active case of `store` to `path` (mode 0600, replaced if present).
     public static func export(from store: any BankStore, to path: String) async throws -> Summary {
@@ -80,26 +57,26 @@ public enum BankTransfer {
         for entry in cases {
             var images: [Int: [HashLine]] = [:]
             for hash in entry.hashes {
-                images[hash.imageKey, default: []].append(HashLine(algorithm: hash.algorithm.rawValue, value: hex(hash.value), quality: hash.quality))
+                images[hash.imageKey, default: []].append(HashLine(algorithm: hash.algorithm.rawValue, value: HexCodec.encode(bytes: hash.value), quality: hash.quality))
             }
             hashes += entry.hashes.count
             let line = CaseLine(
                 case: entry.id,
-                secretVerifier: Verifier(scheme: entry.secret.scheme, rounds: entry.secret.rounds, salt: hex(entry.secret.salt), hash: hex(entry.secret.hash)),
+                secretVerifier: Verifier(scheme: entry.secret.scheme, rounds: entry.secret.rounds, salt: HexCodec.encode(bytes: entry.secret.salt), hash: HexCodec.encode(bytes: entry.secret.hash)),
                 images: images.keys.sorted().map { ImageLine(image: $0, hashes: images[$0]!) })
             body.append(try encoder.encode(line))
             body.append(0x0A)
         }
-        let checksum = "sha256:" + hex(Array(SHA256.hash(data: body)))
+        let checksum = "sha256:" + HexCodec.encode(bytes: SHA256.hash(data: body))
         body.append(try encoder.encode(Trailer(checksum: checksum, cases: cases.count, hashes: hashes)))
         body.append(0x0A)
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw BankError(code: "export_failed", message: "The export file \(path) cannot be created; check the folder and permissions.")
+            throw BankError(.exportFailed, "The export file \(path) cannot be created; check the folder and permissions.")
         }
         do {
             try body.write(to: URL(fileURLWithPath: path))
         } catch {
-            throw BankError(code: "export_failed", message: "The export file \(path) cannot be written.", underlying: error)
+            throw BankError(.exportFailed, "The export file \(path) cannot be written.", underlying: error)
         }
         return Summary(cases: cases.count, hashes: hashes, skipped: 0)
     }
@@ -108,10 +85,10 @@ public enum BankTransfer {
     public static func read(path: String) throws -> [NewCase] {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw BankError(code: "import_unreadable", message: "The file \(path) cannot be read.", underlying: error)
+            throw BankError(.importUnreadable, "The file \(path) cannot be read.", underlying: error)
         }
         func invalid(_ why: String) -> BankError {
-            BankError(code: "import_invalid", message: "\(path) is not a complete nccmatch bank export: \(why). Nothing was imported.")
+            BankError(.importInvalid, "\(path) is not a complete nccmatch bank export: \(why). Nothing was imported.")
         }
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
         guard lines.count >= 2, let trailerLine = lines.popLast() else { throw invalid("it is empty or cut short") }
@@ -120,11 +97,11 @@ public enum BankTransfer {
             throw invalid("the first line is not an nccmatch-bank header")
         }
         guard header.version == 1 else {
-            throw BankError(code: "import_too_new", message: "\(path) is export version \(header.version); this nccmatch reads version 1. Nothing was imported.")
+            throw BankError(.importTooNew, "\(path) is export version \(header.version); this nccmatch reads version 1. Nothing was imported.")
         }
         guard let trailer = try? decoder.decode(Trailer.self, from: Data(trailerLine)) else { throw invalid("the last line is not the checksum (the file is cut short)") }
         let body = data[data.startIndex..<trailerLine.startIndex]
-        let checksum = "sha256:" + hex(Array(SHA256.hash(data: body)))
+        let checksum = "sha256:" + HexCodec.encode(bytes: SHA256.hash(data: body))
         guard checksum == trailer.checksum else { throw invalid("its checksum does not match its contents (the file was changed or damaged)") }
         var cases: [NewCase] = []
         var hashes = 0

@@ -18,8 +18,8 @@ extension BankService {
         router.get("readyz") { _, _ in
             guard self.isReady else { throw APIError.notReady }
             // On a shared PostgreSQL bank: the sequence of the last bank change this replica applied.
-            if self.feed != nil {
-                return Self.text("ready\napplied_sequence \(self.appliedSequence.load(ordering: .acquiring))\n")
+            if let sequence = self.replica.appliedSequence {
+                return Self.text("ready\napplied_sequence \(sequence)\n")
             }
             return Self.text("ready\n")
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import NCCBankPostgres
+import NCCBank
 
 /// Outermost middleware: every failure becomes an `APIError` with the JSON error body (never a bare 500
 /// or an HTML page), and every request is counted and timed by route template (never by its path, which
@@ -19,10 +19,10 @@ struct ServiceMiddleware: RouterMiddleware {
             service.metrics.observe(method: request.method.rawValue, route: context.endpointPath ?? "NotFound", status: status, seconds: seconds)
         }
         do {
-            // On PostgreSQL all the request's database calls share one budget (5 s), so a write is refused
+            // On a shared bank all the request's database calls share one deadline (5 s), so a write is refused
             // within it while the database is away however many calls it makes.
-            let budget = service.feed.map { DatabaseBudget(seconds: $0.timeout) }
-            let response = try await DatabaseBudget.$current.withValue(budget) { try await next(request, context) }
+            let deadline = service.replica.requestDeadline()
+            let response = try await RequestDeadline.$current.withValue(deadline) { try await next(request, context) }
             observe(response.status.code)
             return response
         } catch let error as APIError {

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import NCCBank
 import NCCBankPostgres
+import NCCBankSQLite
 
-/// `nccmatch admin`: the bank operator's commands, working on the data directory directly.
+/// `nccmatch admin`: the bank operator's commands, working on the bank directly (the SQLite file in `--data`,
+/// or PostgreSQL with `--database`; `DataOption.open` chooses the driver).
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",

@@ -1,10 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NCCBank
 import NCCBankPostgres
+import NCCBankSQLite
 import NCCServer
 
-/// `nccmatch serve`: the hash bank service over HTTP.
+/// `nccmatch serve`: the hash bank service over HTTP, and the composition root of the server: it chooses the
+/// store (the SQLite file in `--data`, or a shared PostgreSQL bank with `--database`) and hands it to
+/// `BankServer`, which knows no driver.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -76,7 +80,6 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(
             dataDirectory: data, host: host, port: port,
             requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
-        configuration.databaseURL = databaseURL
         limits.apply(to: &configuration)
         do {
             if let pageSettings { configuration.pageSettings = try PageSettings.load(path: pageSettings) }
@@ -88,10 +91,32 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("case secrets hashed with fewer than 210000 PBKDF2 iterations: for tests only")
         }
         do {
-            try await BankServer.run(configuration: configuration, logger: logger)
+            let opened = try await openBank(logger: logger)
+            // The SQLite directory lock is held for the whole run: a second `serve` on it refuses to start.
+            defer { withExtendedLifetime(opened.lock) {} }
+            try await BankServer.run(bank: opened.bank, configuration: configuration, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("nccmatch serve: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// Opens the bank this server serves: PostgreSQL (shared: replicas follow its change feed) when a URL is
+    /// given, else the SQLite file in `--data` (checked, and locked against a second server).
+    /// Throws `BankError` when the bank cannot be opened, is locked by another server or is damaged.
+    func openBank(logger: Logger) async throws -> (bank: ServedBank, lock: BankDirectoryLock?) {
+        if let url = databaseURL {
+            let postgres = try await PostgresBankStore(url: url, logger: logger)
+            logger.info("bank on PostgreSQL", metadata: ["database": "\(postgres.url)"])
+            return (.shared(postgres), nil)
+        }
+        let bank = try SQLiteBankStore.openForServing(directory: data)
+        for note in bank.notes { logger.warning("\(note)") }
+        logger.info("bank checked", metadata: [
+            "hashes": "\(bank.integrity.hashes)",
+            "quick_check_seconds": "\(String(format: "%.2f", bank.integrity.quickCheckSeconds))",
+            "hash_check_seconds": "\(String(format: "%.2f", bank.integrity.hashCheckSeconds))",
+        ])
+        return (.local(bank.store), bank.lock)
     }
 }

@@ -1,41 +1,6 @@
 import Foundation
 import PostgresNIO
 
-/// One request's time for the database: every call it makes while this is `current` shares `seconds`,
-/// counted from its first call, so a request making several calls while the database is away still
-/// answers within them (a withdrawal reads the secret throttle, then the case, then writes).
-public final class DatabaseBudget: @unchecked Sendable {
-    /// The budget of the running request, if any.
-    @TaskLocal public static var current: DatabaseBudget?
-
-    /// Seconds all the request's calls may take together.
-    public let seconds: Double
-    private let lock = NSLock()
-    private var start: ContinuousClock.Instant?
-
-    /// A budget of `seconds`, starting at its first call.
-    public init(seconds: Double) { self.seconds = seconds }
-
-    /// Seconds left (the clock starts at the first call).
-    func remaining() -> Double {
-        lock.lock()
-        let now = ContinuousClock.now
-        if start == nil { start = now }
-        let used = now - start!
-        lock.unlock()
-        return seconds - (Double(used.components.seconds) + Double(used.components.attoseconds) / 1e18)
-    }
-}
-
-/// A value behind a lock.
-final class LockedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
-}
-
 /// One database call's outcome: the first of its result and its deadline wins (`PostgresBankStore.Deadline`).
 final class CallGate<T: Sendable>: @unchecked Sendable {
     /// Where the call is.

@@ -1,4 +1,5 @@
 import Foundation
+import NCCBank
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +29,7 @@ public final class BankDirectoryLock: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
-            throw BankError(code: "store_unavailable", message: "The lock file \(path) cannot be opened (\(reason)); check that the data directory \(directory) belongs to the user running the server.")
+            throw BankError(.storeUnavailable, "The lock file \(path) cannot be opened (\(reason)); check that the data directory \(directory) belongs to the user running the server.")
         }
         _ = fchmod(fd, 0o600)
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -37,14 +38,14 @@ public final class BankDirectoryLock: Sendable {
             close(fd)
             if failure == EWOULDBLOCK || failure == EAGAIN {
                 let who = holder.map { "(process \($0)) " } ?? ""
-                throw BankError(code: "store_locked", message: """
+                throw BankError(.storeLocked, """
                     Another nccmatch serve \(who)is already serving the data directory \(directory); two servers \
                     on one SQLite bank would silently drift apart. Stop the other server first, or give this one \
                     its own --data directory (replicas sharing one bank need PostgreSQL: --database). \
                     nccmatch admin commands may run beside the server.
                     """)
             }
-            throw BankError(code: "store_unavailable", message: "The lock file \(path) cannot be locked (\(String(cString: strerror(failure)))); check that the data directory \(directory) is on a local file system.")
+            throw BankError(.storeUnavailable, "The lock file \(path) cannot be locked (\(String(cString: strerror(failure)))); check that the data directory \(directory) is on a local file system.")
         }
         // Record who holds it (a hint for the refusal message only; the lock itself is the flock).
         let text = Array("\(getpid())\n".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import NCCBank
 import GRDB
 import NCCHashing
 #if canImport(Glibc)
@@ -55,24 +56,24 @@ extension SQLiteBankStore {
         var info = stat()
         if stat(directory, &info) != 0 {
             guard errno == ENOENT else {
-                throw BankError(code: "store_unavailable", message: "The data directory \(directory) cannot be read (\(String(cString: strerror(errno)))); check the path and permissions.")
+                throw BankError(.storeUnavailable, "The data directory \(directory) cannot be read (\(String(cString: strerror(errno)))); check the path and permissions.")
             }
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw BankError(code: "store_unavailable", message: "The data directory \(directory) cannot be created; check the path and permissions.", underlying: error)
+                throw BankError(.storeUnavailable, "The data directory \(directory) cannot be created; check the path and permissions.", underlying: error)
             }
             _ = chmod(directory, 0o700)
             return []
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw BankError(code: "store_unavailable", message: "The data path \(directory) is not a directory; give --data a directory (it is created if missing).")
+            throw BankError(.storeUnavailable, "The data path \(directory) is not a directory; give --data a directory (it is created if missing).")
         }
         let mode = info.st_mode & 0o7777
         guard mode & 0o077 != 0 else { return [] }
         if chmod(directory, 0o700) != 0 {
-            throw BankError(code: "store_permissions", message: "The data directory \(directory) can be read by other users (mode \(octal(mode))) and cannot be made private (\(String(cString: strerror(errno)))); as its owner run `chmod 700 \(directory)`, then start again.")
+            throw BankError(.storePermissions, "The data directory \(directory) can be read by other users (mode \(octal(mode))) and cannot be made private (\(String(cString: strerror(errno)))); as its owner run `chmod 700 \(directory)`, then start again.")
         }
         return ["the data directory \(directory) was mode \(octal(mode)); made it 0700 so that only this user can read the bank"]
     }
@@ -99,7 +100,7 @@ extension SQLiteBankStore {
         var info = stat()
         if lstat(path, &info) != 0 {
             guard errno == ENOENT else {
-                throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be read (\(String(cString: strerror(errno)))); check the permissions of \(directory).")
+                throw BankError(.storeUnavailable, "The bank \(path) cannot be read (\(String(cString: strerror(errno)))); check the permissions of \(directory).")
             }
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 {
@@ -107,15 +108,15 @@ extension SQLiteBankStore {
                 return true
             }
             guard errno == EEXIST else {
-                throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be created (\(String(cString: strerror(errno)))); check that \(directory) is writable by this user.")
+                throw BankError(.storeUnavailable, "The bank \(path) cannot be created (\(String(cString: strerror(errno)))); check that \(directory) is writable by this user.")
             }
             // Made by another process at this very moment: check it like any existing file.
             guard lstat(path, &info) == 0 else {
-                throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be read (\(String(cString: strerror(errno)))).")
+                throw BankError(.storeUnavailable, "The bank \(path) cannot be read (\(String(cString: strerror(errno)))).")
             }
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw BankError(code: "store_not_a_bank", message: "\(path) is not a regular file (a link, a folder or a device), so it is not a nccmatch bank. Move it away, or point --data at the directory that holds the bank.")
+            throw BankError(.storeNotABank, "\(path) is not a regular file (a link, a folder or a device), so it is not a nccmatch bank. Move it away, or point --data at the directory that holds the bank.")
         }
         // Another process (`admin` beside a first `serve`) may have just made the file and not yet written
         // SQLite's header: give it a moment before calling the file empty.
@@ -126,7 +127,7 @@ extension SQLiteBankStore {
             guard lstat(path, &info) == 0 else { break }
         }
         if info.st_size == 0 {
-            throw BankError(code: "store_empty", message: """
+            throw BankError(.storeEmpty, """
                 The bank \(path) is an empty (0-byte) file where a bank is expected, so the server does not start \
                 (it would otherwise report ready with no hashes). If the bank held cases, restore bank.sqlite from \
                 your latest backup. Only if this bank never held anything (its very first start was interrupted), \
@@ -134,7 +135,7 @@ extension SQLiteBankStore {
                 """)
         }
         guard let file = FileHandle(forReadingAtPath: path) else {
-            throw BankError(code: "store_unavailable", message: "The bank \(path) cannot be opened; check that it belongs to the user running nccmatch.")
+            throw BankError(.storeUnavailable, "The bank \(path) cannot be opened; check that it belongs to the user running nccmatch.")
         }
         defer { try? file.close() }
         let header = (try? file.read(upToCount: sqliteMagic.count)).map { Array($0 ?? Data()) } ?? []
@@ -159,7 +160,7 @@ extension SQLiteBankStore {
             try recognizeSchema(queue, path: path, directory: directory)
             let migrator = migrator
             if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
-                throw BankError(code: "store_too_new", message: "The bank database \(path) was written by a newer nccmatch; run that version or newer.")
+                throw BankError.storeTooNew(path)
             }
         } catch {
             // Not even the schema can be read: `admin export` cannot help either.
@@ -187,7 +188,7 @@ extension SQLiteBankStore {
             throw damaged(path, directory, what: "it is \(pages) pages long but lists no tables (its first page is damaged)")
         }
         if !tables.isEmpty, !tables.contains("grdb_migrations") {
-            throw BankError(code: "store_not_a_bank", message: """
+            throw BankError(.storeNotABank, """
                 \(path) is a SQLite database but not a nccmatch bank (it has \(tables.count) tables of its own), so \
                 it is left untouched. Point --data at the directory that holds the bank, or move this file away to \
                 make a new bank there.
@@ -270,7 +271,7 @@ extension SQLiteBankStore {
              Without a backup, SQLite's own recovery (`sqlite3 \(path) .recover`, into a new file) may still get \
             part of it back; do not delete the file.
             """
-        return BankError(code: "store_corrupt", message: """
+        return BankError(.storeCorrupt, """
             The bank \(path) is damaged: \(what). nccmatch serve does not start on a damaged bank, and nothing in \
             it was changed. Keep a copy of \(directory) as it is, then restore bank.sqlite from your latest backup.
             """ + export, underlying: underlying)
@@ -287,7 +288,7 @@ extension SQLiteBankStore {
             // A column holds what its schema forbids (a NULL identifier, text for a number): damage.
             return damaged(path, directory, what: "a table holds values its schema forbids", exportHelps: exportHelps)
         }
-        return BankError(code: "store_unavailable", message: "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that \(directory) is writable by this user.",
+        return BankError(.storeUnavailable, "The bank database \(path) cannot be opened; check that it is a nccmatch bank and that \(directory) is writable by this user.",
                          underlying: error)
     }
 
