@@ -149,6 +149,8 @@ let package = Package(
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
+        // The client library on its own: addresses it refuses, a case split into requests, an unreachable bank.
+        .testTarget(name: "NCCClientTests", dependencies: ["NCCClient", "NCCWire"]),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
         .testTarget(
             name: "NCCBankTests",
