@@ -62,6 +62,12 @@ let package = Package(
         .target(name: "NCCEvaluation", dependencies: ["NCCHashing", "CImageEncoding"]),
         // Swift: exact Hamming-distance search (flat SIMD scan, multi-index hashing, snapshots).
         .target(name: "NCCIndex", dependencies: ["NCCHashing", "CHammingKernels"]),
+        // Swift: the workloads `nccmatch bench` times the index with (synthetic banks and queries, figures,
+        // regression checks), kept out of the production index library.
+        .target(name: "NCCIndexBenchmarks", dependencies: ["NCCIndex", "NCCHashing"]),
+        // Swift: hash lists as `nccmatch hash` writes them (JSON lines, CSV, plain text) read back for matching,
+        // with the hashes a query sends chosen by `MatchingPolicy`.
+        .target(name: "NCCHashList", dependencies: ["NCCHashing", "NCCHashCore"]),
         // Swift: the hash bank's contract: its records, the `BankStore` protocol, what replicas sharing a bank need
         // (`SharedBankStore`: change feed, shared throttle, request deadline), secrets, the coded `BankError`,
         // export/import, and `MemoryBankStore` for tests. No database driver: those are the two targets below.
@@ -127,6 +133,8 @@ let package = Package(
                 "NCCHashing",
                 "NCCVideo",
                 "NCCIndex",
+                "NCCIndexBenchmarks",
+                "NCCHashList",
                 "NCCEvaluation",
                 "NCCBank",
                 "NCCBankPostgres",
@@ -145,6 +153,7 @@ let package = Package(
             dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
+        .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.

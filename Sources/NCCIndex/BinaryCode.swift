@@ -55,6 +55,14 @@ public struct IndexMatch: Sendable, Hashable, Codable {
     }
 }
 
+extension IndexMatch: Comparable {
+    /// The one order of search results: closer first, then the smaller id (so equal distances come out in
+    /// bank order and every run gives the same list).
+    public static func < (a: IndexMatch, b: IndexMatch) -> Bool {
+        a.distance < b.distance || (a.distance == b.distance && a.id < b.id)
+    }
+}
+
 /// How the index answers a query at a given distance.
 public enum SearchStrategy: Sendable, Hashable, CustomStringConvertible {
     /// Every code is compared with the SIMD scan kernel.
@@ -70,24 +78,42 @@ public enum SearchStrategy: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why an index operation failed. `code` is stable and machine-readable.
+/// Why an index operation failed.
 public struct IndexError: Error, Sendable, CustomStringConvertible {
-    /// Stable code, such as `snapshot_checksum_mismatch`.
-    public let code: String
+    /// Stable codes; their `rawValue`s appear in error output.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        /// The snapshot file could not be created or written (disk full, permissions).
+        case snapshotUnwritable = "snapshot_unwritable"
+        /// The snapshot file could not be opened, sized or mapped.
+        case snapshotUnreadable = "snapshot_unreadable"
+        /// The file is not an nccmatch index snapshot.
+        case snapshotForeign = "snapshot_foreign"
+        /// The snapshot is shorter than its header says: it was cut short.
+        case snapshotTruncated = "snapshot_truncated"
+        /// A checksum or a header value does not hold: the snapshot was damaged.
+        case snapshotDamaged = "snapshot_damaged"
+        /// The snapshot was written by a newer format version.
+        case snapshotUnsupportedVersion = "snapshot_unsupported_version"
+        /// The snapshot holds codes of another size (PDQ against 64-bit hashes).
+        case snapshotWrongCodeType = "snapshot_wrong_code_type"
+    }
+
+    /// The stable code.
+    public let code: Code
     /// What went wrong and what to do about it.
     public let message: String
     /// The underlying error, if any (for example the system error of a failed read).
     public let underlying: (any Error & Sendable)?
 
     /// An error with its stable code, message and cause.
-    public init(code: String, message: String, underlying: (any Error & Sendable)? = nil) {
+    public init(code: Code, message: String, underlying: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
     }
 
     public var description: String {
-        if let underlying { return "\(code): \(message) (\(underlying))" }
-        return "\(code): \(message)"
+        if let underlying { return "\(code.rawValue): \(message) (\(underlying))" }
+        return "\(code.rawValue): \(message)"
     }
 }

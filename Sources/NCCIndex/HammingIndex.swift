@@ -243,12 +243,8 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
                 }
             }
         }
-        for qi in 0..<nq where results[qi].count > 1 { results[qi].sort(by: Self.order) }
+        for qi in 0..<nq where results[qi].count > 1 { results[qi].sort() }
         return results
-    }
-
-    static func order(_ a: IndexMatch, _ b: IndexMatch) -> Bool {
-        a.distance < b.distance || (a.distance == b.distance && a.id < b.id)
     }
 
     static func scanRecent(_ s: IndexState, query: UnsafePointer<UInt64>, words: Int, maxDistance: Int, _ body: (IndexMatch) -> Void) {
@@ -276,7 +272,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
             }
             scanRecent(s, query: q.baseAddress!, words: Code.wordCount, maxDistance: d) { results.append($0) }
         }
-        results.sort(by: order)
+        results.sort()
         return results
     }
 

@@ -20,7 +20,7 @@ extension HammingIndex {
     /// Pending inserts and removals are merged into the written copy; the index itself is unchanged.
     /// - Warning: with pending writes this costs a build of the merged segment; call `compact()` first to pay it once.
     public func save(to url: URL) throws(IndexError) {
-        let s = state.read()
+        let s = state.withLock { $0 }
         let segment: Segment
         if s.segments.count == 1 && s.recentIDs.isEmpty && s.tombstoneCount == 0 {
             segment = s.segments[0]
@@ -89,7 +89,7 @@ enum SnapshotWriter {
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
-            throw IndexError(code: "snapshot_unwritable", message: "Cannot create \(temporary.path); check the folder exists and is writable.",
+            throw IndexError(code: .snapshotUnwritable, message: "Cannot create \(temporary.path); check the folder exists and is writable.",
                              underlying: POSIXErrorWrapper(errno))
         }
         var ok = true
@@ -109,7 +109,7 @@ enum SnapshotWriter {
         if ok && rename(temporary.path, url.path) != 0 { ok = false; failure = errno }
         if !ok {
             unlink(temporary.path)
-            throw IndexError(code: "snapshot_unwritable", message: "Writing the snapshot \(url.path) failed; check free disk space and permissions.",
+            throw IndexError(code: .snapshotUnwritable, message: "Writing the snapshot \(url.path) failed; check free disk space and permissions.",
                              underlying: POSIXErrorWrapper(failure))
         }
     }
@@ -125,20 +125,20 @@ public struct POSIXErrorWrapper: Error, Sendable, CustomStringConvertible {
 
 enum SnapshotReader {
     static func damaged(_ url: URL, _ what: String) -> IndexError {
-        IndexError(code: "snapshot_damaged",
+        IndexError(code: .snapshotDamaged,
                    message: "The snapshot \(url.path) is damaged (\(what)); rebuild it from the bank with save(to:).")
     }
 
     static func read(url: URL, words: Int) throws(IndexError) -> (Segment, Int) {
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else {
-            throw IndexError(code: "snapshot_unreadable", message: "Cannot open the snapshot \(url.path); check the path and permissions.",
+            throw IndexError(code: .snapshotUnreadable, message: "Cannot open the snapshot \(url.path); check the path and permissions.",
                              underlying: POSIXErrorWrapper(errno))
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw IndexError(code: "snapshot_unreadable", message: "Cannot read the size of \(url.path).", underlying: POSIXErrorWrapper(errno))
+            throw IndexError(code: .snapshotUnreadable, message: "Cannot read the size of \(url.path).", underlying: POSIXErrorWrapper(errno))
         }
         let size = Int(info.st_size)
         guard size >= SnapshotFormat.headerSize else {
@@ -146,10 +146,10 @@ enum SnapshotReader {
                 var magic = [UInt8](repeating: 0, count: 8)
                 _ = pread(fd, &magic, 8, 0)
                 if magic != SnapshotFormat.magic {
-                    throw IndexError(code: "snapshot_foreign", message: "\(url.path) is not an nccmatch index snapshot.")
+                    throw IndexError(code: .snapshotForeign, message: "\(url.path) is not an nccmatch index snapshot.")
                 }
             }
-            throw IndexError(code: "snapshot_truncated", message: "The snapshot \(url.path) is only \(size) bytes: it was cut short; write it again.")
+            throw IndexError(code: .snapshotTruncated, message: "The snapshot \(url.path) is only \(size) bytes: it was cut short; write it again.")
         }
         #if os(Linux)
         let flags = MAP_PRIVATE | MAP_POPULATE  // populate: page faults up front, not during the first searches
@@ -157,7 +157,7 @@ enum SnapshotReader {
         let flags = MAP_PRIVATE
         #endif
         guard let mapped = mmap(nil, size, PROT_READ, flags, fd, 0), mapped != MAP_FAILED else {
-            throw IndexError(code: "snapshot_unreadable", message: "Cannot map the snapshot \(url.path) into memory.", underlying: POSIXErrorWrapper(errno))
+            throw IndexError(code: .snapshotUnreadable, message: "Cannot map the snapshot \(url.path) into memory.", underlying: POSIXErrorWrapper(errno))
         }
         let mappedBits = UInt(bitPattern: mapped)
         let storage = SegmentStorage(mapped: mapped + SnapshotFormat.headerSize, byteCount: size - SnapshotFormat.headerSize) { _, _ in
@@ -168,18 +168,18 @@ enum SnapshotReader {
             T(littleEndian: header.loadUnaligned(fromByteOffset: offset, as: T.self))
         }
         guard Array(header[0..<8]) == SnapshotFormat.magic else {
-            throw IndexError(code: "snapshot_foreign", message: "\(url.path) is not an nccmatch index snapshot.")
+            throw IndexError(code: .snapshotForeign, message: "\(url.path) is not an nccmatch index snapshot.")
         }
         let version = get(UInt32.self, 8)
         guard version == SnapshotFormat.version else {
-            throw IndexError(code: "snapshot_unsupported_version",
+            throw IndexError(code: .snapshotUnsupportedVersion,
                              message: "The snapshot \(url.path) has format version \(version); this nccmatch reads version \(SnapshotFormat.version). Rebuild it with this version.")
         }
         let headerSum = Kernels.checksum(UnsafeRawBufferPointer(rebasing: header[0..<(SnapshotFormat.headerSize - 8)]), seed: 2)
         guard headerSum == get(UInt64.self, SnapshotFormat.headerSize - 8) else { throw damaged(url, "header checksum mismatch") }
         let fileWords = Int(get(UInt32.self, 12))
         guard fileWords == words else {
-            throw IndexError(code: "snapshot_wrong_code_type",
+            throw IndexError(code: .snapshotWrongCodeType,
                              message: "The snapshot \(url.path) holds \(fileWords * 64)-bit codes; this index holds \(words * 64)-bit codes.")
         }
         let count = Int(get(UInt64.self, 16))
@@ -199,7 +199,7 @@ enum SnapshotReader {
         let layout = SegmentLayout(count: count, words: words, substrings: substrings, hasIDOrder: flags32 == 1)
         guard layout.byteCount == payloadBytes else { throw damaged(url, "payload size does not match the layout") }
         guard size - SnapshotFormat.headerSize == payloadBytes else {
-            throw IndexError(code: "snapshot_truncated",
+            throw IndexError(code: .snapshotTruncated,
                              message: "The snapshot \(url.path) is \(size) bytes but its header announces \(SnapshotFormat.headerSize + payloadBytes): it was cut short or appended to.")
         }
         let payload = UnsafeRawBufferPointer(start: storage.base, count: payloadBytes)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NCCIndex
+import NCCIndexBenchmarks
 
 /// `nccmatch bench`: a seeded index benchmark printing JSON, with an optional regression check against a baseline.
 struct BenchCommand: ParsableCommand {

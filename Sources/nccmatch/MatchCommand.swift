@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NCCHashList
 import NCCHashing
+import NCCVideo
 import NCCIndex
 
 /// `nccmatch match`: matches query hashes (or images, hashed on the fly) against a bank hash list.
@@ -22,7 +24,6 @@ struct MatchCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, text }
-    enum Algorithm: String, ExpressibleByArgument, CaseIterable { case pdq, phash, dhash }
 
     @Option(help: "The bank: a hash list file (or use --server).")
     var bank: String?
@@ -43,13 +44,22 @@ struct MatchCommand: ParsableCommand {
     var allowInsecureHTTP = false
 
     @Option(help: "Which hash to match: pdq (default), phash or dhash.")
-    var algorithm: Algorithm = .pdq
+    var algorithm: HashListAlgorithm = .pdq
 
     @Flag(help: "Match any of the 8 rotations and flips of each PDQ query (from pdq_dihedral, or computed for images).")
     var dihedral = false
 
     @Option(help: "jsonl (default) or text.")
     var format: Format = .jsonl
+
+    @Flag(help: "Match videos with vPDQ: the bank and the queries are video files, folders of them, `hash --format jsonl` or `hash --format vpdq` output.")
+    var video = false
+
+    @Option(help: "With --video: smallest share of the query's frames that must match a bank video, in percent (default 80).")
+    var videoQueryPercent: Double = 80
+
+    @Option(help: "With --video: smallest share of the bank video's frames that must match the query, in percent (default 0).")
+    var videoBankPercent: Double = 0
 
     @Argument(help: "Hash lists, image files or folders of images; '-' reads a hash list from standard input.")
     var queries: [String]
@@ -63,6 +73,8 @@ struct MatchCommand: ParsableCommand {
             throw ValidationError("--dihedral applies to PDQ only; drop it or use --algorithm pdq.")
         }
         if queries.isEmpty { throw ValidationError("Give at least one query: a hash list, an image or a folder.") }
+        if video && (server != nil || bank == nil) { throw ValidationError("--video matches against a local bank only: give --bank (video files, a folder, or hash output).") }
+        if video && !((0...100).contains(videoQueryPercent) && (0...100).contains(videoBankPercent)) { throw ValidationError("--video-query-percent and --video-bank-percent are percentages from 0 to 100.") }
         if (bank == nil) == (server == nil) { throw ValidationError("Give either --bank FILE or --server URL.") }
         if server != nil && resolvedAPIKey == nil { throw ValidationError("--server needs --api-key KEY (or NCCMATCH_API_KEY).") }
         if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 10000.") }
@@ -74,15 +86,15 @@ struct MatchCommand: ParsableCommand {
 
     var resolvedAPIKey: String? { apiKey ?? ProcessInfo.processInfo.environment["NCCMATCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } }
 
-    var hashAlgorithm: HashAlgorithm {
-        switch algorithm {
-        case .pdq: .pdq
-        case .phash: .phash
-        case .dhash: .dhash
-        }
-    }
+    var hashAlgorithm: HashAlgorithm { algorithm.hashAlgorithm }
 
     func run() throws {
+        if video {
+            try VideoMatch(bank: bank.map { [$0] } ?? [], queries: queries,
+                           policy: VPDQMatchPolicy(frameDistance: maxDistance ?? 31, queryMatchPercent: videoQueryPercent, bankMatchPercent: videoBankPercent),
+                           options: VideoDecodingOptions(), text: format == .text).run()
+            return
+        }
         let algorithm = hashAlgorithm
         if let server, let key = resolvedAPIKey {
             try RemoteMatch(server: server, apiKey: key, algorithm: algorithm, maxDistance: maxDistance, dihedral: dihedral,
@@ -93,14 +105,14 @@ struct MatchCommand: ParsableCommand {
         let distance = maxDistance ?? algorithm.defaultMaxDistance
         let bankList: HashList
         do {
-            bankList = try HashList.read(path: bank, algorithm: algorithm, bank: true, dihedral: false)
+            bankList = try HashList.read(path: bank, algorithm: self.algorithm, role: .bank)
         } catch {
-            FileHandle.standardError.write(Data("nccmatch match: \(error.matchMessage)\n".utf8))
+            FileHandle.standardError.write(Data("nccmatch match: \(TerminalText.escaped(bank)): \(error.message)\n".utf8))
             throw ExitCode(1)
         }
-        var incomplete = !bankList.problems.isEmpty
+        var incomplete = bankList.skippedLines > 0
         if incomplete {
-            FileHandle.standardError.write(Data("nccmatch match: some lines of the bank were skipped:\n\(bankList.problemReport)\n".utf8))
+            FileHandle.standardError.write(Data("nccmatch match: some lines of the bank were skipped:\n\(bankList.terminalReport)\n".utf8))
         }
         let loaded = QuerySet.loadAll(queries, algorithm: algorithm, dihedral: dihedral, companions: algorithm == .pdq)
         incomplete = incomplete || !loaded.complete
@@ -138,14 +150,13 @@ struct MatchCommand: ParsableCommand {
                     unhashed += 1
                     line = render(query: item.id, matches: nil, error: error, bank: bank)
                 case .success(let codes):
-                    let variants = codes.words(for: hashAlgorithm)
+                    let variants = codes.words(for: algorithm)
                     // All variants in one batched search; keep each bank entry once, at its smallest distance.
                     let found = index.search(queryWords: variants, within: distance)
                     var best: [UInt64: Int] = [:]
                     for matches in found { for m in matches { best[m.id] = min(best[m.id] ?? Int.max, m.distance) } }
-                    var sorted: [IndexMatch] = best.map { (key: UInt64, value: Int) in IndexMatch(id: key, distance: value) }
-                    sorted.sort(by: Self.closerFirst)
-                    line = render(query: item.id, matches: sorted, error: nil, bank: bank)
+                    let matches = best.map { IndexMatch(id: $0.key, distance: $0.value) }.sorted()
+                    line = render(query: item.id, matches: matches, error: nil, bank: bank)
                 }
                 out.write(line)
             }
@@ -154,11 +165,7 @@ struct MatchCommand: ParsableCommand {
         return unhashed
     }
 
-    static func closerFirst(_ a: IndexMatch, _ b: IndexMatch) -> Bool {
-        a.distance < b.distance || (a.distance == b.distance && a.id < b.id)
-    }
-
-    private func render(query: HashListID, matches: [IndexMatch]?, error: HashListError?, bank: HashList) -> String {
+    private func render(query: HashListID, matches: [IndexMatch]?, error: QueryFailure?, bank: HashList) -> String {
         switch format {
         case .jsonl:
             if let error {
@@ -175,12 +182,31 @@ struct MatchCommand: ParsableCommand {
     }
 }
 
-extension Error {
-    /// The message of a hash-list error, or the description of another error.
-    var matchMessage: String {
-        if let e = self as? HashListError { return e.message }
-        return String(describing: self)
+extension HashListID {
+    /// The JSON value: a string for a name, a number for a line.
+    var json: String {
+        switch self {
+        case .named(let name): JSONObjectWriter.quoted(name)
+        case .line(let line): String(line)
+        }
     }
+}
+
+extension HashListAlgorithm: ExpressibleByArgument {}
+
+extension HashList {
+    /// The skipped lines for standard error, the list's name escaped for a terminal.
+    var terminalReport: String { problemReport(name: TerminalText.escaped) }
+}
+
+/// Why a query has no hashes: an image that could not be read or decoded, or an argument that could not be
+/// read at all. `code` is the stable code of the underlying error (`FileReadError`, `ImageDecodingError`,
+/// `HashListError`, or a folder walk's), as `nccmatch hash` prints it.
+struct QueryFailure: Error, Sendable {
+    /// The underlying error's stable code.
+    var code: String
+    /// Plain words: what is wrong and what to do.
+    var message: String
 }
 
 /// One query argument, expanded: the hashes of a list, or of the images of a file or folder.
@@ -188,7 +214,7 @@ struct QuerySet {
     struct Item {
         var id: HashListID
         /// Every hash of the query (see `QueryCodes`). Failure for an image that could not be hashed.
-        var hashes: Result<QueryCodes, HashListError>
+        var hashes: Result<QueryCodes, QueryFailure>
     }
 
     var items: [Item]
@@ -196,18 +222,22 @@ struct QuerySet {
     /// Loads every query argument; an argument that cannot be read and malformed lines are reported on
     /// standard error and skipped, and `complete` is false, so the caller exits 1 after matching the rest.
     ///
-    /// - Parameter companions: hash images with every PDQ companion (a remote match sends them whatever the
-    ///   algorithm); a local pHash or dHash match needs only the plain hashes.
+    /// - Parameter companions: hash images with every PDQ companion the matching policy has a query send (a
+    ///   remote match sends them whatever the algorithm); a local pHash or dHash match needs only the plain hashes.
     static func loadAll(_ arguments: [String], algorithm: HashAlgorithm, dihedral: Bool, companions: Bool) -> (sets: [QuerySet], complete: Bool) {
         var sets: [QuerySet] = []
         var complete = true
+        guard let listAlgorithm = HashListAlgorithm(rawValue: algorithm.rawValue) else {
+            FileHandle.standardError.write(Data("nccmatch match: \(algorithm.rawValue) hashes are matched exactly, not from hash lists; use pdq, phash or dhash.\n".utf8))
+            return ([], false)
+        }
         for argument in arguments {
             do {
-                let (set, list) = try load(argument, algorithm: algorithm, dihedral: dihedral, companions: companions)
+                let (set, list) = try load(argument, algorithm: listAlgorithm, dihedral: dihedral, companions: companions)
                 sets.append(set)
-                if let list, !list.problems.isEmpty {
+                if let list, list.skippedLines > 0 {
                     complete = false
-                    FileHandle.standardError.write(Data("nccmatch match: some lines were skipped:\n\(list.problemReport)\n".utf8))
+                    FileHandle.standardError.write(Data("nccmatch match: some lines were skipped:\n\(list.terminalReport)\n".utf8))
                 }
             } catch {
                 complete = false
@@ -219,7 +249,8 @@ struct QuerySet {
 
     /// One argument's queries: the images of a file or folder, or the entries of a hash list (returned too,
     /// for its problems).
-    static func load(_ argument: String, algorithm: HashAlgorithm, dihedral: Bool, companions: Bool) throws(HashListError) -> (QuerySet, HashList?) {
+    static func load(_ argument: String, algorithm: HashListAlgorithm, dihedral: Bool, companions: Bool) throws(QueryFailure) -> (QuerySet, HashList?) {
+        let hashing = ImageQueryHashing(algorithm: algorithm, dihedral: dihedral, companions: companions)
         if argument != "-" {
             var info = stat()
             if stat(argument, &info) == 0 {
@@ -228,37 +259,46 @@ struct QuerySet {
                     return (QuerySet(items: InputFiles.expand([argument]).map { input in
                         switch input {
                         case .skipped(let path, let code, let message):
-                            return Item(id: .named(path), hashes: .failure(HashListError(code: code, message: message)))
-                        default:
-                            return Item(id: .named(input.displayPath), hashes: ImageQueryHashing.hash(
-                                path: input.displayPath, algorithm: algorithm, dihedral: dihedral, companions: companions))
+                            return Item(id: .named(path), hashes: .failure(QueryFailure(code: code, message: message)))
+                        case .file, .standardInput:
+                            return Item(id: .named(input.displayPath), hashes: hashing.hash(path: input.displayPath))
                         }
                     }), nil)
                 }
                 if type != S_IFREG {
-                    throw HashListError(
-                        code: "not_a_regular_file",
+                    throw QueryFailure(
+                        code: FileReadError.Code.notARegularFile.rawValue,
                         message: "\(TerminalText.escaped(argument)) is not a regular file (a pipe, device or socket), so it was not read. Give a file, or pipe a hash list to '-'.")
                 }
                 if ImageQueryHashing.looksLikeImage(path: argument) {
-                    return (QuerySet(items: [Item(id: .named(argument), hashes: ImageQueryHashing.hash(
-                        path: argument, algorithm: algorithm, dihedral: dihedral, companions: companions))]), nil)
+                    return (QuerySet(items: [Item(id: .named(argument), hashes: hashing.hash(path: argument))]), nil)
                 }
             }
         }
-        let list = try HashList.read(path: argument, algorithm: algorithm, bank: false, dihedral: dihedral)
+        let list: HashList
+        do {
+            list = try HashList.read(path: argument, algorithm: algorithm, role: .queries(dihedral: dihedral))
+        } catch {
+            throw QueryFailure(code: error.code.rawValue, message: "\(TerminalText.escaped(argument)): \(error.message)")
+        }
         return (QuerySet(items: (0..<list.count).map { i in Item(id: list.ids[i], hashes: .success(list.queryCodes[i])) }), list)
     }
 }
 
-// MARK: - Seam: hashing images given as queries
+// MARK: - Hashing images given as queries
 
-/// SEAM (for the hashing facade's owner): how `match` turns an image file into query hashes.
-///
-/// It calls `ImageHasher.hashFile(atPath:options:)` with the default (fast) mode. Change only this enum
-/// to give `match` other hashing options (exact mode, unletterboxing) or another folder walk; the rest of
-/// `match` depends on nothing else of the hashing module.
-enum ImageQueryHashing {
+/// How `match` turns an image file into query hashes: `ImageHasher.hashFile(atPath:options:)` in the default
+/// (fast) mode, with the hashes `MatchingPolicy` has a query send.
+struct ImageQueryHashing {
+    /// The hash matched.
+    var algorithm: HashListAlgorithm
+    /// Also send the DCT-domain rotations and mirrors (`--dihedral`).
+    var dihedral: Bool
+    /// Also compute the companion hashes (needed for PDQ matching, and always for a remote match).
+    var companions: Bool
+    /// The policy deciding what a query sends.
+    var policy = MatchingPolicy.standard
+
     /// JPEG and PNG signatures: anything else given as a query file is read as a hash list.
     static func looksLikeImage(path: String) -> Bool {
         var info = stat()
@@ -269,35 +309,20 @@ enum ImageQueryHashing {
         return head.withUnsafeBytes { ImageDecoder.detectFormat($0).imageFormat != nil }
     }
 
-    /// Every hash of an image query: its PDQ codes (the plain one, with `dihedral` its other seven variants,
-    /// and with `companions` the unletterboxed, caption-masked and low-passed ones), its pHash and dHash.
-    static func hash(path: String, algorithm: HashAlgorithm, dihedral: Bool, companions: Bool) -> Result<QueryCodes, HashListError> {
+    /// Every hash of an image query, as the policy orders them (see `QueryCodes`).
+    func hash(path: String) -> Result<QueryCodes, QueryFailure> {
+        let options = policy.queryHashingOptions(dihedral: dihedral && algorithm == .pdq, companions: companions)
         let result: FileHashResult
         do {
-            // PDQ queries also send the picture with uniform borders stripped (when it has any), with
-            // its top and its bottom quarter painted over, and its low-passed luma: padded, letterboxed,
-            // captioned, blurred and re-brightened re-posts then match a case, which stores the same
-            // variants (docs/robustness.md). The plain hash always goes too.
-            let pdq = companions
-            let options = HashingOptions(pdqDihedral: dihedral && algorithm == .pdq, unletterbox: pdq, captionMask: pdq, lowPass: pdq)
             result = try ImageHasher.hashFile(atPath: path, options: options)
         } catch {
-            return .failure(HashListError(code: error.code, message: error.message))
+            return .failure(QueryFailure(code: error.code.rawValue, message: error.message))
         }
         switch result.image {
         case .failure(let error):
-            return .failure(HashListError(code: error.code.rawValue, message: error.message))
+            return .failure(QueryFailure(code: error.code.rawValue, message: error.message))
         case .success(let hashes):
-            var words = hashes.pdq.hash.codeWords
-            if dihedral { for variant in hashes.pdq.dihedral.dropFirst() { words += variant.codeWords } }
-            if let stripped = hashes.unletterboxed {
-                words += stripped.pdq.hash.codeWords
-                if dihedral { for variant in stripped.pdq.dihedral.dropFirst() { words += variant.codeWords } }
-            }
-            if let masked = hashes.captionMasked { words += masked.top.hash.codeWords + masked.bottom.hash.codeWords }
-            if let lowPassed = hashes.lowPassed { words += lowPassed.hash.codeWords }
-            return .success(QueryCodes(pdq: words, phash: hashes.phash.value, dhash: hashes.dhash.value))
+            return .success(QueryCodes(hashes, policy: policy, dihedral: dihedral))
         }
     }
 }
-

@@ -71,7 +71,7 @@ struct FileDigestsTests {
         defer { folder.remove() }
         let path = folder.url.appendingPathComponent("no-such-file.mp4").path
         let error = try #require(throws: FileReadError.self) { try FileDigests.of(fileAt: path) }
-        #expect(error.code == "file_not_found")
+        #expect(error.code == .fileNotFound)
         #expect(!error.description.contains("no-such-file"), "file names stay out of messages (they may end up in logs)")
     }
 
@@ -79,6 +79,6 @@ struct FileDigestsTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let error = try #require(throws: FileReadError.self) { try FileDigests.of(fileAt: folder.url.path) }
-        #expect(error.code == "is_a_directory")
+        #expect(error.code == .isADirectory)
     }
 }

@@ -33,7 +33,7 @@ import Testing
         let bad = dir.url.appendingPathComponent("\(label).nccindex")
         try data.write(to: bad)
         #expect(throws: IndexError.self) { try PDQIndex.load(from: bad) }
-        do { _ = try PDQIndex.load(from: bad) } catch { #expect(error.code == code, "\(label): \(error)") }
+        do { _ = try PDQIndex.load(from: bad) } catch { #expect(error.code.rawValue == code, "\(label): \(error)") }
     }
     var flipped = bytes
     flipped[flipped.count / 2] ^= 0x40
@@ -47,8 +47,8 @@ import Testing
     var version = bytes
     version[8] = 9
     try refuse(version, "snapshot_unsupported_version", "version")
-    do { _ = try Hash64Index.load(from: url) } catch { #expect(error.code == "snapshot_wrong_code_type") }
-    do { _ = try PDQIndex.load(from: dir.url.appendingPathComponent("missing")) } catch { #expect(error.code == "snapshot_unreadable") }
+    do { _ = try Hash64Index.load(from: url) } catch { #expect(error.code == .snapshotWrongCodeType) }
+    do { _ = try PDQIndex.load(from: dir.url.appendingPathComponent("missing")) } catch { #expect(error.code == .snapshotUnreadable) }
 }
 
 @Test func snapshotOfSmallAndEmptyIndexes() throws {

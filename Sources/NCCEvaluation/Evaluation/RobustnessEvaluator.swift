@@ -99,10 +99,12 @@ public enum RobustnessEvaluator {
         // quality of the picture it comes from (which passed the floor, or the picture is left out).
         let unletterboxedOriginal = bankStripped.width == bankImage.width && bankStripped.height == bankImage.height
             ? nil : PDQHasher.hash(bankStripped, dihedral: false).hash
-        let bankMasks = CaptionMask.Edge.allCases.map { PDQHasher.hash(CaptionMask.masked(bankImage, edge: $0), dihedral: false).hash }
         let crops = options.cropAugmentation.map { fraction in
             PDQHasher.hash(Geometry.cropEachSide(full, fraction: fraction), dihedral: false).hash
         }
+        // What a case stores for the picture, hashed as `nccmatch case submit` hashes it.
+        let policy = MatchingPolicy.standard
+        let caseHashes = PDQCompanions(ImageHasher.hashes(of: bankImage, options: policy.caseHashingOptions(mode: options.mode)))
         let copies: [QueryCopy?] = options.transforms.map { transform in
             let copy: DecodedImage
             if transform == .original {
@@ -111,17 +113,26 @@ public enum RobustnessEvaluator {
                 guard let made = try? transform.apply(to: full) else { return nil }
                 copy = made
             }
-            let plain = ImageSignature(of: copy)
-            let stripped = Unletterbox.crop(copy, threshold: options.unletterboxThreshold)
-            let unletterboxed = stripped.width == copy.width && stripped.height == copy.height ? plain : ImageSignature(of: stripped)
-            let masks = CaptionMask.Edge.allCases.map { PDQHasher.hash(CaptionMask.masked(copy, edge: $0), dihedral: false).hash }
-            let lowPassed = PDQHasher.hash(LowPass.filtered(copy), dihedral: false).hash
-            return QueryCopy(plain: plain, unletterboxed: unletterboxed, captionMasked: masks, lowPassed: lowPassed)
+            // Hashed as a platform's query is (`nccmatch match`), with the DCT-domain variants the other signals use.
+            let hashes = ImageHasher.hashes(of: copy, options: policy.queryHashingOptions(dihedral: true))
+            let plain = ImageSignature(pdq: hashes.pdq.hash, quality: hashes.pdq.quality, dihedral: hashes.pdq.dihedral, phash: hashes.phash, dhash: hashes.dhash)
+            let unletterboxed: ImageSignature
+            if options.unletterboxThreshold == Unletterbox.defaultThreshold {
+                unletterboxed = hashes.unletterboxed.map {
+                    ImageSignature(pdq: $0.pdq.hash, quality: $0.pdq.quality, dihedral: $0.pdq.dihedral, phash: $0.phash, dhash: $0.dhash)
+                } ?? plain
+            } else {
+                // Another tolerance, for the unletterboxing signals only: the policy's hashes keep the default.
+                let stripped = Unletterbox.crop(copy, threshold: options.unletterboxThreshold)
+                unletterboxed = stripped.width == copy.width && stripped.height == copy.height ? plain : ImageSignature(of: stripped)
+            }
+            return QueryCopy(plain: plain, unletterboxed: unletterboxed, captionMasked: hashes.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? [],
+                             lowPassed: hashes.lowPassed?.hash, queryHashes: PDQCompanions(hashes), policy: policy)
         }
         return .success(ImageMeasurement(
-            bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops, captionMasked: bankMasks,
-                             lowPassed: PDQHasher.hash(LowPass.filtered(bankImage), dihedral: false).hash,
-                             centerCrops: CenterCrop.Aspect.standard.compactMap { CenterCrop.cropped(bankImage, to: $0).map { PDQHasher.hash($0, dihedral: false).hash } }),
+            bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops, captionMasked: caseHashes.captionMasked,
+                             lowPassed: caseHashes.lowPassed,
+                             centerCrops: caseHashes.centerCrops, caseHashes: caseHashes, policy: policy),
             copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1)))
     }
 

@@ -53,9 +53,16 @@ public struct BankEntry: Sendable, Hashable {
     /// (`CenterCrop`, `HashingOptions.centerCrops`), as a case stores them.
     public var centerCrops: [PDQHash]
 
+    /// The PDQ hashes a case stores for this picture, as `MatchingPolicy.storedPDQ` chooses them: what
+    /// `pdqRecommended` compares, so that the evaluation measures the policy `nccmatch case submit` runs.
+    public let storedPDQ: [PDQHash]
+
     /// Makes an entry.
+    ///
+    /// - Parameter caseHashes: the picture's hashes as a case computes them (`MatchingPolicy.caseHashingOptions`);
+    ///   when nil, the policy chooses among the other arguments.
     public init(original: ImageSignature, pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil, crops: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil,
-                centerCrops: [PDQHash] = []) {
+                centerCrops: [PDQHash] = [], caseHashes: PDQCompanions? = nil, policy: MatchingPolicy = .standard) {
         self.centerCrops = centerCrops
         self.lowPassed = lowPassed
         self.original = original
@@ -63,18 +70,32 @@ public struct BankEntry: Sendable, Hashable {
         self.unletterboxed = unletterboxed
         self.crops = crops
         self.captionMasked = captionMasked
+        storedPDQ = policy.storedPDQ(caseHashes ?? PDQCompanions(
+            pdq: original.pdq, pixelDihedral: pixelDihedral, unletterboxed: unletterboxed, captionMasked: captionMasked,
+            lowPassed: lowPassed, centerCrops: centerCrops))
     }
 }
 
 /// The hashes of one transformed copy, as a platform would compute them.
 public struct QueryCopy: Sendable, Hashable {
     /// Makes a copy's hashes; `unletterboxed` defaults to `plain` (no uniform borders).
-    public init(plain: ImageSignature, unletterboxed: ImageSignature? = nil, captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil) {
+    ///
+    /// - Parameter queryHashes: the copy's hashes as a platform's query computes them
+    ///   (`MatchingPolicy.queryHashingOptions`); when nil, the policy chooses among the other arguments.
+    public init(plain: ImageSignature, unletterboxed: ImageSignature? = nil, captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil,
+                queryHashes: PDQCompanions? = nil, policy: MatchingPolicy = .standard) {
         self.lowPassed = lowPassed
         self.plain = plain
         self.unletterboxed = unletterboxed ?? plain
         self.captionMasked = captionMasked
+        sentPDQ = policy.queryPDQ(queryHashes ?? PDQCompanions(
+            pdq: plain.pdq, unletterboxed: unletterboxed.flatMap { $0 == plain ? nil : $0.pdq }, captionMasked: captionMasked,
+            lowPassed: lowPassed), dihedral: false)
     }
+
+    /// The PDQ hashes a platform's query sends for this copy, as `MatchingPolicy.queryPDQ` chooses them:
+    /// what `pdqRecommended` compares.
+    public let sentPDQ: [PDQHash]
 
     /// Hashes of the copy as it is.
     public var plain: ImageSignature
@@ -114,10 +135,10 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
     /// uniform borders stripped (when it has any); the query looks up the copy as it is and with uniform
     /// borders stripped (2 hashes): `pdqRecommended` without the caption masks.
     case pdqPixelsUnletterbox = "pdq-pixels-unletterbox"
-    /// The combination the report recommends: `pdqPixelsUnletterbox`, and both sides add the hashes with
-    /// the top and the bottom caption band painted over (`CaptionMask`) and the low-passed hash
-    /// (`LowPass`), and the bank adds the centre crops to 1:1, 4:5 and 9:16 (`CenterCrop`); every query hash
-    /// is compared with every hash of the entry, as one index holding them all does.
+    /// The combination the report recommends and nccmatch runs (`MatchingPolicy`): `pdqPixelsUnletterbox`,
+    /// and both sides add the hashes with the top and the bottom caption band painted over (`CaptionMask`) and
+    /// the low-passed hash (`LowPass`), and the bank adds the centre crops to 1:1, 4:5 and 9:16 (`CenterCrop`);
+    /// every query hash is compared with every hash of the entry, as one index holding them all does.
     case pdqRecommended = "pdq-recommended"
     /// PDQ with dihedral queries, and the bank also holds PDQ hashes of central crops of each image.
     case pdqDihedralCrops = "pdq-dihedral-crops"
@@ -202,15 +223,10 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
             }
             return best
         case .pdqRecommended:
-            // Every query hash against every stored hash, as one index holding them all compares them.
-            var best = Self.pdqPixelsUnletterbox.distance(query, bank)
-            let extraStored = bank.captionMasked + (bank.lowPassed.map { [$0] } ?? []) + bank.centerCrops
-            let extraQueries = query.captionMasked + (query.lowPassed.map { [$0] } ?? [])
-            for q in [query.plain.pdq, query.unletterboxed.pdq] + extraQueries where best > 0 {
-                best = min(best, Self.minimum(extraStored, q))
-            }
-            let stored = bank.pixelDihedral + (bank.unletterboxed.map { [$0] } ?? [])
-            for q in extraQueries where best > 0 { best = min(best, Self.minimum(stored, q)) }
+            // What runs: every hash the policy has a query send against every hash it has a case store, as one
+            // index holding them all compares them.
+            var best = 256
+            for q in query.sentPDQ where best > 0 { best = min(best, Self.minimum(bank.storedPDQ, q)) }
             return best
         case .pdqPixelsUnletterbox:
             var best = Self.minimum(bank.pixelDihedral, query.plain.pdq)

@@ -74,6 +74,31 @@ public enum HexCodec {
         return .success(words)
     }
 
+    /// Appends the `wordCount` big-endian 64-bit words written in exactly `wordCount * 16` hex characters:
+    /// the bulk path of hash-list readers, which decode millions of hashes straight from a file's bytes.
+    ///
+    /// - Returns: false, with nothing appended, when `text` is not exactly that many hex characters (ask
+    ///   `decodeWords(utf8:wordCount:)` for which problem it is).
+    @inlinable
+    public static func appendWords(utf8 text: UnsafeBufferPointer<UInt8>, wordCount: Int, to words: inout [UInt64]) -> Bool {
+        guard text.count == wordCount &* 16 else { return false }
+        let start = words.count
+        var position = 0
+        for _ in 0..<wordCount {
+            var word: UInt64 = 0
+            for _ in 0..<16 {
+                guard let value = nibble(text[position]) else {
+                    words.removeSubrange(start...)
+                    return false
+                }
+                word = word << 4 | UInt64(value)
+                position &+= 1
+            }
+            words.append(word)
+        }
+        return true
+    }
+
     /// Reads an even number of hex characters into bytes.
     ///
     /// - Returns: the bytes, or the first problem found (an odd length, then the first non-hex character).

@@ -1,4 +1,5 @@
 import Crypto
+import NCCHashCore
 
 extension FileDigests {
     /// MD5 and SHA-256 computed together over bytes that arrive in chunks.
@@ -20,17 +21,6 @@ extension FileDigests {
             FileDigests(md5: Self.hex(md5.finalize()), sha256: Self.hex(sha256.finalize()))
         }
 
-        private static func hex<D: Digest>(_ digest: D) -> String {
-            let digits: [UInt8] = Array("0123456789abcdef".utf8)
-            var out: [UInt8] = []
-            out.reserveCapacity(D.byteCount * 2)
-            digest.withUnsafeBytes { bytes in
-                for byte in bytes {
-                    out.append(digits[Int(byte >> 4)])
-                    out.append(digits[Int(byte & 15)])
-                }
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
+        private static func hex<D: Digest>(_ digest: D) -> String { HexCodec.encode(bytes: digest) }
     }
 }

@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// A 64-bit perceptual hash (pHash or dHash) with the text form of Python `imagehash`.
 ///
 /// The first hex character holds the first four bits of imagehash's row-major bit array,
@@ -11,7 +13,7 @@ public struct Hash64: Sendable, Hashable, Codable, CustomStringConvertible, Loss
 
     /// Reads the 16-character hex text form (upper or lower case).
     public init(hex: some StringProtocol, algorithm: HashAlgorithm = .phash) throws(HashParsingError) {
-        value = try parseHexWords(hex, wordCount: 1, algorithm: algorithm)[0]
+        value = try HexCodec.words(hex, wordCount: 1, algorithm: algorithm)[0]
     }
 
     /// Reads the hex text form; nil when it is not 16 hex characters.
@@ -21,7 +23,7 @@ public struct Hash64: Sendable, Hashable, Codable, CustomStringConvertible, Loss
     }
 
     /// The 16 lowercase hex characters.
-    public var hex: String { hexString(words: [value]) }
+    public var hex: String { HexCodec.encode(words: CollectionOfOne(value)) }
 
     public var description: String { hex }
 

@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// A 256-bit PDQ hash, stored as four big-endian 64-bit words.
 ///
 /// `words.0` holds the first 16 hex characters of the text form (the reference's bits 255...192),
@@ -11,7 +13,7 @@ public struct PDQHash: Sendable, Hashable, Codable, CustomStringConvertible, Los
 
     /// Reads the 64-character hex text form (upper or lower case).
     public init(hex: some StringProtocol) throws(HashParsingError) {
-        let w = try parseHexWords(hex, wordCount: 4, algorithm: .pdq)
+        let w = try HexCodec.words(hex, wordCount: 4, algorithm: .pdq)
         words = (w[0], w[1], w[2], w[3])
     }
 
@@ -35,7 +37,7 @@ public struct PDQHash: Sendable, Hashable, Codable, CustomStringConvertible, Los
     }
 
     /// The 64 lowercase hex characters.
-    public var hex: String { hexString(words: [words.0, words.1, words.2, words.3]) }
+    public var hex: String { HexCodec.encode(words: [words.0, words.1, words.2, words.3]) }
 
     public var description: String { hex }
 

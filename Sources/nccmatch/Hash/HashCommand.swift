@@ -69,10 +69,12 @@ struct HashCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
-            unletterbox: unletterbox || matchVariants, pixelDihedral: pixelDihedral,
-            captionMask: captionMask || matchVariants, lowPass: lowPass || matchVariants,
-            centerCrops: centerCrops)
+        // --match-variants: the companions a query sends, as the matching policy (the one `match` uses) says.
+        let options = MatchingPolicy.standard.addingQueryCompanions(
+            HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
+                           unletterbox: unletterbox, pixelDihedral: pixelDihedral, captionMask: captionMask, lowPass: lowPass,
+                           centerCrops: centerCrops),
+            when: matchVariants)
         let videoOptions = VideoDecodingOptions(secondsPerSample: secondsPerHash, maxDurationSeconds: maxVideoSeconds)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)

@@ -36,7 +36,7 @@ struct HashRecord: Sendable {
             )
             return record.addingVideo(input, options: videoOptions)
         } catch {
-            return HashRecord(path: input.displayPath, digests: nil, outcome: .failure(HashRecordError(code: error.code, message: error.message)))
+            return HashRecord(path: input.displayPath, digests: nil, outcome: .failure(HashRecordError(code: error.code.rawValue, message: error.message)))
         }
     }
 }

@@ -95,7 +95,7 @@ enum InputFiles {
             case S_IFREG: inputs.append(.file(path))
             default:
                 let error = FileReadError.notRegularFile(type)
-                inputs.append(.skipped(path: path, code: error.code, message: error.message))
+                inputs.append(.skipped(path: path, code: error.code.rawValue, message: error.message))
             }
         }
     }

@@ -30,13 +30,14 @@ struct SkippedFile {
 /// Turns the paths given to `case submit` and `case add` into the hashes to send, and asks the person before
 /// anything is sent when some file will only be protected against exact copies or could not be read at all.
 enum CasePictures {
-    /// The hashing a case uses: PDQ of the 8 rotated and mirrored pictures (not the cheaper DCT variants),
-    /// of the picture without uniform borders, with its caption bands painted over, low-passed and centre-cropped to 1:1, 4:5 and 9:16
-    /// (docs/robustness.md), plus pHash, dHash, MD5 and SHA-256.
-    static let options = HashingOptions(pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
+    /// Which hashes a case stores (`MatchingPolicy`: the same policy `match` and `eval` use).
+    static let policy = MatchingPolicy.standard
+
+    /// The hashing a case uses: every companion hash the policy stores.
+    static let options = policy.caseHashingOptions()
 
     /// PDQ quality below which a picture cannot be matched reliably by its look (the bank refuses its PDQ).
-    static let minimumQuality = 50
+    static let minimumQuality = policy.minimumQuality
 
     /// Hashes every file under `paths` (folders are walked as `nccmatch hash` walks them).
     ///
@@ -84,24 +85,16 @@ enum CasePictures {
                 // flat picture would match other flat pictures. Only its exact digests can protect it.
                 exactOnly = "This picture has too little detail (quality \(h.pdq.quality) of 100; at least \(minimumQuality) is needed) to be recognised by its look. This is not a problem with what you did; the picture is simply very plain."
             case .success(let h):
-                hashes.append(CaseHash(algorithm: .pdq, value: h.pdq.hash.hex, quality: h.pdq.quality))
-                var seen: Set<String> = [h.pdq.hash.hex]
-                for variant in h.pdqPixelDihedral where seen.insert(variant.hex).inserted {
-                    hashes.append(CaseHash(algorithm: .pdq, value: variant.hex, quality: h.pdq.quality))
-                }
-                // The unletterboxed, caption-masked, low-passed and centre-cropped hashes are companions of the picture: they
-                // are sent with the picture's own quality, so the bank admits them when it admits the picture
-                // (stripping, masking or blurring lowers PDQ's score without making the picture plainer). The
-                // evaluation measured them so: no false match at 31 between different pictures.
-                let companions = (h.unletterboxed.map { [$0.pdq.hash] } ?? [])
-                    + (h.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? []) + (h.lowPassed.map { [$0.hash] } ?? [])
-                    + h.centerCrops.map(\.pdq.hash)
-                for variant in companions where seen.insert(variant.hex).inserted {
-                    hashes.append(CaseHash(algorithm: .pdq, value: variant.hex, quality: h.pdq.quality))
+                // The picture's PDQ and its companions (rotated and mirrored, unletterboxed, caption-masked,
+                // low-passed, centre-cropped), as the matching policy stores them: all with the picture's own
+                // quality, so the bank admits them when it admits the picture.
+                let stored = policy.storedPDQ(PDQCompanions(h))
+                for hash in stored {
+                    hashes.append(CaseHash(algorithm: .pdq, value: hash.hex, quality: h.pdq.quality))
                 }
                 hashes.append(CaseHash(algorithm: .phash, value: h.phash.hex))
                 hashes.append(CaseHash(algorithm: .dhash, value: h.dhash.hex))
-                kinds = ["PDQ, plus \(seen.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
+                kinds = ["PDQ, plus \(stored.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
             case .failure(let error):
                 if error.code == .emptyFile {
                     // The digests of an empty file would match every empty upload: nothing to protect, nothing sent.

@@ -1,5 +1,6 @@
 import Foundation
 import NCCHashing
+import NCCIndex
 
 /// A seeded index benchmark: build, range search (index and flat scan), recall against brute force,
 /// inserts, removes, snapshot save and load. `nccmatch bench` prints its report as JSON.
@@ -128,8 +129,8 @@ public struct IndexBenchmark: Sendable {
         let words = Code.wordCount
         let workload = SyntheticWorkload(entries: c.entries, queries: c.queries, wordsPerCode: words,
                                          plantedShare: c.plantedShare, plantDistance: c.distance, seed: c.seed)
-        let reference = bruteForceMatches(bankWords: workload.bankWords, ids: workload.ids, queryWords: workload.queryWords,
-                                          wordsPerCode: words, maxDistance: c.distance)
+        let reference = bruteForceMatches(Code.self, bankWords: workload.bankWords, ids: workload.ids, queryWords: workload.queryWords,
+                                          maxDistance: c.distance)
 
         var clock = Stopwatch()
         let layout: IndexOptions.Layout = c.substrings.map { .multiIndex(substrings: $0) } ?? .automatic

@@ -1,4 +1,6 @@
 import NCCHashing
+import NCCIndex
+
 /// Seeded synthetic banks and queries for benchmarks and CI performance tests.
 ///
 /// The same seed gives the same codes on every machine: bank codes are uniformly random; a share of the
@@ -46,20 +48,10 @@ public struct SyntheticWorkload: Sendable {
     public var queryCount: Int { queryWords.count / wordsPerCode }
 }
 
-/// A brute-force reference: every (query, entry) within the distance, by the batched SIMD scan over all codes.
+/// A brute-force reference: every (query, entry) within the distance, by a flat index (the batched SIMD scan
+/// over all codes), sorted as every search result is.
 ///
 /// Used to measure recall; it shares no code with multi-index hashing.
-public func bruteForceMatches(bankWords: [UInt64], ids: [UInt64], queryWords: [UInt64], wordsPerCode: Int, maxDistance: Int) -> [[IndexMatch]] {
-    let nq = queryWords.count / wordsPerCode
-    var results = [[IndexMatch]](repeating: [], count: nq)
-    bankWords.withUnsafeBufferPointer { bank in
-        Kernels.scanRange(path: nil, words: wordsPerCode, queries: queryWords, bank: bank.baseAddress, count: ids.count,
-                          maxDistance: maxDistance) { hits in
-            for h in hits { results[Int(h.query)].append(IndexMatch(id: ids[Int(h.entry)], distance: Int(h.distance))) }
-        }
-    }
-    for i in 0..<nq {
-        results[i].sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.id < $1.id) }
-    }
-    return results
+public func bruteForceMatches<Code: BinaryCode>(_: Code.Type, bankWords: [UInt64], ids: [UInt64], queryWords: [UInt64], maxDistance: Int) -> [[IndexMatch]] {
+    HammingIndex<Code>(ids: ids, words: bankWords, options: IndexOptions(layout: .flat)).search(queryWords: queryWords, within: maxDistance)
 }

@@ -1,0 +1,124 @@
+/// Which hashes a case stores for a picture and which hashes a platform's query sends: the one decision
+/// that `nccmatch case submit`, `nccmatch match`, `nccmatch hash --match-variants` and the robustness
+/// evaluation (`nccmatch eval`) all take from here, so that what is measured is what runs.
+///
+/// A case stores, besides the picture's PDQ, pHash, dHash, MD5 and SHA-256: PDQ of the 8 rotated and
+/// mirrored copies of its pixels, of the picture without uniform borders, with its top and with its
+/// bottom caption band painted over, of its low-passed luma, and of its centre crops to 1:1, 4:5 and 9:16.
+/// A query sends its PDQ, the PDQ without uniform borders, the two caption-masked PDQs and the low-passed
+/// PDQ (with `dihedral`, also the DCT-domain rotations and mirrors of the first two). Every query hash is
+/// compared with every stored hash (docs/robustness.md gives the measurements behind this choice).
+public struct MatchingPolicy: Sendable, Hashable {
+    /// The policy nccmatch uses everywhere.
+    public static let standard = MatchingPolicy()
+
+    /// PDQ quality (0-100) below which a picture cannot be matched reliably by its look: a case sends only
+    /// its MD5 and SHA-256, and the bank refuses such a PDQ.
+    public let minimumQuality: Int
+
+    /// Makes the policy; `standard` is the only one nccmatch uses.
+    public init(minimumQuality: Int = 50) {
+        self.minimumQuality = minimumQuality
+    }
+
+    /// The hashing a case needs for a picture: every companion it stores, without the DCT-domain dihedral
+    /// variants (the stored pixel-level ones replace them).
+    public func caseHashingOptions(mode: HashingMode = .fast) -> HashingOptions {
+        HashingOptions(mode: mode, pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
+    }
+
+    /// The hashing a query needs for a picture.
+    ///
+    /// - Parameters:
+    ///   - dihedral: also compute the DCT-domain rotations and mirrors (`nccmatch match --dihedral`).
+    ///   - companions: compute the companion hashes a PDQ query sends; false for a query matched by pHash or
+    ///     dHash alone, which needs only the plain hashes.
+    public func queryHashingOptions(dihedral: Bool, companions: Bool = true, mode: HashingMode = .fast) -> HashingOptions {
+        addingQueryCompanions(HashingOptions(mode: mode, pdqDihedral: dihedral), when: companions)
+    }
+
+    /// `options` with the companion hashes a query sends turned on (`nccmatch hash --match-variants`):
+    /// the picture without uniform borders, caption-masked and low-passed. Other settings are kept.
+    public func addingQueryCompanions(_ options: HashingOptions, when enabled: Bool = true) -> HashingOptions {
+        guard enabled else { return options }
+        var options = options
+        options.unletterbox = true
+        options.captionMask = true
+        options.lowPass = true
+        return options
+    }
+
+    /// The PDQ hashes a case stores for a picture, each once, the picture's own PDQ first.
+    ///
+    /// The companions are stored with the picture's own quality: stripping, masking or blurring lowers PDQ's
+    /// score without making the picture plainer, and the evaluation measured no false match at distance 31
+    /// between different pictures with them.
+    public func storedPDQ(_ picture: PDQCompanions) -> [PDQHash] {
+        var seen: Set<PDQHash> = []
+        var stored: [PDQHash] = []
+        let all = [picture.pdq] + picture.pixelDihedral + (picture.unletterboxed.map { [$0] } ?? [])
+            + picture.captionMasked + (picture.lowPassed.map { [$0] } ?? []) + picture.centerCrops
+        for hash in all where seen.insert(hash).inserted { stored.append(hash) }
+        return stored
+    }
+
+    /// The PDQ hashes a query sends for a picture, in this order: its PDQ; with `dihedral` its other seven
+    /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
+    /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ.
+    ///
+    /// Centre crops and pixel-level rotations are stored by a case and never sent by a query.
+    public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
+        var sent = [picture.pdq]
+        if dihedral { sent += picture.dihedral.dropFirst() }
+        if let stripped = picture.unletterboxed {
+            sent.append(stripped)
+            if dihedral { sent += picture.unletterboxedDihedral.dropFirst() }
+        }
+        sent += picture.captionMasked
+        if let lowPassed = picture.lowPassed { sent.append(lowPassed) }
+        return sent
+    }
+}
+
+/// The PDQ hashes of one picture that the matching policy chooses from, however they were obtained: hashed
+/// now (`init(_:)`) or read back from a hash list that `nccmatch hash` wrote.
+public struct PDQCompanions: Sendable, Hashable {
+    /// PDQ of the picture as it is.
+    public var pdq: PDQHash
+    /// Its DCT-domain rotations and mirrors, the identity first; empty when not computed.
+    public var dihedral: [PDQHash]
+    /// PDQ of the 8 rotated and mirrored copies of its pixels, the identity first; empty when not computed.
+    public var pixelDihedral: [PDQHash]
+    /// PDQ of the picture without its uniform borders; nil when it has none or when not computed.
+    public var unletterboxed: PDQHash?
+    /// The DCT-domain rotations and mirrors of `unletterboxed`, the identity first; empty when not computed.
+    public var unletterboxedDihedral: [PDQHash]
+    /// PDQ with the top, then the bottom caption band painted over; empty when not computed.
+    public var captionMasked: [PDQHash]
+    /// PDQ of the low-passed luma; nil when not computed.
+    public var lowPassed: PDQHash?
+    /// PDQ of the centre crops to the platform ratios the picture does not already have; empty when not computed.
+    public var centerCrops: [PDQHash]
+
+    /// Makes a value from its parts (a hash list's fields); what is not given was not computed.
+    public init(pdq: PDQHash, dihedral: [PDQHash] = [], pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil,
+                unletterboxedDihedral: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil, centerCrops: [PDQHash] = []) {
+        self.pdq = pdq
+        self.dihedral = dihedral
+        self.pixelDihedral = pixelDihedral
+        self.unletterboxed = unletterboxed
+        self.unletterboxedDihedral = unletterboxedDihedral
+        self.captionMasked = captionMasked
+        self.lowPassed = lowPassed
+        self.centerCrops = centerCrops
+    }
+
+    /// The PDQ hashes of a picture hashed by `ImageHasher`.
+    public init(_ hashes: ImageHashes) {
+        self.init(
+            pdq: hashes.pdq.hash, dihedral: hashes.pdq.dihedral, pixelDihedral: hashes.pdqPixelDihedral,
+            unletterboxed: hashes.unletterboxed?.pdq.hash, unletterboxedDihedral: hashes.unletterboxed?.pdq.dihedral ?? [],
+            captionMasked: hashes.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? [],
+            lowPassed: hashes.lowPassed?.hash, centerCrops: hashes.centerCrops.map(\.pdq.hash))
+    }
+}
