@@ -60,7 +60,8 @@ struct VideoBadInputTests {
 
         // The sample description says 65535 x 65535: refused from the header, before a frame buffer exists.
         var huge = bytes
-        let avc1 = try #require(Self.find(Array("avc1".utf8), in: huge))
+        // The sample entry, not the "avc1" brand in the ftyp box: the one whose avcC box type follows 86 bytes on.
+        let avc1 = try #require(Self.findAll(Array("avc1".utf8), in: huge).first { $0 + 90 <= huge.count && Self.find(Array("avcC".utf8), in: Array(huge[($0 + 86)..<($0 + 90)])) == 0 })
         for offset in [avc1 + 28, avc1 + 29, avc1 + 30, avc1 + 31] { huge[offset] = 0xFF }
         #expect(Self.code { () throws(VideoError) in _ = try VPDQHasher.hash(bytes: huge) } == .tooLarge)
         // Within the default limits but over a lower one.
@@ -72,6 +73,11 @@ struct VideoBadInputTests {
 
     static func outcome(_ bytes: [UInt8]) -> Result<VPDQVideoHash, VideoError> {
         do throws(VideoError) { return .success(try VPDQHasher.hash(bytes: bytes)) } catch { return .failure(error) }
+    }
+
+    static func findAll(_ needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+        guard haystack.count >= needle.count else { return [] }
+        return (0...(haystack.count - needle.count)).filter { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
@@ -96,13 +102,21 @@ struct VideoBadInputTests {
         try run(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mp4", audio])
         #expect(Self.code { () throws(VideoError) in _ = try VPDQHasher.hash(path: audio) } == .noVideoStream)
 
-        // The same frames stored upright and stored sideways with a 90-degree display rotation hash alike.
+        // The same frames stored upright, and stored sideways with a display matrix saying "turn 90 degrees clockwise"
+        // (written into the track header here, as phones do), hash alike.
         let source = "testsrc2=size=320x240:rate=10:duration=2"
         let upright = directory.url.appendingPathComponent("upright.mp4").path
         let sideways = directory.url.appendingPathComponent("sideways.mp4").path
         try run(["-f", "lavfi", "-i", source, "-vf", "transpose=clock", "-c:v", "libx264", "-pix_fmt", "yuv420p", upright])
-        try run(["-f", "lavfi", "-i", source, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-metadata:s:v:0", "rotate=90", sideways])
-        let a = try VPDQHasher.hash(path: upright), b = try VPDQHasher.hash(path: sideways)
+        try run(["-f", "lavfi", "-i", source, "-c:v", "libx264", "-pix_fmt", "yuv420p", sideways])
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: sideways)))
+        let tkhd = try #require(Self.find(Array("tkhd".utf8), in: bytes))
+        // tkhd (version 0): the 3x3 matrix starts 44 bytes after the box type; a = 0, b = 1, c = -1, d = 0 in 16.16.
+        let matrix: [UInt32] = [0, 0x10000, 0, 0xFFFF_0000, 0, 0, 240 << 16, 0, 0x4000_0000]
+        for (i, value) in matrix.enumerated() {
+            for k in 0..<4 { bytes[tkhd + 44 + i * 4 + k] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(k))) }
+        }
+        let a = try VPDQHasher.hash(path: upright), b = try VPDQHasher.hash(bytes: bytes)
         #expect(b.info.rotation == 90)
         #expect(b.info.width == 240 && b.info.height == 320)
         #expect(a.frames.count == b.frames.count && a.frames.count == 2)
