@@ -1,58 +1,66 @@
-import Foundation
 import PostgresNIO
+import Synchronization
 
 /// One database call's outcome: the first of its result and its deadline wins (`PostgresBankStore.Deadline`).
-final class CallGate<T: Sendable>: @unchecked Sendable {
+final class CallGate<T: Sendable>: Sendable {
     /// Where the call is.
     enum Phase { case waiting, running, committing, done }
     /// What the deadline did.
     enum Expiry { case failed, committing, unaffected }
 
-    private let lock = NSLock()
+    private struct State: Sendable {
+        var continuation: CheckedContinuation<T, any Error>?
+        var timer: Task<Void, Never>?
+        var connection: PostgresConnection?
+        var phase = Phase.waiting
+
+        /// Ends the call: hands back what must be closed and resumed, outside the lock.
+        mutating func end() -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, PostgresConnection?) {
+            phase = .done
+            defer { continuation = nil; timer = nil; connection = nil }
+            return (continuation, timer, connection)
+        }
+    }
+
     private let bounded: Bool
-    private var continuation: CheckedContinuation<T, any Error>?
-    private var timer: Task<Void, Never>?
-    private var connection: PostgresConnection?
-    private var phase = Phase.waiting
+    private let state = Mutex(State())
 
     /// A gate whose deadline covers the whole call (`bounded`) or only getting a connection.
     init(bounded: Bool) { self.bounded = bounded }
 
     func install(_ continuation: CheckedContinuation<T, any Error>) {
-        lock.lock(); self.continuation = continuation; lock.unlock()
+        state.withLock { $0.continuation = continuation }
     }
 
     func setTimer(_ task: Task<Void, Never>) {
-        lock.lock()
-        if phase == .done { lock.unlock(); task.cancel(); return }
-        timer = task
-        lock.unlock()
+        let finished = state.withLock { state in
+            if state.phase == .done { return true }
+            state.timer = task
+            return false
+        }
+        if finished { task.cancel() }
     }
 
     /// The call holds `connection`; throws when its deadline already passed (then it must not start).
     func begin(_ connection: PostgresConnection?) throws {
-        lock.lock(); defer { lock.unlock() }
-        guard phase == .waiting else { throw CancellationError() }
-        phase = .running
-        self.connection = connection
+        try state.withLock { state in
+            guard state.phase == .waiting else { throw CancellationError() }
+            state.phase = .running
+            state.connection = connection
+        }
     }
 
     /// The call is about to send `COMMIT`; throws when its deadline already passed (then it must roll back).
     func commit() throws {
-        lock.lock(); defer { lock.unlock() }
-        guard phase == .running else { throw CancellationError() }
-        phase = .committing
+        try state.withLock { state in
+            guard state.phase == .running else { throw CancellationError() }
+            state.phase = .committing
+        }
     }
 
     func finish(_ result: Result<T, any Error>) {
-        lock.lock()
-        guard phase != .done else { lock.unlock(); return }
-        phase = .done
-        let continuation = self.continuation, timer = self.timer
-        self.continuation = nil
-        self.timer = nil
-        self.connection = nil
-        lock.unlock()
+        let ended = state.withLock { state in state.phase == .done ? nil : state.end() }
+        guard let (continuation, timer, _) = ended else { return }
         timer?.cancel()
         continuation?.resume(with: result)
     }
@@ -60,33 +68,27 @@ final class CallGate<T: Sendable>: @unchecked Sendable {
     /// The deadline passed: fails the call unless it finished, or (unbounded) holds a connection, or is
     /// committing. A running transaction's connection is closed, so the server rolls it back at once.
     func expire(_ error: any Error) -> Expiry {
-        lock.lock()
-        if phase == .done || (phase != .waiting && !bounded) {
-            lock.unlock(); return .unaffected
+        let bounded = self.bounded
+        let (expiry, ended) = state.withLock { state -> (Expiry, (CheckedContinuation<T, any Error>?, Task<Void, Never>?, PostgresConnection?)?) in
+            if state.phase == .done || (state.phase != .waiting && !bounded) { return (.unaffected, nil) }
+            if state.phase == .committing { return (.committing, nil) }
+            return (.failed, state.end())
         }
-        if phase == .committing {
-            lock.unlock(); return .committing
-        }
-        failLocked(error)
-        return .failed
+        if let (continuation, _, connection) = ended { fail(continuation, connection, error) }
+        return expiry
     }
 
     /// The grace for a `COMMIT` already sent passed: fails the call (outcome unknown) unless it finished.
     func expireCommit(_ error: any Error) -> Bool {
-        lock.lock()
-        guard phase == .committing else { lock.unlock(); return false }
-        failLocked(error)
+        let ended = state.withLock { state in state.phase == .committing ? state.end() : nil }
+        guard let (continuation, _, connection) = ended else { return false }
+        fail(continuation, connection, error)
         return true
     }
 
-    /// Ends the call with `error`: closes its connection (the server rolls back what was not committed)
-    /// and resumes the waiter. Called with `lock` held; releases it before closing and resuming.
-    private func failLocked(_ error: any Error) {
-        phase = .done
-        let continuation = self.continuation, connection = self.connection
-        self.continuation = nil
-        self.connection = nil
-        lock.unlock()
+    /// Closes the call's connection (the server rolls back what was not committed) and resumes the waiter.
+    /// The timer is left running: it is the caller of `expire`, or has ended.
+    private func fail(_ continuation: CheckedContinuation<T, any Error>?, _ connection: PostgresConnection?, _ error: any Error) {
         if let connection { connection.close().whenComplete { _ in } }
         continuation?.resume(throwing: error)
     }

@@ -5,12 +5,23 @@ import NCCHashing
 
 /// Match references and the feedback platforms give on them.
 extension SQLiteBankStore {
+    /// The bank's match-reference key (`MatchReferenceKey`), made in this write transaction when the bank has
+    /// none yet: a bank gets its key when it first matches, so opening a bank never adds to its file. The
+    /// caller caches it once its transaction committed.
+    func referenceKey(_ db: Database) throws -> MatchReferenceKey {
+        if let key = cachedReferenceKey.withLock({ $0 }) { return key }
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS bank_keys (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
+        try db.execute(sql: "INSERT OR IGNORE INTO bank_keys (name, value) VALUES ('match_ref', ?)", arguments: [Data(MatchReferenceKey.newKeyBytes())])
+        let stored = try Data.fetchOne(db, sql: "SELECT value FROM bank_keys WHERE name = 'match_ref'")
+        return try MatchReferenceKey(bytes: stored.map(Array.init) ?? [])
+    }
+
     /// Gets or makes the platform's match reference for each live image (`MatchReferenceKey`; pictures matched
     /// before the key existed keep the random reference they were given then), one `match` audit record each.
     public func matchReferences(platform: PlatformRecord, imageIDs: [Int64]) async throws -> [Int64: String] {
         if imageIDs.isEmpty { return [:] }
-        let key = referenceKey
-        return try await write { db in
+        let (refs, key) = try await write { db -> ([Int64: String], MatchReferenceKey) in
+            let key = try self.referenceKey(db)
             var refs: [Int64: String] = [:]
             let find = try db.cachedStatement(sql: """
                 SELECT m.ref FROM match_refs m JOIN images i ON i.id = m.image_id JOIN cases c ON c.id = i.case_id
@@ -30,8 +41,10 @@ extension SQLiteBankStore {
                 refs[imageID] = ref
                 try Self.audit(db, actor: "platform:\(platform.name)", action: "match", matchRef: ref)
             }
-            return refs
+            return (refs, key)
         }
+        cachedReferenceKey.withLock { $0 = key }
+        return refs
     }
 
     /// Stores a review outcome for one of the platform's match references, with a `feedback` audit record.

@@ -1,6 +1,4 @@
-import Foundation
 import GRDB
-import NCCBank
 
 extension SQLiteBankStore {
     /// Versioned schema migrations, applied in order at open; each runs once, in its own transaction.
@@ -65,10 +63,6 @@ extension SQLiteBankStore {
                     detail TEXT
                 );
                 """)
-        }
-        migrator.registerMigration("v2: bank keys (match references made the same way as on PostgreSQL)") { db in
-            try db.execute(sql: "CREATE TABLE bank_keys (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
-            try db.execute(sql: "INSERT INTO bank_keys (name, value) VALUES ('match_ref', ?)", arguments: [Data(MatchReferenceKey.newKeyBytes())])
         }
         return migrator
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import NCCBank
 import NCCHashing
+import Synchronization
 
 /// The default `BankStore`: one SQLite file, `bank.sqlite`, in the data directory, through GRDB.
 ///
@@ -27,8 +28,8 @@ public final class SQLiteBankStore: BankStore {
     public let openingNotes: [String]
     /// What the start-up integrity check found, when it ran (`openForServing`); nil otherwise.
     public let integrity: BankIntegrityReport?
-    /// The bank's match-reference key (made by the migration that added it).
-    let referenceKey: MatchReferenceKey
+    /// The bank's match-reference key, once read (`referenceKey(_:)`).
+    let cachedReferenceKey = Mutex<MatchReferenceKey?>(nil)
 
     /// Opens (creating the folder and file on first use) the bank in `directory` and migrates it, without
     /// the full integrity check (`nccmatch admin`, which may run beside the server, opens it this way).
@@ -89,12 +90,6 @@ public final class SQLiteBankStore: BankStore {
             throw Self.openFailure(error, path: path, directory: directory, exportHelps: false)
         }
         notes += Self.secureFiles(path)
-        do {
-            let stored = try pool.read { try Data.fetchOne($0, sql: "SELECT value FROM bank_keys WHERE name = 'match_ref'") }
-            referenceKey = try MatchReferenceKey(bytes: stored.map(Array.init) ?? [])
-        } catch {
-            throw Self.openFailure(error, path: path, directory: directory, exportHelps: false)
-        }
         self.pool = pool
         self.path = path
         self.openingNotes = notes
