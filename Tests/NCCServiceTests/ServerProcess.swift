@@ -13,11 +13,11 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var base: URL!
     private let output = Pipe()
 
-    /// Starts the server and waits until it is ready.
-    init(data: URL, database: String? = nil, extra: [String] = [], startLimit: Double = 600) throws {
+    /// Starts the server (the built `nccmatch`, or `binary`) and waits until it is ready.
+    init(data: URL, database: String? = nil, extra: [String] = [], startLimit: Double = 600, binary: URL = CLIRunner.binary) throws {
         self.data = data
         self.database = database
-        process.executableURL = CLIRunner.binary
+        process.executableURL = binary
         // Every test client is 127.0.0.1: the per-client limits are opened wide here and narrowed by the
         // tests of those limits (a later option wins).
         process.arguments = ["serve", "--data", data.path, "--port", "0", "--secret-rounds", "1000", "--log-level", "warning",
