@@ -43,17 +43,19 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hashcore-wasm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # Sources in a fixed order, so the module's bytes do not depend on the file system's listing order.
-mapfile -t sources < <(find Sources/NCCHashCore -name '*.swift' | LC_ALL=C sort)
-sources+=(Wasm/Exports.swift)
+mapfile -t sources < <(find "$PWD/Sources/NCCHashCore" -name '*.swift' | LC_ALL=C sort)
+sources+=("$PWD/Wasm/Exports.swift")
 
 # -Osize: the page downloads the module; -disable-stack-protector: there is no libc stack guard in wasm32-unknown-none.
-"$swiftc" -target wasm32-unknown-none-wasm \
+# Compiled inside the temporary folder to a relative name: the object's path ends up in the module's bytes.
+root=$PWD
+(cd "$work" && "$swiftc" -target wasm32-unknown-none-wasm \
   -enable-experimental-feature Embedded -enable-experimental-feature Extern \
   -wmo -parse-as-library -O -Xfrontend -disable-stack-protector \
   -Xcc -msimd128 -Xcc -mbulk-memory \
   -module-name NCCHashCore -package-name nccmatch \
-  -file-prefix-map "$PWD"=. \
-  -c "${sources[@]}" -o "$work/hashcore.o"
+  -file-prefix-map "$root"=. \
+  -c "${sources[@]}" -o hashcore.o)
 
 exports=(hashcore_alloc hashcore_free hashcore_hash_rgba hashcore_result hashcore_clear_result)
 "$wasm_ld" ${WASM_LD_EXTRA:-} --no-entry --strip-all --gc-sections \

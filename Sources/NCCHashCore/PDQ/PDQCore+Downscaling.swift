@@ -10,21 +10,23 @@ package protocol PDQLumaRows {
     func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
 }
 
-/// Rows of an existing row-major luma plane.
+/// Rows of an existing row-major luma plane, or of a rectangle of one (rows `rowStride` floats apart).
 package struct PDQPlaneRows: PDQLumaRows {
     package let base: UnsafePointer<Float>
     package let width: Int
     package let height: Int
+    package let rowStride: Int
 
-    package init(base: UnsafePointer<Float>, width: Int, height: Int) {
+    package init(base: UnsafePointer<Float>, width: Int, height: Int, rowStride: Int? = nil) {
         self.base = base
         self.width = width
         self.height = height
+        self.rowStride = rowStride ?? width
     }
 
-    package var plane: UnsafePointer<Float>? { base }
+    package var plane: UnsafePointer<Float>? { rowStride == width ? base : nil }
 
-    package func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> { base + i * width }
+    package func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> { base + i * rowStride }
 }
 
 extension PDQCore {

@@ -40,17 +40,22 @@ public enum PerceptualCore {
         _ view: PixelView, axis: AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) }
     ) -> (phash: UInt64, dhash: UInt64) {
         let small = resized(view, to: [(phashSide, phashSide), (dhashWidth, dhashHeight)], axis: axis)
-        return (phash(ofSquare32: small[0].pointer(to: UInt8.self)), dhash(ofNineByEight: small[1].pointer(to: UInt8.self)))
+        // The buffers must outlive the reads through their pointers (their release wipes them).
+        return withExtendedLifetime(small) {
+            (phash(ofSquare32: small[0].pointer(to: UInt8.self)), dhash(ofNineByEight: small[1].pointer(to: UInt8.self)))
+        }
     }
 
     /// pHash alone (one resize).
     public static func phash(_ view: PixelView, axis: AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) }) -> UInt64 {
-        phash(ofSquare32: resized(view, to: [(phashSide, phashSide)], axis: axis)[0].pointer(to: UInt8.self))
+        let small = resized(view, to: [(phashSide, phashSide)], axis: axis)
+        return withExtendedLifetime(small) { phash(ofSquare32: small[0].pointer(to: UInt8.self)) }
     }
 
     /// dHash alone (one resize).
     public static func dhash(_ view: PixelView, axis: AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) }) -> UInt64 {
-        dhash(ofNineByEight: resized(view, to: [(dhashWidth, dhashHeight)], axis: axis)[0].pointer(to: UInt8.self))
+        let small = resized(view, to: [(dhashWidth, dhashHeight)], axis: axis)
+        return withExtendedLifetime(small) { dhash(ofNineByEight: small[0].pointer(to: UInt8.self)) }
     }
 
     /// Pillow's `image.convert("L").resize(size, LANCZOS)` for each requested size, sharing the

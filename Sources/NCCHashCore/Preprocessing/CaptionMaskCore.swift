@@ -61,18 +61,26 @@ extension PDQCore {
         let (painted, kept) = CaptionMaskCore.band(height: view.height, edge: edge, fraction: fraction)
         // A one-row picture is left as it is (nothing remains to take the mean of).
         guard view.height > 1 else { return hash(view, dihedral: false) }
+        return hashCaptionMasked(view, rows: PDQPixelRows(view: view), painted: painted, kept: kept)
+    }
+
+    /// PDQ of `view` with its `painted` rows filled with the mean color of its `kept` rows, reading the
+    /// picture's luma from `rows` (computed from `view`, or a luma plane of it).
+    package static func hashCaptionMasked<Rows: PDQLumaRows>(
+        _ view: PixelView, rows: Rows, painted: Range<Int>, kept: Range<Int>
+    ) -> PDQOutcome {
         let f = CaptionMaskCore.fill(of: view, kept: kept)
-        var pixel: (UInt8, UInt8, UInt8, UInt8) = f
-        let luma = withUnsafeBytes(of: &pixel) { PDQLumaTerms.luma($0.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: view.layout) }
-        let rows = PDQMaskedRows(base: PDQPixelRows(view: view), painted: painted, luma: luma)
+        let pixel: (UInt8, UInt8, UInt8, UInt8) = f
+        let luma = withUnsafeBytes(of: pixel) { PDQLumaTerms.luma($0.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: view.layout) }
+        let masked = PDQMaskedRows(base: rows, painted: painted, luma: luma)
         let fullSize = view.isScaled ? (width: view.fullWidth, height: view.fullHeight) : nil
-        return hash(rows: rows, fullSize: fullSize, dihedral: false)
+        return hash(rows: masked, fullSize: fullSize, dihedral: false)
     }
 }
 
 /// Luma rows of a picture whose `painted` rows are all one luma value.
-struct PDQMaskedRows: PDQLumaRows {
-    let base: PDQPixelRows
+struct PDQMaskedRows<Base: PDQLumaRows>: PDQLumaRows {
+    let base: Base
     let painted: Range<Int>
     let luma: Float
     var width: Int { base.width }

@@ -32,12 +32,17 @@ public enum LowPassCore {
     /// Deterministic: the same pixels give the same bytes on every machine (integer-sized boxes, `Float`
     /// sums in a fixed order).
     public static func filter(_ view: PixelView, into out: UnsafeMutablePointer<UInt8>) {
-        let factor = max(1, min(view.width, view.height) / workingShortSide)
-        let (w, h) = outputSize(width: view.width, height: view.height)
+        filter(PDQPixelRows(view: view), into: out)
+    }
+
+    /// `filter(_:into:)` reading the picture's PDQ luma from `rows` (computed from a view, or a luma plane).
+    package static func filter<Rows: PDQLumaRows>(_ rows: Rows, into out: UnsafeMutablePointer<UInt8>) {
+        let factor = max(1, min(rows.width, rows.height) / workingShortSide)
+        let (w, h) = outputSize(width: rows.width, height: rows.height)
         let plane = WipedBuffer(capacity: w * h, of: Float.self)
         let other = WipedBuffer(capacity: w * h, of: Float.self)
         let p = plane.pointer(to: Float.self), q = other.pointer(to: Float.self)
-        blockAverageLuma(view, factor: factor, into: p, width: w, height: h)
+        blockAverageLuma(rows, factor: factor, into: p, width: w, height: h)
         let sigma = Double(min(w, h)) * relativeSigma
         // Three box passes of this radius approximate the Gaussian (central limit; Wells 1986).
         let radius = max(1, Int(((12 * sigma * sigma / 3 + 1).squareRoot() - 1) / 2 + 0.5))
@@ -57,23 +62,27 @@ public enum LowPassCore {
     /// The filtered picture of `view` as a gray view over a new wiped buffer (keep the buffer alive while
     /// the view is used).
     public static func filtered(_ view: PixelView) -> (buffer: WipedBuffer, view: PixelView) {
-        let (w, h) = outputSize(width: view.width, height: view.height)
+        filtered(PDQPixelRows(view: view))
+    }
+
+    /// `filtered(_:)` reading the picture's PDQ luma from `rows`.
+    package static func filtered<Rows: PDQLumaRows>(_ rows: Rows) -> (buffer: WipedBuffer, view: PixelView) {
+        let (w, h) = outputSize(width: rows.width, height: rows.height)
         let buffer = WipedBuffer(count: w * h)
-        filter(view, into: buffer.pointer(to: UInt8.self))
+        filter(rows, into: buffer.pointer(to: UInt8.self))
         return (buffer, PixelView(base: UnsafePointer(buffer.pointer(to: UInt8.self)), width: w, height: h, layout: .gray8))
     }
 
-    /// Writes the mean PDQ luma of each `factor`x`factor` block of `view` into `out` (`width * height`).
-    static func blockAverageLuma(_ view: PixelView, factor: Int, into out: UnsafeMutablePointer<Float>, width: Int, height: Int) {
-        let rows = PDQPixelRows(view: view)
-        let lumaRow = WipedBuffer(capacity: view.width, of: Float.self)
-        let row = lumaRow.pointer(to: Float.self)
+    /// Writes the mean PDQ luma of each `factor`x`factor` block of `rows` into `out` (`width * height`).
+    static func blockAverageLuma<Rows: PDQLumaRows>(_ rows: Rows, factor: Int, into out: UnsafeMutablePointer<Float>, width: Int, height: Int) {
+        let lumaRow = WipedBuffer(capacity: rows.width, of: Float.self)
+        let scratch = lumaRow.pointer(to: Float.self)
         let scale = 1 / Float(factor * factor)
         for y in 0..<height {
             let dst = out + y * width
             dst.update(repeating: 0, count: width)
             for dy in 0..<factor {
-                rows.fill(y * factor + dy, into: row)
+                let row = rows.row(y * factor + dy, scratch: scratch)
                 for x in 0..<width {
                     var sum: Float = 0
                     for dx in 0..<factor { sum += row[x * factor + dx] }
