@@ -138,7 +138,7 @@ extension SQLiteBankStore {
             throw BankError(.storeUnavailable, "The bank \(path) cannot be opened; check that it belongs to the user running nccmatch.")
         }
         defer { try? file.close() }
-        let header = (try? file.read(upToCount: sqliteMagic.count)).map { Array($0 ?? Data()) } ?? []
+        let header = (try? file.read(upToCount: sqliteMagic.count)).map { Array($0) } ?? []
         if header != sqliteMagic {
             throw damaged(path, directory, what: "it does not start like a SQLite database (\(info.st_size) bytes; its header is overwritten, or it is another kind of file)",
                           exportHelps: false)
