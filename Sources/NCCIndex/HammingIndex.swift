@@ -6,6 +6,7 @@ public typealias PDQIndex = HammingIndex<PDQHash>
 public typealias Hash64Index = HammingIndex<Hash64>
 
 import NCCHashing
+import Synchronization
 
 /// Settings of a `HammingIndex`.
 public struct IndexOptions: Sendable {
@@ -76,16 +77,6 @@ struct IndexState: Sendable {
     var tombstoneCount: Int { tombstones.count + tombstoneLog.count }
 }
 
-/// A lock-protected value. Readers copy the value out; writers replace it.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // `value` is only touched with `lock` held.
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func read() -> Value { lock.lock(); defer { lock.unlock() }; return value }
-    func write(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
-}
-
 /// An exact Hamming-distance index: every entry within the distance is returned and nothing beyond it.
 ///
 /// Small banks are scanned with the SIMD kernel; large ones use multi-index hashing (Norouzi, Punjani,
@@ -98,7 +89,8 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
 /// Ids are stable 64-bit values chosen by the caller. Inserting an id twice keeps both entries; `remove`
 /// drops every entry with the id.
 public final class HammingIndex<Code: BinaryCode>: Sendable {
-    let state: Locked<IndexState>
+    /// The published state: readers copy it out under the mutex, writers replace it whole.
+    let state: Mutex<IndexState>
     /// Serialises writers; readers never take it.
     private let writeLock = NSLock()
     /// The options the index was made with.
@@ -135,12 +127,12 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
             initial.segments = [Self.makeSegment(words: words, ids: ids, generation: 0, options: options)]
             initial.liveCount = ids.count
         }
-        state = Locked(initial)
+        state = Mutex(initial)
     }
 
     init(state: IndexState, options: IndexOptions) {
         self.options = options
-        self.state = Locked(state)
+        self.state = Mutex(state)
     }
 
     static func makeSegment(words: [UInt64], ids: [UInt64], generation: UInt64, options: IndexOptions) -> Segment {
@@ -163,18 +155,18 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
     // MARK: - Reading
 
     /// Number of live entries.
-    public var count: Int { state.read().liveCount }
+    public var count: Int { state.withLock { $0 }.liveCount }
 
     /// How a query at `distance` is answered by the largest segment (flat scan or multi-index hashing).
     public func strategy(forDistance distance: Int) -> SearchStrategy {
-        let s = state.read()
+        let s = state.withLock { $0 }
         guard let largest = s.segments.max(by: { $0.count < $1.count }) else { return .flat }
         return largest.strategy(distance: distance)
     }
 
     /// Current figures: entries, segments, pending inserts and removals, bytes.
     public var statistics: IndexStatistics {
-        let s = state.read()
+        let s = state.withLock { $0 }
         let largest = s.segments.max(by: { $0.count < $1.count })
         return IndexStatistics(
             count: s.liveCount, segments: s.segments.count, recentEntries: s.recentIDs.count, tombstones: s.tombstoneCount,
@@ -188,7 +180,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
     /// `maxDistance` is clamped to 0...`Code.bitCount`.
     /// - Warning: at large distances (for PDQ above ~60) the index scans everything and results can be huge.
     public func search(_ query: Code, within maxDistance: Int) -> [IndexMatch] {
-        let s = state.read()
+        let s = state.withLock { $0 }
         let scratch = QueryScratch()
         return Self.search(state: s, query: query.codeWords, maxDistance: maxDistance, path: options.cpuPath, scratch: scratch)
     }
@@ -206,7 +198,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
 
     /// Batched range search with queries given flat (`Code.wordCount` words each, most significant first).
     public func search(queryWords: [UInt64], within maxDistance: Int) -> [[IndexMatch]] {
-        let s = state.read()
+        let s = state.withLock { $0 }
         let nq = queryWords.count / words
         let d = min(max(maxDistance, 0), Code.bitCount)
         var results = [[IndexMatch]](repeating: [], count: nq)
@@ -282,7 +274,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
     /// Ties at the k-th distance are broken by the smaller id.
     public func nearest(to query: Code, count k: Int, within maxDistance: Int = Code.bitCount) -> [IndexMatch] {
         guard k > 0 else { return [] }
-        let s = state.read()
+        let s = state.withLock { $0 }
         let scratch = QueryScratch()
         let limit = min(max(maxDistance, 0), Code.bitCount)
         let words = query.codeWords
@@ -296,7 +288,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
 
     /// Whether an entry with `id` is live.
     public func contains(id: UInt64) -> Bool {
-        let s = state.read()
+        let s = state.withLock { $0 }
         if s.recentIDs.contains(id) { return true }
         for segment in s.segments where !segment.positions(of: id).isEmpty {
             if !s.isHidden(id, generation: segment.generation) { return true }
@@ -327,7 +319,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
         guard !ids.isEmpty else { return }
         writeLock.lock()
         defer { writeLock.unlock() }
-        var s = state.read()
+        var s = state.withLock { $0 }
         if ids.count >= options.recentLimit {
             seal(&s)
             s.segments.append(Self.makeSegment(words: words, ids: ids, generation: s.nextGeneration, options: options))
@@ -339,7 +331,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
         }
         s.liveCount += ids.count
         maintain(&s)
-        state.write(s)
+        state.withLock { $0 = s }
     }
 
     /// Removes every entry with `id`; returns whether there was one. Searches stop returning it at once.
@@ -347,7 +339,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
     public func remove(id: UInt64) -> Bool {
         writeLock.lock()
         defer { writeLock.unlock() }
-        var s = state.read()
+        var s = state.withLock { $0 }
         var removed = 0
         if s.recentIDs.contains(id) {
             var ids: [UInt64] = [], words: [UInt64] = []
@@ -374,7 +366,7 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
         guard removed > 0 else { return false }
         s.liveCount -= removed
         maintain(&s)
-        state.write(s)
+        state.withLock { $0 = s }
         return true
     }
 
@@ -384,10 +376,10 @@ public final class HammingIndex<Code: BinaryCode>: Sendable {
     public func compact() {
         writeLock.lock()
         defer { writeLock.unlock() }
-        var s = state.read()
+        var s = state.withLock { $0 }
         seal(&s)
         merge(&s, from: 0)
-        state.write(s)
+        state.withLock { $0 = s }
     }
 
     private func seal(_ s: inout IndexState) {
