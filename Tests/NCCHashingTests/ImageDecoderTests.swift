@@ -197,7 +197,7 @@ func sha256Hex(_ image: DecodedImage) -> String {
         }
     }
 
-    @Test("Decoded pixels equal Pillow's for every JPEG and PNG in ../shared", .enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout"))
+    @Test("Decoded pixels equal Pillow's for every JPEG and PNG in ../shared", .needsShared)
     func sharedImagesMatchPillow() throws {
         let shared = try TestPaths.requireShared()
         let records = SharedPixelsRecord.all

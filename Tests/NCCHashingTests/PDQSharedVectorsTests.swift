@@ -54,7 +54,7 @@ import Testing
         return bytes[24] <= 8
     }
 
-    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func publishedHashes() throws {
+    @Test(.needsShared) func publishedHashes() throws {
         let shared = try TestPaths.requireShared()
         let root = shared.appendingPathComponent("pdq-vectors")
         let rows = try Self.loadRows(root)

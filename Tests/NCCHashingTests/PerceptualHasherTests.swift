@@ -222,7 +222,7 @@ struct PerceptualDecodedFileTests {
     }
 
     /// Acceptance: pHash and dHash equal imagehash's on at least 95% of the corpus, mean distance < 0.5 bit.
-    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func sharedCorpus() throws {
+    @Test(.needsShared) func sharedCorpus() throws {
         let shared = try TestPaths.requireShared()
         let images = shared.appendingPathComponent("corpus/images")
         let expected = try Self.jsonLines(TestPaths.fixtures.appendingPathComponent("corpus-perceptual-expected.jsonl"))

@@ -3,7 +3,7 @@ import NCCTestSupport
 import Testing
 
 /// `nccmatch hash --center-crops`: the platform aspect-ratio crops a case stores (issue 14).
-@Suite struct HashCenterCropsTests {
+@Suite(.needsCLI) struct HashCenterCropsTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
 
     @Test func jsonLinesListTheCropsAndASquarePictureGetsNoSquareCrop() throws {

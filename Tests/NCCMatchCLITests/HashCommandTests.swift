@@ -4,7 +4,7 @@ import Testing
 
 /// `nccmatch hash` as users and other tools call it: the JSON lines contract, exit statuses,
 /// folders, standard input, CSV, and failures that never stop a batch.
-@Suite struct HashCommandTests {
+@Suite(.needsCLI) struct HashCommandTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
 
     @Test func jsonLinesFollowTheContractInStableOrder() throws {
@@ -154,7 +154,7 @@ import Testing
     }
 
     /// ThreatExchange's letterboxed copy of its sample picture hashes like the original once the bars are stripped.
-    @Test(.enabled(if: TestPaths.runSharedTests, "needs ../shared beside the checkout")) func unletterboxStripsBarsBeforeHashing() throws {
+    @Test(.needsShared) func unletterboxStripsBarsBeforeHashing() throws {
         let shared = try TestPaths.requireShared()
         let resources = shared.appendingPathComponent("pdq-vectors/python-threatexchange/threatexchange/tests/hashing/resources")
         let original = try CLIRunner.run(["hash", "--mode", "exact", "--format", "jsonl", resources.appendingPathComponent("sample-b.jpg").path]).jsonLines()[0]

@@ -5,7 +5,7 @@ import Testing
 /// `nccmatch hash` and `match` on trees an attacker (or a careless day) prepared: pipes, devices and sockets
 /// are reported and skipped without being read, names that are not UTF-8 are named, reads are bounded, and
 /// names never reach a terminal raw.
-@Suite struct HostileInputTests {
+@Suite(.needsCLI) struct HostileInputTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
     /// Every run under `timeout`: a read that blocks fails the test (status 124) instead of hanging it.
     let timeout = ["/usr/bin/timeout", "60"]

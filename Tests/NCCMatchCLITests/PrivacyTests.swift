@@ -3,12 +3,11 @@ import NCCTestSupport
 import Testing
 
 /// Invariant 1 of the design: hashing creates and writes no file, anywhere.
-@Suite struct PrivacyTests {
+@Suite(.needsCLI) struct PrivacyTests {
     /// Runs `nccmatch hash` over a folder under strace, with empty HOME, TMPDIR and working
     /// folder, and checks that no system call created, wrote, renamed or deleted a file.
-    @Test func hashingAFolderCreatesAndWritesNoFile() throws {
-        let strace = "/usr/bin/strace"
-        try #require(FileManager.default.isExecutableFile(atPath: strace), "strace is needed for this test: apt-get install strace (.ci/run installs it)")
+    @Test(.needsTool("strace")) func hashingAFolderCreatesAndWritesNoFile() throws {
+        let strace = try TestRequirements.requireTool("strace")
         let work = try TemporaryDirectory(prefix: "nccmatch-privacy")
         defer { work.remove() }
         let images = work.url.appendingPathComponent("images")

@@ -11,7 +11,7 @@ import Darwin
 /// (also for an existing directory and for -wal/-shm), one server per SQLite directory, an empty or damaged
 /// bank refused with a message saying what to do (never a crash, never a silently new bank), and a port in
 /// use said plainly.
-@Suite(.serialized) struct AtRestTests {
+@Suite(.serialized, .needsCLI) struct AtRestTests {
     // MARK: - Modes
 
     @Test func existingDirectoryAndEveryBankFileArePrivate() async throws {

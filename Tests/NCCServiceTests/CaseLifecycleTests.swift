@@ -3,7 +3,7 @@ import NCCTestSupport
 import Testing
 
 /// The whole story over real HTTP against a real SQLite file: open, match, feedback, status, withdraw.
-@Suite struct CaseLifecycleTests {
+@Suite(.needsCLI) struct CaseLifecycleTests {
     @Test func openMatchFeedbackStatusWithdraw() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-service")
         defer { dir.remove() }

@@ -8,7 +8,7 @@ import Testing
 /// exact copies are named and need an answer, skipped files are named), big submissions are split and
 /// `case add` continues a case, withdrawal asks first, plain HTTP to another host is refused, and the status
 /// explains itself.
-@Suite struct ClientCaseTests {
+@Suite(.needsCLI) struct ClientCaseTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
 
     /// A folder with one JPEG, a HEIC and a WebP (headers only: enough to be recognised and refused).
@@ -209,7 +209,7 @@ import Testing
     server.serve_forever()
     """#
 
-    @Test(.enabled(if: ClientTerminalTests.python != nil, "python3 is not installed: the failing-bank test is skipped"))
+    @Test(.needsTool("python3"))
     func aSubmissionCutShortStillShowsTheCaseAndWhatIsMissing() throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-cutshort")
         defer { dir.remove() }

@@ -6,7 +6,7 @@ import Testing
 
 /// The client commands against a running server: `case submit|status|withdraw`, and `match --server`
 /// printing the same lines as a local `match`.
-@Suite struct ClientCommandTests {
+@Suite(.needsCLI) struct ClientCommandTests {
     @Test func submitMatchStatusWithdraw() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-client")
         defer { dir.remove() }

@@ -6,7 +6,7 @@ import Testing
 
 /// A platform's hash lists: `nccmatch match` over a list written by `hash --match-variants` sends the companion
 /// hashes exactly as an image query does, and a bad line is reported and skipped, never aborting the rest.
-@Suite struct ClientHashListTests {
+@Suite(.needsCLI) struct ClientHashListTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
 
     /// A letterboxed copy of `name`, written as JPEG into `dir`.

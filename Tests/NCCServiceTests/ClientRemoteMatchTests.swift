@@ -7,13 +7,8 @@ import Testing
 /// `nccmatch match --server` on the wire contract of `POST /v1/match`: every hash of one upload goes under one
 /// id (all its PDQ codes, its pHash and dHash), so 64-bit matches count beside their PDQ; hash lists carry their
 /// companions; a distance is printed only when the bank discloses it.
-@Suite struct ClientRemoteMatchTests {
+@Suite(.needsCLI) struct ClientRemoteMatchTests {
     let samples = TestPaths.packageRoot.appendingPathComponent("Samples/images")
-
-    /// Whether this build's `serve` knows `--trusted-platform` (the operator's grant of exact distances).
-    static let serveGrantsDistances: Bool = {
-        (try? CLIRunner.run(["serve", "--help"]))?.stdout.contains("--trusted-platform") == true
-    }()
 
     /// `name` from the samples changed by `transform`, written as JPEG into `dir`.
     func copy(_ name: String, _ transform: ImageTransform, in dir: URL) throws -> URL {
@@ -80,8 +75,7 @@ import Testing
         #expect((try without.jsonLines().first?["matches"] as? [Any])?.isEmpty == true, "the plain hash alone misses it: \(without.stdout)")
     }
 
-    @Test(.enabled(if: serveGrantsDistances, "this build's serve has no --trusted-platform: the disclosed-distance case is skipped"))
-    func distancesArePrintedOnlyWhenTheBankDisclosesThem() throws {
+    @Test func distancesArePrintedOnlyWhenTheBankDisclosesThem() throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-distances")
         defer { dir.remove() }
         let (server, keys) = try bank(["scikit-image__rocket.jpg"], in: dir.url, extra: ["--trusted-platform", "trusted"], platforms: ["trusted", "plain"])

@@ -4,7 +4,7 @@ import Testing
 
 /// The person's commands at a real terminal (a pseudo-terminal driven by Python's `pty` support): the secret
 /// is not echoed and echo comes back on every path, Ctrl-C included; withdrawal and exact-only files ask y/N.
-@Suite struct ClientTerminalTests {
+@Suite(.needsCLI) struct ClientTerminalTests {
     static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         ?? ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -82,7 +82,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
     }
 
-    @Test(.enabled(if: python != nil, "python3 is not installed: the pseudo-terminal tests are skipped"))
+    @Test(.needsTool("python3"))
     func theSecretIsNotEchoedAndEchoAlwaysComesBack() throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-tty")
         defer { dir.remove() }
@@ -108,7 +108,7 @@ import Testing
         #expect(interrupted["echo_on_after"] as? Bool == true, "echo is back after Ctrl-C: \(interrupted)")
     }
 
-    @Test(.enabled(if: python != nil, "python3 is not installed: the pseudo-terminal tests are skipped"))
+    @Test(.needsTool("python3"))
     func withdrawalAndExactOnlyFilesAskAtATerminal() throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-ask")
         defer { dir.remove() }

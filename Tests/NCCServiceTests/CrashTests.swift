@@ -4,7 +4,7 @@ import Testing
 
 /// An acknowledged write survives SIGKILL: cases answered 201 before the kill are there after a restart,
 /// readable with their secret and matchable.
-@Suite struct CrashTests {
+@Suite(.needsCLI) struct CrashTests {
     @Test func acknowledgedCasesSurviveSIGKILL() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-crash")
         defer { dir.remove() }

@@ -4,7 +4,7 @@ import Testing
 
 /// Every bad input gets its 4xx with `{"error": {"code", "message"}}` and changes nothing; keys and secrets
 /// open only what they belong to.
-@Suite struct ErrorAndAuthorizationTests {
+@Suite(.needsCLI) struct ErrorAndAuthorizationTests {
     static func expectError(_ answer: Answer, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(answer.status == status, "\(code): got \(answer.status) \(answer.text)", sourceLocation: sourceLocation)
         #expect(answer.errorCode == code, "expected \(code), got \(answer.text)", sourceLocation: sourceLocation)

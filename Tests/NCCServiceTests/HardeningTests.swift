@@ -4,7 +4,7 @@ import Testing
 
 /// The attacks of the hardening issue, rerun through real HTTP on loopback against `nccmatch serve`:
 /// each is refused or bounded, and the server keeps answering.
-@Suite struct HardeningTests {
+@Suite(.needsCLI) struct HardeningTests {
     static func expectError(_ answer: Answer, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
         ErrorAndAuthorizationTests.expectError(answer, status, code, sourceLocation: sourceLocation)
     }

@@ -5,17 +5,8 @@ import PostgresNIO
 import Testing
 
 /// Several `nccmatch serve` replicas on one PostgreSQL bank. Needs `NCCMATCH_TEST_POSTGRES_URL` (set by
-/// `.ci/run`); without it the tests print why and show as skipped.
-@Suite(.serialized) struct ReplicaTests {
-    static let postgresURL: String? = {
-        let value = ProcessInfo.processInfo.environment["NCCMATCH_TEST_POSTGRES_URL"] ?? ""
-        if value.isEmpty {
-            print("PostgreSQL replica tests SKIPPED: NCCMATCH_TEST_POSTGRES_URL is not set (`.ci/run` starts a throwaway PostgreSQL and sets it).")
-            return nil
-        }
-        return value
-    }()
-
+/// `.ci/run`); without it the tests show as skipped (a failure under `CI=true`).
+@Suite(.serialized, .needsCLI) struct ReplicaTests {
     /// A fresh database on the test server; returns its URL and a function dropping it.
     static func freshDatabase(_ url: String) async throws -> (url: String, drop: @Sendable () async -> Void) {
         let name = "nccmatch_replicas_\(UInt64.random(in: 0...UInt64.max) % 1_000_000_000_000)"
@@ -64,9 +55,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: postgresURL != nil, "NCCMATCH_TEST_POSTGRES_URL is not set: replica tests skipped"))
+    @Test(.needsPostgres)
     func caseOpenedMatchedAndWithdrawnThroughThreeReplicas() async throws {
-        let database = try await Self.freshDatabase(Self.postgresURL!)
+        let database = try await Self.freshDatabase(try TestRequirements.requirePostgresURL())
         let dir = try TemporaryDirectory(prefix: "nccmatch-replicas")
         defer { dir.remove() }
         do {
@@ -110,9 +101,9 @@ import Testing
         await database.drop()
     }
 
-    @Test(.enabled(if: postgresURL != nil, "NCCMATCH_TEST_POSTGRES_URL is not set: replica tests skipped"))
+    @Test(.needsPostgres)
     func killedReplicaRejoinsAndCatchesUp() async throws {
-        let database = try await Self.freshDatabase(Self.postgresURL!)
+        let database = try await Self.freshDatabase(try TestRequirements.requirePostgresURL())
         let dir = try TemporaryDirectory(prefix: "nccmatch-replicas")
         defer { dir.remove() }
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a finished `nccmatch` process left behind.
 public struct CLIResult: Sendable {
@@ -48,6 +49,9 @@ public enum CLIRunner {
         _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
         environment: [String: String]? = nil, wrapper: [String] = []
     ) throws -> CLIResult {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw CLIRunnerError(message: "nccmatch is not built at \(binary.path): run `swift build --build-tests` (or set NCCMATCH_BINARY)")
+        }
         let process = Process()
         if wrapper.isEmpty {
             process.executableURL = binary
@@ -64,12 +68,13 @@ public enum CLIRunner {
         process.standardInput = input
         try process.run()
         // Read both pipes concurrently so a full pipe never stalls the child.
-        let outData = LockedData(), errData = LockedData()
+        let outData = PipeContents(), errData = PipeContents()
         let group = DispatchGroup()
         for (pipe, sink) in [(out, outData), (err, errData)] {
             group.enter()
             DispatchQueue.global().async {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                sink.data.withLock { $0 = data }
                 group.leave()
             }
         }
@@ -79,15 +84,13 @@ public enum CLIRunner {
         process.waitUntilExit()
         return CLIResult(
             status: process.terminationStatus,
-            stdout: String(decoding: outData.get(), as: UTF8.self),
-            stderr: String(decoding: errData.get(), as: UTF8.self)
+            stdout: String(decoding: outData.data.withLock { $0 }, as: UTF8.self),
+            stderr: String(decoding: errData.data.withLock { $0 }, as: UTF8.self)
         )
     }
 }
 
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+/// What one pipe of the child held, filled by the thread reading it.
+private final class PipeContents: Sendable {
+    let data = Mutex(Data())
 }

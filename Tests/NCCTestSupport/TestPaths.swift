@@ -28,7 +28,7 @@ public enum TestPaths {
     /// Whether tests that need `../shared` run: when it is there, and always under `CI=true`, where its absence
     /// must fail them rather than skip them. Elsewhere they show as skipped, with the reason.
     public static var runSharedTests: Bool {
-        shared != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+        shared != nil || TestRequirements.isCI
     }
 
     /// `../shared`, or an error saying it is missing (a test that needs it fails rather than passing empty).
