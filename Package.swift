@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "nccmatch",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "nccmatch", targets: ["nccmatch"]),
         .library(name: "NCCHashing", targets: ["NCCHashing"]),
@@ -156,6 +156,8 @@ let package = Package(
         .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
+        // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes.
+        .testTarget(name: "NCCServerTests", dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex"]),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
         // The client library on its own: addresses it refuses, a case split into requests, an unreachable bank.

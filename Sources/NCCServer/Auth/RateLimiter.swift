@@ -45,15 +45,22 @@ final class RateLimiter: Sendable {
     let ratePerSecond: Double
     /// Most buckets kept at once.
     let maxEntries: Int
+    /// The clock: seconds since an arbitrary start, never going back.
+    private let now: @Sendable () -> Double
 
     /// Buckets of `capacity` tokens refilled at `ratePerSecond`, at most `maxEntries` of them (about 64 bytes each).
-    init(capacity: Double, ratePerSecond: Double, maxEntries: Int = 100_000) {
+    /// - Parameter clock: seconds since an arbitrary start, never decreasing; the system's uptime unless a test
+    ///   drives the time itself.
+    init(capacity: Double, ratePerSecond: Double, maxEntries: Int = 100_000,
+         clock: @escaping @Sendable () -> Double = RateLimiter.uptimeSeconds) {
         self.capacity = capacity
         self.ratePerSecond = ratePerSecond
         self.maxEntries = maxEntries
+        self.now = clock
     }
 
-    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    /// Seconds the system has been up (a monotonic clock): the default clock.
+    static func uptimeSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Seconds for an empty bucket to fill: after that an untouched bucket equals a missing one.
     private var fillSeconds: Double { capacity / ratePerSecond }
@@ -72,7 +79,7 @@ final class RateLimiter: Sendable {
     /// callers can never all pass one check.
     func take(_ key: String, cost: Double = 1) -> Int? {
         let k = Key(key)
-        let now = Self.now()
+        let now = self.now()
         return state.withLock { state in
             let available = tokens(state.buckets[k], at: now)
             defer { prune(&state, now: now) }
@@ -87,7 +94,7 @@ final class RateLimiter: Sendable {
     /// Seconds to wait before one token is there; nil when one is there now. Takes nothing.
     func wait(_ key: String) -> Int? {
         let k = Key(key)
-        let now = Self.now()
+        let now = self.now()
         return state.withLock { state in
             let available = tokens(state.buckets[k], at: now)
             return available >= 1 ? nil : waitSeconds(needing: 1, having: available)
@@ -97,7 +104,7 @@ final class RateLimiter: Sendable {
     /// Gives tokens back (a request refused, or a secret that turned out right, after taking them).
     func refund(_ key: String, cost: Double = 1) {
         let k = Key(key)
-        let now = Self.now()
+        let now = self.now()
         state.withLock { state in
             guard let bucket = state.buckets[k] else { return }
             let refilled = min(capacity, tokens(bucket, at: now) + cost)

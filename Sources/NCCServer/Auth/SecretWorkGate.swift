@@ -33,6 +33,9 @@ final class SecretWorkGate: Sendable {
         }
     }
 
+    /// Callers waiting for a permit now (for tests and metrics).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     private func acquire() async throws {
         enum Decision { case go, wait, refuse }
         let decision: Decision = state.withLock { state in

@@ -2,12 +2,13 @@ import Foundation
 import NCCBank
 import NCCHashing
 import NCCIndex
+import Synchronization
 
 /// The in-memory matching indexes of the bank: one Hamming index per perceptual algorithm, and a
 /// dictionary for the exact digests. Index ids are bank image ids, so a match names a picture, and
 /// removing an image id drops all its hashes (the dihedral variants included) at once.
 ///
-/// Searches run concurrently; writes are serialised by the indexes themselves and by a lock for the digests.
+/// Searches run concurrently; writes are serialised by the indexes themselves and by a `Mutex` for the digests.
 ///
 /// - Warning: holds bank hash values; nothing here may be logged or served.
 final class BankIndex: Sendable {
@@ -39,7 +40,8 @@ final class BankIndex: Sendable {
             switch algorithm {
             case .pdq: pdq.insert(ids: group.ids, words: group.words)
             case .phash: phash.insert(ids: group.ids, words: group.words)
-            default: dhash.insert(ids: group.ids, words: group.words)
+            case .dhash: dhash.insert(ids: group.ids, words: group.words)
+            case .md5, .sha256: break  // never grouped: exact digests went to `exact`
             }
         }
         digests.insert(exact)
@@ -57,7 +59,8 @@ final class BankIndex: Sendable {
                 switch algorithm {
                 case .pdq: pdq.remove(id: UInt64(id))
                 case .phash: phash.remove(id: UInt64(id))
-                default: dhash.remove(id: UInt64(id))
+                case .dhash: dhash.remove(id: UInt64(id))
+                case .md5, .sha256: break  // never collected: exact digests went to `exact`
                 }
             }
         }
@@ -96,7 +99,8 @@ final class BankIndex: Sendable {
                 let found: [[IndexMatch]] = switch algorithm {
                 case .pdq: pdq.search(queryWords: words, within: distance)
                 case .phash: phash.search(queryWords: words, within: distance)
-                default: dhash.search(queryWords: words, within: distance)
+                case .dhash: dhash.search(queryWords: words, within: distance)
+                case .md5, .sha256: []  // unreachable: the outer case holds the Hamming algorithms only
                 }
                 for (k, i) in members.enumerated() { results[i] = Self.bestPerImage(found[k]) }
             case .md5, .sha256:
@@ -117,67 +121,71 @@ final class BankIndex: Sendable {
 }
 
 /// Exact digests (MD5, SHA-256) to the images holding them.
-final class DigestTable: @unchecked Sendable {
-    // Only touched with `lock` held.
-    private let lock = NSLock()
-    private var table: [Key: [Int64: Int]] = [:]
-    /// The digest keys of each image, so a withdrawal known only by image ids can drop them.
-    private var keysByImage: [Int64: [Key]] = [:]
-    private var md5 = 0, sha256 = 0
-
+final class DigestTable: Sendable {
     struct Key: Hashable {
         var algorithm: HashAlgorithm
         var value: [UInt8]
     }
 
+    private struct State {
+        var table: [Key: [Int64: Int]] = [:]
+        /// The digest keys of each image, so a withdrawal known only by image ids can drop them.
+        var keysByImage: [Int64: [Key]] = [:]
+        var md5 = 0, sha256 = 0
+
+        /// Drops one occurrence of `key` for `imageID` from `table` and the counts; false when it was not there.
+        mutating func drop(_ key: Key, of imageID: Int64) -> Bool {
+            guard var images = table[key], let n = images[imageID] else { return false }
+            images[imageID] = n > 1 ? n - 1 : nil
+            table[key] = images.isEmpty ? nil : images
+            if key.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
+            return true
+        }
+    }
+
+    private let state = Mutex(State())
+
     func counts() -> (md5: Int, sha256: Int) {
-        lock.lock(); defer { lock.unlock() }
-        return (md5, sha256)
+        state.withLock { ($0.md5, $0.sha256) }
     }
 
     func insert(_ hashes: [StoredHash]) {
         guard !hashes.isEmpty else { return }
-        lock.lock(); defer { lock.unlock() }
-        for hash in hashes {
-            let key = Key(algorithm: hash.algorithm, value: hash.value)
-            table[key, default: [:]][hash.imageID, default: 0] += 1
-            keysByImage[hash.imageID, default: []].append(key)
-            if hash.algorithm == .md5 { md5 += 1 } else { sha256 += 1 }
+        state.withLock { state in
+            for hash in hashes {
+                let key = Key(algorithm: hash.algorithm, value: hash.value)
+                state.table[key, default: [:]][hash.imageID, default: 0] += 1
+                state.keysByImage[hash.imageID, default: []].append(key)
+                if hash.algorithm == .md5 { state.md5 += 1 } else { state.sha256 += 1 }
+            }
         }
     }
 
     func remove(_ hashes: [StoredHash]) {
         guard !hashes.isEmpty else { return }
-        lock.lock(); defer { lock.unlock() }
-        for hash in hashes {
-            let key = Key(algorithm: hash.algorithm, value: hash.value)
-            guard var images = table[key], let n = images[hash.imageID] else { continue }
-            images[hash.imageID] = n > 1 ? n - 1 : nil
-            table[key] = images.isEmpty ? nil : images
-            if hash.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
-            if var keys = keysByImage[hash.imageID], let at = keys.firstIndex(of: key) {
-                keys.remove(at: at)
-                keysByImage[hash.imageID] = keys.isEmpty ? nil : keys
+        state.withLock { state in
+            for hash in hashes {
+                let key = Key(algorithm: hash.algorithm, value: hash.value)
+                guard state.drop(key, of: hash.imageID) else { continue }
+                if var keys = state.keysByImage[hash.imageID], let at = keys.firstIndex(of: key) {
+                    keys.remove(at: at)
+                    state.keysByImage[hash.imageID] = keys.isEmpty ? nil : keys
+                }
             }
         }
     }
 
     /// Drops every digest of these images; images not present are ignored (so it may run twice).
     func removeImages(_ imageIDs: Set<Int64>) {
-        lock.lock(); defer { lock.unlock() }
-        for imageID in imageIDs {
-            guard let keys = keysByImage.removeValue(forKey: imageID) else { continue }
-            for key in keys {
-                guard var images = table[key], let n = images[imageID] else { continue }
-                images[imageID] = n > 1 ? n - 1 : nil
-                table[key] = images.isEmpty ? nil : images
-                if key.algorithm == .md5 { md5 -= 1 } else { sha256 -= 1 }
+        state.withLock { state in
+            for imageID in imageIDs {
+                guard let keys = state.keysByImage.removeValue(forKey: imageID) else { continue }
+                for key in keys { _ = state.drop(key, of: imageID) }
             }
         }
     }
 
     func lookup(algorithm: HashAlgorithm, value: [UInt8]) -> [Int64] {
-        lock.lock(); defer { lock.unlock() }
-        return Array(table[Key(algorithm: algorithm, value: value)]?.keys ?? [:].keys)
+        state.withLock { Array($0.table[Key(algorithm: algorithm, value: value)]?.keys ?? [:].keys) }
     }
 }
