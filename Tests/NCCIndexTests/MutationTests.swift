@@ -1,5 +1,6 @@
 import Foundation
 import NCCHashing
+import Synchronization
 import Testing
 @testable import NCCIndex
 
@@ -79,8 +80,10 @@ func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
     #expect(index.statistics.segments == 1 && index.statistics.tombstones == 0)
 }
 
-/// Readers never see half of a write: entries are inserted and removed in pairs, and every search
-/// must return both members of a pair or neither.
+/// Readers never see half of a write. Each pair is two entries (two different codes near the query) under one
+/// id, inserted in one call and removed in one call (`remove(id:)` drops every entry with the id), while
+/// segments are sealed and compacted under the readers. Every search must return both entries of a pair or
+/// neither: one alone is a torn insert or a torn removal.
 @Test func concurrentReadersSeeWholeWrites() async {
     var rng = SplitMix64(seed: 13)
     let q = randomWords(4, using: &rng)
@@ -88,41 +91,59 @@ func insertRemoveMatchesModel(layout: IndexOptions.Layout) {
     let index = PDQIndex(ids: (0..<UInt64(n)).map { $0 + 1_000_000 }, words: randomWords(n * 4, using: &rng),
                          options: IndexOptions(layout: .multiIndex(substrings: 16), recentLimit: 16))
     let pairs = 300
-    var codes: [[UInt64]] = []
-    for _ in 0..<pairs { codes.append(flip(q, bits: Int(rng.next() % 30), using: &rng)) }
+    var codes: [(PDQHash, PDQHash)] = []
+    for _ in 0..<pairs {
+        let first = flip(q, bits: Int(rng.next() % 30), using: &rng)
+        codes.append((PDQHash(codeWords: first), PDQHash(codeWords: flip(first, bits: 1, using: &rng))))
+    }
     let writtenCodes = codes
-    await withTaskGroup(of: Int.self) { group in
+    // Pair p is removed two pairs after it was written: p = 1, 4, 7, ... (by then often sealed into a segment).
+    let removed = Set((0..<pairs).filter { $0 % 3 == 2 }.map { UInt64($0 - 1) })
+    let writing = WriterRunning()
+    let observations = await withTaskGroup(of: (torn: Int, states: Set<Int>).self) { group in
         group.addTask {
             for p in 0..<pairs {
-                let code = PDQHash(codeWords: writtenCodes[p])
-                index.insert(contentsOf: [(id: UInt64(2 * p), code: code), (id: UInt64(2 * p + 1), code: code)])
-                if p % 3 == 0 {
-                    // A pair removal must also look atomic: remove both in one write by re-inserting nothing.
-                    index.remove(id: UInt64(2 * (p / 2)))
-                    index.remove(id: UInt64(2 * (p / 2) + 1))
-                }
+                index.insert(contentsOf: [(id: UInt64(p), code: writtenCodes[p].0), (id: UInt64(p), code: writtenCodes[p].1)])
+                if p % 3 == 2 { #expect(index.remove(id: UInt64(p - 1)), "pair \(p - 1) was there to remove") }
+                if p % 100 == 99 { index.compact() }
+                await Task.yield()
             }
-            return 0
+            writing.flag.store(false, ordering: .releasing)
+            return (0, [])
         }
         for _ in 0..<3 {
             group.addTask {
-                var torn = 0
-                for _ in 0..<300 {
-                    let found = Set(index.search(PDQHash(codeWords: q), within: 31).map(\.id))
-                    for id in found where id < 1_000_000 && id % 2 == 0 && !found.contains(id + 1) {
-                        // The pair was inserted together; seeing only its first member would be torn
-                        // unless the first member's removal landed between (removal is in id order).
-                        torn += 1
+                var torn = 0, states = Set<Int>(), rounds = 0
+                while writing.flag.load(ordering: .acquiring) || rounds < 50 {
+                    rounds += 1
+                    var entries: [UInt64: Int] = [:]
+                    for match in index.search(PDQHash(codeWords: q), within: 31) where match.id < 1_000_000 {
+                        entries[match.id, default: 0] += 1
                     }
+                    torn += entries.values.filter { $0 != 2 }.count
+                    states.insert(entries.count)
                     await Task.yield()
                 }
-                return torn
+                return (torn, states)
             }
         }
-        var torn = 0
-        for await t in group { torn += t }
-        #expect(torn == 0)
+        var torn = 0, states = Set<Int>()
+        for await result in group {
+            torn += result.torn
+            states.formUnion(result.states)
+        }
+        return (torn: torn, states: states)
     }
-    // Final state is exact.
-    #expect(index.count == n + 2 * pairs - 2 * Set((0..<pairs).filter { $0 % 3 == 0 }.map { $0 / 2 }).count)
+    #expect(observations.torn == 0, "a search returned one entry of a pair")
+    #expect(observations.states.count > 1, "the readers searched while pairs were being written: \(observations.states.sorted())")
+    // The final state is exact: every surviving pair twice, no removed pair at all.
+    #expect(index.count == n + 2 * (pairs - removed.count))
+    var final: [UInt64: Int] = [:]
+    for match in index.search(PDQHash(codeWords: q), within: 31) where match.id < 1_000_000 { final[match.id, default: 0] += 1 }
+    #expect(final == Dictionary(uniqueKeysWithValues: (0..<UInt64(pairs)).filter { !removed.contains($0) }.map { ($0, 2) }))
+}
+
+/// Whether the writer of `concurrentReadersSeeWholeWrites` is still writing (readers keep searching until it ends).
+private final class WriterRunning: Sendable {
+    let flag = Atomic<Bool>(true)
 }
