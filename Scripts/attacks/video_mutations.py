@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Mutated videos through `nccmatch hash`: every file must give a vPDQ hash or a specific error, never a crash.
+
+Makes N mutated copies (default 200) of the sample videos in ../shared/vpdq-vectors/videos in a temporary folder
+(bit flips, byte runs overwritten, truncations, box sizes and sample-table counts in the MP4 header edited, the
+ftyp brand kept while the rest is noise), runs `nccmatch hash --format jsonl` on each one at a time with a time
+limit and an address-space limit, and checks: exit status 0 or 1 (never a signal), one JSON line, and either a
+`vpdq` field or an `error` with a code. Prints the count per outcome and per error code; exits 1 on any failure.
+
+Usage: Scripts/attacks/video_mutations.py [--nccmatch .build/debug/nccmatch] [--count 200] [--seed 1]
+"""
+import argparse
+import collections
+import json
+import pathlib
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+
+BOXES = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"stsz", b"stco", b"stts", b"stss", b"ctts",
+         b"avc1", b"avcC", b"tkhd", b"mdhd", b"mvhd", b"elst", b"mdat"]
+
+
+def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
+    b = bytearray(data)
+    kind = rng.choice(["bitflips", "overwrite", "truncate", "box_size", "table_count", "header_noise", "dimensions"])
+    if kind == "bitflips":
+        for _ in range(rng.choice([1, 10, 100, 1000])):
+            i = rng.randrange(len(b))
+            b[i] ^= 1 << rng.randrange(8)
+    elif kind == "overwrite":
+        start = rng.randrange(len(b))
+        length = rng.choice([4, 64, 4096])
+        b[start:start + length] = bytes(rng.randrange(256) for _ in range(min(length, len(b) - start)))
+    elif kind == "truncate":
+        b = b[: rng.randrange(1, len(b))]
+    elif kind in ("box_size", "table_count", "dimensions"):
+        box = rng.choice(BOXES if kind == "box_size" else ([b"stsz", b"stco", b"stts", b"stss", b"ctts", b"stsd"]
+                                                            if kind == "table_count" else [b"avc1", b"tkhd"]))
+        at = b.find(box, 32 if box == b"avc1" else 0)
+        if at >= 4:
+            value = rng.choice([0, 1, 0x7FFFFFFF, 0xFFFFFFFF, rng.randrange(1 << 32)])
+            offset = {"box_size": at - 4, "table_count": at + 8, "dimensions": at + (28 if box == b"avc1" else 80)}[kind]
+            b[offset:offset + 4] = value.to_bytes(4, "big")
+    elif kind == "header_noise":
+        keep = 32
+        b[keep:keep + 2048] = bytes(rng.randrange(256) for _ in range(min(2048, len(b) - keep)))
+    return kind, bytes(b)
+
+
+def main():
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--nccmatch", default=str(repo / ".build" / "debug" / "nccmatch"))
+    parser.add_argument("--videos", default=str(repo.parent / "shared" / "vpdq-vectors" / "videos"))
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--memory-mb", type=int, default=2048, help="address-space limit for each run")
+    args = parser.parse_args()
+
+    sources = sorted(pathlib.Path(args.videos).glob("*.mp4"))
+    if not sources:
+        sys.exit(f"no videos in {args.videos}")
+    # The smaller samples keep the run short; every mutation kind is tried on each.
+    sources = [s for s in sources if s.stat().st_size < 1_300_000] or sources
+    rng = random.Random(args.seed)
+    outcomes, codes, failures = collections.Counter(), collections.Counter(), []
+
+    def limit():
+        limit_bytes = args.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    with tempfile.TemporaryDirectory(prefix="nccmatch-video-mutations-") as folder:
+        for n in range(args.count):
+            source = rng.choice(sources)
+            kind, data = mutate(source.read_bytes(), rng)
+            path = pathlib.Path(folder) / f"m{n:04d}.mp4"
+            path.write_bytes(data)
+            label = f"#{n} {kind} of {source.name}"
+            try:
+                run = subprocess.run([args.nccmatch, "hash", "--format", "jsonl", "--jobs", "1", str(path)],
+                                     capture_output=True, text=True, timeout=args.timeout, preexec_fn=limit)
+            except subprocess.TimeoutExpired:
+                failures.append(f"{label}: no answer within {args.timeout} s")
+                continue
+            finally:
+                pass
+            if run.returncode not in (0, 1):
+                failures.append(f"{label}: exit status {run.returncode} (signal {-run.returncode if run.returncode < 0 else '-'})")
+                continue
+            lines = run.stdout.strip().splitlines()
+            try:
+                record = json.loads(lines[0]) if len(lines) == 1 else None
+            except json.JSONDecodeError:
+                record = None
+            if record is None:
+                failures.append(f"{label}: not one JSON line: {run.stdout[:200]!r}")
+            elif "vpdq" in record:
+                outcomes["hashed"] += 1
+            elif "error" in record and record["error"].get("code"):
+                outcomes["error"] += 1
+                codes[record["error"]["code"]] += 1
+            else:
+                failures.append(f"{label}: neither vpdq nor error: {run.stdout[:200]!r}")
+            path.unlink()
+
+    print(f"{args.count} mutated videos: {outcomes['hashed']} hashed, {outcomes['error']} specific errors, {len(failures)} failures")
+    for code, count in codes.most_common():
+        print(f"  {code}: {count}")
+    for failure in failures:
+        print("  FAIL " + failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
