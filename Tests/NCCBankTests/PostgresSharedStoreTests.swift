@@ -74,7 +74,8 @@ struct PostgresSharedStoreTests {
     }
 
     /// sslmode=require gives an encrypted connection (the test cluster offers TLS with a self-signed
-    /// certificate when openssl was there to make one); sslmode=disable a plain one.
+    /// certificate when openssl was there to make one; without it the test is cancelled with the reason,
+    /// and fails under `CI=true`); sslmode=disable a plain one.
     @Test func tlsWhenTheURLAsksForIt() async throws {
         try await withStore(.postgres) { fixture in
             var components = URLComponents(string: fixture.location)!
@@ -85,8 +86,9 @@ struct PostgresSharedStoreTests {
             do {
                 let tls = try await PostgresBankStore(url: components.string!)
                 #expect(try await tls.connectionIsEncrypted())
-            } catch let error as BankError where error.code == .databaseUnavailable {
-                print("PostgreSQL TLS case SKIPPED: the test server offers no TLS (\(error.message))")
+            } catch let error as BankError where error.code == .databaseUnavailable && ProcessInfo.processInfo.environment["CI"] != "true" {
+                // Shown as skipped, with the reason; under CI=true the error fails the test instead.
+                try Test.cancel(Comment(rawValue: "the test server offers no TLS (Scripts/postgres-cluster.sh makes a certificate when openssl is there): \(error.message)"))
             }
         }
     }
