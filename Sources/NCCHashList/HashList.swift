@@ -213,16 +213,24 @@ struct Reader {
         if let dhash = record.dhash { codes.dhash = try Self.words(dhash, wordCount: 1, what: "dhash")[0] }
         guard let pdq = record.pdq else { return codes }
         var picture = PDQCompanions(pdq: try Self.pdq(pdq, what: "pdq"))
-        if dihedral {
-            picture.dihedral = try Self.pdqList(record.pdqDihedral, what: "pdq_dihedral")
-            picture.unletterboxedDihedral = try Self.pdqList(record.unletterboxedPDQDihedral, what: "unletterboxed.pdq_dihedral")
-        }
         if let stripped = record.unletterboxedPDQ { picture.unletterboxed = try Self.pdq(stripped, what: "unletterboxed.pdq") }
+        if dihedral {
+            picture.dihedral = Self.identityFirst(picture.pdq, try Self.pdqList(record.pdqDihedral, what: "pdq_dihedral"))
+            if let stripped = picture.unletterboxed {
+                picture.unletterboxedDihedral = Self.identityFirst(stripped, try Self.pdqList(record.unletterboxedPDQDihedral, what: "unletterboxed.pdq_dihedral"))
+            }
+        }
         if let top = record.captionMaskedTop { picture.captionMasked.append(try Self.pdq(top, what: "pdq_caption_masked.top")) }
         if let bottom = record.captionMaskedBottom { picture.captionMasked.append(try Self.pdq(bottom, what: "pdq_caption_masked.bottom")) }
         if let lowPassed = record.lowPassed { picture.lowPassed = try Self.pdq(lowPassed, what: "pdq_low_passed") }
         codes.pdq = QueryCodes.words(policy.queryPDQ(picture, dihedral: dihedral))
         return codes
+    }
+
+    /// A variant list as the policy takes it, the identity first: `nccmatch hash` writes it so; a list written
+    /// some other way keeps every variant it names.
+    static func identityFirst(_ hash: PDQHash, _ variants: [PDQHash]) -> [PDQHash] {
+        variants.first == hash || variants.isEmpty ? variants : [hash] + variants
     }
 
     /// The words of a hex field.

@@ -99,6 +99,12 @@ struct HashListTests {
         #expect(again.queryCodes == list.queryCodes && again.ids == list.ids)
     }
 
+    /// A variant list written by hand without the identity first still sends every variant it names.
+    @Test func aDihedralListWithoutTheIdentityKeepsEveryVariant() {
+        let list = parse("{\"pdq\":\"\(Self.pdqA)\",\"pdq_dihedral\":[\"\(Self.pdqB)\"]}\n", role: .queries(dihedral: true))
+        #expect(list.queryCodes.first?.pdq == words(Self.pdqA) + words(Self.pdqB))
+    }
+
     @Test func escapedStringsAndNumericIDsReadThroughJSONDecoder() {
         let list = parse("{\"id\":42,\"pdq\":\"\(Self.pdqA)\"}\n{\"path\":\"dir\\/caf\\u00e9 \\\"1\\\".jpg\",\"pdq\":\"\(Self.pdqB)\"}\n")
         #expect(list.problems.isEmpty, "\(list.problems)")
