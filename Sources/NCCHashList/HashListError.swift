@@ -18,6 +18,7 @@ public struct HashListError: Error, Sendable, Equatable, CustomStringConvertible
         HashListError(code: .unreadable, message: "cannot be read (\(reason)); check the path and permissions.")
     }
 
+    /// `code: message`, for logs and test output.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
@@ -55,6 +56,7 @@ public struct HashListProblem: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
     }
 
+    /// `line N: message`.
     public var description: String { "line \(line): \(message)" }
 }
 

@@ -48,6 +48,7 @@ public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// `code: message`, for logs and test output.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 

@@ -44,6 +44,7 @@ public struct HashParsingError: Error, Sendable, Equatable, CustomStringConverti
         self.message = message
     }
 
+    /// `code: message`, for logs and test output.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
