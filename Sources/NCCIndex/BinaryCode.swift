@@ -112,6 +112,7 @@ public struct IndexError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// `code: message (cause)`, for logs and test output.
     public var description: String {
         if let underlying { return "\(code.rawValue): \(message) (\(underlying))" }
         return "\(code.rawValue): \(message)"
