@@ -190,10 +190,10 @@ import Testing
         }
     }
 
-    /// The native core on RGBA pixels gives what `ImageHasher` (exact mode, a case's options) gives on the same
-    /// pixels as RGB: the page and `nccmatch case submit` send the same set.
+    /// The native core on RGBA pixels gives what `ImageHasher` gives on the same pixels as RGB with the hashing
+    /// the matching policy asks of a case (exact mode): the page and `nccmatch case submit` send the same set.
     @Test func theCoreOnRGBAEqualsImageHasherOnRGB() throws {
-        let options = HashingOptions(mode: .exact, pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
+        let options = MatchingPolicy.standard.caseHashingOptions(mode: .exact)
         for picture in try Self.pictures() {
             let native = picture.rgba.withUnsafeBufferPointer {
                 CoreResult(CaseHashSet(PixelView(base: $0.baseAddress!, width: picture.width, height: picture.height, layout: .rgba8)))
