@@ -52,10 +52,20 @@ async function compile(wasm) {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** Loads the core; resolves to `{ hashRGBA(rgba, width, height) }` (see the API above). */
+/**
+ * Loads the core; resolves to `{ hashRGBA(rgba, width, height) }` (see the API above). Rejects with a
+ * HashCoreError of code "core_unavailable" when the module cannot be fetched or compiled (the module uses
+ * WebAssembly SIMD: Chrome 91, Firefox 89, Safari 16.4 and later).
+ */
 export async function loadHashCore(wasm) {
-  const module = await compile(wasm);
-  let instance = await WebAssembly.instantiate(module, {});
+  let module, instance;
+  try {
+    module = await compile(wasm);
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (error) {
+    if (error instanceof HashCoreError) throw error;
+    throw new HashCoreError("core_unavailable", "this browser cannot run the hashing core: " + (error && error.message));
+  }
   const decoder = new TextDecoder();
 
   function hashRGBA(rgba, width, height) {
