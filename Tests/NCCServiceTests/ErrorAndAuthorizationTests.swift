@@ -73,6 +73,7 @@ import Testing
         let caseB = b["case_id"] as! String
 
         // A platform cannot read or withdraw a case.
+        let firstWrongTry = Date()
         Self.expectError(try await HTTP.send("GET", server.url("v1/cases/\(caseA)"), bearer: key), 401, "case_credentials_invalid")
         Self.expectError(try await HTTP.send("DELETE", server.url("v1/cases/\(caseA)"), bearer: key), 401, "case_credentials_invalid")
         Self.expectError(try await HTTP.send("GET", server.url("v1/cases/\(caseA)")), 401, "secret_required")
@@ -102,14 +103,16 @@ import Testing
         #expect(list.stdout.contains("revoked") && !list.stdout.contains(key))
 
         // Repeated wrong secrets are throttled per client address: five wrong tries came from this client above,
-        // eight are allowed in a burst, the right secret used none.
+        // eight are allowed in a burst, the right secret used none; one more try comes back every 6 s (a loaded
+        // machine can take that long over the steps above).
         var refused = 0
         var throttled = try await HTTP.send("GET", server.url("v1/cases/\(caseB)"), bearer: "wrong")
         while throttled.status == 401 && refused < 10 {
             refused += 1
             throttled = try await HTTP.send("GET", server.url("v1/cases/\(caseB)"), bearer: "wrong")
         }
-        #expect(refused == 3)
+        let refilled = Int(Date().timeIntervalSince(firstWrongTry) / 6)
+        #expect(refused >= 3 && refused <= 3 + refilled, "\(refused) wrong tries refused with 401 in \(refilled * 6)+ s")
         Self.expectError(throttled, 429, "too_many_attempts")
         // The stranger cannot lock the owner out: from the owner's own address the case opens at once.
         let owner = ["X-Forwarded-For": "203.0.113.9"]
