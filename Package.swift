@@ -99,7 +99,6 @@ let package = Package(
                 "NCCHashing",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Swift, Foundation only: the bank's wire contract, shared by the server and every client: request and
