@@ -80,13 +80,6 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Swift: the hash bank on PostgreSQL (postgres-nio): the same `BankStore` protocol, pooled connections,
-        // TLS when the URL asks for it, versioned migrations, and `SharedBankStore` (the change feed replicas
-        // follow, the shared secret throttle, per-request deadlines).
-        .target(
-            name: "NCCBankPostgres",
-            dependencies: [
-                "NCCBank",
         // Swift: the default bank driver, one SQLite file through GRDB (start-up integrity check, directory lock).
         .target(
             name: "NCCBankSQLite",
@@ -96,6 +89,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Swift: the hash bank on PostgreSQL (postgres-nio): the same `BankStore` protocol, pooled connections,
+        // TLS when the URL asks for it, versioned migrations, and `SharedBankStore` (the change feed replicas
+        // follow, the shared secret throttle, per-request deadlines).
+        .target(
+            name: "NCCBankPostgres",
+            dependencies: [
+                "NCCBank",
                 "NCCHashing",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +136,7 @@ let package = Package(
                 "NCCHashList",
                 "NCCEvaluation",
                 "NCCBank",
+                "NCCBankSQLite",
                 "NCCBankPostgres",
                 "NCCServer",
                 "NCCWire",
@@ -144,7 +145,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-                "NCCBankSQLite",
         // Shared test helpers: fixture and ../shared lookup, temporary directories, running the CLI.
         .target(name: "NCCTestSupport", path: "Tests/NCCTestSupport"),
         .testTarget(
@@ -152,8 +152,8 @@ let package = Package(
             dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
-        .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
+        .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
         // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes.
         .testTarget(name: "NCCServerTests", dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex"]),
