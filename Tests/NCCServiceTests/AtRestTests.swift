@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NCCTestSupport
 import Testing
 #if canImport(Glibc)
@@ -315,11 +316,10 @@ final class ServeRun: @unchecked Sendable {
     }
 }
 
-private final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
-    func set(_ text: String) { lock.lock(); value = text; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return value }
+private final class LockedText: Sendable {
+    private let value = Mutex<String?>(nil)
+    func set(_ text: String) { value.withLock { $0 = text } }
+    func get() -> String? { value.withLock { $0 } }
 }
 
 /// SQLite's C API, loaded from the system library the bank itself uses: the test writes damage the way a

@@ -1,40 +1,52 @@
 import Foundation
+import Synchronization
 
 /// The service's Prometheus metrics: requests and latencies per route and status, match figures, index sizes.
 /// Labels never carry ids, hashes or secrets: only route templates, methods, statuses and algorithm names.
-final class ServiceMetrics: @unchecked Sendable {
-    // Everything below is only touched with `lock` held.
-    private let lock = NSLock()
-    private var requests: [String: Int] = [:]
-    private var latency: [String: (buckets: [Int], sum: Double, count: Int)] = [:]
-    private var counters: [String: Int] = [:]
+final class ServiceMetrics: Sendable {
+    /// The figures gathered so far.
+    fileprivate struct Figures {
+        var requests: [String: Int] = [:]
+        var latency: [String: (buckets: [Int], sum: Double, count: Int)] = [:]
+        var counters: [String: Int] = [:]
+    }
+
+    private let figures = Mutex(Figures())
     static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
     func observe(method: String, route: String, status: Int, seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
+        figures.withLock { $0.observe(method: method, route: route, status: status, seconds: seconds) }
+    }
+
+    /// Adds to a named counter (`name` and its label text).
+    func add(_ name: String, _ amount: Int = 1) {
+        figures.withLock { $0.counters[name, default: 0] += amount }
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    func render(indexCounts: [String: Int], ready: Bool) -> String {
+        let figures = figures.withLock { $0 }
+        return figures.render(indexCounts: indexCounts, ready: ready)
+    }
+}
+
+extension ServiceMetrics.Figures {
+    mutating func observe(method: String, route: String, status: Int, seconds: Double) {
         requests["method=\"\(method)\",route=\"\(route)\",status=\"\(status)\"", default: 0] += 1
         let key = "method=\"\(method)\",route=\"\(route)\""
-        var entry = latency[key] ?? (Array(repeating: 0, count: Self.bounds.count), 0, 0)
-        for (i, bound) in Self.bounds.enumerated() where seconds <= bound { entry.buckets[i] += 1 }
+        var entry = latency[key] ?? (Array(repeating: 0, count: ServiceMetrics.bounds.count), 0, 0)
+        for (i, bound) in ServiceMetrics.bounds.enumerated() where seconds <= bound { entry.buckets[i] += 1 }
         entry.sum += seconds
         entry.count += 1
         latency[key] = entry
     }
 
-    /// Adds to a named counter (`name` and its label text).
-    func add(_ name: String, _ amount: Int = 1) {
-        lock.lock(); defer { lock.unlock() }
-        counters[name, default: 0] += amount
-    }
-
-    /// Prometheus text exposition format 0.0.4.
     func render(indexCounts: [String: Int], ready: Bool) -> String {
-        lock.lock(); defer { lock.unlock() }
         var out = "# HELP nccmatch_http_requests_total HTTP requests by method, route and status.\n# TYPE nccmatch_http_requests_total counter\n"
         for (labels, n) in requests.sorted(by: { $0.key < $1.key }) { out += "nccmatch_http_requests_total{\(labels)} \(n)\n" }
         out += "# HELP nccmatch_http_request_duration_seconds Time to answer a request.\n# TYPE nccmatch_http_request_duration_seconds histogram\n"
         for (labels, entry) in latency.sorted(by: { $0.key < $1.key }) {
-            for (i, bound) in Self.bounds.enumerated() {
+            for (i, bound) in ServiceMetrics.bounds.enumerated() {
                 out += "nccmatch_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(entry.buckets[i])\n"
             }
             out += "nccmatch_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(entry.count)\n"

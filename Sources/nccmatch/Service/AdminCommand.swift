@@ -125,18 +125,34 @@ struct AuditCommand: AsyncParsableCommand {
         do { entries = try await store.auditEntries(limit: max(1, limit), after: nil) } catch { throw adminFailure(error) }
         let format = ISO8601DateFormatter()
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for e in entries {
             if json {
-                var object: [String: Any] = ["id": e.id, "at": format.string(from: e.at), "actor": e.actor, "action": e.action]
-                if let c = e.caseID { object["case_id"] = c }
-                if let m = e.matchRef { object["match_ref"] = m }
-                if let d = e.detail { object["detail"] = d }
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
+                let line = AuditLine(id: e.id, at: format.string(from: e.at), actor: e.actor, action: e.action,
+                                     caseID: e.caseID, matchRef: e.matchRef, detail: e.detail)
+                print(String(decoding: try encoder.encode(line), as: UTF8.self))
             } else {
                 print([String(e.id), format.string(from: e.at), e.actor, e.action, e.caseID ?? "-", e.matchRef ?? "-", e.detail ?? "-"].joined(separator: "\t"))
             }
         }
+    }
+}
+
+/// One audit entry as `admin audit --json` prints it (absent fields are left out).
+private struct AuditLine: Encodable {
+    var id: Int64
+    var at: String
+    var actor: String
+    var action: String
+    var caseID: String?
+    var matchRef: String?
+    var detail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, actor, action, detail
+        case caseID = "case_id"
+        case matchRef = "match_ref"
     }
 }
 
