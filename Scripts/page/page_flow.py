@@ -17,7 +17,9 @@ DevTools protocol, and the script asserts:
   within 4 bits on JPEGs (browser decoders differ slightly); quality equal or within 1;
 - the case matches a re-encoded copy through `nccmatch match --server`, and no longer after withdrawal;
 - status and withdrawal work, and every answer of the page carries the Content-Security-Policy;
-- every language file has every key of en.json, with the same {placeholders}.
+- every language file has every key of en.json, with the same {placeholders};
+- every colour pair of page.css meets WCAG AA (contrast.py), and the main path works with the keyboard only
+  (Tab to every control, Enter to work it).
 
 Exit status 0 when every check passed; each failure is printed as `FAIL: ...`.
 """
@@ -34,6 +36,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contrast  # noqa: E402
 import page_common  # noqa: E402
 import test_pictures  # noqa: E402
 
@@ -238,6 +241,71 @@ def hamming(a, b):
     return page_common.hamming(a, b)
 
 
+def tab_to(driver, element_id, limit=60, backwards=False):
+    """Presses Tab (Shift+Tab when backwards; keys only) until the element (an id, or "skip" for the skip
+    link) has the focus; False when it never does."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    focused = lambda: driver.execute_script(
+        "const e = document.activeElement; return e && (e.className === 'skip' ? 'skip' : e.id)") == element_id
+    for _ in range(limit):
+        if focused():
+            return True
+        if backwards:
+            ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        else:
+            ActionChains(driver).send_keys(Keys.TAB).perform()
+    return focused()
+
+
+def press(driver, key):
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(driver).send_keys(key).perform()
+
+
+def keyboard_pass(driver, base, picture):
+    """The main path with the keyboard only: every control on it is reached with Tab and worked with Enter or
+    Space (choosing the file itself is the browser's own dialog, given the path as Selenium can)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    driver.get(base + "/")
+    wait(driver, lambda d: visible_step(d) == "step-welcome")
+    check(tab_to(driver, "skip"), "keys: the skip link is reached with Tab")
+    check(tab_to(driver, "language"), "keys: the language menu is reached with Tab")
+    check(tab_to(driver, "go-status"), "keys: 'I already have a case number' is reached with Tab")
+    check(tab_to(driver, "start"), "keys: 'Choose pictures' is reached with Tab")
+    press(driver, Keys.ENTER)
+    wait(driver, lambda d: visible_step(d) == "step-choose", what="the choose step by Enter")
+    check(tab_to(driver, "pictures"), "keys: the file chooser is reached with Tab")
+    by_id(driver, "pictures").send_keys(picture)
+    wait(driver, lambda d: d.execute_script("return [...document.querySelectorAll('#picture-list li')].every(li => li.dataset.state === 'ready') && document.querySelectorAll('#picture-list li').length === 1"),
+         timeout=120, what="the picture chosen by keys")
+    check(tab_to(driver, "to-confirm"), "keys: Continue is reached with Tab")
+    press(driver, Keys.ENTER)
+    wait(driver, lambda d: visible_step(d) == "step-confirm", what="the confirm step by Enter")
+    check(tab_to(driver, "send"), "keys: 'Send the fingerprints' is reached with Tab")
+    press(driver, Keys.ENTER)
+    case_id = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=case-id]").text.strip(), what="the case by keys")
+    for element_id in ("copy-id", "copy-secret", "save-file", "to-status"):
+        check(tab_to(driver, element_id), f"keys: {element_id} is reached with Tab")
+    press(driver, Keys.ENTER)
+    wait(driver, lambda d: d.find_element(By.ID, "status-state").get_attribute("data-state") == "active", what="the status by Enter")
+    for element_id in ("status-id", "status-secret", "check", "status-back"):
+        check(tab_to(driver, element_id), f"keys: {element_id} is reached with Tab")
+    check(tab_to(driver, "withdraw"), "keys: 'Withdraw my case' is reached with Tab")
+    press(driver, Keys.ENTER)
+    check(driver.execute_script("return document.activeElement.id") == "withdraw-no",
+          "keys: asking to withdraw puts the focus on 'No, keep my case'")
+    press(driver, Keys.ENTER)
+    check(by_id(driver, "withdraw-confirm").is_displayed() is False and driver.execute_script("return document.activeElement.id") == "withdraw",
+          "keys: 'No' closes the question and gives the focus back")
+    press(driver, Keys.ENTER)
+    check(tab_to(driver, "withdraw-yes", limit=3, backwards=True), "keys: 'Yes, withdraw my case' is reached with Shift+Tab")
+    press(driver, Keys.ENTER)
+    wait(driver, lambda d: d.find_element(By.ID, "status-state").get_attribute("data-state") == "withdrawn", what="the withdrawal by keys")
+    check(case_id.startswith("c_"), "keys: a case opened, was shown and withdrawn with the keyboard only")
+
+
 def run(args):
     from selenium.webdriver.common.by import By
     shots = args.screenshots
@@ -248,6 +316,9 @@ def run(args):
     expected = page_common.cli_hash(args.binary, pictures)
     check(len(expected) == len(pictures), f"the CLI hashed the {len(pictures)} pictures")
     check_languages()
+    contrast_failures = contrast.check(out=lambda line: None)
+    check(not contrast_failures, f"contrast: every colour pair of page.css meets WCAG AA ({len(contrast.PAIRS)} pairs, "
+          f"Scripts/page/contrast.py): {contrast_failures[:3]}")
 
     with page_common.running_server(args.binary) as (base, data):
         driver = page_common.browser(downloads=work)
@@ -387,6 +458,8 @@ def run(args):
             wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "it")
             check("colpa" in by_id(driver, "welcome-title").text, "switching to Italian changes the words")
             screenshot(driver, shots, "11-first-screen-italian")
+            check_network(record.drain(), base, [])
+            keyboard_pass(driver, base, made["rotated"])
             check_network(record.drain(), base, [])
             console = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and "ERR_INTERNET_DISCONNECTED" not in e.get("message", "")]
             check(not console, f"no error in the browser console ({console[:2]})")

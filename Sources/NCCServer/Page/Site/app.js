@@ -164,6 +164,7 @@ function onWorkerMessage(message) {
       const quality = result.core.quality;
       picture.quality = quality;
       picture.timing = { decodeMs: result.decodeMs, hashMs: result.hashMs };
+      picture.stages = result.stages;
       if (quality < MIN_QUALITY) {
         picture.status = "exactOnly";
         picture.problem = { code: "too_plain", vars: { quality } };
@@ -216,6 +217,7 @@ function renderPictures() {
     item.dataset.picture = String(picture.key);
     item.dataset.state = picture.status;
     if (picture.timing) item.dataset.hashMs = String(Math.round(picture.timing.decodeMs + picture.timing.hashMs));
+    if (picture.stages) item.dataset.stages = JSON.stringify(picture.stages);
     const thumb = document.createElement("div");
     thumb.className = picture.blurred ? "thumb blurred" : "thumb";
     if (picture.url) {
@@ -535,6 +537,8 @@ async function start() {
   $("start").onclick = () => {
     if (!window.isSecureContext || !crypto.subtle) { notice(t("error.not_secure")); return; }
     show("step-choose");
+    // The worker loads and warms up the hashing core while the person picks their pictures.
+    worker();
   };
   $("go-status").onclick = () => show("step-status");
   $("choose-back").onclick = () => show("step-welcome");
