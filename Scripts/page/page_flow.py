@@ -5,7 +5,8 @@
         [--screenshots docs/page]
 
 Starts its own server on a temporary bank (the binary's `serve`), then drives the page as a person would:
-chooses the pictures of Samples/images plus a JPEG with an EXIF rotation (made by test_pictures.py), opens a
+chooses the pictures of Samples/images plus a JPEG with an EXIF rotation and a PNG with transparent parts (made
+by test_pictures.py), opens a
 case, saves the secret as a text file, checks the status, has a platform match a re-encoded copy and report
 it removed, checks again, withdraws; then bad input (a text file, a damaged JPEG, a flat picture, a
 100-megapixel picture, the bank unreachable). Every request the browser makes is recorded through the
@@ -312,7 +313,7 @@ def run(args):
     work = tempfile.mkdtemp(prefix="nccmatch-page-flow-")
     made = test_pictures.write_all(work)
     samples = sorted(glob.glob(os.path.join(ROOT, "Samples/images/*.png")) + glob.glob(os.path.join(ROOT, "Samples/images/*.jpg")))
-    pictures = samples + [made["rotated"]]
+    pictures = samples + [made["rotated"], made["transparent"]]
     expected = page_common.cli_hash(args.binary, pictures)
     check(len(expected) == len(pictures), f"the CLI hashed the {len(pictures)} pictures")
     check_languages()

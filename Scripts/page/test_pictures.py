@@ -2,12 +2,14 @@
 
 - `with_exif_orientation(jpeg, 6)`: the same JPEG with an EXIF APP1 segment whose Orientation tag says
   "rotate 90 degrees clockwise to show" (the pixels are untouched, as a phone camera writes them);
+- `transparent_png(w, h)`: RGBA with a fully and a half transparent third, colours kept under the alpha;
 - `flat_png(w, h)`: one grey, so plain that PDQ's quality is 0 (the bank refuses its look);
 - `large_png(w, h)`: a 10,000 x 10,000 picture (100 megapixels) that compresses to a few hundred KB;
 - `broken_jpeg()`: a JPEG header followed by noise, which no decoder can open.
 
 Run as a script to write them into a folder: `python3 Scripts/page/test_pictures.py OUT_DIR`.
 """
+import math
 import os
 import struct
 import sys
@@ -34,6 +36,23 @@ def _png(width: int, height: int, row: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
+def transparent_png(width: int = 320, height: int = 240) -> bytes:
+    """An RGBA PNG with detail in every colour channel whose left third is fully transparent and middle third
+    half transparent: `nccmatch hash` drops alpha and keeps the colours under it, which a browser's 2D canvas
+    loses (the page reads such pictures through WebGL to hash the same pixels)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = bytearray()
+    for y in range(height):
+        raw.append(0)
+        for x in range(width):
+            alpha = 0 if x < width // 3 else (128 if x < 2 * width // 3 else 255)
+            raw += bytes((int(127 + 120 * math.sin(x / 17 + y / 29)), y * 255 // height, ((x // 20 + y // 20) % 2) * 200 + 30, alpha))
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+            + chunk(b"IEND", b""))
+
+
 def flat_png(width: int = 320, height: int = 240) -> bytes:
     """An RGB PNG of one grey (quality 0)."""
     return _png(width, height, bytes([128, 128, 128]) * width)
@@ -57,6 +76,7 @@ def write_all(folder: str) -> dict:
     files = {
         "rotated": ("rocket-exif-orientation-6.jpg", with_exif_orientation(rocket, 6)),
         "flat": ("flat-grey.png", flat_png()),
+        "transparent": ("transparent-thirds.png", transparent_png()),
         "large": ("large-100-megapixels.png", large_png()),
         "broken": ("damaged.jpg", broken_jpeg()),
         "text": ("notes.txt", b"This is a text file, not a picture.\n"),

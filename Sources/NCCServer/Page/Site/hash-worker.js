@@ -44,6 +44,59 @@ const warmedUp = loadCore().then((core) => {
   core.hashRGBA(warmUpPixels(side), side, side);
 }).catch(() => {});
 
+/** True when any pixel is not fully opaque (alpha under 255). */
+function hasTransparency(rgba) {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return true;
+  return false;
+}
+
+/**
+ * The pixels of a picture with transparent parts, as decoded: red, green and blue kept under every alpha, as
+ * `nccmatch hash` keeps them (it drops alpha without compositing). A 2D canvas stores colours multiplied by
+ * alpha, so under a fully transparent pixel they read back as black and under a half-transparent one they lose
+ * precision; WebGL reads the decoded bitmap as it is. null when WebGL is unavailable or the picture is larger
+ * than its largest texture (the canvas's pixels are then hashed, and may differ from the CLI's by a few bits).
+ */
+function readUnpremultiplied(bitmap, width, height) {
+  let gl = null;
+  try {
+    gl = new OffscreenCanvas(1, 1).getContext("webgl2", { premultipliedAlpha: false, antialias: false, depth: false, stencil: false });
+  } catch (error) {
+    return null;
+  }
+  if (!gl) return null;
+  const texture = gl.createTexture();
+  const framebuffer = gl.createFramebuffer();
+  try {
+    const largest = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+    if (width > largest || height > largest) return null;
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) return null;
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    // The texture's first row is the picture's top row and framebuffer row 0: no flip.
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+    if (gl.getError() !== gl.NO_ERROR) { rgba.fill(0); return null; }
+    return rgba;
+  } catch (error) {
+    return null;
+  } finally {
+    // The texture is cleared before it is let go, like every other copy of the pixels.
+    try {
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+    } catch (error) { /* the context is gone, and its memory with it */ }
+    gl.deleteFramebuffer(framebuffer);
+    gl.deleteTexture(texture);
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+  }
+}
+
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (x) => x.toString(16).padStart(2, "0")).join("");
 }
@@ -83,10 +136,14 @@ self.onmessage = async (event) => {
     const canvas = new OffscreenCanvas(width, height);
     const context = canvas.getContext("2d", { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
-    bitmap.close();
     const image = context.getImageData(0, 0, width, height);
     canvas.width = 1; canvas.height = 1;
     rgba = image.data;
+    if (hasTransparency(rgba)) {
+      const exact = readUnpremultiplied(bitmap, width, height);
+      if (exact) { rgba.fill(0); rgba = exact; }
+    }
+    bitmap.close();
     const decodedAt = performance.now();
     post({ type: "progress", stage: "hashing", fraction: 0.6 });
     let core;
