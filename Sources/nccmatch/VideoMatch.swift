@@ -107,28 +107,47 @@ struct VideoMatch {
         }
     }
 
+    /// The fields of one `nccmatch hash --format jsonl` line that video matching reads.
+    private struct VideoLine: Decodable {
+        struct Frame: Decodable {
+            var pdq: String
+            var quality: Int
+            var timestamp: Double
+        }
+        var path: String?
+        var vpdq: [Frame]?
+    }
+
     /// The `vpdq` lines of `nccmatch hash --format jsonl` output; lines without one (pictures) are left out.
     static func parseJSONLines(_ text: String, path: String) -> [Loaded] {
         var loaded: [Loaded] = []
+        let decoder = JSONDecoder()
         for (number, line) in text.split(separator: "\n").enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let record: VideoLine
+            do {
+                record = try decoder.decode(VideoLine.self, from: Data(line.utf8))
+            } catch DecodingError.dataCorrupted {
                 loaded.append(Loaded(id: "\(path):\(number + 1)", frames: .failure(HashRecordError(code: "invalid_json", message: "This line is not a JSON object."))))
                 continue
+            } catch {
+                loaded.append(Loaded(id: "\(path):\(number + 1)", frames: .failure(Self.badFrames)))
+                continue
             }
-            guard let frames = object["vpdq"] as? [[String: Any]] else { continue }
-            let id = object["path"] as? String ?? "\(path):\(number + 1)"
+            guard let frames = record.vpdq else { continue }
+            let id = record.path ?? "\(path):\(number + 1)"
             var parsed: [VPDQFrame] = []
-            var bad = false
             for (i, frame) in frames.enumerated() {
-                guard let hex = frame["pdq"] as? String, let pdq = try? PDQHash(hex: hex), let quality = frame["quality"] as? Int,
-                      (0...100).contains(quality), let timestamp = (frame["timestamp"] as? NSNumber)?.doubleValue, timestamp >= 0
-                else { bad = true; break }
-                parsed.append(VPDQFrame(frameNumber: i, pdq: pdq, quality: quality, timestamp: timestamp))
+                guard let pdq = try? PDQHash(hex: frame.pdq), (0...100).contains(frame.quality), frame.timestamp >= 0 else {
+                    break
+                }
+                parsed.append(VPDQFrame(frameNumber: i, pdq: pdq, quality: frame.quality, timestamp: frame.timestamp))
             }
-            loaded.append(Loaded(id: id, frames: bad
-                ? .failure(HashRecordError(code: "invalid_vpdq", message: "A frame of this line's vpdq is not {pdq: 64 hex digits, quality: 0-100, timestamp: seconds}."))
-                : .success(parsed)))
+            loaded.append(Loaded(id: id, frames: parsed.count == frames.count ? .success(parsed) : .failure(Self.badFrames)))
         }
         return loaded
     }
+
+    /// A line whose `vpdq` frames are not all well formed.
+    private static let badFrames = HashRecordError(
+        code: "invalid_vpdq", message: "A frame of this line's vpdq is not {pdq: 64 hex digits, quality: 0-100, timestamp: seconds}.")
 }
