@@ -64,7 +64,7 @@ def conformance(args, base, driver, record):
     print(f"{args.cli} hashed {len(expected)} of {len(paths)} pictures in one call in {time.time() - started:.1f} s", flush=True)
     distances = collections.defaultdict(lambda: collections.defaultdict(list))
     problems, outliers = [], []
-    exact_only = collections.Counter()
+    exact_only, whole = collections.Counter(), collections.Counter()
     for start in range(0, len(paths), args.batch):
         batch = paths[start:start + args.batch]
         sent, states = send_batch(driver, record, base, batch)
@@ -85,6 +85,8 @@ def conformance(args, base, driver, record):
             distances[kind]["phash"].append(page_common.hamming(first["phash"]["value"], record_cli["phash"]))
             distances[kind]["dhash"].append(page_common.hamming(first["dhash"]["value"], record_cli["dhash"]))
             distances[kind]["quality"].append(abs(pdq[0]["quality"] - record_cli["pdq_quality"]))
+            strip = lambda hs: [(h["algorithm"], h["value"], h.get("quality")) for h in hs]
+            whole[kind] += strip([{k: v for k, v in h.items() if k != "image"} for h in hashes]) == strip(page_common.case_hashes_from_cli(record_cli))
             worst = max(distances[kind][signal][-1] for signal in ("pdq", "phash", "dhash"))
             if worst > (0 if kind == "png" else 4):
                 outliers.append(f"{name}: PDQ {distances[kind]['pdq'][-1]}, pHash {distances[kind]['phash'][-1]}, "
@@ -97,6 +99,9 @@ def conformance(args, base, driver, record):
             within = sum(1 for v in values if v <= (0 if kind == "png" else (1 if signal == "quality" else 4)))
             print(f"  {signal:8s} equal {counts.get(0, 0)}, within tolerance {within}/{len(values)} "
                   f"({100 * within / len(values):.1f}%), max {max(values)}, distribution {dict(sorted(counts.items()))}")
+    for kind in sorted(whole):
+        print(f"{kind}: {whole[kind]} of {len(distances[kind]['pdq'])} pictures send exactly the hashes `nccmatch case submit` "
+              f"sends (every PDQ with its companions, pHash, dHash, MD5, SHA-256, in order)")
     for kind in sorted(exact_only):
         print(f"{kind}: {exact_only[kind]} more pictures are exact-only (quality under 50) on the page and in the CLI alike")
     for outlier in outliers:

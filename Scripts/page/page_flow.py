@@ -91,6 +91,8 @@ def screenshot(driver, folder, name):
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
         time.sleep(0.2)
+        wide = driver.execute_script("return document.documentElement.scrollWidth")
+        check(wide <= width, f"{name} at {width}x{height}: nothing is wider than the screen (the page is {wide} px wide)")
         content = driver.execute_script("return Math.ceil(document.documentElement.scrollHeight)")
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": max(height, content), "deviceScaleFactor": 1, "mobile": width < 600})

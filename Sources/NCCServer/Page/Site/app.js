@@ -515,7 +515,12 @@ function renderHelpLinks() {
       anchor.target = "_blank";
       anchor.textContent = link.label;
       item.append(anchor);
-      if (link.description) item.append(document.createTextNode(` ${link.description}`));
+      if (link.description) {
+        const description = document.createElement("span");
+        description.className = "help-description";
+        description.textContent = link.description;
+        item.append(description);
+      }
       return item;
     }));
   }
