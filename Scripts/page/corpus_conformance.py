@@ -12,8 +12,9 @@ go through the page as a person's would (chosen, hashed in the worker, sent with
 `POST /v1/cases`, read back from the DevTools network record), in batches, each batch a case on a temporary
 bank. Reports, per kind (JPEG, PNG), the distribution of PDQ, pHash and dHash distances to
 `nccmatch hash --mode exact` and of the quality difference; then the 12-megapixel timing: a 4000x3000 JPEG
-cut losslessly (jpegtran) from the corpus's largest photograph, chosen alone 5 times; the page's own
-decode+hash time (worker) and the time from choosing to ready.
+cut losslessly (jpegtran) from the corpus's largest photograph, chosen alone 5 times, each in a freshly
+loaded page; the worker's time (digests, decode, read-back, hash, with each stage printed) and the time from
+choosing to ready.
 """
 import argparse
 import collections
@@ -131,8 +132,8 @@ def speed(args, base, driver):
         if item.get_attribute("data-stages"):
             print("  stages (ms):", {k: round(v) for k, v in json.loads(item.get_attribute("data-stages")).items()}, flush=True)
     print(f"\n12 megapixels (4000x3000 JPEG from {os.path.basename(largest)}), {args.runs} runs:")
-    print(f"  decode + hash in the worker: median {statistics.median(page_side):.2f} s (min {min(page_side):.2f}, max {max(page_side):.2f})")
-    print(f"  choosing to ready (reading, MD5, SHA-256, decode, hash, first run loads the core): median {statistics.median(wall):.2f} s "
+    print(f"  in the worker (digests beside the decode, read-back, hash): median {statistics.median(page_side):.2f} s (min {min(page_side):.2f}, max {max(page_side):.2f})")
+    print(f"  choosing to ready (the whole page, {args.pause:g} s after the choose step opened and started warming up the core): median {statistics.median(wall):.2f} s "
           f"(min {min(wall):.2f}, max {max(wall):.2f})")
 
 
