@@ -460,6 +460,8 @@ def run(args):
             Select(by_id(driver, "language")).select_by_value("it")
             wait(driver, lambda d: d.execute_script("return document.documentElement.lang") == "it")
             check("colpa" in by_id(driver, "welcome-title").text, "switching to Italian changes the words")
+            check("18 anni" in driver.find_element(By.CSS_SELECTOR, ".help-links").text,
+                  "the default help links are described in Italian too")
             screenshot(driver, shots, "11-first-screen-italian")
             check_network(record.drain(), base, [])
             keyboard_pass(driver, base, made["rotated"])

@@ -48,7 +48,8 @@ public struct PageSettings: Codable, Sendable, Equatable {
     }
 
     /// What the page shows when the operator sets nothing: a neutral name and the two international services
-    /// the project's advice points to.
+    /// the project's advice points to. The page shows these two descriptions in its own language when they
+    /// equal `help.default_stopncii` and `help.default_take_it_down` of `Site/i18n/en.json` (keep them equal).
     public static let defaults = PageSettings(
         bankName: "Hash bank",
         helpLinks: [

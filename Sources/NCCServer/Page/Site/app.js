@@ -59,6 +59,7 @@ async function setLanguage(code) {
   $("language").value = state.language;
   $("copy-id").setAttribute("aria-label", t("done.copy_id_label"));
   $("copy-secret").setAttribute("aria-label", t("done.copy_secret_label"));
+  renderHelpLinks();
   renderPictures();
   renderStatus();
   if (!$("step-done").hidden) renderDone();
@@ -518,7 +519,9 @@ function renderHelpLinks() {
       if (link.description) {
         const description = document.createElement("span");
         description.className = "help-description";
-        description.textContent = link.description;
+        // The default links' descriptions (PageSettings.swift) are shown in the page's language.
+        const key = { "https://stopncii.org": "help.default_stopncii", "https://takeitdown.ncmec.org": "help.default_take_it_down" }[link.url];
+        description.textContent = key && link.description === state.fallback[key] ? t(key) : link.description;
         item.append(description);
       }
       return item;
@@ -536,7 +539,6 @@ async function start() {
   const select = $("language");
   select.replaceChildren(...state.settings.languages.map((l) => new Option(l.name, l.code)));
   select.onchange = () => setLanguage(select.value);
-  renderHelpLinks();
   await setLanguage(chooseLanguage());
 
   $("start").onclick = () => {
