@@ -139,7 +139,7 @@ self.onmessage = async (event) => {
     const image = context.getImageData(0, 0, width, height);
     canvas.width = 1; canvas.height = 1;
     rgba = image.data;
-    if (hasTransparency(rgba)) {
+    if (file.type !== "image/jpeg" && hasTransparency(rgba)) { // a JPEG has no alpha: no need to look
       const exact = readUnpremultiplied(bitmap, width, height);
       if (exact) { rgba.fill(0); rgba = exact; }
     }
