@@ -21,6 +21,7 @@ import collections
 import glob
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -131,6 +132,7 @@ def speed(args, base, driver):
         page_side.append(int(item.get_attribute("data-hash-ms")) / 1000)
         if item.get_attribute("data-stages"):
             print("  stages (ms):", {k: round(v) for k, v in json.loads(item.get_attribute("data-stages")).items()}, flush=True)
+    shutil.rmtree(work, ignore_errors=True)
     print(f"\n12 megapixels (4000x3000 JPEG from {os.path.basename(largest)}), {args.runs} runs:")
     print(f"  in the worker (digests beside the decode, read-back, hash): median {statistics.median(page_side):.2f} s (min {min(page_side):.2f}, max {max(page_side):.2f})")
     print(f"  choosing to ready (the whole page, {args.pause:g} s after the choose step opened and started warming up the core): median {statistics.median(wall):.2f} s "
