@@ -122,9 +122,17 @@ import Testing
         let answered = (0..<40).filter { !Self.matches(answer, $0).isEmpty }.count
         #expect(answered <= 8, "at most the probe limit of boundary values may be answered, got \(answered)")
         // The key is slowed, the audit log and the metrics say so.
-        let next = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "x", "algorithm": "pdq", "value": pdq]]], bearer: key)
-        let again = next.status == 200 ? try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "x", "algorithm": "pdq", "value": pdq]]], bearer: key) : next
-        Self.expectError(again, 429, "slowed_for_probing")
+        // One request every 10 seconds: of three sent at once, at least two are refused (sent one after the
+        // other, a loaded machine can space them 10 s apart).
+        let burst = try await withThrowingTaskGroup(of: Answer.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "x", "algorithm": "pdq", "value": pdq]]], bearer: key) }
+            }
+            return try await group.reduce(into: [Answer]()) { $0.append($1) }
+        }
+        let slowed = burst.filter { $0.status == 429 }
+        #expect(slowed.count >= 2, "\(burst.map(\.status))")
+        for answer in slowed { Self.expectError(answer, 429, "slowed_for_probing") }
         let audit = try CLIRunner.run(["admin", "audit", "--data", dir.url.path])
         #expect(audit.stdout.contains("probing_suspected"))
         let metrics = try await HTTP.send("GET", server.url("metrics")).text
@@ -222,6 +230,7 @@ import Testing
         let opened = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": Fake.picture()])
         let id = try #require(opened.json["case_id"] as? String)
         let url = server.url("v1/cases/\(id)")
+        let started = Date()
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<40 { group.addTask { try await HTTP.send("GET", url, bearer: "guess").status } }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -231,7 +240,13 @@ import Testing
         // An unknown case (or an 80 KB id) gets exactly the same answer as a wrong secret.
         let unknown = try await HTTP.send("GET", server.url("v1/cases/c_" + String(repeating: "0", count: 32)), bearer: "guess")
         let long = try await HTTP.send("GET", server.url("v1/cases/" + String(repeating: "x", count: 60_000)), bearer: "guess")
-        #expect(unknown.status == 429 && long.status == 429)
+        if Date().timeIntervalSince(started) < 5 {
+            #expect(unknown.status == 429 && long.status == 429)
+        } else {
+            // A loaded machine took longer than the 6 s in which one wrong try is given back: then a wrong
+            // secret would get 401 as well, and so may these.
+            #expect(Set([unknown.status, long.status]).isSubset(of: [401, 429]), "\(unknown.status) \(long.status)")
+        }
     }
 
     @Test func slowAndBrokenConnectionsAreBounded() async throws {
