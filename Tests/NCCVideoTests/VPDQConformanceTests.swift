@@ -15,7 +15,7 @@ struct VPDQConformanceTests {
     /// Clips hashed at every frame here; the others at one frame a second.
     static let everyFrame = ["doorknob-hd-no-bar", "test-padded-dimensions"]
 
-    @Test("every frame of every sample video is decoded, numbered and timed as published", .enabled(if: TestPaths.runSharedTests, VideoSamples.reason))
+    @Test("every frame of every sample video is decoded, numbered and timed as published", .needsShared)
     func everyFrameIsDecodedAsPublished() throws {
         for name in try VideoSamples.names() {
             let expected = try VideoSamples.expected(name)
@@ -31,7 +31,7 @@ struct VPDQConformanceTests {
         }
     }
 
-    @Test("hashes within 10 bits of the published ones: 99% of frames, the doorknob clip at least as the vpdq package", .enabled(if: TestPaths.runSharedTests, VideoSamples.reason))
+    @Test("hashes within 10 bits of the published ones: 99% of frames, the doorknob clip at least as the vpdq package", .needsShared)
     func hashesMatchPublished() throws {
         var total = 0, within10 = 0, identical = 0
         var report: [String] = []

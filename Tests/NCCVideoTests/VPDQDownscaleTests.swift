@@ -8,7 +8,7 @@ import Testing
 /// conformance bar, so they are an option, not the default.
 @Suite("vPDQ of downscaled luma")
 struct VPDQDownscaleTests {
-    @Test("luma scaled to 512 pixels keeps the frames and a median within 10 bits", .enabled(if: TestPaths.runSharedTests, VideoSamples.reason))
+    @Test("luma scaled to 512 pixels keeps the frames and a median within 10 bits", .needsShared)
     func downscaledStaysClose() throws {
         // One clip of each scene (the suite runs beside the others; the whole set's figures, at 512, 256 and
         // 128 px, are in docs/video.md).

@@ -16,7 +16,7 @@ struct VPDQSampleMatchingTests {
 
     static func scene(_ name: String) -> String { String(name.prefix { $0 != "-" }) }
 
-    @Test("itself and its grey, sepia and small-logo versions match; different scenes never do", .enabled(if: TestPaths.runSharedTests, VideoSamples.reason))
+    @Test("itself and its grey, sepia and small-logo versions match; different scenes never do", .needsShared)
     func versionsMatchScenesDoNot() throws {
         var hashes: [String: [VPDQFrame]] = [:]
         for name in try VideoSamples.names() {

@@ -40,7 +40,7 @@ struct VideoBadInputTests {
         #expect(Self.code { () throws(VideoError) in _ = try VPDQHasher.hash(bytes: fake, options: VideoDecodingOptions(secondsPerSample: -1)) } == .invalidOptions)
     }
 
-    @Test("truncated, absurd dimensions, too long", .enabled(if: TestPaths.runSharedTests, VideoSamples.reason))
+    @Test("truncated, absurd dimensions, too long", .needsShared)
     func damagedSamples() throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: VideoSamples.videoPath("pattern-sd-grey-bar"))))
         let full = try VPDQHasher.hash(bytes: bytes)
@@ -85,9 +85,9 @@ struct VideoBadInputTests {
         return (0...(haystack.count - needle.count)).first { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 
-    @Test("a file with sound only; rotation applied", .enabled(if: VideoSamples.tool("ffmpeg") != nil || ProcessInfo.processInfo.environment["CI"] == "true", "needs ffmpeg installed"))
+    @Test("a file with sound only; rotation applied", .needsTool("ffmpeg"))
     func generated() throws {
-        let ffmpeg = try #require(VideoSamples.tool("ffmpeg"), "ffmpeg is not installed (.ci/run installs it)")
+        let ffmpeg = try TestRequirements.requireTool("ffmpeg")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         func run(_ arguments: [String]) throws {

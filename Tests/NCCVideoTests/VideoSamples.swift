@@ -5,8 +5,6 @@ import Testing
 
 /// Meta's sample videos and published vPDQ hashes in `../shared/vpdq-vectors` (see its MANIFEST.md).
 enum VideoSamples {
-    static let reason: Comment = "needs ../shared/vpdq-vectors beside the checkout (or NCCMATCH_SHARED_DIR)"
-
     static func folder() throws -> URL {
         try TestPaths.requireShared().appendingPathComponent("vpdq-vectors")
     }
@@ -28,13 +26,6 @@ enum VideoSamples {
     static func expected(_ name: String) throws -> [VPDQFrame] {
         let text = try String(contentsOf: folder().appendingPathComponent("expected/\(name).txt"), encoding: .utf8)
         return try VPDQTextForm.parse(text)
-    }
-
-    /// The path of an executable on PATH, or nil.
-    static func tool(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
-        return (path + ["/usr/bin", "/usr/local/bin"]).lazy.map { "\($0)/\(name)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 
