@@ -18,6 +18,13 @@ import Testing
         #expect(APIKey(parsing: "ncc_short") == nil)
     }
 
+    /// One random secret in 32 would start with `-` and read as an option on a command line.
+    @Test func caseSecretsNeverStartWithADashOrUnderscore() {
+        let firsts = Set((0..<2_000).map { _ in Secrets.newCaseSecret().first! })
+        #expect(!firsts.contains("-") && !firsts.contains("_"))
+        #expect(firsts.count > 40, "the first character should still vary over the alphabet")
+    }
+
     @Test func storedSecretParametersAreReadBackOrRefused() throws {
         let read = try StoredSecret(parameters: "pbkdf2-sha256$600000", salt: [1], hash: [2])
         #expect(read == StoredSecret(scheme: "pbkdf2-sha256", rounds: 600_000, salt: [1], hash: [2]))
