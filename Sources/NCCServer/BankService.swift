@@ -103,7 +103,7 @@ public final class BankService: Sendable {
         for (i, input) in request.hashes.enumerated() {
             let path = "hashes[\(i)]"
             let algorithm = try HashText.algorithm(input.algorithm, at: "\(path).algorithm")
-            let bytes = try HashText.bytes(input.value, algorithm: algorithm, at: "\(path).value")
+            let bytes = try HashText.bytes(try HashText.value(input.value, at: "\(path).value"), algorithm: algorithm, at: "\(path).value")
             if let image = input.image, !(0...WireLimits.maxImageNumber).contains(image) {
                 throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to \(WireLimits.maxImageNumber).")
             }
@@ -336,7 +336,7 @@ public final class BankService: Sendable {
                 throw APIError.badRequest("invalid_field", "items[\(i)].id is longer than 256 characters; use a shorter content id.")
             }
             let algorithm = try HashText.algorithm(item.algorithm, at: "items[\(i)].algorithm")
-            queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(item.value, algorithm: algorithm, at: "items[\(i)].value")))
+            queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(try HashText.value(item.value, at: "items[\(i)].value"), algorithm: algorithm, at: "items[\(i)].value")))
             algorithms.insert(algorithm)
         }
         let distances = try Self.levelDistances(request.maxDistance, algorithms: algorithms)

@@ -22,7 +22,7 @@ import Testing
             try Self.decode(HashesRequest.self, #"{"hashes":[{"algorithm":"pdq","value":"00","qualty":80}]}"#)
         }
         #expect(error?.code == .unknownField)
-        #expect(error?.message.hasPrefix("hashes[0].qualty is not a field this endpoint knows; allowed here: algorithm, image, quality, value.") == true)
+        #expect(error?.message.hasPrefix("hashes[0].qualty is not a field this endpoint knows; allowed here: algorithm, frames, image, quality, value.") == true)
         #expect(throws: WireFieldError(.unknownField, "extra is not a field this endpoint knows; allowed here: items, max_distance.")) {
             try Self.decode(MatchRequest.self, #"{"items":[],"extra":1}"#)
         }
@@ -53,13 +53,39 @@ import Testing
         #expect(try Self.encode(match) == #"{"results":[{"id":"0","matches":[{"match_ref":"m1"},{"distance":4,"match_ref":"m2"}]}]}"#)
         let status = CaseStatusResponse(caseID: "c", status: "active", createdAt: "2026-01-01T00:00:00Z", withdrawnAt: nil,
                                         images: [.init(image: 0, hashes: 3, platformsMatched: 1, feedback: ["removed": 1])], message: "m")
-        #expect(try Self.encode(status) == #"{"case_id":"c","created_at":"2026-01-01T00:00:00Z","images":[{"feedback":{"removed":1},"hashes":3,"image":0,"platforms_matched":1}],"message":"m","status":"active"}"#)
+        #expect(try Self.encode(status) == #"{"case_id":"c","created_at":"2026-01-01T00:00:00Z","images":[{"feedback":{"removed":1},"hashes":3,"image":0,"kind":"picture","platforms_matched":1}],"message":"m","status":"active"}"#)
         #expect(try Self.decode(CaseStatusResponse.self, try Self.encode(status)) == status)
         let error = ErrorResponse(code: "not_found", message: "See /v1/openapi.json.\n\u{1}")
         #expect(error.jsonText == #"{"error":{"code":"not_found","message":"See /v1/openapi.json.\n\u0001"}}"#)
         #expect(try Self.decode(ErrorResponse.self, error.jsonText) == error)
         let created = CaseCreatedResponse(caseID: "c", secret: "s", accepted: 1, rejected: [.init(index: 0, code: "quality_too_low", message: "m")], message: "m")
         #expect(try Self.encode(created) == #"{"accepted":1,"case_id":"c","message":"m","rejected":[{"code":"quality_too_low","index":0,"message":"m"}],"secret":"s"}"#)
+    }
+
+    /// A video travels as one item holding its frames, strictly read; its matches carry both shares.
+    @Test func videoItemsHaveTheDocumentedBytes() throws {
+        let frame = WireFrame(pdq: "ab", quality: 90, timestamp: 1.5)
+        let request = HashesRequest(hashes: [CaseHash(videoFrames: [frame], image: 3), CaseHash(algorithm: .md5, value: "cd", image: 3)])
+        let text = try Self.encode(request)
+        #expect(text == #"{"hashes":[{"algorithm":"vpdq","frames":[{"pdq":"ab","quality":90,"timestamp":1.5}],"image":3},{"algorithm":"md5","image":3,"value":"cd"}]}"#)
+        #expect(try Self.decode(HashesRequest.self, text) == request)
+        #expect(request.hashes.map(\.hashCount) == [1, 1])
+        let match = MatchRequest(items: [MatchItem(id: "v", videoFrames: [frame, frame])])
+        #expect(try Self.encode(match) == #"{"items":[{"algorithm":"vpdq","frames":[{"pdq":"ab","quality":90,"timestamp":1.5},{"pdq":"ab","quality":90,"timestamp":1.5}],"id":"v"}]}"#)
+        #expect(match.items[0].hashCount == 2)
+        let frameError = #expect(throws: WireFieldError.self) {
+            try Self.decode(MatchRequest.self, #"{"items":[{"id":"v","algorithm":"vpdq","frames":[{"pdq":"ab","quality":90,"time":1}]}]}"#)
+        }
+        #expect(frameError?.code == .unknownField)
+        #expect(frameError?.message.hasPrefix("items[0].frames[0].time is not a field") == true)
+        #expect(throws: WireFieldError(.invalidField, "items[0].frames is null; leave the field out instead, or give it a value.")) {
+            try Self.decode(MatchRequest.self, #"{"items":[{"id":"v","algorithm":"vpdq","frames":null}]}"#)
+        }
+        let answer = MatchResponse(results: [.init(id: "v", matches: [.init(matchRef: "m", distance: nil, queryMatchPercent: 87.5, bankMatchPercent: 100)])])
+        #expect(try Self.encode(answer) == #"{"results":[{"id":"v","matches":[{"bank_match_percent":100,"match_ref":"m","query_match_percent":87.5}]}]}"#)
+        // An older bank's status has no kind: read as a picture.
+        let old = try Self.decode(CaseStatusResponse.Image.self, #"{"image":0,"hashes":1,"platforms_matched":0,"feedback":{}}"#)
+        #expect(old.kind == "picture")
     }
 
     /// Clients read answers leniently: a field a newer bank adds does not break them.
@@ -76,14 +102,16 @@ import Testing
         #expect(throws: WireFieldError(.invalidHash, "v: a hash is written with the characters 0-9 and a-f only.")) {
             try WireHex.bytes("zz" + String(repeating: "0", count: 14), algorithm: .dhash, at: "v")
         }
-        #expect(throws: WireFieldError(.unknownAlgorithm, "a: \"sha1\" is not an algorithm the bank knows; use pdq, phash, dhash, md5 or sha256.")) {
+        #expect(throws: WireFieldError(.unknownAlgorithm, "a: \"sha1\" is not an algorithm the bank knows; use pdq, phash, dhash, md5, sha256 or vpdq.")) {
             try WireAlgorithm.named("sha1", at: "a")
         }
         #expect(WireHex.text(words: [0x0123_4567_89ab_cdef, 1]) == "0123456789abcdef0000000000000001")
     }
 
     @Test func algorithmsAgreeWithTheHashingLibrary() {
-        #expect(WireAlgorithm.allCases.map(\.rawValue) == HashAlgorithm.allCases.map(\.rawValue))
+        // Every hashing algorithm, and vpdq: a video's frames, each a PDQ.
+        #expect(WireAlgorithm.allCases.map(\.rawValue) == HashAlgorithm.allCases.map(\.rawValue) + ["vpdq"])
+        #expect(WireAlgorithm.vpdq.hexLength == HashAlgorithm.pdq.hexLength)
         for algorithm in HashAlgorithm.allCases {
             #expect(WireAlgorithm(rawValue: algorithm.rawValue)?.hexLength == algorithm.hexLength, "\(algorithm)")
         }
@@ -102,6 +130,10 @@ import Testing
         #expect(properties("HashPDQ") == (try keys(CaseHash(algorithm: .pdq, value: "", quality: 1, image: 1))))
         #expect(properties("HashesRequest") == (try keys(HashesRequest(hashes: []))))
         #expect(properties("MatchItem256") == (try keys(MatchItem(id: "", algorithm: .pdq, value: ""))))
+        #expect(properties("HashVideo") == (try keys(CaseHash(videoFrames: [], image: 1))))
+        #expect(properties("MatchItemVideo") == (try keys(MatchItem(id: "", videoFrames: []))))
+        #expect(properties("Frame") == (try keys(WireFrame(pdq: "", quality: 0, timestamp: 0))))
+        #expect(schemas["Frames"]?["maxItems"] as? Int == WireLimits.maxFramesPerVideo)
         #expect(properties("MatchRequest") == (try keys(MatchRequest(items: [], maxDistance: 1))))
         #expect(properties("FeedbackRequest") == (try keys(FeedbackRequest(matchRef: "", outcome: "", contentID: ""))))
         #expect(properties("Rejection") == (try keys(Rejection(index: 0, code: "", message: ""))))

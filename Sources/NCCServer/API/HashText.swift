@@ -6,11 +6,24 @@ import NCCWire
 enum HashText {
     /// The algorithm named `name`, or a 400 `unknown_algorithm` naming where.
     static func algorithm(_ name: String, at path: String) throws(APIError) -> HashAlgorithm {
+        let wire: WireAlgorithm
         do {
-            return HashAlgorithm(try WireAlgorithm.named(name, at: path))
+            wire = try WireAlgorithm.named(name, at: path)
         } catch {
             throw APIError(error)
         }
+        guard let algorithm = HashAlgorithm(wire) else {
+            throw APIError.badRequest("frames_missing", "\(path): a vpdq item is a video's list of frames; send them in `frames`.")
+        }
+        return algorithm
+    }
+
+    /// The hex text of a picture hash's `value`, or a 400 `value_missing` naming where.
+    static func value(_ text: String?, at path: String) throws(APIError) -> String {
+        guard let text else {
+            throw APIError.badRequest("value_missing", "\(path) is missing: every hash but a video (vpdq) carries its value as hex.")
+        }
+        return text
     }
 
     /// The bytes of a hex hash of `algorithm`, or a 400 `invalid_hash` saying what is wrong (never echoing the value).
@@ -33,10 +46,11 @@ enum HashText {
 }
 
 extension HashAlgorithm {
-    /// The algorithm the wire names so. Both switches are exhaustive, so an algorithm added on one side and
-    /// not the other stops the build.
-    init(_ wire: WireAlgorithm) {
+    /// The algorithm the wire names so; nil for `vpdq` (a video's frames, each a PDQ). Both switches are
+    /// exhaustive, so an algorithm added on one side and not the other stops the build.
+    init?(_ wire: WireAlgorithm) {
         switch wire {
+        case .vpdq: return nil
         case .pdq: self = .pdq
         case .phash: self = .phash
         case .dhash: self = .dhash

@@ -1,12 +1,20 @@
 /// One item of `POST /v1/match`: a hash of one upload. Items sharing an `id` are hashes of the same upload
 /// (its PDQ codes, pHash, dHash): the bank counts a pHash or dHash match only beside a PDQ of that upload.
+///
+/// A video upload is one item with `algorithm` `vpdq` and its sampled frames in `frames` (no `value`), matched
+/// against the bank's videos as a whole (both shares answered); its MD5 and SHA-256 go as `md5` and `sha256`
+/// items with the same `id`.
 public struct MatchItem: Codable, Sendable, Hashable {
     /// The platform's own id of the upload, echoed in the result.
     public var id: String
-    /// The algorithm's wire name.
+    /// The algorithm's wire name (`pdq`, `phash`, `dhash`, `md5`, `sha256`, `vpdq`).
     public var algorithm: String
-    /// The hash as hex (`WireHex`).
-    public var value: String
+    /// The hash as hex (`WireHex`); required for every algorithm but `vpdq` (the bank answers `value_missing`).
+    public var value: String?
+    /// A video's sampled frames, for `vpdq` only (1 to `WireLimits.maxFramesPerVideo`; the bank answers
+    /// `frames_missing`, `frames_not_allowed` or `too_many_frames`). Each frame counts as one item against
+    /// `WireLimits.maxItemsPerRequest`.
+    public var frames: [WireFrame]?
 
     /// Makes an item.
     public init(id: String, algorithm: WireAlgorithm, value: String) {
@@ -18,21 +26,36 @@ public struct MatchItem: Codable, Sendable, Hashable {
         self.id = id
         self.algorithm = algorithmName
         self.value = value
+        self.frames = nil
     }
 
-    enum CodingKeys: String, CodingKey { case id, algorithm, value }
+    /// Makes a video item: the upload's vPDQ frames (algorithm `vpdq`).
+    public init(id: String, videoFrames: [WireFrame]) {
+        self.id = id
+        self.algorithm = WireAlgorithm.vpdq.rawValue
+        self.value = nil
+        self.frames = videoFrames
+    }
+
+    /// Number of items this one counts for against `WireLimits.maxItemsPerRequest`: its frames for a video
+    /// (at least 1), 1 otherwise.
+    public var hashCount: Int { max(1, frames?.count ?? 1) }
+
+    enum CodingKeys: String, CodingKey { case id, algorithm, value, frames }
 
     /// Reads an item strictly: unknown fields and explicit nulls throw `WireFieldError`.
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["id", "algorithm", "value"])
+        try decoder.rejectUnknownKeys(["id", "algorithm", "value", "frames"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
         algorithm = try c.decode(String.self, forKey: .algorithm)
-        value = try c.decode(String.self, forKey: .value)
+        value = try c.decodeAbsentOrValue(String.self, forKey: .value)
+        frames = try c.decodeAbsentOrValue([WireFrame].self, forKey: .frames)
     }
 }
 
-/// Body of `POST /v1/match`: at most `WireLimits.maxItemsPerRequest` items.
+/// Body of `POST /v1/match`: at most `WireLimits.maxItemsPerRequest` items, each video frame counting as one
+/// (`MatchItem.hashCount`).
 public struct MatchRequest: Codable, Sendable, Hashable {
     /// The hashes to look up.
     public var items: [MatchItem]

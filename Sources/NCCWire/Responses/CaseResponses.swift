@@ -2,7 +2,8 @@
 public struct Rejection: Codable, Sendable, Hashable {
     /// The hash's position in the request's `hashes`, from 0.
     public var index: Int
-    /// Stable code: `quality_missing`, `quality_too_low`, `implausible_hash` or `pdq_required`.
+    /// Stable code: `quality_missing`, `quality_too_low`, `implausible_hash`, `pdq_required` or (for a video
+    /// none of whose frames reaches quality 50) `video_quality_too_low`.
     public var code: String
     /// Why, in plain words, and what to do.
     public var message: String
@@ -67,30 +68,45 @@ public struct HashesAddedResponse: Codable, Sendable, Hashable {
     }
 }
 
-/// Answer of `GET /v1/cases/{id}` and `DELETE /v1/cases/{id}`: what platforms found and did, per picture.
+/// Answer of `GET /v1/cases/{id}` and `DELETE /v1/cases/{id}`: what platforms found and did, per picture
+/// or video.
 public struct CaseStatusResponse: Codable, Sendable, Hashable {
-    /// One picture of the case.
+    /// One picture or video of the case (a video is one entry, however many frames it has).
     public struct Image: Codable, Sendable, Hashable {
         /// The picture number, from 0.
         public var image: Int
-        /// Hashes the bank holds for it (0 once withdrawn).
+        /// `picture` or `video`.
+        public var kind: String
+        /// Hashes the bank holds for it (0 once withdrawn); for a video, its usable frames and its digests.
         public var hashes: Int
         /// Platforms that matched it at least once.
         public var platformsMatched: Int
         /// Review outcomes platforms reported, by outcome (`removed`, `pending_review`, `not_violating`).
         public var feedback: [String: Int]
 
-        /// Makes a picture's status.
-        public init(image: Int, hashes: Int, platformsMatched: Int, feedback: [String: Int]) {
+        /// Makes a picture's (or video's) status.
+        public init(image: Int, hashes: Int, platformsMatched: Int, feedback: [String: Int], kind: String = "picture") {
             self.image = image
+            self.kind = kind
             self.hashes = hashes
             self.platformsMatched = platformsMatched
             self.feedback = feedback
         }
 
         enum CodingKeys: String, CodingKey {
-            case image, hashes, feedback
+            case image, kind, hashes, feedback
             case platformsMatched = "platforms_matched"
+        }
+
+        /// Reads an entry leniently, as clients read answers: a bank older than videos leaves `kind` out
+        /// (read as `picture`).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            image = try c.decode(Int.self, forKey: .image)
+            kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? "picture"
+            hashes = try c.decode(Int.self, forKey: .hashes)
+            platformsMatched = try c.decode(Int.self, forKey: .platformsMatched)
+            feedback = try c.decode([String: Int].self, forKey: .feedback)
         }
     }
 
@@ -102,7 +118,7 @@ public struct CaseStatusResponse: Codable, Sendable, Hashable {
     public var createdAt: String
     /// When it was withdrawn, ISO 8601 (UTC); left out while active.
     public var withdrawnAt: String?
-    /// Its pictures.
+    /// Its pictures and videos, by number.
     public var images: [Image]
     /// What this means for the person, in plain words.
     public var message: String

@@ -14,23 +14,38 @@ public struct MatchResponse: Codable, Sendable, Hashable {
         }
     }
 
-    /// One bank picture an item matched.
+    /// One bank picture (or video) an item matched.
+    ///
+    /// A `vpdq` item's matches are bank videos whose frames it matched at the bank's video thresholds (pytx's
+    /// defaults: frames of quality 50 or more, within 31 bits; at least 80% of the query's frames matched); each
+    /// gives both shares, in percent rounded to one decimal.
     public struct Match: Codable, Sendable, Hashable {
-        /// An opaque reference to the bank picture, stable for this platform and distinct per platform; the
-        /// key of `POST /v1/feedback`.
+        /// An opaque reference to the bank picture or video, stable for this platform and distinct per platform;
+        /// the key of `POST /v1/feedback`.
         public var matchRef: String
-        /// The Hamming distance; only for platforms the operator trusts with exact distances, left out otherwise.
+        /// The Hamming distance; only for platforms the operator trusts with exact distances, left out otherwise
+        /// (and always left out for a video item).
         public var distance: Int?
+        /// For a video item: the percentage (0-100) of the query's usable frames that matched a frame of the bank
+        /// video; left out for other items.
+        public var queryMatchPercent: Double?
+        /// For a video item: the percentage (0-100) of the bank video's frames that matched a frame of the query;
+        /// left out for other items.
+        public var bankMatchPercent: Double?
 
         /// Makes a match.
-        public init(matchRef: String, distance: Int?) {
+        public init(matchRef: String, distance: Int?, queryMatchPercent: Double? = nil, bankMatchPercent: Double? = nil) {
             self.matchRef = matchRef
             self.distance = distance
+            self.queryMatchPercent = queryMatchPercent
+            self.bankMatchPercent = bankMatchPercent
         }
 
         enum CodingKeys: String, CodingKey {
             case matchRef = "match_ref"
             case distance
+            case queryMatchPercent = "query_match_percent"
+            case bankMatchPercent = "bank_match_percent"
         }
     }
 
