@@ -188,7 +188,7 @@ func sha256Hex(_ image: DecodedImage) -> String {
         #expect(ImageDecodingError.Code.allCases.map(\.rawValue) == [
             "empty_file", "unsupported_format", "truncated", "corrupt_data", "too_many_pixels",
             "invalid_dimensions", "png_crc_mismatch", "unsupported_jpeg", "out_of_memory", "file_too_large",
-            "unsupported_encoding",
+            "unsupported_encoding", "too_many_frames",
         ])
         for code in ImageDecodingError.Code.allCases {
             let message = ImageDecodingError.standardMessage(for: code)

@@ -23,6 +23,8 @@ enum {
     NCC_STATUS_UNSUPPORTED_JPEG = 6,   /* valid JPEG using a feature libjpeg cannot decode (e.g. 12-bit) */
     NCC_STATUS_OUT_OF_MEMORY = 7,      /* an allocation failed */
     NCC_STATUS_UNSUPPORTED_ENCODING = 8, /* valid HEIF/WebP/GIF container using a codec or feature we cannot decode */
+    NCC_STATUS_END = 9,                /* ncc_animation_next: no more frames (not an error) */
+    NCC_STATUS_TOO_MANY_FRAMES = 10,   /* an animation holds more frames, or more pixels in total, than its limits */
 };
 
 /* Decoding options (see DecodeOptions in Swift). */
@@ -72,6 +74,44 @@ int32_t ncc_decode_webp(const uint8_t *data, size_t size, const ncc_decode_optio
 /* Decodes the first frame of a GIF held in memory, placed on the logical screen as Pillow does.
  * Returns an NCC_STATUS_* value. */
 int32_t ncc_decode_gif(const uint8_t *data, size_t size, const ncc_decode_options *options, ncc_decode_result *result);
+
+/* Animations (animated GIF and WebP) read frame by frame, each frame composited on its canvas as the format
+ * says (GIF disposal 0-3, transparency; WebP blending and disposal exactly as libwebp's WebPAnimDecoder), for
+ * video hashing. Frame 0 equals ncc_decode_gif / ncc_decode_webp at full size. */
+enum { NCC_ANIMATION_GIF = 1, NCC_ANIMATION_WEBP = 2 };
+
+/* Limits an animation is read under; each is checked before the memory or work it bounds. */
+typedef struct ncc_animation_limits {
+    int64_t max_canvas_pixels; /* canvas width*height, checked when opening, before the canvas is allocated */
+    int64_t max_frames;        /* frames read, in total */
+    int64_t max_total_pixels;  /* sum over frames read of the frame's own rectangle and of the canvas handed out */
+} ncc_animation_limits;
+
+/* One composited frame. `pixels` belongs to the animation: valid until the next call or ncc_animation_close. */
+typedef struct ncc_animation_frame {
+    const uint8_t *pixels; /* width*height*channels bytes, row-major, no padding */
+    int32_t width;
+    int32_t height;
+    int32_t channels;      /* 3: RGB (GIF); 4: RGBA (WebP; the alpha is to be ignored, as convert("RGB") does) */
+    int64_t index;         /* from 0 */
+    int64_t timestamp_ms;  /* when the frame is shown: the sum of the delays of the frames before it */
+    int32_t duration_ms;   /* its own delay (GIF: a delay under 20 ms counts as 100 ms, as browsers and FFmpeg do) */
+} ncc_animation_frame;
+
+typedef struct ncc_animation ncc_animation;
+
+/* Opens an animation held in memory (`data` must stay valid until ncc_animation_close). Checks the canvas against
+ * the limits before any pixel memory exists. On success *out is set; on failure `underlying` (NCC_MESSAGE_CAPACITY
+ * bytes) says why. Returns an NCC_STATUS_* value. */
+int32_t ncc_animation_open(const uint8_t *data, size_t size, int32_t kind, const ncc_animation_limits *limits,
+                           ncc_animation **out, int32_t *width, int32_t *height, char *underlying);
+
+/* Composites the next frame. Returns NCC_STATUS_OK (frame filled), NCC_STATUS_END after the last frame, or an error
+ * (then `underlying` says why; the animation should be closed). */
+int32_t ncc_animation_next(ncc_animation *animation, ncc_animation_frame *frame, char *underlying);
+
+/* Wipes every pixel buffer and frees the animation (NULL is fine). */
+void ncc_animation_close(ncc_animation *animation);
 
 /* Reads the orientation (IFD0 tag 0x0112) from a TIFF-structured EXIF block ("II"/"MM" header first).
  * Returns 1...8, or 1 when absent, out of range or malformed. Every offset is bounds-checked. */

@@ -29,6 +29,9 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         /// A HEIC/HEIF, AVIF, WebP or GIF file whose picture is stored with a codec or feature the decoder cannot read
         /// (e.g. a HEIF holding JPEG 2000 or uncompressed data, or a file needing a decoder this build lacks).
         case unsupportedEncoding = "unsupported_encoding"
+        /// An animation (GIF or WebP) holds more frames, or more pixels over all its frames, than nccmatch reads
+        /// (`AnimationLimits`); its first frame is still hashed as a picture.
+        case tooManyFrames = "too_many_frames"
     }
 
     /// The stable code.
@@ -76,6 +79,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
             return "The file is larger than nccmatch reads to decode a picture (at most 256 MiB, less under a lower pixel limit). Save a smaller copy and hash that."
         case .unsupportedEncoding:
             return "This file stores its picture in a way nccmatch cannot read. Open it and save it again as JPEG or PNG, then hash that."
+        case .tooManyFrames:
+            return "This animation has more frames than nccmatch reads, so only its first frame was hashed. Cut it into shorter parts and hash each to cover the rest."
         }
     }
 }

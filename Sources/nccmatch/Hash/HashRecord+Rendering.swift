@@ -72,6 +72,7 @@ extension HashRecord {
                 }
                 json.raw("pdq_center_crops", "[" + crops.joined(separator: ",") + "]")
             }
+            if let animation { animationJSON(animation, into: &json) }
         case .failure(let error):
             var inner = JSONObjectWriter()
             inner.string("code", error.code)
@@ -122,6 +123,7 @@ extension HashRecord {
         switch outcome {
         case .success(let hashes):
             return "\(TerminalText.escaped(path))\n  pdq   \(hashes.pdq.hash.hex)  quality \(hashes.pdq.quality)\n  phash \(hashes.phash.hex)  dhash \(hashes.dhash.hex)  \(hashes.format.rawValue) \(hashes.width)x\(hashes.height)"
+                + (animation.map(animationTextLine) ?? "")
         case .failure(let error):
             let digestLine = digests.map { "\n  md5   \($0.md5)" } ?? ""
             return "\(TerminalText.escaped(path))\n  not hashed: \(error.message) (\(error.code))\(digestLine)"

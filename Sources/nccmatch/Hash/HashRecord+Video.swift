@@ -2,13 +2,17 @@ import Foundation
 import NCCHashing
 import NCCVideo
 
-/// Videos in `nccmatch hash`: files the picture decoder names as a video are hashed with vPDQ (NCCVideo).
+/// Videos in `nccmatch hash`: files the picture decoder names as a video are hashed with vPDQ (NCCVideo), and so
+/// are animated GIF and WebP files, besides their first frame's picture hashes.
 extension HashRecord {
     /// This record with its video hashed, when the input is a video file; otherwise unchanged.
     ///
     /// The picture decoder has already read the file (MD5 and SHA-256) and said it is not a picture; the video's
     /// container is then detected from its first bytes by NCCVideo. Standard input is not read as video.
     func addingVideo(_ input: HashInput, options: VideoDecodingOptions) -> HashRecord {
+        if case .file(let path) = input, case .success(let hashes) = outcome, hashes.format == .gif || hashes.format == .webp {
+            return addingAnimation(path: path, options: options)
+        }
         guard case .file(let path) = input, case .failure(let failure) = outcome,
               failure.code == ImageDecodingError.Code.unsupportedFormat.rawValue, Self.looksLikeVideo(path)
         else { return self }
@@ -19,6 +23,68 @@ extension HashRecord {
             record.video = .failure(HashRecordError(code: error.code.rawValue, message: error.message))
         }
         return record
+    }
+
+    /// This record with the vPDQ of its animated GIF or WebP (frames sampled by their delays at
+    /// `options.secondsPerSample`, under the video frame-size limit), when the file holds more than one frame.
+    ///
+    /// The file is read again into memory that is wiped afterwards; a still file is left as it is.
+    func addingAnimation(path: String, options: VideoDecodingOptions) -> HashRecord {
+        guard let file = fopen(path, "rb") else { return self }
+        defer { fclose(file) }
+        guard fseeko(file, 0, SEEK_END) == 0 else { return self }
+        let size = Int(ftello(file))
+        guard size > 0, fseeko(file, 0, SEEK_SET) == 0 else { return self }
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer {
+            bytes.initializeMemory(as: UInt8.self, repeating: 0)
+            bytes.deallocate()
+        }
+        guard fread(bytes.baseAddress, 1, size, file) == size else { return self }
+        var record = self
+        let limits = AnimationLimits(maxCanvasPixels: options.maxPixels, maxFrames: min(options.maxFrames, AnimationLimits().maxFrames))
+        do throws(ImageDecodingError) {
+            let hash = try VPDQHasher.hashAnimation(bytes: UnsafeRawBufferPointer(bytes), secondsPerSample: options.secondsPerSample, limits: limits)
+            guard hash.frameCount > 1 else { return self }
+            record.animation = .success(hash)
+        } catch {
+            record.animation = .failure(HashRecordError(code: error.code.rawValue, message: error.message))
+        }
+        return record
+    }
+
+    /// Adds an animation's `vpdq` frames (or `vpdq_error`) to a picture's jsonl object, with `frame_count` and
+    /// `duration` (seconds).
+    func animationJSON(_ animation: Result<AnimationVPDQHash, HashRecordError>, into json: inout JSONObjectWriter) {
+        switch animation {
+        case .success(let hash):
+            json.int("frame_count", hash.frameCount)
+            json.raw("duration", String(format: "%.3f", hash.durationSeconds))
+            let frames = hash.frames.map { frame in
+                var inner = JSONObjectWriter()
+                inner.string("pdq", frame.pdq.hex)
+                inner.int("quality", frame.quality)
+                inner.raw("timestamp", String(format: "%.3f", frame.timestamp))
+                return inner.finished()
+            }
+            json.raw("vpdq", "[" + frames.joined(separator: ",") + "]")
+        case .failure(let error):
+            var inner = JSONObjectWriter()
+            inner.string("code", error.code)
+            inner.string("message", error.message)
+            json.raw("vpdq_error", inner.finished())
+        }
+    }
+
+    /// The animation's line under a picture's text summary.
+    func animationTextLine(_ animation: Result<AnimationVPDQHash, HashRecordError>) -> String {
+        switch animation {
+        case .success(let hash):
+            let usable = hash.frames.filter { $0.quality >= VPDQMatchPolicy().minimumQuality }.count
+            return "\n  vpdq  \(hash.frames.count) frames (\(usable) of quality 50 or more) of \(hash.frameCount), \(String(format: "%.1f", hash.durationSeconds)) s"
+        case .failure(let error):
+            return "\n  vpdq  not hashed: \(error.message) (\(error.code))"
+        }
     }
 
     private static func looksLikeVideo(_ path: String) -> Bool {
@@ -86,10 +152,14 @@ extension HashRecord {
             for frame in hash.frames { output.write(VPDQTextForm.line(frame)) }
             return
         }
+        if case .success(let hash)? = animation {
+            for frame in hash.frames { output.write(VPDQTextForm.line(frame)) }
+            return
+        }
         let reason: String
-        switch video {
-        case .failure(let error)?: reason = "\(error.message) (\(error.code))"
-        default: reason = "not a video, so it has no vPDQ"
+        switch (video, animation) {
+        case (.failure(let error)?, _), (nil, .failure(let error)?): reason = "\(error.message) (\(error.code))"
+        default: reason = "not a video or an animation, so it has no vPDQ"
         }
         FileHandle.standardError.write(Data("\(TerminalText.escaped(path)): \(reason)\n".utf8))
     }

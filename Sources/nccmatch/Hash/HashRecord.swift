@@ -12,6 +12,9 @@ struct HashRecord: Sendable {
     /// For a video: its vPDQ frames, or why it could not be hashed (then `outcome` holds the picture decoder's
     /// "not a picture" error and is not shown); nil for everything else.
     var video: Result<VPDQVideoHash, HashRecordError>? = nil
+    /// For an animated GIF or WebP (more than one frame): its vPDQ frames, or why they could not be read, shown
+    /// besides the first frame's picture hashes in `outcome`; nil for everything else.
+    var animation: Result<AnimationVPDQHash, HashRecordError>? = nil
 
     /// Whether the input was hashed completely.
     var succeeded: Bool {
