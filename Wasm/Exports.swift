@@ -8,6 +8,11 @@
 //   3. `hashcore_result()` gives where that text starts;
 //   4. `hashcore_free(pointer, byteCount)` wipes and frees the pixels; `hashcore_clear_result()` wipes the text.
 // The JSON's field names are the JavaScript API documented at the top of hashcore.js.
+//
+// A video's sampled frames are hashed one at a time, PDQ and quality only (what `nccmatch hash` computes per vPDQ
+// frame): `hashcore_hash_luma(pointer, width, height, stride, fullRange)` takes the frame's 8-bit luma plane (the
+// decoder's Y, read as the command line reads it), `hashcore_hash_frame_rgba(pointer, width, height)` takes RGBA
+// pixels drawn from the frame where the plane cannot be had; both answer `{"pdq": "64 hex", "quality": 0...100}`.
 
 /// wasi-libc's aligned allocation: unlike Swift's allocator it reports exhaustion (non-zero) instead of trapping.
 @_extern(c, "posix_memalign") func posix_memalign(_ pointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ alignment: Int, _ size: Int) -> Int32
@@ -57,6 +62,69 @@ public func hashcoreHashRGBA(_ pixels: UnsafePointer<UInt8>?, _ width: Int32, _ 
     let set = CaseHashSet(view)
     var json = JSONText()
     json.write(set)
+    let result = json.finish()
+    lastResult = result
+    return Int32(result.count)
+}
+
+/// The float luma `nccmatch hash` gives PDQ for each byte of a video's limited-range luma (16...235):
+/// `(y - 16) * 255 / 219` clipped to 0...255, computed in double and rounded to float, as
+/// Sources/NCCVideo/VPDQ/VPDQHasher.swift does (Meta's vPDQ converts to RGB and back to the same luma).
+func videoLuma(_ y: UInt8, fullRange: Bool) -> Float {
+    if fullRange { return Float(y) }
+    return Float(min(max((Double(y) - 16) * 255 / 219, 0), 255))
+}
+
+/// Hashes one video frame's 8-bit luma plane (`width` x `height` bytes, rows `stride` bytes apart) at `luma`:
+/// PDQ and quality only, exactly as `nccmatch hash` hashes each sampled frame of a video. `fullRange` is non-zero
+/// for full-range (JPEG-range) luma, zero for the usual limited range.
+///
+/// - Returns: the byte length of `{"pdq", "quality"}` (read it at `hashcore_result()`), or a negated `HashCoreStatus`.
+/// - Warning: Makes one float plane of `width * height` values, wiped before it is freed; the caller wipes `luma`.
+@_cdecl("hashcore_hash_luma")
+public func hashcoreHashLuma(_ luma: UnsafePointer<UInt8>?, _ width: Int32, _ height: Int32, _ stride: Int32, _ fullRange: Int32) -> Int32 {
+    lastResult = nil
+    guard let luma, width > 0, height > 0, stride >= width else { return -HashCoreStatus.invalidDimensions.rawValue }
+    let (count, overflow) = Int(width).multipliedReportingOverflow(by: Int(height))
+    guard !overflow, count <= maximumPixels else { return -HashCoreStatus.tooManyPixels.rawValue }
+    var table = [Float](repeating: 0, count: 256)
+    for value in 0..<256 { table[value] = videoLuma(UInt8(value), fullRange: fullRange != 0) }
+    let w = Int(width), h = Int(height), rowBytes = Int(stride)
+    let plane = WipedBuffer(capacity: count, of: Float.self)
+    let out = plane.pointer(to: Float.self)
+    table.withUnsafeBufferPointer { t in
+        for y in 0..<h {
+            let row = luma + y * rowBytes
+            let target = out + y * w
+            for x in 0..<w { target[x] = t[Int(row[x])] }
+        }
+    }
+    let outcome = PDQCore.hash(luma: UnsafePointer(out), width: w, height: h, dihedral: false)
+    return finishFrame(outcome)
+}
+
+/// Hashes one video frame drawn as `width` x `height` RGBA pixels (alpha ignored): PDQ and quality only, the luma
+/// computed from RGB as for a picture. For browsers that cannot hand out a frame's luma plane; the colour
+/// conversion in between moves the hash a few bits from the command line's (docs/page.md gives the figures).
+///
+/// - Returns: the byte length of `{"pdq", "quality"}` (read it at `hashcore_result()`), or a negated `HashCoreStatus`.
+@_cdecl("hashcore_hash_frame_rgba")
+public func hashcoreHashFrameRGBA(_ pixels: UnsafePointer<UInt8>?, _ width: Int32, _ height: Int32) -> Int32 {
+    lastResult = nil
+    guard let pixels, width > 0, height > 0 else { return -HashCoreStatus.invalidDimensions.rawValue }
+    let (count, overflow) = Int(width).multipliedReportingOverflow(by: Int(height))
+    guard !overflow, count <= maximumPixels else { return -HashCoreStatus.tooManyPixels.rawValue }
+    let view = PixelView(base: pixels, width: Int(width), height: Int(height), layout: .rgba8)
+    return finishFrame(PDQCore.hash(view, dihedral: false))
+}
+
+/// Writes a frame's `{"pdq", "quality"}` as the last result and returns its byte length.
+func finishFrame(_ outcome: PDQOutcome) -> Int32 {
+    var json = JSONText()
+    json.raw("{")
+    json.key("pdq"); json.pdq(outcome.hash)
+    json.key("quality"); json.int(outcome.quality)
+    json.raw("}")
     let result = json.finish()
     lastResult = result
     return Int32(result.count)

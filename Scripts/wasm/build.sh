@@ -57,7 +57,8 @@ root=$PWD
   -file-prefix-map "$root"=. \
   -c "${sources[@]}" -o hashcore.o)
 
-exports=(hashcore_alloc hashcore_free hashcore_hash_rgba hashcore_result hashcore_clear_result)
+exports=(hashcore_alloc hashcore_free hashcore_hash_rgba hashcore_hash_luma hashcore_hash_frame_rgba hashcore_result
+  hashcore_clear_result)
 "$wasm_ld" ${WASM_LD_EXTRA:-} --no-entry --strip-all --gc-sections \
   "${exports[@]/#/--export=}" \
   -z stack-size=1048576 \

@@ -25,7 +25,14 @@
 //   A case sends: pdq (with quality), every distinct pdqPixelDihedral, unletterboxed.pdq, captionMasked.top and
 //   .bottom, lowPassed.pdq and every centerCrops[].pdq (companions, sent with the picture's own quality), then
 //   phash and dhash: the set `nccmatch case submit` sends.
-//   Errors: hashRGBA throws a HashCoreError whose `code` is "invalid_dimensions" (width or height < 1, or rgba
+//   core.hashLuma(luma, width, height, stride, fullRange) -> { pdq: "64 hex", quality: 0..100 }
+//     One sampled frame of a video, as `nccmatch hash` hashes it (jsonl "vpdq"[i].pdq and .quality): luma is the
+//     frame's 8-bit Y plane (Uint8Array, rows `stride` bytes apart, stride >= width); fullRange false for the
+//     usual limited-range video (Y 16..235, read as (Y - 16) * 255 / 219), true for full-range video.
+//   core.hashFrameRGBA(rgba, width, height) -> { pdq, quality }
+//     One frame drawn to a canvas (RGBA, alpha ignored), for browsers that cannot give the luma plane; the
+//     browser's colour conversion moves the hash a few bits from the command line's.
+//   Errors: hashRGBA, hashLuma and hashFrameRGBA throw a HashCoreError whose `code` is "invalid_dimensions" (width or height < 1, or rgba
 //   too short), "too_many_pixels" (more than 100 megapixels), "out_of_memory" (the module could not get memory
 //   for the picture) or "core_failed" (the module stopped; the next call starts a fresh instance).
 
@@ -53,7 +60,7 @@ async function compile(wasm) {
 }
 
 /**
- * Loads the core; resolves to `{ hashRGBA(rgba, width, height) }` (see the API above). Rejects with a
+ * Loads the core; resolves to `{ hashRGBA, hashLuma, hashFrameRGBA }` (see the API above). Rejects with a
  * HashCoreError of code "core_unavailable" when the module cannot be fetched or compiled (the module uses
  * WebAssembly SIMD: Chrome 91, Firefox 89, Safari 16.4 and later).
  */
@@ -68,20 +75,17 @@ export async function loadHashCore(wasm) {
   }
   const decoder = new TextDecoder();
 
-  function hashRGBA(rgba, width, height) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || !rgba || rgba.length < width * height * 4) {
-      throw new HashCoreError("invalid_dimensions", "the picture has no pixels, or fewer bytes than width * height * 4");
-    }
-    if (width * height > maximumPixels) throw new HashCoreError("too_many_pixels", "the picture has more than 100 megapixels");
+  // Copies `byteCount` bytes of `pixels` into the module, runs `call(pointer)`, wipes and frees the copy, and
+  // parses the JSON result.
+  function run(pixels, byteCount, call) {
     if (!instance) instance = new WebAssembly.Instance(module, {});
     const core = instance.exports;
-    const byteCount = width * height * 4;
     let pointer = 0;
     try {
       pointer = core.hashcore_alloc(byteCount);
       if (!pointer) throw new HashCoreError("out_of_memory", "there was not enough memory to hash this picture");
-      new Uint8Array(core.memory.buffer, pointer, byteCount).set(rgba.subarray(0, byteCount));
-      const length = core.hashcore_hash_rgba(pointer, width, height);
+      new Uint8Array(core.memory.buffer, pointer, byteCount).set(pixels.subarray(0, byteCount));
+      const length = call(core, pointer);
       core.hashcore_free(pointer, byteCount);
       pointer = 0;
       if (length < 0) throw new HashCoreError(statusCodes[-length] || "core_failed", "the picture could not be hashed");
@@ -99,5 +103,31 @@ export async function loadHashCore(wasm) {
     }
   }
 
-  return { hashRGBA };
+  // Throws unless width and height are positive integers and `pixels` holds the `needed(width, height)` bytes.
+  function checkSize(pixels, width, height, needed) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || !pixels
+        || pixels.length < needed(width, height)) {
+      throw new HashCoreError("invalid_dimensions", "the picture has no pixels, or fewer bytes than its size needs");
+    }
+    if (width * height > maximumPixels) throw new HashCoreError("too_many_pixels", "the picture has more than 100 megapixels");
+  }
+
+  function hashRGBA(rgba, width, height) {
+    checkSize(rgba, width, height, (w, h) => w * h * 4);
+    return run(rgba, width * height * 4, (core, pointer) => core.hashcore_hash_rgba(pointer, width, height));
+  }
+
+  function hashFrameRGBA(rgba, width, height) {
+    checkSize(rgba, width, height, (w, h) => w * h * 4);
+    return run(rgba, width * height * 4, (core, pointer) => core.hashcore_hash_frame_rgba(pointer, width, height));
+  }
+
+  function hashLuma(luma, width, height, stride = width, fullRange = false) {
+    if (!Number.isInteger(stride) || stride < width) throw new HashCoreError("invalid_dimensions", "the frame's rows are shorter than its width");
+    checkSize(luma, width, height, (w, h) => stride * (h - 1) + w);
+    const byteCount = stride * (height - 1) + width;
+    return run(luma, byteCount, (core, pointer) => core.hashcore_hash_luma(pointer, width, height, stride, fullRange ? 1 : 0));
+  }
+
+  return { hashRGBA, hashLuma, hashFrameRGBA };
 }
