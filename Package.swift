@@ -108,6 +108,13 @@ let package = Package(
         // Swift, Foundation only (no HTTP server): talking to a bank: the transport (https, or http on loopback),
         // typed calls of each endpoint, and a case's hashes split into requests the bank accepts.
         .target(name: "NCCClient", dependencies: ["NCCWire"]),
+        // Swift: hash exchanges (StopNCII partner API, NCMEC hash API, pytx local files, signal CSV): records
+        // validated page by page, checkpoints, the sync into a record store, feedback sent back through an outbox.
+        // Foundation's URLSession for HTTP; no bank store or server here (they implement its protocols).
+        .target(
+            name: "NCCExchange",
+            dependencies: ["NCCHashing", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Swift: the HTTP service (Hummingbird 2): JSON API under /v1, in-memory indexes kept in step with the store.
         .target(
             name: "NCCServer",
@@ -116,6 +123,7 @@ let package = Package(
                 "NCCIndex",
                 "NCCHashing",
                 "NCCWire",
+                "NCCVideo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -161,6 +169,15 @@ let package = Package(
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
         // The client library on its own: addresses it refuses, a case split into requests, an unreachable bank.
         .testTarget(name: "NCCClientTests", dependencies: ["NCCClient", "NCCWire"]),
+        // Exchanges against their real formats, replayed page by page by a Hummingbird server on loopback.
+        .testTarget(
+            name: "NCCExchangeTests",
+            dependencies: [
+                "NCCExchange", "NCCHashing", "NCCBank", "NCCTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "NCCMatchCLITests", dependencies: ["NCCTestSupport", "NCCHashing"]),
         .testTarget(
             name: "NCCBankTests",
