@@ -174,7 +174,7 @@ let package = Package(
             name: "NCCExchangeTests",
             dependencies: [
                 "NCCExchange", "NCCHashing", "NCCBank", "NCCTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]
         ),

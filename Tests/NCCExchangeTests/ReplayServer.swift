@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -61,7 +62,13 @@ final class ReplayServer: Sendable {
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
-            }
+            },
+            logger: {
+                // The server's own start and stop lines are noise in test output.
+                var logger = Logger(label: "replay")
+                logger.logLevel = .critical
+                return logger
+            }()
         )
         let task = Task { try await app.runService() }
         var iterator = portStream.makeAsyncIterator()

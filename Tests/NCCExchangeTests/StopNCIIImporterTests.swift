@@ -81,9 +81,10 @@ struct StopNCIIImporterTests {
         for page in 0..<pageCount {
             var records = (0..<800).map { FixtureFiles.stopNCIIRecord(FixtureFiles.pdq(page * 800 + $0), modified: 1_700_000_000 + page) }
             if page > 0 {
-                // The previous page's first 50 records again (a replay), one of them now Active with a new case.
-                records.replaceSubrange(0..<50, with: ((page - 1) * 800..<(page - 1) * 800 + 50).map { FixtureFiles.stopNCIIRecord(FixtureFiles.pdq($0), modified: 1_700_000_000 + page) })
-                records.append(FixtureFiles.stopNCIIRecord(FixtureFiles.pdq(page * 800 - 1), status: "Withdrawn"))
+                // The previous page's first 50 records again (a replay, now modified later) in place of this page's
+                // last 50, and one of the previous page's records withdrawn.
+                records.replaceSubrange(750..<800, with: ((page - 1) * 800..<(page - 1) * 800 + 50).map { FixtureFiles.stopNCIIRecord(FixtureFiles.pdq($0), modified: 1_700_000_000 + page) })
+                records.append(FixtureFiles.stopNCIIRecord(FixtureFiles.pdq((page - 1) * 800 + 100), status: "Withdrawn"))
             }
             pages.append(FixtureFiles.stopNCIIPage(records, token: page + 1 < pageCount ? "p\(page + 1)" : nil, more: page + 1 < pageCount))
         }
@@ -99,10 +100,10 @@ struct StopNCIIImporterTests {
         let records = try await store.records(exchange: "s")
         let hashes = Set(records.map(\.signalValue))
         #expect(hashes.count == records.count)
-        // Pages 1...9 each replaced 50 of the previous page's records (so 50 fewer new ones) and withdrew one.
+        // Pages 1...9 each replayed 50 of the previous page's records (so 50 fewer new ones) and withdrew one.
         let expected = pageCount * 800 - (pageCount - 1) * 50 - (pageCount - 1)
         #expect(records.count == expected)
-        #expect(!hashes.contains(FixtureFiles.pdq(799)) && hashes.contains(FixtureFiles.pdq(798)))
+        #expect(!hashes.contains(FixtureFiles.pdq(100)) && hashes.contains(FixtureFiles.pdq(101)))
         let replayed = try #require(records.first { $0.signalValue == FixtureFiles.pdq(800) })
         #expect(replayed.lastModified == 1_700_000_002)
     }

@@ -1,0 +1,71 @@
+import Foundation
+import NCCExchange
+import Synchronization
+import Testing
+
+@Suite("Exchange HTTP")
+struct ExchangeHTTPTests {
+    static let page = FixtureFiles.stopNCIIPage([FixtureFiles.stopNCIIRecord(FixtureFiles.pdq(1))], token: nil, more: false)
+
+    static func importer(_ server: ReplayServer, deadline: TimeInterval = 10, maxBytes: Int = 64 << 20) -> StopNCIIImporter {
+        StopNCIIImporter(baseURL: server.baseURL, fetchFunctionKey: "k", subscriptionKey: "s",
+                         http: ExchangeHTTPClient(exchangeName: "StopNCII", deadline: deadline, maxResponseBytes: maxBytes, attempts: 3, retryDelay: 0.05))
+    }
+
+    static func code(_ body: () async throws -> Void) async -> ExchangeError.Code? {
+        do { try await body(); return nil } catch let error as ExchangeError { return error.code } catch { return nil }
+    }
+
+    @Test("401 is unauthorized at once, without retries; the message does not carry the keys")
+    func unauthorized() async throws {
+        let server = try await ReplayServer.start { _ in .status(401) }
+        defer { Task { await server.stop() } }
+        do {
+            _ = try await Self.importer(server).fetchPage(after: nil)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .unauthorized && error.status == 401 && !error.message.contains("k\""))
+        }
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("5xx answers are retried; the page arrives on the third try")
+    func retriesServerErrors() async throws {
+        let tries = Mutex(0)
+        let server = try await ReplayServer.start { _ in
+            tries.withLock { $0 += 1; return $0 } < 3 ? .status(502) : .json(Self.page)
+        }
+        defer { Task { await server.stop() } }
+        let page = try await Self.importer(server).fetchPage(after: nil)
+        #expect(page.changes.count == 1 && server.requests.count == 3)
+    }
+
+    @Test("A slow answer is cut at the deadline, within bounded time")
+    func slowAnswer() async throws {
+        let server = try await ReplayServer.start { _ in ReplayResponse(body: Data(Self.page.utf8), delay: .seconds(20)) }
+        defer { Task { await server.stop() } }
+        let http = ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 0.5, attempts: 1)
+        let importer = StopNCIIImporter(baseURL: server.baseURL, fetchFunctionKey: "k", subscriptionKey: "s", http: http)
+        let start = ContinuousClock.now
+        let code = await Self.code { _ = try await importer.fetchPage(after: nil) }
+        #expect(code == .timedOut)
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
+    @Test("An oversized answer is refused without being kept")
+    func oversizedAnswer() async throws {
+        let big = Data(repeating: UInt8(ascii: " "), count: 3 << 20)
+        let server = try await ReplayServer.start { _ in .data(big) }
+        defer { Task { await server.stop() } }
+        let code = await Self.code { _ = try await Self.importer(server, maxBytes: 1 << 20).fetchPage(after: nil) }
+        #expect(code == .responseTooLarge)
+    }
+
+    @Test("An unreachable exchange is a typed, transient error")
+    func unreachable() async throws {
+        let importer = StopNCIIImporter(baseURL: URL(string: "http://127.0.0.1:9")!, fetchFunctionKey: "k", subscriptionKey: "s",
+                                        http: ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 5, attempts: 1))
+        let code = await Self.code { _ = try await importer.fetchPage(after: nil) }
+        #expect(code == .unreachable)
+    }
+}
