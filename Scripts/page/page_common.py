@@ -133,5 +133,11 @@ def cli_hash(binary: str, paths) -> dict:
     return records
 
 
+def cli_video(binary: str, path: str) -> dict:
+    """`nccmatch hash --format jsonl` of one video: its "vpdq" frames (pdq, quality, timestamp), md5 and sha256."""
+    out = subprocess.run([binary, "hash", "--format", "jsonl", path], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.splitlines()[0])
+
+
 def hamming(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")

@@ -71,7 +71,7 @@ extension BankService {
 enum PageHeaders {
     /// Nothing from other origins, no inline script or style, requests only to this server, the WebAssembly
     /// core allowed to compile, thumbnails from `blob:` URLs made on the device, no framing, no referrer.
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' blob:; style-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    static let contentSecurityPolicy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' blob:; media-src blob:; style-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     static let security: HTTPFields = {
         var fields = HTTPFields()

@@ -4,12 +4,14 @@
 const version = new URL(import.meta.url).searchParams.get("v") || "";
 const MIN_QUALITY = 50;            // PDQ quality under which the bank refuses a picture's look (as `case submit`)
 const MAX_PIXELS = 50_000_000;     // larger pictures risk running a phone out of memory while decoding
+const MAX_VIDEO_SECONDS = 3600;    // the bank takes up to 3,600 frames of a video: an hour at one frame a second
+const MAX_CASE_HASHES = 10_000;    // one case request holds at most this many hashes, each video frame counting as one
 
 const $ = (id) => document.getElementById(id);
 const state = {
   settings: { bank_name: "", help_links: [], languages: [{ code: "en", name: "English" }], default_language: "en", max_pictures: 200 },
   strings: {}, fallback: {}, language: "en",
-  pictures: [], nextKey: 1, worker: null,
+  pictures: [], nextKey: 1, worker: null, videoQueue: Promise.resolve(), waiting: new Map(),
   sentNames: [], lastStatus: null, tooMany: false,
 };
 
@@ -105,12 +107,25 @@ function imageSize(url) {
   });
 }
 
+function isVideo(file) {
+  return (file.type || "").startsWith("video/") || /\.(mp4|m4v|mov|webm|mkv|avi|3gp|3g2)$/i.test(file.name || "");
+}
+
 async function addFiles(files) {
   hideNotice();
   for (const file of files) {
     const identity = `${file.name}\u0000${file.size}\u0000${file.lastModified}`;
     if (state.pictures.some((p) => p.identity === identity)) continue;
     if (state.pictures.length >= state.settings.max_pictures) { state.tooMany = true; break; }
+    if (isVideo(file)) {
+      const video = { key: state.nextKey++, identity, file, name: file.name, url: null, kind: "video",
+        status: "working", stage: "video", fraction: 0, seconds: 0, hashes: [], problem: null, blurred: true };
+      state.pictures.push(video);
+      renderPictures();
+      // One video at a time: sampling one keeps the browser's decoder and a core busy.
+      state.videoQueue = state.videoQueue.then(() => hashVideo(video));
+      continue;
+    }
     const picture = { key: state.nextKey++, identity, file, name: file.name, url: URL.createObjectURL(file),
       status: "working", stage: "reading", fraction: 0.05, hashes: [], problem: null, blurred: true };
     state.pictures.push(picture);
@@ -137,7 +152,22 @@ function failPicture(picture, code, vars = {}) {
   renderPictures();
 }
 
+/** Posts `message` to the worker and resolves to its answer of the same `type` (and frame `index`). */
+function ask(id, message, transfer = []) {
+  return new Promise((resolve) => {
+    state.waiting.set(`${id}:${message.type}:${message.index ?? ""}`, resolve);
+    worker().postMessage({ id, ...message }, transfer);
+  });
+}
+
 function onWorkerMessage(message) {
+  if (message.type === "video-frame" || message.type === "video-digests") {
+    const name = `${message.id}:${message.type}:${message.index ?? ""}`;
+    const resolve = state.waiting.get(name);
+    state.waiting.delete(name);
+    if (resolve) resolve(message);
+    return;
+  }
   const picture = state.pictures.find((p) => p.key === message.id);
   if (!picture || picture.status !== "working") return;
   if (message.type === "progress") {
@@ -177,6 +207,104 @@ function onWorkerMessage(message) {
     }
   }
   renderPictures();
+}
+
+/**
+ * Samples a video with the browser's own decoder, one frame a second as `nccmatch hash` does, and hashes each
+ * frame in the worker. The person sees how far it has got; the video never leaves the device.
+ */
+async function hashVideo(video) {
+  const gone = () => !state.pictures.includes(video);
+  if (gone()) return;
+  const digests = ask(video.key, { type: "video-digests", file: video.file });
+  let sampler;
+  try {
+    const { openVideo } = await import(`./video-frames.js?v=${version}`);
+    sampler = await openVideo(video.file, { maxSeconds: MAX_VIDEO_SECONDS });
+  } catch (error) {
+    if (error && error.code === "too_long") {
+      failPicture(video, "video_too_long", { minutes: MAX_VIDEO_SECONDS / 60 });
+      return;
+    }
+    const { md5, sha256 } = await digests;
+    if (gone()) return;
+    if (md5 && sha256) {
+      video.status = "exactOnly";
+      video.problem = { code: "video_undecodable", vars: {} };
+      video.hashes = [{ algorithm: "md5", value: md5 }, { algorithm: "sha256", value: sha256 }];
+      renderPictures();
+    } else {
+      failPicture(video, "video_undecodable_large");
+    }
+    return;
+  }
+  const started = performance.now();
+  const frames = [];
+  let failed = null;
+  try {
+    video.duration = sampler.duration;
+    let pending = null;
+    for (let index = 0; ; index++) {
+      if (gone()) break;
+      // The next frame is found while the worker hashes the one before it.
+      const taken = await sampler.next();
+      if (pending) {
+        const answer = await pending;
+        if (answer.error) { failed = answer.error; if (taken) { taken.frame?.close(); taken.rgba?.fill(0); } break; }
+        frames.push({ pdq: answer.pdq, quality: answer.quality, timestamp: answer.timestamp });
+        video.read = answer.read;
+      }
+      if (!taken) break;
+      const message = { type: "video-frame", index, timestamp: Math.round(taken.timestamp * 1e6) / 1e6 };
+      if (taken.frame) {
+        pending = ask(video.key, { ...message, frame: taken.frame }, [taken.frame]);
+      } else {
+        pending = ask(video.key, { ...message, rgba: taken.rgba, width: taken.width, height: taken.height }, [taken.rgba.buffer]);
+      }
+      video.seconds = taken.timestamp;
+      video.fraction = Number.isFinite(sampler.duration) && sampler.duration > 0 ? Math.min(1, taken.timestamp / sampler.duration) : 0;
+      renderPictures();
+    }
+  } catch (error) {
+    failed = (error && error.code) || "failed";
+  } finally {
+    sampler.close();
+  }
+  const { md5, sha256 } = await digests;
+  if (gone()) return;
+  video.timing = { decodeMs: 0, hashMs: performance.now() - started };
+  video.frames = frames;
+  const exact = md5 && sha256 ? [{ algorithm: "md5", value: md5 }, { algorithm: "sha256", value: sha256 }] : [];
+  if (failed === "too_long") { failPicture(video, "video_too_long", { minutes: MAX_VIDEO_SECONDS / 60 }); return; }
+  if (failed || frames.length === 0) {
+    if (exact.length) {
+      video.status = "exactOnly";
+      video.problem = { code: "video_undecodable", vars: {} };
+      video.hashes = exact;
+      renderPictures();
+    } else {
+      failPicture(video, "video_failed");
+    }
+    return;
+  }
+  const usable = frames.filter((frame) => frame.quality >= MIN_QUALITY).length;
+  if (usable === 0 && exact.length) {
+    video.status = "exactOnly";
+    video.problem = { code: "video_too_plain", vars: {} };
+    video.hashes = exact;
+  } else if (usable === 0) {
+    failPicture(video, "video_too_plain_large");
+    return;
+  } else {
+    video.status = "ready";
+    video.hashes = [{ algorithm: "vpdq", frames }, ...exact];
+  }
+  renderPictures();
+}
+
+/** How many hashes an entry counts for in a case request: a video's frames, one otherwise. */
+function hashCount(hash) {
+  return hash.frames ? Math.max(1, hash.frames.length) : 1;
 }
 
 /**
@@ -220,7 +348,8 @@ function renderPictures() {
     if (picture.timing) item.dataset.hashMs = String(Math.round(picture.timing.decodeMs + picture.timing.hashMs));
     if (picture.stages) item.dataset.stages = JSON.stringify(picture.stages);
     const thumb = document.createElement("div");
-    thumb.className = picture.blurred ? "thumb blurred" : "thumb";
+    thumb.className = picture.kind === "video" ? "thumb video" : picture.blurred ? "thumb blurred" : "thumb";
+    if (picture.kind === "video") thumb.setAttribute("aria-hidden", "true");
     if (picture.url) {
       const image = document.createElement("img");
       image.src = picture.url;
@@ -234,7 +363,13 @@ function renderPictures() {
     if (picture.status === "working") {
       const label = document.createElement("p");
       label.className = "picture-state";
-      label.textContent = t(picture.stage === "reading" ? "picture.reading" : "picture.hashing");
+      if (picture.kind === "video") {
+        label.textContent = picture.duration
+          ? t("video.working", { seconds: Math.floor(picture.seconds), total: Math.ceil(picture.duration) })
+          : t("video.opening");
+      } else {
+        label.textContent = t(picture.stage === "reading" ? "picture.reading" : "picture.hashing");
+      }
       const progress = document.createElement("progress");
       progress.max = 1;
       progress.value = picture.fraction;
@@ -244,7 +379,9 @@ function renderPictures() {
       const line = document.createElement("p");
       line.className = picture.status === "ready" ? "picture-state" : "picture-state problem";
       line.dataset.testid = "picture-state";
-      if (picture.status === "ready") line.textContent = tn("picture.ready", picture.hashes.length);
+      if (picture.status === "ready" && picture.kind === "video") {
+        line.textContent = tn("video.ready", picture.frames.length);
+      } else if (picture.status === "ready") line.textContent = tn("picture.ready", picture.hashes.length);
       else if (picture.status === "exactOnly") line.textContent = `${t("problem.exact_only")}: ${problemText(picture.problem)}`;
       else line.textContent = problemText(picture.problem);
       status.append(line);
@@ -292,25 +429,35 @@ function sendable() {
   return state.pictures.filter((p) => p.status === "ready" || p.status === "exactOnly");
 }
 
+/** Hashes the chosen pictures and videos count for in one case request (each video frame counts as one). */
+function fingerprintCount(items) {
+  return items.reduce((sum, p) => sum + p.hashes.reduce((n, hash) => n + hashCount(hash), 0), 0);
+}
+
 function renderSummary() {
   const working = state.pictures.filter((p) => p.status === "working").length;
   const ready = sendable();
-  const fingerprints = ready.reduce((sum, p) => sum + p.hashes.length, 0);
+  const fingerprints = fingerprintCount(ready);
   let text;
   if (working > 0) text = tn("choose.working", working);
   else if (ready.length === 0) text = t("choose.none");
+  else if (ready.some((p) => p.kind === "video")) text = tn("choose.summary_files", ready.length, { fingerprints });
   else text = tn("choose.summary", ready.length, { pictures: ready.length, fingerprints });
   if (state.tooMany) text += " " + t("choose.too_many", { limit: state.settings.max_pictures });
+  const overLimit = fingerprints > MAX_CASE_HASHES;
+  if (overLimit) text += " " + t("choose.too_many_fingerprints", { n: fingerprints, limit: MAX_CASE_HASHES });
   $("choose-summary").textContent = text;
-  $("to-confirm").disabled = working > 0 || ready.length === 0;
+  $("to-confirm").disabled = working > 0 || ready.length === 0 || overLimit;
 }
 
 // ---- confirming and sending --------------------------------------------------------------------------------
 
 function renderConfirm() {
   const ready = sendable();
-  const fingerprints = ready.reduce((sum, p) => sum + p.hashes.length, 0);
-  $("confirm-summary").textContent = tn("confirm.summary", ready.length, { pictures: ready.length, fingerprints });
+  const fingerprints = fingerprintCount(ready);
+  $("confirm-summary").textContent = ready.some((p) => p.kind === "video")
+    ? tn("confirm.summary_files", ready.length, { fingerprints })
+    : tn("confirm.summary", ready.length, { pictures: ready.length, fingerprints });
   const exactOnly = ready.filter((p) => p.status === "exactOnly");
   $("exact-only").hidden = exactOnly.length === 0;
   $("exact-only-ok").checked = false;
@@ -376,6 +523,7 @@ async function send() {
   state.rejected = (answer.json.rejected || []).length;
   state.sentNames = chosen.map((p) => p.name);
   state.sentCount = chosen.length;
+  state.sentVideo = chosen.some((p) => p.kind === "video");
   state.openedAt = new Date();
   // The pictures are no longer needed on this page.
   for (const picture of state.pictures) if (picture.url) URL.revokeObjectURL(picture.url);
@@ -390,7 +538,7 @@ function renderDone() {
   if (!state.caseID) return;
   $("case-id").textContent = state.caseID;
   $("case-secret").textContent = state.secret;
-  let summary = tn("done.summary", state.sentCount, { pictures: state.sentCount });
+  let summary = state.sentVideo ? tn("done.summary_files", state.sentCount) : tn("done.summary", state.sentCount, { pictures: state.sentCount });
   if (state.rejected) summary += " " + t("done.rejected", { n: state.rejected });
   $("done-summary").textContent = summary;
   const text = [
@@ -480,7 +628,8 @@ function renderStatus() {
       if (feedback.not_violating) { outcomes.push(t("status.not_violating", { n: feedback.not_violating })); totals.notViolating += feedback.not_violating; }
       parts.push(outcomes.length ? outcomes.join(", ") : t("status.no_outcome"));
     }
-    const title = name ? t("status.picture_named", { n, name }) : t("status.picture", { n });
+    const video = image.kind === "video";
+    const title = name ? t(video ? "status.video_named" : "status.picture_named", { n, name }) : t(video ? "status.video" : "status.picture", { n });
     item.textContent = `${title}: ${parts.join("; ")}`;
     return item;
   });

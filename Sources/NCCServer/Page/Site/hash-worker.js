@@ -113,7 +113,100 @@ async function digests(file) {
   }
 }
 
+// ---- videos ------------------------------------------------------------------------------------------------
+// The page samples a video with its <video> element (video-frames.js) and hands each sampled frame here as a
+// WebCodecs VideoFrame (or, in browsers without one, RGBA pixels from a canvas). A frame whose decoded planes
+// start with 8-bit luma is hashed from that luma as `nccmatch hash` hashes it (the same decoders give the same
+// bytes, and so the same hashes); any other frame is drawn on a canvas and hashed from RGB, a few bits away.
+
+/** Decoded formats whose first plane is the 8-bit luma (Y) at the frame's size. */
+const LUMA_FIRST = new Set(["I420", "I420A", "I422", "I422A", "I444", "I444A", "NV12"]);
+/** Videos up to this size get MD5 and SHA-256 (the whole file is read into memory once for them). */
+const MAX_DIGEST_BYTES = 512 * 1024 * 1024;
+
+/** The luma plane rotated clockwise by `rotation` degrees (90, 180 or 270), as the command line turns it. */
+function rotateLuma(luma, width, height, stride, rotation) {
+  const turned = rotation === 90 || rotation === 270;
+  const outWidth = turned ? height : width, outHeight = turned ? width : height;
+  const out = new Uint8Array(outWidth * outHeight);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride;
+    for (let x = 0; x < width; x++) {
+      const value = luma[row + x];
+      if (rotation === 90) out[x * outWidth + (height - 1 - y)] = value;
+      else if (rotation === 180) out[(height - 1 - y) * width + (width - 1 - x)] = value;
+      else out[(width - 1 - x) * outWidth + y] = value;
+    }
+  }
+  return { luma: out, width: outWidth, height: outHeight, stride: outWidth };
+}
+
+/** PDQ and quality of one VideoFrame: from its luma plane when it has one, else drawn on a canvas. */
+async function hashVideoFrame(core, frame) {
+  if (LUMA_FIRST.has(frame.format)) {
+    let buffer = null, rotated = null;
+    try {
+      buffer = new Uint8Array(frame.allocationSize());
+      const layout = await frame.copyTo(buffer);
+      const rect = frame.visibleRect;
+      let plane = { luma: buffer.subarray(layout[0].offset), width: rect.width, height: rect.height, stride: layout[0].stride };
+      const rotation = ((frame.rotation || 0) % 360 + 360) % 360;
+      if (rotation === 90 || rotation === 180 || rotation === 270) {
+        rotated = rotateLuma(plane.luma, plane.width, plane.height, plane.stride, rotation);
+        plane = rotated;
+      }
+      const fullRange = frame.colorSpace ? frame.colorSpace.fullRange === true : false;
+      return { ...core.hashLuma(plane.luma, plane.width, plane.height, plane.stride, fullRange), read: "luma" };
+    } finally {
+      if (buffer) buffer.fill(0);
+      if (rotated) rotated.luma.fill(0);
+    }
+  }
+  const width = frame.displayWidth, height = frame.displayHeight;
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  context.drawImage(frame, 0, 0, width, height);
+  const rgba = context.getImageData(0, 0, width, height).data;
+  canvas.width = 1; canvas.height = 1;
+  try {
+    return { ...core.hashFrameRGBA(rgba, width, height), read: "canvas" };
+  } finally {
+    rgba.fill(0);
+  }
+}
+
+async function onVideoMessage(data) {
+  const { id } = data;
+  const post = (message) => self.postMessage({ id, ...message });
+  if (data.type === "video-digests") {
+    if (data.file.size > MAX_DIGEST_BYTES) { post({ type: "video-digests", md5: null, sha256: null }); return; }
+    try {
+      post({ type: "video-digests", ...(await digests(data.file)) });
+    } catch (error) {
+      // Not enough memory to read the whole file: its frames are still sent, without the exact-copy fingerprints.
+      post({ type: "video-digests", md5: null, sha256: null });
+    }
+    return;
+  }
+  // "video-frame": one sampled frame, { index, timestamp, frame } or { index, timestamp, rgba, width, height }.
+  const { index, timestamp } = data;
+  try {
+    const core = await loadCore();
+    const started = performance.now();
+    const hashed = data.frame ? await hashVideoFrame(core, data.frame)
+      : { ...core.hashFrameRGBA(data.rgba, data.width, data.height), read: "canvas" };
+    post({ type: "video-frame", index, timestamp, pdq: hashed.pdq, quality: hashed.quality, read: hashed.read,
+      ms: performance.now() - started });
+  } catch (error) {
+    post({ type: "video-frame", index, timestamp, error: (error && error.code) || "failed" });
+  } finally {
+    if (data.frame) data.frame.close();
+    if (data.rgba) data.rgba.fill(0);
+  }
+}
+
 self.onmessage = async (event) => {
+  if (event.data.type === "video-frame" || event.data.type === "video-digests") return onVideoMessage(event.data);
   const { id, file } = event.data;
   const post = (message) => self.postMessage({ id, ...message });
   let rgba = null;

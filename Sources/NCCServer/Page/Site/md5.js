@@ -7,16 +7,22 @@ for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 0x100
 
 /** Lowercase hex MD5 of `bytes` (a Uint8Array). */
 export function md5Hex(bytes) {
+  // Whole blocks are read where they lie; only the last one or two, with the padding, are copied (a video's
+  // bytes are not held twice).
   const length = bytes.length;
-  const padded = new Uint8Array(((length + 8) >>> 6 << 6) + 64);
-  padded.set(bytes);
-  padded[length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, (length * 8) >>> 0, true);
-  view.setUint32(padded.length - 4, Math.floor(length / 0x20000000), true);
+  const whole = length - (length & 63);
+  const tail = new Uint8Array((length & 63) < 56 ? 64 : 128);
+  tail.set(bytes.subarray(whole));
+  tail[length - whole] = 0x80;
+  const tailView = new DataView(tail.buffer);
+  tailView.setUint32(tail.length - 8, (length * 8) >>> 0, true);
+  tailView.setUint32(tail.length - 4, Math.floor(length / 0x20000000), true);
+  const bodyView = new DataView(bytes.buffer, bytes.byteOffset, whole);
   let a0 = 0x67452301 | 0, b0 = 0xefcdab89 | 0, c0 = 0x98badcfe | 0, d0 = 0x10325476 | 0;
   const M = new Int32Array(16);
-  for (let offset = 0; offset < padded.length; offset += 64) {
+  for (let block = 0, blocks = (whole + tail.length) / 64; block < blocks; block++) {
+    const inBody = block * 64 < whole;
+    const view = inBody ? bodyView : tailView, offset = inBody ? block * 64 : block * 64 - whole;
     for (let j = 0; j < 16; j++) M[j] = view.getInt32(offset + j * 4, true);
     let a = a0, b = b0, c = c0, d = d0;
     for (let i = 0; i < 64; i++) {

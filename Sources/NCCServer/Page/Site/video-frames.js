@@ -1,0 +1,182 @@
+// video-frames.js: samples a chosen video with the browser's own <video> element, one frame a second by
+// presentation time, the frames `nccmatch hash` samples (Sources/NCCVideo/Decoding and
+// Sources/CVideoDecoding/video_decode.c): the first frame at or after 0 s, then the first frame at or after the
+// next whole second after the last one taken (a second with no frame of its own is skipped, as there).
+// Timestamps are seconds from the start of the stream.
+//
+// The browser shows, after a seek to time T, the frame whose display interval holds T: the last frame at or
+// before T. So for second k the page seeks to k; when that frame started before k, it seeks to k + 1 ms, 2 ms,
+// 4 ms, ... until the frame shown starts at or after k. That frame is the first one at or after k whenever the
+// gap before it is no longer than the gap after it (always, at a steady frame rate): the step that finds it is
+// under twice its distance from k, so no second frame fits in between.
+//
+// Each sampled frame is handed over as a WebCodecs VideoFrame (its decoded planes: the luma is hashed as the
+// command line hashes it) or, in browsers without VideoFrame, as RGBA pixels drawn on a canvas. Nothing here
+// touches the network: the video is read from the chosen file through a blob: URL that is released at the end.
+
+/** Seconds between sampled frames, as `nccmatch hash` samples by default. */
+export const SECONDS_PER_SAMPLE = 1;
+
+/** Why a video could not be sampled, with a stable `code`. */
+export class VideoSamplingError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = "VideoSamplingError";
+    this.code = code;
+  }
+}
+
+const EPSILON = 1e-6;           // seconds: the command line's slot rounding (floor(t + 1e-6))
+const FIRST_STEP = 0.001;       // seconds: the first step past k when the frame shown at k started before it
+const APPROXIMATE_STEP = 1 / 60; // seconds past k a browser without VideoFrame seeks to (half a frame at 30 fps)
+const LOAD_TIMEOUT_MS = 30_000; // a file the browser neither opens nor refuses within this time is given up on
+const SEEK_TIMEOUT_MS = 30_000;
+
+function once(target, events, timeoutMs) {
+  return new Promise((resolve) => {
+    const handlers = {};
+    const finish = (name) => {
+      clearTimeout(timer);
+      for (const [event, handler] of Object.entries(handlers)) target.removeEventListener(event, handler);
+      resolve(name);
+    };
+    for (const event of events) {
+      handlers[event] = () => finish(event);
+      target.addEventListener(event, handlers[event]);
+    }
+    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+  });
+}
+
+/**
+ * Opens `file` in a <video> element that is never shown or played. Resolves to a sampler:
+ *   { duration (seconds), width, height (as displayed, rotation applied),
+ *     next() -> the next sampled frame or null at the end:
+ *       { timestamp (seconds), frame: VideoFrame } (the caller closes it) or { timestamp, rgba, width, height },
+ *     close() }
+ * Rejects with VideoSamplingError "undecodable" when the browser cannot open or decode the video, "too_long"
+ * when it is longer than `maxSeconds`.
+ */
+export async function openVideo(file, { maxSeconds = Infinity } = {}) {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = "auto";
+  const url = URL.createObjectURL(file);
+  const close = () => {
+    video.removeAttribute("src");
+    video.load();
+    URL.revokeObjectURL(url);
+  };
+  video.src = url;
+  const loaded = await once(video, ["loadeddata", "error"], LOAD_TIMEOUT_MS);
+  if (loaded !== "loadeddata" || !video.videoWidth || !video.videoHeight) {
+    close();
+    throw new VideoSamplingError("undecodable", "the browser could not open this video");
+  }
+  const duration = video.duration;
+  if (Number.isFinite(duration) && duration > maxSeconds) {
+    close();
+    throw new VideoSamplingError("too_long", `the video lasts ${duration} s`);
+  }
+  const canTakeFrames = typeof VideoFrame === "function";
+  let canvas = null;
+
+  async function seek(seconds) {
+    const target = Number.isFinite(duration) ? Math.min(seconds, duration) : seconds;
+    if (Math.abs(video.currentTime - target) < EPSILON && video.readyState >= 2 && !video.seeking) return;
+    video.currentTime = target;
+    const event = await once(video, ["seeked", "error"], SEEK_TIMEOUT_MS);
+    if (event !== "seeked") throw new VideoSamplingError("undecodable", "the browser could not decode this video");
+  }
+
+  // The frame on show, with its own presentation time (VideoFrame) or the time asked for (canvas).
+  function shown() {
+    if (canTakeFrames && !approximateOnly) {
+      try {
+        const frame = new VideoFrame(video);
+        return { timestamp: frame.timestamp / 1e6, frame };
+      } catch (error) {
+        // No frame to take (a browser that cannot wrap this video's frames): drawn on a canvas below.
+      }
+    }
+    return drawn();
+  }
+
+  // The frame on show drawn on a canvas, as RGBA pixels.
+  function drawn() {
+    const width = video.videoWidth, height = video.videoHeight;
+    if (!canvas) canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, width, height);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    context.clearRect(0, 0, width, height);
+    return { timestamp: video.currentTime, rgba, width, height, approximate: true };
+  }
+
+  function discard(taken) {
+    if (taken.frame) taken.frame.close();
+    if (taken.rgba) taken.rgba.fill(0);
+  }
+
+  // The first frame at or after `k` seconds, or null when the video ends before it.
+  async function firstAtOrAfter(k) {
+    if (Number.isFinite(duration) && k > duration + EPSILON) return null;
+    if (!canTakeFrames) return approximately(k);
+    await seek(k);
+    let taken = shown();
+    if (taken.approximate) {
+      // This video's frames cannot be wrapped after all: the canvas path from here on.
+      discard(taken);
+      return approximately(k);
+    }
+    if (taken.timestamp + EPSILON >= k) return taken;
+    for (let step = FIRST_STEP; ; step *= 2) {
+      discard(taken);
+      const target = k + step;
+      const atEnd = Number.isFinite(duration) ? target >= duration : step > 3600;
+      await seek(target);
+      taken = shown();
+      if (taken.timestamp + EPSILON >= k) return taken;
+      if (atEnd) { discard(taken); return null; }
+    }
+  }
+
+  // Without VideoFrame the page cannot see when the frame on show starts. The last frame ends at the duration,
+  // so no frame starts at or after it; otherwise it seeks a little past k (APPROXIMATE_STEP), which shows the
+  // frame at k when frames fall on whole seconds (25, 30, 60 fps) and the first one after k when it is that
+  // close (29.97 fps for the first 16 seconds); docs/page.md gives how far this path is from the command line.
+  let approximateOnly = false;
+  async function approximately(k) {
+    approximateOnly = true;
+    if (Number.isFinite(duration) && k >= duration - EPSILON) return null;
+    await seek(k + APPROXIMATE_STEP);
+    return { ...drawn(), timestamp: k };
+  }
+
+  let nextSecond = 0;
+  let finished = false;
+  let lastTimestamp = -1;
+  return {
+    duration, width: video.videoWidth, height: video.videoHeight,
+    async next() {
+      if (finished) return null;
+      const taken = await firstAtOrAfter(nextSecond);
+      if (!taken || taken.timestamp <= lastTimestamp) {
+        if (taken) discard(taken);
+        finished = true;
+        return null;
+      }
+      if (taken.timestamp > maxSeconds) {
+        discard(taken);
+        throw new VideoSamplingError("too_long", `the video lasts more than ${maxSeconds} s`);
+      }
+      lastTimestamp = taken.timestamp;
+      nextSecond = (Math.floor(taken.timestamp / SECONDS_PER_SAMPLE + EPSILON) + 1) * SECONDS_PER_SAMPLE;
+      return taken;
+    },
+    close,
+  };
+}
