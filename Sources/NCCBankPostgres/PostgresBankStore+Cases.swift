@@ -12,10 +12,14 @@ extension PostgresBankStore {
         for try await (id, key) in try await c.query("SELECT id, image_key FROM images WHERE case_id = \(caseID)", logger: logger).decode((Int64, Int64).self) {
             imageIDs[Int(key)] = id
         }
-        let missing = Set(hashes.map(\.imageKey)).subtracting(imageIDs.keys).sorted().map(Int64.init)
+        // A new item takes the kind of its first hash (a video's hashes all say video).
+        var kindOfKey: [Int: BankItemKind] = [:]
+        for hash in hashes where kindOfKey[hash.imageKey] == nil { kindOfKey[hash.imageKey] = hash.kind }
+        let missing = Set(hashes.map(\.imageKey)).subtracting(imageIDs.keys).sorted()
         if !missing.isEmpty {
+            let keys = missing.map(Int64.init), kinds = missing.map { (kindOfKey[$0] ?? .picture).rawValue }
             for try await (id, key) in try await c.query("""
-                INSERT INTO images (case_id, image_key) SELECT \(caseID), k FROM UNNEST(\(missing)::bigint[]) AS k ORDER BY k RETURNING id, image_key
+                INSERT INTO images (case_id, image_key, kind) SELECT \(caseID), k, kd FROM UNNEST(\(keys)::bigint[], \(kinds)::text[]) AS t(k, kd) ORDER BY k RETURNING id, image_key
                 """, logger: logger).decode((Int64, Int64).self) {
                 imageIDs[Int(key)] = id
             }
@@ -41,7 +45,7 @@ extension PostgresBankStore {
                 SELECT i, a, v, NULLIF(q, -1)
                 FROM UNNEST(\(images)::bigint[], \(algorithms)::text[], \(values)::bytea[], \(qualities)::bigint[]) WITH ORDINALITY AS t(i, a, v, q, n)
                 ORDER BY n
-                RETURNING id, image_id, algorithm, value
+                RETURNING id, image_id, algorithm, value, (SELECT kind FROM images WHERE images.id = image_id)
                 """, logger: logger))
         }
         return stored.sorted { $0.id < $1.id }
@@ -66,9 +70,9 @@ extension PostgresBankStore {
 
     static func fetchHashes(_ rows: PostgresRowSequence) async throws -> [StoredHash] {
         var result: [StoredHash] = []
-        for try await (id, imageID, name, value) in rows.decode((Int64, Int64, String, Data).self) {
+        for try await (id, imageID, name, value, kind) in rows.decode((Int64, Int64, String, Data, String).self) {
             guard let algorithm = HashAlgorithm(rawValue: name) else { continue }
-            result.append(StoredHash(id: id, imageID: imageID, algorithm: algorithm, value: Array(value)))
+            result.append(StoredHash(id: id, imageID: imageID, algorithm: algorithm, value: Array(value), kind: BankItemKind(rawValue: kind) ?? .picture))
         }
         return result
     }
@@ -128,7 +132,7 @@ extension PostgresBankStore {
             if status == CaseState.withdrawn.rawValue { return [] }
             let removed = try await Self.fetchHashes(try await c.query("""
                 DELETE FROM hashes h USING images i WHERE i.id = h.image_id AND i.case_id = \(caseID)
-                RETURNING h.id, h.image_id, h.algorithm, h.value
+                RETURNING h.id, h.image_id, h.algorithm, h.value, i.kind
                 """, logger: logger))
             try await c.query("UPDATE cases SET status = 'withdrawn', withdrawn_at = \(Date()) WHERE id = \(caseID)", logger: logger)
             try await Self.audit(c, logger, actor: "case", action: "case_withdrawn", caseID: caseID, detail: "\(removed.count) hashes deleted")
@@ -148,16 +152,16 @@ extension PostgresBankStore {
                                           createdAt: created, withdrawnAt: withdrawn, images: [])
             }
             guard var report else { return nil }
-            var images: [(Int64, Int64, Int64, Int64)] = []
+            var images: [(Int64, Int64, String, Int64, Int64)] = []
             for try await row in try await c.query("""
-                SELECT i.id, i.image_key,
+                SELECT i.id, i.image_key, i.kind,
                        (SELECT COUNT(*) FROM hashes h WHERE h.image_id = i.id),
                        (SELECT COUNT(DISTINCT platform_id) FROM match_refs m WHERE m.image_id = i.id)
                 FROM images i WHERE i.case_id = \(caseID) ORDER BY i.image_key
-                """, logger: logger).decode((Int64, Int64, Int64, Int64).self) {
+                """, logger: logger).decode((Int64, Int64, String, Int64, Int64).self) {
                 images.append(row)
             }
-            for (imageID, key, hashes, platforms) in images {
+            for (imageID, key, kind, hashes, platforms) in images {
                 var feedback: [FeedbackOutcome: Int] = [:]
                 for try await (outcome, n) in try await c.query("""
                     SELECT f.outcome, COUNT(*) FROM feedback f
@@ -167,7 +171,8 @@ extension PostgresBankStore {
                     """, logger: logger).decode((String, Int64).self) {
                     if let value = FeedbackOutcome(rawValue: outcome) { feedback[value] = Int(n) }
                 }
-                report.images.append(.init(image: Int(key), hashes: Int(hashes), platformsMatched: Int(platforms), feedback: feedback))
+                report.images.append(.init(image: Int(key), hashes: Int(hashes), platformsMatched: Int(platforms), feedback: feedback,
+                                           kind: BankItemKind(rawValue: kind) ?? .picture))
             }
             return report
         }

@@ -60,12 +60,14 @@ extension PostgresBankStore {
         var after: Int64 = 0
         while true {
             var chunk: [StoredHash] = []
-            for try await (name, ids, imageIDs, values) in try await c.query("""
-                SELECT algorithm, array_agg(id ORDER BY id), array_agg(image_id ORDER BY id), string_agg(value, ''::bytea ORDER BY id)
-                FROM (SELECT id, image_id, algorithm, value FROM hashes WHERE id > \(after) ORDER BY id LIMIT 100000) AS chunk
-                GROUP BY algorithm
-                """, logger: logger).decode((String, [Int64], [Int64], Data).self) {
+            for try await (name, kindName, ids, imageIDs, values) in try await c.query("""
+                SELECT algorithm, kind, array_agg(id ORDER BY id), array_agg(image_id ORDER BY id), string_agg(value, ''::bytea ORDER BY id)
+                FROM (SELECT h.id, h.image_id, h.algorithm, h.value, i.kind FROM hashes h JOIN images i ON i.id = h.image_id
+                      WHERE h.id > \(after) ORDER BY h.id LIMIT 100000) AS chunk
+                GROUP BY algorithm, kind
+                """, logger: logger).decode((String, String, [Int64], [Int64], Data).self) {
                 guard let algorithm = HashAlgorithm(rawValue: name) else { continue }
+                let kind = BankItemKind(rawValue: kindName) ?? .picture
                 let size = algorithm.bitCount / 8
                 guard imageIDs.count == ids.count, values.count == ids.count * size else {
                     throw BankError(.storeCorrupt, "Stored \(name) hashes do not have the length of their kind; the bank's database is damaged.")
@@ -73,7 +75,7 @@ extension PostgresBankStore {
                 values.withUnsafeBytes { bytes in
                     for (i, id) in ids.enumerated() {
                         chunk.append(StoredHash(id: id, imageID: imageIDs[i], algorithm: algorithm,
-                                                value: Array(bytes[(i * size)..<((i + 1) * size)])))
+                                                value: Array(bytes[(i * size)..<((i + 1) * size)]), kind: kind))
                     }
                 }
                 after = max(after, ids.last ?? after)
@@ -106,7 +108,8 @@ extension PostgresBankStore {
                 switch kind {
                 case .hashesAdded:
                     let hashes = ids.isEmpty ? [] : try await Self.fetchHashes(try await c.query(
-                        "SELECT id, image_id, algorithm, value FROM hashes WHERE id = ANY(\(ids)) ORDER BY id", logger: logger))
+                        "SELECT h.id, h.image_id, h.algorithm, h.value, i.kind FROM hashes h JOIN images i ON i.id = h.image_id WHERE h.id = ANY(\(ids)) ORDER BY h.id",
+                        logger: logger))
                     result.append(BankChange(sequence: seq, kind: kind, hashes: hashes, removedImageIDs: []))
                 case .caseWithdrawn:
                     result.append(BankChange(sequence: seq, kind: kind, hashes: [], removedImageIDs: images))

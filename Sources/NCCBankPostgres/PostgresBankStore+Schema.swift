@@ -120,6 +120,10 @@ extension PostgresBankStore {
             // a platform's match reference for a bank picture, so replicas agree on it without the database.
             "CREATE TABLE bank_keys (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
         ]),
+        Migration(version: 4, name: "videos (an image row is a picture or a video, whose PDQ hashes are its frames)", sql: [
+            // Existing rows are pictures; a video's frames are PDQ hashes of an image row of kind 'video'.
+            "ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT 'picture' CHECK (kind IN ('picture', 'video'))",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, under an advisory lock so concurrent starts take turns.

@@ -18,11 +18,12 @@ extension PostgresBankStore {
                 index[id] = cases.count
                 cases.append(NewCase(id: id, secret: try StoredSecret(parameters: parameters, salt: Array(salt), hash: Array(hash)), hashes: []))
             }
-            for try await (caseID, key, name, value, quality) in try await c.query("""
-                SELECT i.case_id, i.image_key, h.algorithm, h.value, h.quality FROM hashes h JOIN images i ON i.id = h.image_id ORDER BY h.id
-                """, logger: logger).decode((String, Int64, String, Data, Int64?).self) {
+            for try await (caseID, key, name, value, quality, kind) in try await c.query("""
+                SELECT i.case_id, i.image_key, h.algorithm, h.value, h.quality, i.kind FROM hashes h JOIN images i ON i.id = h.image_id ORDER BY h.id
+                """, logger: logger).decode((String, Int64, String, Data, Int64?, String).self) {
                 guard let at = index[caseID], let algorithm = HashAlgorithm(rawValue: name) else { continue }
-                cases[at].hashes.append(NewHash(algorithm: algorithm, value: Array(value), quality: quality.map(Int.init), imageKey: Int(key)))
+                cases[at].hashes.append(NewHash(algorithm: algorithm, value: Array(value), quality: quality.map(Int.init), imageKey: Int(key),
+                                                kind: BankItemKind(rawValue: kind) ?? .picture))
             }
             return cases
         }
@@ -52,11 +53,14 @@ extension PostgresBankStore {
             if fresh.isEmpty { return Set(cases.map(\.id)) }
 
             // Pictures, numbered by the server; read back as one row of arrays per case.
-            var imageCases: [String] = [], imageKeys: [Int64] = []
+            var imageCases: [String] = [], imageKeys: [Int64] = [], imageKinds: [String] = []
             for entry in fresh {
-                for key in Set(entry.hashes.map(\.imageKey)).sorted() {
+                var kindOfKey: [Int: BankItemKind] = [:]
+                for hash in entry.hashes where kindOfKey[hash.imageKey] == nil { kindOfKey[hash.imageKey] = hash.kind }
+                for key in kindOfKey.keys.sorted() {
                     imageCases.append(entry.id)
                     imageKeys.append(Int64(key))
+                    imageKinds.append(kindOfKey[key]!.rawValue)
                 }
             }
             var imageIDs: [String: [Int64: Int64]] = [:]
@@ -64,8 +68,8 @@ extension PostgresBankStore {
             caseOfImage.reserveCapacity(imageKeys.count)
             for try await (caseID, ids, keys) in try await c.query("""
                 WITH ins AS (
-                    INSERT INTO images (case_id, image_key)
-                    SELECT ca, k FROM UNNEST(\(imageCases)::text[], \(imageKeys)::bigint[]) WITH ORDINALITY AS t(ca, k, n) ORDER BY n
+                    INSERT INTO images (case_id, image_key, kind)
+                    SELECT ca, k, kd FROM UNNEST(\(imageCases)::text[], \(imageKeys)::bigint[], \(imageKinds)::text[]) WITH ORDINALITY AS t(ca, k, kd, n) ORDER BY n
                     RETURNING id, case_id, image_key)
                 SELECT case_id, array_agg(id ORDER BY image_key), array_agg(image_key ORDER BY image_key) FROM ins GROUP BY case_id
                 """, logger: logger).decode((String, [Int64], [Int64]).self) {

@@ -7,24 +7,24 @@ import NCCHashing
 extension SQLiteBankStore {
     /// Inserts hashes of a case, making image rows as needed.
     static func insertHashes(_ db: Database, caseID: String, hashes: [NewHash]) throws -> [StoredHash] {
-        var imageIDs: [Int: Int64] = [:]
-        let rows = try Row.fetchAll(db, sql: "SELECT id, image_key FROM images WHERE case_id = ?", arguments: [caseID])
-        for row in rows { imageIDs[row["image_key"]] = row["id"] }
-        let insertImage = try db.cachedStatement(sql: "INSERT INTO images (case_id, image_key) VALUES (?, ?)")
+        var imageIDs: [Int: (id: Int64, kind: BankItemKind)] = [:]
+        let rows = try Row.fetchAll(db, sql: "SELECT id, image_key, kind FROM images WHERE case_id = ?", arguments: [caseID])
+        for row in rows { imageIDs[row["image_key"]] = (row["id"], itemKind(row["kind"])) }
+        let insertImage = try db.cachedStatement(sql: "INSERT INTO images (case_id, image_key, kind) VALUES (?, ?, ?)")
         let insertHash = try db.cachedStatement(sql: "INSERT INTO hashes (image_id, algorithm, value, quality) VALUES (?, ?, ?, ?)")
         var stored: [StoredHash] = []
         stored.reserveCapacity(hashes.count)
         for hash in hashes {
-            let imageID: Int64
+            let image: (id: Int64, kind: BankItemKind)
             if let known = imageIDs[hash.imageKey] {
-                imageID = known
+                image = known
             } else {
-                try insertImage.execute(arguments: [caseID, hash.imageKey])
-                imageID = db.lastInsertedRowID
-                imageIDs[hash.imageKey] = imageID
+                try insertImage.execute(arguments: [caseID, hash.imageKey, hash.kind.rawValue])
+                image = (db.lastInsertedRowID, hash.kind)
+                imageIDs[hash.imageKey] = image
             }
-            try insertHash.execute(arguments: [imageID, hash.algorithm.rawValue, Data(hash.value), hash.quality])
-            stored.append(StoredHash(id: db.lastInsertedRowID, imageID: imageID, algorithm: hash.algorithm, value: hash.value))
+            try insertHash.execute(arguments: [image.id, hash.algorithm.rawValue, Data(hash.value), hash.quality])
+            stored.append(StoredHash(id: db.lastInsertedRowID, imageID: image.id, algorithm: hash.algorithm, value: hash.value, kind: image.kind))
         }
         return stored
     }
@@ -86,7 +86,7 @@ extension SQLiteBankStore {
             }
             if status == CaseState.withdrawn.rawValue { return [] }
             let removed = try Self.fetchHashes(db, sql: """
-                SELECT h.id, h.image_id, h.algorithm, h.value FROM hashes h JOIN images i ON i.id = h.image_id WHERE i.case_id = ?
+                SELECT h.id, h.image_id, h.algorithm, h.value, i.kind FROM hashes h JOIN images i ON i.id = h.image_id WHERE i.case_id = ?
                 """, arguments: [caseID], skippingDamaged: true)
             try db.execute(sql: "DELETE FROM hashes WHERE image_id IN (SELECT id FROM images WHERE case_id = ?)", arguments: [caseID])
             try db.execute(sql: "UPDATE cases SET status = 'withdrawn', withdrawn_at = ? WHERE id = ?", arguments: [Date(), caseID])
@@ -103,7 +103,12 @@ extension SQLiteBankStore {
         return (algorithm, Array(data))
     }
 
-    /// Hashes of the rows `sql` selects (id, image id, algorithm, value). A damaged row throws
+    /// The item kind of an `images.kind` value (`picture` for anything else: the column's check allows no other).
+    static func itemKind(_ value: DatabaseValue) -> BankItemKind {
+        String.fromDatabaseValue(value).flatMap(BankItemKind.init(rawValue:)) ?? .picture
+    }
+
+    /// Hashes of the rows `sql` selects (id, image id, algorithm, value, item kind). A damaged row throws
     /// `store_corrupt`, or is left out with `skippingDamaged` (it was never in any index).
     static func fetchHashes(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments(),
                             skippingDamaged: Bool = false) throws -> [StoredHash] {
@@ -115,7 +120,7 @@ extension SQLiteBankStore {
                 if skippingDamaged { continue }
                 throw BankError(.storeCorrupt, "The bank holds a damaged hash row (not a hash of its algorithm's length); restart the server, whose start-up check says what to do.")
             }
-            result.append(StoredHash(id: id, imageID: imageID, algorithm: algorithm, value: value))
+            result.append(StoredHash(id: id, imageID: imageID, algorithm: algorithm, value: value, kind: itemKind(row[4])))
         }
         return result
     }
@@ -130,7 +135,7 @@ extension SQLiteBankStore {
             var report = CaseStatusReport(caseID: caseID, state: CaseState(rawValue: status) ?? .withdrawn,
                                           createdAt: row["created_at"], withdrawnAt: row["withdrawn_at"], images: [])
             let images = try Row.fetchAll(db, sql: """
-                SELECT i.id, i.image_key,
+                SELECT i.id, i.image_key, i.kind,
                        (SELECT COUNT(*) FROM hashes h WHERE h.image_id = i.id) AS hashes,
                        (SELECT COUNT(DISTINCT platform_id) FROM match_refs m WHERE m.image_id = i.id) AS platforms
                 FROM images i WHERE i.case_id = ? ORDER BY i.image_key
@@ -147,7 +152,8 @@ extension SQLiteBankStore {
                 for outcome in outcomes {
                     if let value = FeedbackOutcome(rawValue: outcome["outcome"]) { feedback[value] = outcome["n"] }
                 }
-                report.images.append(.init(image: image["image_key"], hashes: image["hashes"], platformsMatched: image["platforms"], feedback: feedback))
+                report.images.append(.init(image: image["image_key"], hashes: image["hashes"], platformsMatched: image["platforms"], feedback: feedback,
+                                           kind: Self.itemKind(image["kind"])))
             }
             return report
         }
@@ -157,7 +163,7 @@ extension SQLiteBankStore {
     /// - Warning: returns bank hash values; never log or serve them.
     public func loadHashes() async throws -> [StoredHash] {
         try await read { db in
-            try Self.fetchHashes(db, sql: "SELECT id, image_id, algorithm, value FROM hashes ORDER BY id")
+            try Self.fetchHashes(db, sql: "SELECT h.id, h.image_id, h.algorithm, h.value, i.kind FROM hashes h JOIN images i ON i.id = h.image_id ORDER BY h.id")
         }
     }
 }

@@ -64,6 +64,10 @@ extension SQLiteBankStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2: videos (an image row is a picture or a video, whose PDQ hashes are its frames)") { db in
+            // Existing rows are pictures; a video's frames are PDQ hashes of an image row of kind 'video'.
+            try db.execute(sql: "ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT 'picture' CHECK (kind IN ('picture', 'video'))")
+        }
         return migrator
     }
 }

@@ -9,6 +9,8 @@ import Testing
     @Test func concurrentWritesAllLand() async throws { try await StoreContract.concurrentWritesAllLand(.memory) }
     @Test func matchReferencesAreStableAndPerPlatform() async throws { try await StoreContract.matchReferencesAreStableAndPerPlatform(.memory) }
     @Test func exportFromSQLiteImportsHere() async throws { try await StoreContract.exportFromSQLiteImports(into: .memory) }
+    @Test func videosAreOneItemWithdrawnWhole() async throws { try await StoreContract.videosAreOneItemWithdrawnWhole(.memory) }
+    @Test func videosTravelThroughExport() async throws { try await StoreContract.videosTravelThroughExport(into: .memory) }
 }
 
 @Suite struct SQLiteStoreContractTests {
@@ -17,6 +19,8 @@ import Testing
     @Test func concurrentWritesAllLand() async throws { try await StoreContract.concurrentWritesAllLand(.sqlite) }
     @Test func matchReferencesAreStableAndPerPlatform() async throws { try await StoreContract.matchReferencesAreStableAndPerPlatform(.sqlite) }
     @Test func exportFromSQLiteImportsHere() async throws { try await StoreContract.exportFromSQLiteImports(into: .sqlite) }
+    @Test func videosAreOneItemWithdrawnWhole() async throws { try await StoreContract.videosAreOneItemWithdrawnWhole(.sqlite) }
+    @Test func videosTravelThroughExport() async throws { try await StoreContract.videosTravelThroughExport(into: .sqlite) }
 }
 
 @Suite(.enabled(if: Backend.runPostgres, Comment(rawValue: Backend.postgresSkipReason)))
@@ -26,4 +30,6 @@ struct PostgresStoreContractTests {
     @Test func concurrentWritesAllLand() async throws { try await StoreContract.concurrentWritesAllLand(.postgres) }
     @Test func matchReferencesAreStableAndPerPlatform() async throws { try await StoreContract.matchReferencesAreStableAndPerPlatform(.postgres) }
     @Test func exportFromSQLiteImportsHere() async throws { try await StoreContract.exportFromSQLiteImports(into: .postgres) }
+    @Test func videosAreOneItemWithdrawnWhole() async throws { try await StoreContract.videosAreOneItemWithdrawnWhole(.postgres) }
+    @Test func videosTravelThroughExport() async throws { try await StoreContract.videosTravelThroughExport(into: .postgres) }
 }

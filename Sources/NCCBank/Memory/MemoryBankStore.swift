@@ -19,6 +19,7 @@ public final class MemoryBankStore: BankStore {
     private struct ImageRow {
         var caseID: String
         var key: Int
+        var kind: BankItemKind
     }
 
     private struct HashRow {
@@ -63,8 +64,14 @@ public final class MemoryBankStore: BankStore {
 
         func hashes(ofCase caseID: String) -> [StoredHash] {
             hashes.filter { images[$0.value.imageID]?.caseID == caseID }
-                .map { StoredHash(id: $0.key, imageID: $0.value.imageID, algorithm: $0.value.hash.algorithm, value: $0.value.hash.value) }
+                .map { stored($0.key, $0.value) }
                 .sorted { $0.id < $1.id }
+        }
+
+        /// A hash row as the indexes see it, with its item's kind.
+        func stored(_ id: Int64, _ row: HashRow) -> StoredHash {
+            StoredHash(id: id, imageID: row.imageID, algorithm: row.hash.algorithm, value: row.hash.value,
+                       kind: images[row.imageID]?.kind ?? .picture)
         }
 
         mutating func insert(caseID: String, hashes new: [NewHash]) -> [StoredHash] {
@@ -75,11 +82,13 @@ public final class MemoryBankStore: BankStore {
                     imageID = known
                 } else {
                     imageID = nextID()
-                    images[imageID] = ImageRow(caseID: caseID, key: hash.imageKey)
+                    images[imageID] = ImageRow(caseID: caseID, key: hash.imageKey, kind: hash.kind)
                 }
                 let id = nextID()
-                hashes[id] = HashRow(imageID: imageID, hash: hash)
-                stored.append(StoredHash(id: id, imageID: imageID, algorithm: hash.algorithm, value: hash.value))
+                var kept = hash
+                kept.kind = images[imageID]?.kind ?? hash.kind
+                hashes[id] = HashRow(imageID: imageID, hash: kept)
+                stored.append(self.stored(id, hashes[id]!))
             }
             return stored
         }
@@ -155,7 +164,7 @@ public final class MemoryBankStore: BankStore {
                 for entry in state.feedback where references.values.contains(entry.matchRef) { latest[entry.matchRef] = entry.outcome }
                 var feedback: [FeedbackOutcome: Int] = [:]
                 for outcome in latest.values { feedback[outcome, default: 0] += 1 }
-                report.images.append(.init(image: image.key, hashes: hashes, platformsMatched: Set(references.keys.map(\.platformID)).count, feedback: feedback))
+                report.images.append(.init(image: image.key, hashes: hashes, platformsMatched: Set(references.keys.map(\.platformID)).count, feedback: feedback, kind: image.kind))
             }
             return report
         }
@@ -165,7 +174,7 @@ public final class MemoryBankStore: BankStore {
     /// - Warning: returns bank hash values; never log or serve them.
     public func loadHashes() async throws -> [StoredHash] {
         state.withLock { state in
-            state.hashes.map { StoredHash(id: $0.key, imageID: $0.value.imageID, algorithm: $0.value.hash.algorithm, value: $0.value.hash.value) }
+            state.hashes.map { state.stored($0.key, $0.value) }
                 .sorted { $0.id < $1.id }
         }
     }

@@ -1,6 +1,15 @@
 import Foundation
 import NCCHashing
 
+/// What a bank item (a numbered entry of a case) is: a picture, or a video whose PDQ hashes are its frames.
+public enum BankItemKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A picture: its PDQ hashes (with dihedral variants and companions), pHash, dHash and digests.
+    case picture
+    /// A video: its usable vPDQ frames, stored as PDQ hashes with their quality, and its digests. Matched as a
+    /// whole (`VPDQMatchPolicy`), never frame by frame as pictures.
+    case video
+}
+
 /// A hash accepted into the bank, before it is stored.
 public struct NewHash: Sendable, Hashable {
     /// Which algorithm made it.
@@ -11,13 +20,16 @@ public struct NewHash: Sendable, Hashable {
     public var quality: Int?
     /// The victim's number for the picture this hash belongs to (groups a picture's dihedral variants and other hashes).
     public var imageKey: Int
+    /// The kind of item `imageKey` names; every hash of one item has the same kind (the first one stored decides).
+    public var kind: BankItemKind
 
     /// Makes a new hash.
-    public init(algorithm: HashAlgorithm, value: [UInt8], quality: Int?, imageKey: Int) {
+    public init(algorithm: HashAlgorithm, value: [UInt8], quality: Int?, imageKey: Int, kind: BankItemKind = .picture) {
         self.algorithm = algorithm
         self.value = value
         self.quality = quality
         self.imageKey = imageKey
+        self.kind = kind
     }
 }
 
@@ -33,13 +45,16 @@ public struct StoredHash: Sendable, Hashable {
     public var algorithm: HashAlgorithm
     /// The value, `algorithm.bitCount / 8` bytes, most significant first.
     public var value: [UInt8]
+    /// The kind of item it belongs to: a video's PDQ hashes are its frames, indexed apart from pictures'.
+    public var kind: BankItemKind
 
     /// Makes a stored hash.
-    public init(id: Int64, imageID: Int64, algorithm: HashAlgorithm, value: [UInt8]) {
+    public init(id: Int64, imageID: Int64, algorithm: HashAlgorithm, value: [UInt8], kind: BankItemKind = .picture) {
         self.id = id
         self.imageID = imageID
         self.algorithm = algorithm
         self.value = value
+        self.kind = kind
     }
 }
 
@@ -91,13 +106,16 @@ public struct CaseStatusReport: Sendable, Hashable {
         public var platformsMatched: Int
         /// Latest outcome per platform match, counted by outcome.
         public var feedback: [FeedbackOutcome: Int]
+        /// A picture or a video (one entry however many frames).
+        public var kind: BankItemKind
 
         /// Makes a picture's figures.
-        public init(image: Int, hashes: Int, platformsMatched: Int, feedback: [FeedbackOutcome: Int]) {
+        public init(image: Int, hashes: Int, platformsMatched: Int, feedback: [FeedbackOutcome: Int], kind: BankItemKind = .picture) {
             self.image = image
             self.hashes = hashes
             self.platformsMatched = platformsMatched
             self.feedback = feedback
+            self.kind = kind
         }
     }
 

@@ -7,7 +7,8 @@ import NCCHashing
 /// SQLite and PostgreSQL (or between servers).
 ///
 /// The file: a header line `{"format":"nccmatch-bank","version":1}`, one line per case
-/// (`{"case":ID,"secret_verifier":{...},"images":[{"image":N,"hashes":[{"algorithm":..,"value":hex,"quality":..}]}]}`),
+/// (`{"case":ID,"secret_verifier":{...},"images":[{"image":N,"kind":"video","hashes":[{"algorithm":..,"value":hex,"quality":..}]}]}`;
+/// `kind` is written for videos only, whose PDQ hashes are their frames, and read as `picture` when absent),
 /// and a trailer `{"checksum":"sha256:<hex of every byte before the trailer>","cases":N,"hashes":M}`.
 ///
 /// It holds no case secret and no API key: only each case's slow, salted secret *verifier* (so its owner can
@@ -34,7 +35,7 @@ public enum BankTransfer {
     struct Trailer: Codable { var checksum: String; var cases: Int; var hashes: Int }
     struct Verifier: Codable { var scheme: String; var rounds: Int; var salt: String; var hash: String }
     struct HashLine: Codable { var algorithm: String; var value: String; var quality: Int? }
-    struct ImageLine: Codable { var image: Int; var hashes: [HashLine] }
+    struct ImageLine: Codable { var image: Int; var kind: BankItemKind?; var hashes: [HashLine] }
     struct CaseLine: Codable {
         var `case`: String
         var secretVerifier: Verifier
@@ -56,14 +57,16 @@ public enum BankTransfer {
         body.append(0x0A)
         for entry in cases {
             var images: [Int: [HashLine]] = [:]
+            var videos = Set<Int>()
             for hash in entry.hashes {
                 images[hash.imageKey, default: []].append(HashLine(algorithm: hash.algorithm.rawValue, value: HexCodec.encode(bytes: hash.value), quality: hash.quality))
+                if hash.kind == .video { videos.insert(hash.imageKey) }
             }
             hashes += entry.hashes.count
             let line = CaseLine(
                 case: entry.id,
                 secretVerifier: Verifier(scheme: entry.secret.scheme, rounds: entry.secret.rounds, salt: HexCodec.encode(bytes: entry.secret.salt), hash: HexCodec.encode(bytes: entry.secret.hash)),
-                images: images.keys.sorted().map { ImageLine(image: $0, hashes: images[$0]!) })
+                images: images.keys.sorted().map { ImageLine(image: $0, kind: videos.contains($0) ? .video : nil, hashes: images[$0]!) })
             body.append(try encoder.encode(line))
             body.append(0x0A)
         }
@@ -114,7 +117,7 @@ public enum BankTransfer {
                     guard let algorithm = HashAlgorithm(rawValue: h.algorithm), let value = bytes(h.value), value.count == algorithm.bitCount / 8 else {
                         throw invalid("line \(n + 2) has a hash that is not valid")
                     }
-                    newHashes.append(NewHash(algorithm: algorithm, value: value, quality: h.quality, imageKey: image.image))
+                    newHashes.append(NewHash(algorithm: algorithm, value: value, quality: h.quality, imageKey: image.image, kind: image.kind ?? .picture))
                 }
             }
             hashes += newHashes.count
