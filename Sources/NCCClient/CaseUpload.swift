@@ -1,7 +1,7 @@
 import NCCWire
 
 /// Sends a case's pictures in requests the bank accepts: at most `limit` hashes each (the bank's
-/// `WireLimits.maxItemsPerRequest` by default), whole pictures per request (one picture's hashes are never
+/// `WireLimits.maxItemsPerRequest` by default, each frame of a video counting as one), whole pictures and videos per request (one picture's hashes are never
 /// split), the first opening the case (`POST /v1/cases`) unless it is already open, the others adding to it
 /// (`POST /v1/cases/{id}/hashes`).
 public struct CaseUpload: Sendable {
@@ -30,7 +30,7 @@ public struct CaseUpload: Sendable {
         public var rejected: [Refusal] = []
         /// For each picture given: whether the request holding it was answered.
         public var sent: [Bool] = []
-        /// For each picture given: whether a PDQ hash of it was taken (so that changed copies can be found).
+        /// For each picture given: whether a PDQ hash (or, for a video, its frames) was taken (so that changed copies can be found).
         public var perceptual: [Bool] = []
         /// The error that stopped the sending part way, if one did.
         public var failure: BankClientError?
@@ -69,7 +69,7 @@ public struct CaseUpload: Sendable {
         var outcome = Outcome(caseID: existing?.caseID ?? "", secret: nil, sent: Array(repeating: false, count: pictures.count),
                               perceptual: Array(repeating: false, count: pictures.count))
         var secret = existing?.secret
-        for (n, chunk) in Self.chunks(pictures.map(\.count), limit: limit).enumerated() {
+        for (n, chunk) in Self.chunks(pictures.map { $0.reduce(0) { $0 + $1.hashCount } }, limit: limit).enumerated() {
             var hashes: [CaseHash] = []
             var owner: [Int] = []
             for k in chunk {
@@ -106,7 +106,7 @@ public struct CaseUpload: Sendable {
             }
             for (i, hash) in hashes.enumerated() {
                 outcome.sent[owner[i]] = true
-                if hash.algorithm == WireAlgorithm.pdq.rawValue && !refused.contains(i) { outcome.perceptual[owner[i]] = true }
+                if (hash.algorithm == WireAlgorithm.pdq.rawValue || hash.algorithm == WireAlgorithm.vpdq.rawValue) && !refused.contains(i) { outcome.perceptual[owner[i]] = true }
             }
         }
         return outcome

@@ -3,6 +3,7 @@ import Logging
 import NCCBank
 import NCCHashing
 import NCCIndex
+import NCCVideo
 import NCCWire
 import Synchronization
 
@@ -90,23 +91,36 @@ public final class BankService: Sendable {
     /// cannot use come back as rejections: PDQ under quality 50, values no real picture gives
     /// (`HashPlausibility`), and pHash or dHash of a picture whose PDQ was not accepted in the same request
     /// (they are only as trustworthy as the PDQ beside them).
-    func validate(_ request: HashesRequest, firstImageKey: Int) throws -> (accepted: [NewHash], rejected: [Rejection]) {
+    ///
+    /// A video (`vpdq`) is one item: its usable frames (`VPDQMatchPolicy`: repeated hashes once, quality 50 or
+    /// more, values a real frame can give) are stored as its PDQ hashes, its `md5` and `sha256` under the same
+    /// number go with it; a number holds a video or a picture, never both, and a video never joins a number in
+    /// `existing` (the case's numbers so far, with their kinds).
+    func validate(_ request: HashesRequest, firstImageKey: Int, existing: [Int: BankItemKind] = [:]) throws -> (accepted: [NewHash], rejected: [Rejection]) {
         if request.hashes.isEmpty {
             throw APIError.badRequest("no_hashes", "The request lists no hashes; send at least one.")
         }
-        if request.hashes.count > WireLimits.maxItemsPerRequest {
-            throw APIError(.contentTooLarge, "too_many_items", "A request holds at most \(WireLimits.maxItemsPerRequest) hashes; this one has \(request.hashes.count). Send them in several requests.")
+        let total = request.hashes.reduce(0) { $0 + $1.hashCount }
+        if total > WireLimits.maxItemsPerRequest {
+            throw APIError(.contentTooLarge, "too_many_items", "A request holds at most \(WireLimits.maxItemsPerRequest) hashes, each video frame counting as one; this one has \(total). Send them in several requests.")
         }
         // Every field is checked before any arithmetic on it (an `image` near Int.max once overflowed here).
         var parsed: [(algorithm: HashAlgorithm, bytes: [UInt8])] = []
+        var videoFrames: [Int: [VPDQFrame]] = [:]
         parsed.reserveCapacity(request.hashes.count)
         for (i, input) in request.hashes.enumerated() {
             let path = "hashes[\(i)]"
-            let algorithm = try HashText.algorithm(input.algorithm, at: "\(path).algorithm")
-            let bytes = try HashText.bytes(try HashText.value(input.value, at: "\(path).value"), algorithm: algorithm, at: "\(path).value")
             if let image = input.image, !(0...WireLimits.maxImageNumber).contains(image) {
                 throw APIError.badRequest("invalid_field", "\(path).image is a picture number from 0 to \(WireLimits.maxImageNumber).")
             }
+            if VideoText.isVideo(input.algorithm) {
+                videoFrames[i] = try VideoText.frames(input.frames, value: input.value, quality: input.quality, at: path)
+                parsed.append((.pdq, []))
+                continue
+            }
+            try VideoText.refuseFrames(input.frames, at: path)
+            let algorithm = try HashText.algorithm(input.algorithm, at: "\(path).algorithm")
+            let bytes = try HashText.bytes(try HashText.value(input.value, at: "\(path).value"), algorithm: algorithm, at: "\(path).value")
             if let quality = input.quality, !(0...100).contains(quality) {
                 throw APIError.badRequest("invalid_field", "\(path).quality is PDQ's quality score, from 0 to 100.")
             }
@@ -119,13 +133,39 @@ public final class BankService: Sendable {
         var seen = Set<NewHash>()
         var nextKey = firstImageKey
         var keys: [Int] = []
+        for input in request.hashes {
+            if let image = input.image { keys.append(image) } else { keys.append(nextKey); nextKey += 1 }
+        }
+        // Which numbers are videos: one video a number, never beside a picture's hashes, never a number the case has.
+        var videoKeys = Set(existing.filter { $0.value == .video }.keys)
+        for i in videoFrames.keys.sorted() {
+            let key = keys[i]
+            if existing[key] != nil || !videoKeys.insert(key).inserted {
+                throw APIError.badRequest("video_image_conflict", "hashes[\(i)]: picture number \(key) is already used\(existing[key] != nil ? " in this case" : " by another video in this request"); give each video a number of its own.")
+            }
+        }
+        for (i, key) in keys.enumerated() where videoFrames[i] == nil && videoKeys.contains(key) {
+            if parsed[i].algorithm != .md5 && parsed[i].algorithm != .sha256 {
+                throw APIError.badRequest("video_image_conflict", "hashes[\(i)]: picture number \(key) is a video; a picture's hashes need a number of their own (a video's number takes only its md5 and sha256).")
+            }
+        }
         var pdqAccepted = Set<Int>()
         var pending64: [(index: Int, hash: NewHash)] = []
         for (i, input) in request.hashes.enumerated() {
             let (algorithm, bytes) = parsed[i]
-            let imageKey: Int
-            if let image = input.image { imageKey = image } else { imageKey = nextKey; nextKey += 1 }
-            keys.append(imageKey)
+            let imageKey = keys[i]
+            if let frames = videoFrames[i] {
+                let usable = VideoFrameIndex.usable(frames)
+                if usable.isEmpty {
+                    rejected.append(Rejection(index: i, code: "video_quality_too_low", message: "None of this video's frames has enough detail (PDQ quality of at least 50) to be matched reliably, so it was not added. This is not a problem with what you did; the video is simply too dark or too plain for this kind of matching. Its exact copies are still matched if its MD5 and SHA-256 were sent."))
+                    continue
+                }
+                for frame in usable {
+                    let hash = NewHash(algorithm: .pdq, value: VideoText.bytes(frame), quality: frame.quality, imageKey: imageKey, kind: .video)
+                    if seen.insert(hash).inserted { accepted.append(hash) }
+                }
+                continue
+            }
             if algorithm == .pdq {
                 guard let quality = input.quality else {
                     rejected.append(Rejection(index: i, code: "quality_missing", message: "This PDQ hash came without its quality score, so the bank cannot tell whether it can be matched reliably. Hash the picture again with nccmatch, which sends the score."))
@@ -140,7 +180,8 @@ public final class BankService: Sendable {
                 rejected.append(Rejection(index: i, code: "implausible_hash", message: problem))
                 continue
             }
-            let hash = NewHash(algorithm: algorithm, value: bytes, quality: algorithm == .pdq ? input.quality : nil, imageKey: imageKey)
+            let hash = NewHash(algorithm: algorithm, value: bytes, quality: algorithm == .pdq ? input.quality : nil, imageKey: imageKey,
+                               kind: videoKeys.contains(imageKey) ? .video : .picture)
             switch algorithm {
             case .pdq: pdqAccepted.insert(imageKey)
             case .phash, .dhash:
@@ -235,7 +276,8 @@ public final class BankService: Sendable {
         // Hashes without a picture number get fresh numbers above those the case and the request use.
         let existing = try await bankCall { try await self.store.caseStatus(caseID: caseID) }
         let base = max((existing?.images.map(\.image).max() ?? -1) + 1, Self.autoImageKeyBase(request))
-        let (hashes, rejected) = try validate(request, firstImageKey: base)
+        let kinds = Dictionary((existing?.images ?? []).map { ($0.image, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        let (hashes, rejected) = try validate(request, firstImageKey: base, existing: kinds)
         if hashes.isEmpty {
             throw APIError(.unprocessableContent, "no_usable_hashes", "None of the hashes could be added; the case is unchanged. \(rejected.first?.message ?? "")")
         }
@@ -269,7 +311,8 @@ public final class BankService: Sendable {
         let images = report.images.map { image in
             CaseStatusResponse.Image(
                 image: image.image, hashes: image.hashes, platformsMatched: image.platformsMatched,
-                feedback: Dictionary(uniqueKeysWithValues: FeedbackOutcome.allCases.map { ($0.rawValue, image.feedback[$0] ?? 0) }))
+                feedback: Dictionary(uniqueKeysWithValues: FeedbackOutcome.allCases.map { ($0.rawValue, image.feedback[$0] ?? 0) }),
+                kind: image.kind.rawValue)
         }
         let message: String
         switch report.state {
@@ -325,27 +368,40 @@ public final class BankService: Sendable {
         let platform = try await authenticatePlatform(bearer)
         let trusted = configuration.trustedPlatforms.contains(platform.name)
         if request.items.isEmpty { throw APIError.badRequest("no_items", "The request lists no items; send at least one.") }
-        if request.items.count > WireLimits.maxItemsPerRequest {
-            throw APIError(.contentTooLarge, "too_many_items", "A match request holds at most \(WireLimits.maxItemsPerRequest) items; this one has \(request.items.count). Split it into batches.")
+        let total = request.items.reduce(0) { $0 + $1.hashCount }
+        if total > WireLimits.maxItemsPerRequest {
+            throw APIError(.contentTooLarge, "too_many_items", "A match request holds at most \(WireLimits.maxItemsPerRequest) items, each video frame counting as one; this one has \(total). Split it into batches.")
         }
+        // Hash items go to the Hamming indexes and digests (`queries`, item positions in `queryItems`); video items
+        // to the video index (`videoQueries`).
         var queries: [BankIndex.Query] = []
+        var queryItems: [Int] = []
+        var videoQueries: [(item: Int, frames: [VPDQFrame])] = []
         queries.reserveCapacity(request.items.count)
         var algorithms = Set<HashAlgorithm>()
         for (i, item) in request.items.enumerated() {
             if item.id.unicodeScalars.count > 256 {
                 throw APIError.badRequest("invalid_field", "items[\(i)].id is longer than 256 characters; use a shorter content id.")
             }
+            if VideoText.isVideo(item.algorithm) {
+                videoQueries.append((i, try VideoText.frames(item.frames, value: item.value, quality: nil, at: "items[\(i)]")))
+                continue
+            }
+            try VideoText.refuseFrames(item.frames, at: "items[\(i)]")
             let algorithm = try HashText.algorithm(item.algorithm, at: "items[\(i)].algorithm")
             queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(try HashText.value(item.value, at: "items[\(i)].value"), algorithm: algorithm, at: "items[\(i)].value")))
+            queryItems.append(i)
             algorithms.insert(algorithm)
         }
         let distances = try Self.levelDistances(request.maxDistance, algorithms: algorithms)
-        if let wait = hashLimiter.take(platform.keyPrefix, cost: Double(queries.count)) {
+        if let wait = hashLimiter.take(platform.keyPrefix, cost: Double(total)) {
             metrics.add("nccmatch_rate_limited_total{reason=\"hashes\"}")
             throw APIError(.tooManyRequests, "rate_limited", "Too many hashes for this API key; retry after \(wait) seconds.", retryAfter: wait)
         }
         var found = index.match(queries, distances: distances)
-        if !trusted { found = gate64BitMatches(queries: queries, items: request.items, found: found) }
+        if !trusted { found = gate64BitMatches(queries: queries, items: queryItems.map { request.items[$0] }, found: found) }
+        // Videos: only declared matches (pytx's thresholds) are answered; a narrower max_distance does not apply.
+        var videoFound: [[VideoFrameIndex.Hit]] = videoQueries.map { query in index.videos.search(query.frames).filter(\.isMatch) }
 
         // Every match about to be answered (and, when the platform has anchors, every PDQ value sent), judged as a
         // whole before anything is told. Most queries match nothing and cost nothing here.
@@ -359,6 +415,17 @@ public final class BankService: Sendable {
             for (k, m) in matches.enumerated() {
                 candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
+            }
+        }
+        // A matched bank video counts against the daily budget like a picture; its shares are never near a boundary
+        // of one hash, so it is no evidence of probing.
+        for (k, hits) in videoFound.enumerated() {
+            var hasher = Hasher()
+            for frame in videoQueries[k].frames { hasher.combine(frame.pdq.words.0); hasher.combine(frame.pdq.words.1); hasher.combine(frame.pdq.words.2); hasher.combine(frame.pdq.words.3) }
+            let digest = UInt64(bitPattern: Int64(hasher.finalize()))
+            for (m, hit) in hits.enumerated() {
+                candidates.append(.init(item: queries.count + k, image: hit.videoID, outerBand: false, valueDigest: digest, pdqWords: nil))
+                owners.append((queries.count + k, m))
             }
         }
         let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates) {
@@ -379,16 +446,19 @@ public final class BankService: Sendable {
             var dropped: [Int: Set<Int>] = [:]
             for position in verdict.withheld { dropped[owners[position].item, default: []].insert(owners[position].match) }
             for (item, positions) in dropped {
-                found[item] = found[item].enumerated().filter { !positions.contains($0.offset) }.map(\.element)
+                if item >= queries.count {
+                    videoFound[item - queries.count] = videoFound[item - queries.count].enumerated().filter { !positions.contains($0.offset) }.map(\.element)
+                } else {
+                    found[item] = found[item].enumerated().filter { !positions.contains($0.offset) }.map(\.element)
+                }
             }
         }
 
-        let imageIDs = Set(found.flatMap { $0.map { Int64($0.id) } })
+        let imageIDs = Set(found.flatMap { $0.map { Int64($0.id) } }).union(videoFound.flatMap { $0.map(\.videoID) })
         let refs = imageIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(imageIDs))
         var hits: [HashAlgorithm: Int] = [:]
-        var results: [MatchResponse.Result] = []
-        results.reserveCapacity(queries.count)
-        for (i, item) in request.items.enumerated() {
+        var results = request.items.map { MatchResponse.Result(id: $0.id, matches: []) }
+        for (i, item) in queryItems.enumerated() {
             var matches: [(ref: String, distance: Int)] = []
             for m in found[i] {
                 if let ref = refs[Int64(m.id)] { matches.append((ref, m.distance)) }
@@ -397,7 +467,15 @@ public final class BankService: Sendable {
             // says nothing about distance.
             matches.sort { trusted ? ($0.distance, $0.ref) < ($1.distance, $1.ref) : $0.ref < $1.ref }
             hits[queries[i].algorithm, default: 0] += matches.count
-            results.append(.init(id: item.id, matches: matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil) }))
+            results[item].matches = matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil) }
+        }
+        var videoHits = 0
+        for (k, query) in videoQueries.enumerated() {
+            // In the video index's order: by query share, then bank share.
+            results[query.item].matches = videoFound[k].compactMap { hit in
+                refs[hit.videoID].map { .init(matchRef: $0, distance: nil, queryMatchPercent: Self.oneDecimal(hit.queryPercent), bankMatchPercent: Self.oneDecimal(hit.bankPercent)) }
+            }
+            videoHits += results[query.item].matches.count
         }
         let uploads = Set(request.items.map(\.id)).count
         let matchedUploads = Set(results.filter { !$0.matches.isEmpty }.map(\.id)).count
@@ -410,9 +488,16 @@ public final class BankService: Sendable {
             metrics.add("nccmatch_match_queries_total{algorithm=\"\(algorithm.rawValue)\"}", queries.lazy.filter { $0.algorithm == algorithm }.count)
             metrics.add("nccmatch_match_hits_total{algorithm=\"\(algorithm.rawValue)\"}", hits[algorithm] ?? 0)
         }
+        if !videoQueries.isEmpty {
+            metrics.add("nccmatch_match_queries_total{algorithm=\"vpdq\"}", videoQueries.count)
+            metrics.add("nccmatch_match_hits_total{algorithm=\"vpdq\"}", videoHits)
+        }
         logger.debug("match", metadata: ["platform": "\(platform.name)", "items": "\(queries.count)", "matched_pictures": "\(refs.count)"])
         return MatchResponse(results: results)
     }
+
+    /// A share in percent rounded to one decimal, as answered.
+    static func oneDecimal(_ percent: Double) -> Double { (percent * 10).rounded() / 10 }
 
     /// A per-process digest of a query value, for counting distinct values (SipHash with a random seed, so a
     /// caller cannot make two values collide on purpose).

@@ -6,7 +6,8 @@ import Synchronization
 
 /// The in-memory matching indexes of the bank: one Hamming index per perceptual algorithm, and a
 /// dictionary for the exact digests. Index ids are bank image ids, so a match names a picture, and
-/// removing an image id drops all its hashes (the dihedral variants included) at once.
+/// removing an image id drops all its hashes (the dihedral variants included) at once. Videos' frames go to
+/// `videos` (matched as a whole, never as pictures); a video's digests sit in the digest table like a picture's.
 ///
 /// Searches run concurrently; writes are serialised by the indexes themselves and by a `Mutex` for the digests.
 ///
@@ -15,19 +16,23 @@ final class BankIndex: Sendable {
     let pdq = PDQIndex()
     let phash = Hash64Index()
     let dhash = Hash64Index()
+    /// Videos' frames.
+    let videos = VideoFrameIndex()
     private let digests = DigestTable()
 
-    /// Number of live hashes per algorithm.
+    /// Number of live hashes per algorithm (video frames are counted under `.pdq`).
     var counts: [HashAlgorithm: Int] {
         let exact = digests.counts()
-        return [.pdq: pdq.count, .phash: phash.count, .dhash: dhash.count, .md5: exact.md5, .sha256: exact.sha256]
+        return [.pdq: pdq.count + videos.count, .phash: phash.count, .dhash: dhash.count, .md5: exact.md5, .sha256: exact.sha256]
     }
 
     /// Adds stored hashes.
     func insert(_ hashes: [StoredHash]) {
         var groups: [HashAlgorithm: (ids: [UInt64], words: [UInt64])] = [:]
         var exact: [StoredHash] = []
+        videos.insert(hashes)
         for hash in hashes {
+            if hash.kind == .video && hash.algorithm != .md5 && hash.algorithm != .sha256 { continue }
             switch hash.algorithm {
             case .pdq, .phash, .dhash:
                 groups[hash.algorithm, default: ([], [])].ids.append(UInt64(hash.imageID))
@@ -51,8 +56,9 @@ final class BankIndex: Sendable {
     func remove(_ hashes: [StoredHash]) {
         var images: [HashAlgorithm: Set<Int64>] = [:]
         var exact: [StoredHash] = []
+        videos.removeVideos(Set(hashes.filter { $0.kind == .video }.map(\.imageID)))
         for hash in hashes {
-            if hash.algorithm == .md5 || hash.algorithm == .sha256 { exact.append(hash) } else { images[hash.algorithm, default: []].insert(hash.imageID) }
+            if hash.algorithm == .md5 || hash.algorithm == .sha256 { exact.append(hash) } else if hash.kind == .picture { images[hash.algorithm, default: []].insert(hash.imageID) }
         }
         for (algorithm, ids) in images {
             for id in ids {
@@ -75,6 +81,7 @@ final class BankIndex: Sendable {
             _ = phash.remove(id: UInt64(id))
             _ = dhash.remove(id: UInt64(id))
         }
+        videos.removeVideos(imageIDs)
         digests.removeImages(imageIDs)
     }
 

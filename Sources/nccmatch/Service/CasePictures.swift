@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NCCHashing
+import NCCVideo
 import NCCWire
 
 /// One file given to `case submit` or `case add`, hashed on this computer, ready to be sent.
@@ -17,6 +18,8 @@ struct CasePicture {
     var exactOnlyReason: String?
     /// Whether that is because of the file's format (a copy saved as JPEG or PNG would do better).
     var unsupportedFormat = false
+    /// Whether the file is a video (sent as one `vpdq` item holding its frames).
+    var isVideo = false
 }
 
 /// A file that is not sent at all, with why.
@@ -95,6 +98,21 @@ enum CasePictures {
                 hashes.append(CaseHash(algorithm: .phash, value: h.phash.hex))
                 hashes.append(CaseHash(algorithm: .dhash, value: h.dhash.hex))
                 kinds = ["PDQ, plus \(stored.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
+            case .failure(let error) where error.code == .unsupportedFormat && VideoCase.looksLikeVideo(path):
+                // A video: its frames' vPDQ, hashed here as `nccmatch hash` does; nothing of the video is sent.
+                switch VideoCase.hashes(path: path) {
+                case .success(let video):
+                    hashes.append(video.hash)
+                    kinds = [video.kind]
+                    exactOnly = video.exactOnlyReason
+                case .failure(let failure):
+                    exactOnly = failure.message
+                }
+                hashes.append(CaseHash(algorithm: .md5, value: result.digests.md5))
+                hashes.append(CaseHash(algorithm: .sha256, value: result.digests.sha256))
+                kinds += ["MD5", "SHA-256"]
+                pictures.append(CasePicture(path: shown, name: name, hashes: hashes, kinds: kinds, exactOnlyReason: exactOnly, isVideo: true))
+                continue
             case .failure(let error):
                 if error.code == .emptyFile {
                     // The digests of an empty file would match every empty upload: nothing to protect, nothing sent.

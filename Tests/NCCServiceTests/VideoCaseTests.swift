@@ -1,0 +1,134 @@
+import Foundation
+import NCCTestSupport
+import Testing
+
+/// Videos through the service over real HTTP: `case submit` of a video (hashed on this computer, its vPDQ frames
+/// sent), a re-encoded, half-size copy matched by a `vpdq` item with both shares, the status showing one item,
+/// withdrawal removing every frame at once, and malformed video items refused with their codes.
+@Suite(.needsCLI, .needsShared, .needsTool("ffmpeg")) struct VideoCaseTests {
+    /// A `vpdq` match item of the frames `nccmatch hash` gives for `path`.
+    static func videoItem(_ path: String, id: String) throws -> [String: Any] {
+        let hashed = try CLIRunner.run(["hash", "--format", "jsonl", path])
+        #expect(hashed.status == 0, "\(hashed.stderr)")
+        let line = try #require(try hashed.jsonLines().first)
+        let frames = try #require(line["vpdq"] as? [[String: Any]], "no vpdq in \(hashed.stdout.prefix(300))")
+        return ["id": id, "algorithm": "vpdq", "frames": frames]
+    }
+
+    @Test func videoCaseMatchesAReencodedCopyUntilWithdrawn() async throws {
+        let ffmpeg = try TestRequirements.requireTool("ffmpeg")
+        let shared = try TestPaths.requireShared()
+        let dir = try TemporaryDirectory(prefix: "nccmatch-video-case")
+        defer { dir.remove() }
+        let original = shared.appendingPathComponent("vpdq-vectors/videos/chair-orig-22-sd-bar.mp4").path
+        let other = shared.appendingPathComponent("vpdq-vectors/videos/pattern-sd-with-small-logo-bar.mp4").path
+        // The person's video: 20 s of the sample. The re-post: the same 20 s re-encoded at half size, lower quality.
+        let video = dir.url.appendingPathComponent("mine.mp4").path
+        let copy = dir.url.appendingPathComponent("repost.mp4").path
+        for arguments in [["-t", "20", "-c:v", "libx264", "-crf", "20", "-an", video],
+                          ["-t", "20", "-vf", "scale=iw/2:-2", "-c:v", "libx264", "-crf", "32", "-an", copy]] {
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: ffmpeg)
+            run.arguments = ["-v", "error", "-y", "-threads", "1", "-i", original] + arguments
+            try run.run()
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0)
+        }
+
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("p")
+        let url = server.base.absoluteString
+
+        // case submit hashes the video here and sends its frames with its digests, as one item.
+        let submit = try CLIRunner.run(["case", "submit", "--server", url, video])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        #expect(submit.stdout.contains("vPDQ"), "\(submit.stdout)")
+        let caseID = try #require(submit.stdout.split(separator: "\n").first { $0.contains("Case id:") }?.split(separator: " ").last.map(String.init))
+        let secret = try #require(submit.stdout.split(separator: "\n").first { $0.contains("Secret:") }?.split(separator: " ").last.map(String.init))
+
+        // The re-encoded copy matches, with both shares; a different scene, in the same batch, does not.
+        let body: [String: Any] = ["items": [try Self.videoItem(copy, id: "repost"), try Self.videoItem(other, id: "other")]]
+        let answer = try await HTTP.send("POST", server.url("v1/match"), json: body, bearer: key)
+        #expect(answer.status == 200, "\(answer.text)")
+        let results = try #require(answer.json["results"] as? [[String: Any]])
+        #expect(results.map { $0["id"] as? String } == ["repost", "other"])
+        let matches = try #require(results.first?["matches"] as? [[String: Any]])
+        #expect(matches.count == 1, "\(answer.text)")
+        let match = try #require(matches.first)
+        #expect((match["match_ref"] as? String)?.hasPrefix("m_") == true)
+        #expect(match["distance"] == nil)
+        let queryShare = try #require(match["query_match_percent"] as? Double)
+        let bankShare = try #require(match["bank_match_percent"] as? Double)
+        #expect(queryShare >= 80 && queryShare <= 100, "\(answer.text)")
+        #expect(bankShare > 50 && bankShare <= 100, "\(answer.text)")
+        #expect((results.last?["matches"] as? [Any])?.isEmpty == true, "\(answer.text)")
+
+        // The status shows the video as one item of kind video.
+        let status = try await HTTP.send("GET", server.url("v1/cases/\(caseID)"), bearer: secret)
+        let images = try #require(status.json["images"] as? [[String: Any]])
+        #expect(images.count == 1 && images.first?["kind"] as? String == "video", "\(status.text)")
+        #expect((images.first?["platforms_matched"] as? Int) == 1)
+        #expect((images.first?["hashes"] as? Int ?? 0) > 2)
+
+        // Withdrawn: every frame goes at once, and the copy no longer matches.
+        let withdraw = try CLIRunner.run(["case", "withdraw", "--yes", "--server", url, caseID], stdin: Data((secret + "\n").utf8))
+        #expect(withdraw.status == 0, "\(withdraw.stderr)")
+        let after = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [try Self.videoItem(copy, id: "repost")]], bearer: key)
+        #expect(after.status == 200)
+        #expect(((after.json["results"] as? [[String: Any]])?.first?["matches"] as? [Any])?.isEmpty == true, "\(after.text)")
+    }
+
+    @Test func malformedVideoItemsAreRefusedWithTheirCodes() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-video-items")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("p")
+        func frame(_ t: Double, quality: Any = 90, pdq: String = Fake.hex(64)) -> [String: Any] { ["pdq": pdq, "quality": quality, "timestamp": t] }
+        let good = (0..<5).map { frame(Double($0)) }
+        let cases: [(item: [String: Any], status: Int, code: String)] = [
+            (["id": "v", "algorithm": "vpdq"], 400, "frames_missing"),
+            (["id": "v", "algorithm": "vpdq", "frames": [Any]()], 400, "frames_missing"),
+            (["id": "v", "algorithm": "vpdq", "frames": good, "value": Fake.hex(64)], 400, "value_not_allowed"),
+            (["id": "v", "algorithm": "pdq", "value": Fake.hex(64), "frames": good], 400, "frames_not_allowed"),
+            (["id": "v", "algorithm": "pdq"], 400, "value_missing"),
+            (["id": "v", "algorithm": "vpdq", "frames": [frame(0, pdq: "zz")]], 400, "invalid_hash"),
+            (["id": "v", "algorithm": "vpdq", "frames": [frame(0, quality: 101)]], 400, "invalid_frame"),
+            (["id": "v", "algorithm": "vpdq", "frames": [frame(2), frame(1)]], 400, "invalid_frame"),
+            (["id": "v", "algorithm": "vpdq", "frames": [frame(-1)]], 400, "invalid_frame"),
+            (["id": "v", "algorithm": "vpdq", "frames": [["pdq": Fake.hex(64), "quality": 90]]], 400, "missing_field"),
+            (["id": "v", "algorithm": "vpdq", "frames": (0..<3_601).map { frame(Double($0)) }], 413, "too_many_frames"),
+        ]
+        for (item, status, code) in cases {
+            let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [item]], bearer: key)
+            #expect(answer.status == status && answer.errorCode == code, "\(code): \(answer.status) \(answer.text.prefix(300))")
+        }
+        // A batch counts every frame: three videos of 3,600 frames are over the 10,000 of a request.
+        let big = (0..<3_600).map { frame(Double($0), pdq: "0f" + String(repeating: "0f", count: 31)) }
+        let tooMany = try await HTTP.send("POST", server.url("v1/match"), json: ["items": (0..<3).map { ["id": "v\($0)", "algorithm": "vpdq", "frames": big] }], bearer: key)
+        #expect(tooMany.status == 413 && tooMany.errorCode == "too_many_items", "\(tooMany.text.prefix(300))")
+        // Where the error is: the frame named.
+        let named = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "v", "algorithm": "vpdq", "frames": [frame(0), frame(1, pdq: "abc")]]]], bearer: key)
+        #expect(named.errorMessage?.hasPrefix("items[0].frames[1].pdq") == true, "\(named.text)")
+
+        // Case requests: a video and a picture under one number, two videos under one, a video too plain to match.
+        let video: [String: Any] = ["algorithm": "vpdq", "frames": good, "image": 0]
+        let conflict = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": [video] + Fake.picture(0)])
+        #expect(conflict.status == 400 && conflict.errorCode == "video_image_conflict", "\(conflict.text)")
+        let twice = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": [video, video]])
+        #expect(twice.status == 400 && twice.errorCode == "video_image_conflict", "\(twice.text)")
+        let plain: [String: Any] = ["algorithm": "vpdq", "frames": (0..<4).map { frame(Double($0), quality: 20) }, "image": 1]
+        let opened = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": [video, plain]])
+        #expect(opened.status == 201, "\(opened.text)")
+        #expect(opened.json["accepted"] as? Int == 5)
+        let rejected = try #require(opened.json["rejected"] as? [[String: Any]])
+        #expect(rejected.map { $0["code"] as? String } == ["video_quality_too_low"] && rejected.first?["index"] as? Int == 1)
+        // Adding a video under a number the case already uses is refused; nothing is stored.
+        let caseID = try #require(opened.json["case_id"] as? String), secret = try #require(opened.json["secret"] as? String)
+        let reuse = try await HTTP.send("POST", server.url("v1/cases/\(caseID)/hashes"), json: ["hashes": [video]], bearer: secret)
+        #expect(reuse.status == 400 && reuse.errorCode == "video_image_conflict", "\(reuse.text)")
+        let onto = try await HTTP.send("POST", server.url("v1/cases/\(caseID)/hashes"), json: ["hashes": Fake.picture(0)], bearer: secret)
+        #expect(onto.status == 400 && onto.errorCode == "video_image_conflict", "\(onto.text)")
+    }
+}
