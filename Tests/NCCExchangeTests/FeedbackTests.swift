@@ -1,0 +1,108 @@
+import Foundation
+import NCCBank
+import NCCExchange
+import Synchronization
+import Testing
+
+@Suite("Feedback to exchanges")
+struct FeedbackTests {
+    static let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    @Test("Our outcomes are the bank's, in StopNCII's and NCMEC's words")
+    func vocabulary() {
+        #expect(ExchangeFeedbackOutcome.allCases.map(\.rawValue) == FeedbackOutcome.allCases.map(\.rawValue))
+        for outcome in FeedbackOutcome.allCases { #expect(ExchangeFeedbackOutcome(rawValue: outcome.rawValue) != nil) }
+        #expect(ExchangeFeedbackOutcome.allCases.map(\.stopNCIIValue) == ["PendingReview", "Blocked", "NotBlocked"])
+        #expect(ExchangeFeedbackOutcome.allCases.map(\.ncmecVote) == [nil, .affirmative, .negative])
+    }
+
+    @Test("StopNCII feedback is pytx's SubmitFeedback body, with the function and subscription keys")
+    func stopNCIIBody() async throws {
+        let expected = try JSONSerialization.jsonObject(with: FixtureFiles.data("stopncii/submit_feedback_expected.json")) as? [String: Any]
+        let item = try #require((expected?["hashFeedbacks"] as? [[String: Any]])?[1])
+        let server = try await ReplayServer.start { _ in .json("{}") }
+        defer { Task { await server.stop() } }
+        let sender = StopNCIIFeedbackSender(baseURL: server.baseURL.appendingPathComponent("v1"), feedbackFunctionKey: "fb-key",
+                                            subscriptionKey: "sub", tags: ["Nude"])
+        let id = ExchangeRecord.ID(signalType: .imagePDQ, signalValue: try #require(item["hashValue"] as? String))
+        #expect(try await sender.send(.init(exchange: "stopncii", record: id, outcome: .removed)) == .accepted)
+        let request = try #require(server.requests.first)
+        #expect(request.method == "POST" && request.path == "/v1/SubmitFeedback")
+        #expect(request.headers["x-functions-key"] == "fb-key" && request.headers["ocp-apim-subscription-key"] == "sub")
+        let sent = try #require(JSONSerialization.jsonObject(with: request.body) as? NSDictionary)
+        #expect(sent == ["count": 1, "hashFeedbacks": [item]] as NSDictionary)
+    }
+
+    @Test("NCMEC feedback: affirmative and negative (its only reason looked up) per fingerprint of an entry; nothing for pending review")
+    func ncmecVotes() async throws {
+        let reasons = try FixtureFiles.text("ncmec/feedback_reasons.xml")
+        let server = try await ReplayServer.start { request in request.method == "GET" ? .xml(reasons) : .xml("<submissionResult/>") }
+        defer { Task { await server.stop() } }
+        let sender = NCMECFeedbackSender(baseURL: server.baseURL.appendingPathComponent("hashsharing"), username: "u", password: "p")
+        let id = ExchangeRecord.ID(signalType: .imageMD5, signalValue: "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", entry: UpstreamEntry(memberID: 42, entryID: "image1"))
+        #expect(try await sender.send(.init(exchange: "ncmec", record: id, outcome: .pendingReview)) == .notApplicable)
+        #expect(server.requests.isEmpty)
+        #expect(try await sender.send(.init(exchange: "ncmec", record: id, outcome: .removed)) == .accepted)
+        #expect(try await sender.send(.init(exchange: "ncmec", record: id, outcome: .notViolating)) == .accepted)
+        let requests = server.requests
+        #expect(requests.map(\.method) == ["PUT", "GET", "PUT"])
+        #expect(requests[0].path == "/hashsharing/v2/entries/42/image1/MD5/feedback" && requests[1].path == "/hashsharing/v2/feedback/MD5/reasons")
+        #expect(requests[0].headers["authorization"] == "Basic dTpw")
+        let affirmative = String(decoding: requests[0].body, as: UTF8.self)
+        let negative = String(decoding: requests[2].body, as: UTF8.self)
+        #expect(affirmative.contains("<affirmative/>") && affirmative.contains("https://hashsharing.ncmec.org/hashsharing/v2"))
+        #expect(negative.contains("<negative><reasonIds><guid>01234567-abcd-0123-4567-012345678900</guid></reasonIds></negative>"))
+    }
+
+    @Test("1,000 feedbacks reach the exchange exactly once each, across failures, retries, duplicates and a restart of the delivery")
+    func exactlyOnce() async throws {
+        let accepted = Mutex<[String: Int]>([:])
+        let attempts = Mutex<[String: Int]>([:])
+        let server = try await ReplayServer.start { request in
+            guard let body = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any],
+                  let hash = (body["hashFeedbacks"] as? [[String: Any]])?.first?["hashValue"] as? String else { return .status(400) }
+            let attempt = attempts.withLock { $0[hash, default: 0] += 1; return $0[hash]! }
+            // Every seventh hash fails twice before it is accepted.
+            if Int(hash.suffix(4), radix: 16)! % 7 == 0, attempt <= 2 { return .status(503) }
+            accepted.withLock { $0[hash, default: 0] += 1 }
+            return .json("{}")
+        }
+        defer { Task { await server.stop() } }
+        let outbox = MemoryFeedbackOutbox()
+        let keys = (0..<1_000).map { FeedbackItem.Key(exchange: "stopncii", record: .init(signalType: .imagePDQ, signalValue: FixtureFiles.pdq($0)), outcome: .removed) }
+        for key in keys { #expect(try await outbox.enqueue(key, now: Self.t0)) }
+        for key in keys.prefix(100) { #expect(try await outbox.enqueue(key, now: Self.t0) == false) }
+        let senders: [String: any FeedbackSender] = [
+            "stopncii": StopNCIIFeedbackSender(baseURL: server.baseURL, feedbackFunctionKey: "f", subscriptionKey: "s"),
+        ]
+        // The first delivery stops after 400 items (as if the process ended); a new one over the same outbox goes on.
+        _ = try await FeedbackDelivery(outbox: outbox, senders: senders, retryDelay: 1).deliverDue(now: Self.t0, limit: 400)
+        var now = Self.t0
+        for _ in 0..<6 {
+            _ = try await FeedbackDelivery(outbox: outbox, senders: senders, retryDelay: 1).deliverDue(now: now)
+            now = now.addingTimeInterval(10)
+        }
+        let items = try await outbox.items()
+        #expect(items.count == 1_000)
+        #expect(items.allSatisfy { if case .delivered = $0.state { true } else { false } })
+        let counts = accepted.withLock { $0 }
+        #expect(counts.count == 1_000 && counts.values.allSatisfy { $0 == 1 })
+        // The retried ones show their tries to the operator.
+        #expect(items.filter { $0.attempts == 3 }.count == keys.filter { Int($0.record.signalValue.suffix(4), radix: 16)! % 7 == 0 }.count)
+    }
+
+    @Test("Refused keys fail an item for good with its code; an exchange without a sender is a configuration failure")
+    func permanentFailures() async throws {
+        let server = try await ReplayServer.start { _ in .status(401) }
+        defer { Task { await server.stop() } }
+        let outbox = MemoryFeedbackOutbox()
+        let record = ExchangeRecord.ID(signalType: .imagePDQ, signalValue: FixtureFiles.pdq(1))
+        _ = try await outbox.enqueue(.init(exchange: "stopncii", record: record, outcome: .removed), now: Self.t0)
+        _ = try await outbox.enqueue(.init(exchange: "unknown", record: record, outcome: .removed), now: Self.t0)
+        let delivery = FeedbackDelivery(outbox: outbox, senders: ["stopncii": StopNCIIFeedbackSender(baseURL: server.baseURL, feedbackFunctionKey: "f", subscriptionKey: "s")])
+        let report = try await delivery.deliverDue(now: Self.t0)
+        #expect(report.failed == 2)
+        #expect(try await outbox.items().map(\.state) == [.failed(.unauthorized), .failed(.misconfigured)])
+        #expect(try await outbox.due(now: Self.t0.addingTimeInterval(86_400), limit: 10).isEmpty)
+    }
+}
