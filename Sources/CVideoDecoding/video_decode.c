@@ -15,6 +15,7 @@
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 enum { IO_BUFFER_SIZE = 64 * 1024 };
@@ -34,7 +35,10 @@ struct ncc_video_decoder {
     AVFrame *frame;
 
     ncc_video_options options;
-    int rotation;
+    // The display matrix reduced to a quarter turn with an optional mirror: a source pixel (x, y) is shown at
+    // (ox_x * x + ox_y * y, oy_x * x + oy_y * y), shifted into the frame; each factor is -1, 0 or 1.
+    int rotation, mirrored;
+    int ox_x, ox_y, oy_x, oy_y;
     double time_base, start_seconds, frame_duration;
 
     // Conversion of frames whose pixel format has no 8-bit luma plane, and the optional downscale.
@@ -45,6 +49,12 @@ struct ncc_video_decoder {
 
     int64_t frames_out, last_sample, corrupt_packets;
     int draining, finished;
+
+    // The decoder's frame buffers (reference frames included), drawn from pools of our own whose buffers are zeroed
+    // when freed; made for one pixel format and size at a time.
+    AVBufferPool *pools[4];
+    int pool_linesize[4];
+    int pool_format, pool_width, pool_height;
 };
 
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
@@ -101,15 +111,111 @@ static int over_limits(const ncc_video_options *o, int width, int height) {
     return (int64_t)width * (int64_t)height > o->max_pixels;
 }
 
-// The clockwise rotation a player applies, from the stream's display matrix (0 when there is none).
-static int display_rotation(const AVStream *stream) {
-    const uint8_t *matrix = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, NULL);
-    if (!matrix) return 0;
-    double theta = -av_display_rotation_get((const int32_t *)matrix);
-    if (isnan(theta)) return 0;
-    theta -= 360 * floor(theta / 360 + 0.9 / 360);
-    int quarter = (int)lround(theta / 90) % 4;
-    return quarter * 90;
+// The orientation a player applies, from the stream's display matrix: the matrix maps a source point (p, q) to
+// (a p + c q, b p + d q) (libavutil/display.h), reduced here to the nearest of the eight quarter turns with or without
+// a mirror, as EXIF orientation is for pictures. A phone's front camera may store a mirrored matrix (a determinant
+// below zero): taking only its rotation angle would turn such a video upside down instead of mirroring it.
+static void display_orientation(struct ncc_video_decoder *d) {
+    d->ox_x = 1; d->ox_y = 0; d->oy_x = 0; d->oy_y = 1;
+    d->rotation = 0;
+    d->mirrored = 0;
+    const int32_t *m = (const int32_t *)av_stream_get_side_data(d->stream, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m) return;
+    double a = m[0] / 65536.0, b = m[1] / 65536.0, c = m[3] / 65536.0, dd = m[4] / 65536.0;
+    int sa, sb, sc, sd;
+    if (fabs(a) + fabs(dd) >= fabs(b) + fabs(c)) {
+        sa = a > 0 ? 1 : a < 0 ? -1 : 0; sd = dd > 0 ? 1 : dd < 0 ? -1 : 0; sb = 0; sc = 0;
+        if (!sa || !sd) return;  // degenerate: shown as stored
+    } else {
+        sb = b > 0 ? 1 : b < 0 ? -1 : 0; sc = c > 0 ? 1 : c < 0 ? -1 : 0; sa = 0; sd = 0;
+        if (!sb || !sc) return;
+    }
+    d->ox_x = sa; d->ox_y = sc; d->oy_x = sb; d->oy_y = sd;
+    d->mirrored = sa * sd - sb * sc < 0;
+    // Reported as: mirrored left to right first (if at all), then turned clockwise by `rotation`.
+    int ra = d->mirrored ? -sa : sa, rb = d->mirrored ? -sb : sb;
+    if (ra == 1) d->rotation = 0;
+    else if (rb == 1) d->rotation = 90;
+    else if (ra == -1) d->rotation = 180;
+    else d->rotation = 270;
+}
+
+// MARK: - Frame buffers
+
+// Zeroes a frame buffer before it is freed (the decoder's reference frames hold whole decoded pictures).
+static void free_zeroed(void *opaque, uint8_t *data) {
+    explicit_bzero(data, (size_t)(uintptr_t)opaque);
+    av_free(data);
+}
+
+static AVBufferRef *allocate_zeroing(void *opaque, size_t size) {
+    (void)opaque;
+    uint8_t *data = av_mallocz(size);
+    if (!data) return NULL;
+    AVBufferRef *buffer = av_buffer_create(data, size, free_zeroed, (void *)(uintptr_t)size, 0);
+    if (!buffer) av_free(data);
+    return buffer;
+}
+
+static void release_pools(struct ncc_video_decoder *d) {
+    // A pool is freed once its last buffer comes back; each buffer is zeroed then (free_zeroed).
+    for (int i = 0; i < 4; i++) av_buffer_pool_uninit(&d->pools[i]);
+    d->pool_format = -1;
+}
+
+// The decoder's get_buffer2: FFmpeg's own layout (the alignment the codec asks for, one pool per plane, as
+// avcodec_default_get_buffer2 does), but from pools whose buffers are zeroed when freed. Formats FFmpeg must lay
+// out itself (palettes, hardware frames, codecs without direct rendering) use its default buffers.
+static int get_frame_buffer(AVCodecContext *codec, AVFrame *frame, int flags) {
+    struct ncc_video_decoder *d = codec->opaque;
+    const AVPixFmtDescriptor *descriptor = av_pix_fmt_desc_get(frame->format);
+    if (!d || !(codec->codec->capabilities & AV_CODEC_CAP_DR1) || !descriptor || codec->hw_frames_ctx ||
+        (descriptor->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM)))
+        return avcodec_default_get_buffer2(codec, frame, flags);
+    if (frame->format != d->pool_format || frame->width != d->pool_width || frame->height != d->pool_height) {
+        release_pools(d);
+        int w = frame->width, h = frame->height;
+        int align[AV_NUM_DATA_POINTERS];
+        avcodec_align_dimensions2(codec, &w, &h, align);
+        int linesize[4] = {0};
+        int unaligned;
+        do {
+            if (av_image_fill_linesizes(linesize, frame->format, w) < 0) return AVERROR(EINVAL);
+            w += w & ~(w - 1);  // a wider row for the next try when a plane's row is not aligned
+            unaligned = 0;
+            for (int i = 0; i < 4; i++) unaligned |= align[i] ? linesize[i] % align[i] : 0;
+        } while (unaligned);
+        ptrdiff_t linesizes[4];
+        size_t sizes[4];
+        for (int i = 0; i < 4; i++) linesizes[i] = linesize[i];
+        if (av_image_fill_plane_sizes(sizes, frame->format, h, linesizes) < 0) return AVERROR(EINVAL);
+        for (int i = 0; i < 4; i++) {
+            d->pool_linesize[i] = linesize[i];
+            if (!sizes[i]) continue;
+            // 16 + 64 - 1 spare bytes, as FFmpeg's own pools keep for SIMD reads past the end.
+            d->pools[i] = av_buffer_pool_init2(sizes[i] + 16 + 64 - 1, NULL, allocate_zeroing, NULL);
+            if (!d->pools[i]) {
+                release_pools(d);
+                return AVERROR(ENOMEM);
+            }
+        }
+        d->pool_format = frame->format;
+        d->pool_width = frame->width;
+        d->pool_height = frame->height;
+    }
+    memset(frame->data, 0, sizeof(frame->data));
+    memset(frame->linesize, 0, sizeof(frame->linesize));
+    for (int i = 0; i < 4 && d->pools[i]; i++) {
+        frame->buf[i] = av_buffer_pool_get(d->pools[i]);
+        if (!frame->buf[i]) {
+            for (int k = 0; k < i; k++) av_buffer_unref(&frame->buf[k]);
+            return AVERROR(ENOMEM);
+        }
+        frame->data[i] = frame->buf[i]->data;
+        frame->linesize[i] = d->pool_linesize[i];
+    }
+    frame->extended_data = frame->data;
+    return 0;
 }
 
 static ncc_video_status open_decoder(struct ncc_video_decoder *d, const char *container, ncc_video_info *info) {
@@ -199,6 +305,9 @@ static ncc_video_status open_decoder(struct ncc_video_decoder *d, const char *co
     d->codec->pkt_timebase = d->stream->time_base;
     d->codec->thread_count = 1;
     d->codec->max_pixels = d->options.max_pixels;
+    d->codec->opaque = d;
+    d->codec->get_buffer2 = get_frame_buffer;
+    d->pool_format = -1;
     if (avcodec_open2(d->codec, codec, NULL) < 0) return NCC_VIDEO_ERR_UNSUPPORTED_CODEC;
 
     d->packet = av_packet_alloc();
@@ -211,15 +320,16 @@ static ncc_video_status open_decoder(struct ncc_video_decoder *d, const char *co
     if (rate.num <= 0 || rate.den <= 0) rate = d->stream->r_frame_rate;
     double frame_rate = (rate.num > 0 && rate.den > 0) ? av_q2d(rate) : 0;
     d->frame_duration = frame_rate > 0 ? 1 / frame_rate : 0;
-    d->rotation = display_rotation(d->stream);
+    display_orientation(d);
     d->last_sample = -1;
 
-    int swap = d->rotation == 90 || d->rotation == 270;
+    int swap = d->ox_x == 0;
     info->coded_width = parameters->width;
     info->coded_height = parameters->height;
     info->width = swap ? parameters->height : parameters->width;
     info->height = swap ? parameters->width : parameters->height;
     info->rotation = d->rotation;
+    info->mirrored = d->mirrored;
     info->duration_seconds = duration;
     info->frame_rate = frame_rate;
     info->codec_name = codec->name;
@@ -375,27 +485,24 @@ static ncc_video_status emit(struct ncc_video_decoder *d, ncc_video_frame *out, 
         height = scaled_height;
     }
 
-    // Copy (rotating on the way) into the decoder's own buffer, which is zeroed when freed.
-    int rotated_width = (d->rotation == 90 || d->rotation == 270) ? height : width;
-    int rotated_height = (d->rotation == 90 || d->rotation == 270) ? width : height;
+    // Copy (turning and mirroring on the way) into the decoder's own buffer, which is zeroed when freed.
+    int swap = d->ox_x == 0;
+    int rotated_width = swap ? height : width;
+    int rotated_height = swap ? width : height;
     if (!grow(&d->output, &d->output_size, (size_t)width * height)) return NCC_VIDEO_ERR_MEMORY;
     uint8_t *o = d->output;
-    switch (d->rotation) {
-    case 90:  // clockwise: source row y becomes column (height - 1 - y)
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++) o[(size_t)x * rotated_width + (height - 1 - y)] = luma[(size_t)y * stride + x];
-        break;
-    case 180:
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                o[(size_t)(height - 1 - y) * width + (width - 1 - x)] = luma[(size_t)y * stride + x];
-        break;
-    case 270:  // counter-clockwise: source column x becomes row (width - 1 - x)
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++) o[(size_t)(width - 1 - x) * rotated_width + y] = luma[(size_t)y * stride + x];
-        break;
-    default:
+    if (d->ox_x == 1 && d->oy_y == 1) {
         for (int y = 0; y < height; y++) memcpy(o + (size_t)y * width, luma + (size_t)y * stride, (size_t)width);
+    } else {
+        // Source (x, y) goes to (X, Y) = (ox_x x + ox_y y, oy_x x + oy_y y), shifted so both start at 0.
+        ptrdiff_t origin_x = d->ox_x + d->ox_y < 0 ? rotated_width - 1 : 0;
+        ptrdiff_t origin_y = d->oy_x + d->oy_y < 0 ? rotated_height - 1 : 0;
+        ptrdiff_t step_x = d->ox_x + (ptrdiff_t)d->oy_x * rotated_width;  // output offset per source column
+        for (int y = 0; y < height; y++) {
+            ptrdiff_t position = (origin_y + (ptrdiff_t)d->oy_y * y) * rotated_width + origin_x + (ptrdiff_t)d->ox_y * y;
+            const uint8_t *row = luma + (size_t)y * stride;
+            for (int x = 0; x < width; x++, position += step_x) o[position] = row[x];
+        }
     }
     out->luma = o;
     out->width = rotated_width;
@@ -491,8 +598,11 @@ void ncc_video_close(ncc_video_decoder *d) {
     av_frame_free(&d->frame);
     av_packet_free(&d->packet);
     avcodec_free_context(&d->codec);
+    release_pools(d);  // after the decoder has given back its reference frames
     if (d->format) avformat_close_input(&d->format);
     if (d->io) {
+        // The read buffer holds bytes of the file.
+        if (d->io->buffer) explicit_bzero(d->io->buffer, (size_t)d->io->buffer_size);
         av_freep(&d->io->buffer);
         avio_context_free(&d->io);
     }

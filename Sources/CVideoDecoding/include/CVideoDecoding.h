@@ -4,7 +4,8 @@
 // A decoder opens one file or one memory buffer with a named container demuxer (never FFmpeg's own
 // probing, never a protocol other than the bytes it is handed), checks the stream's dimensions and
 // duration against the caller's limits before any frame buffer is allocated, and then hands out the
-// sampled frames one by one as 8-bit luma planes with the display rotation applied.
+// sampled frames one by one as 8-bit luma planes with the display matrix (rotation and mirror) applied.
+// Every buffer that holds pixels and belongs to the decoder (its frame pools included) is zeroed before it is freed.
 // Single-threaded: one decoder uses one thread; use one decoder per file to spread files across cores.
 #ifndef NCC_VIDEO_DECODING_H
 #define NCC_VIDEO_DECODING_H
@@ -64,8 +65,10 @@ typedef struct {
     int32_t width, height;
     /// Coded size (before rotation).
     int32_t coded_width, coded_height;
-    /// Clockwise display rotation applied to every frame: 0, 90, 180 or 270.
+    /// Clockwise display rotation applied to every frame: 0, 90, 180 or 270 (after the mirror, when mirrored).
     int32_t rotation;
+    /// 1 when the display matrix also mirrors the picture (applied as a left-right mirror before the rotation).
+    int32_t mirrored;
     /// Declared duration in seconds, or a negative value when the container does not say.
     double duration_seconds;
     /// Average frame rate in frames per second, or 0 when unknown.
@@ -104,7 +107,8 @@ ncc_video_status ncc_video_next_frame(ncc_video_decoder *decoder, ncc_video_fram
 /// How many packets the decoder refused as corrupt so far (decoding goes on past them, as FFmpeg's tools do).
 int64_t ncc_video_corrupt_packets(const ncc_video_decoder *decoder);
 
-/// Frees the decoder and zeroes every luma buffer it owned. Null is allowed.
+/// Frees the decoder, zeroing every buffer it owned that held pixels or file bytes (frame pools, luma planes, the
+/// read buffer). Null is allowed.
 void ncc_video_close(ncc_video_decoder *decoder);
 
 #ifdef __cplusplus

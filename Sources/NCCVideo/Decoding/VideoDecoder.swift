@@ -122,7 +122,7 @@ public final class VideoDecoder {
 
     private static func streamInfo(_ i: ncc_video_info, container: VideoContainer) -> VideoStreamInfo {
         VideoStreamInfo(
-            container: container, width: Int(i.width), height: Int(i.height), rotation: Int(i.rotation),
+            container: container, width: Int(i.width), height: Int(i.height), rotation: Int(i.rotation), mirrored: i.mirrored != 0,
             durationSeconds: i.duration_seconds >= 0 ? i.duration_seconds : nil,
             frameRate: i.frame_rate > 0 ? i.frame_rate : nil,
             codec: i.codec_name.map { String(cString: $0) } ?? "unknown")

@@ -6,8 +6,12 @@ public struct VideoStreamInfo: Sendable, Hashable {
     public var width: Int
     /// Displayed height in pixels, after the rotation.
     public var height: Int
-    /// Clockwise rotation applied to every frame (0, 90, 180 or 270), from the stream's display matrix.
+    /// Clockwise rotation applied to every frame (0, 90, 180 or 270), from the stream's display matrix; when
+    /// `mirrored`, the rotation that follows the mirror.
     public var rotation: Int
+    /// Whether the display matrix also mirrors the picture (as a phone's front camera may record): frames are mirrored
+    /// left to right and then turned by `rotation`, as a player shows them.
+    public var mirrored: Bool = false
     /// The duration the container declares, in seconds, or nil when it declares none.
     public var durationSeconds: Double?
     /// The average frame rate in frames per second, or nil when unknown.
