@@ -53,6 +53,7 @@ struct ncc_animation {
     /* WebP */
     WebPDemuxer *demux;
     int32_t frame_count;
+    int32_t complete;                 /* the demuxer parsed the whole file (not cut short) */
 };
 
 static void set_text(char *underlying, const char *text) {
@@ -267,7 +268,11 @@ static void webp_blend(uint8_t *src, const uint8_t *dst) {
 static int webp_full(const ncc_animation *a, int w, int h) { return w == a->width && h == a->height; }
 
 static int32_t webp_next(ncc_animation *a, ncc_animation_frame *frame, char *underlying) {
-    if (a->next_index >= a->frame_count) return NCC_STATUS_END;
+    if (a->next_index >= a->frame_count) {
+        if (a->complete) return NCC_STATUS_END;
+        set_text(underlying, "libwebp: the file ends before its last frame");
+        return NCC_STATUS_TRUNCATED;
+    }
     WebPIterator iter;
     memset(&iter, 0, sizeof iter);
     if (!WebPDemuxGetFrame(a->demux, (int)a->next_index + 1, &iter)) {
@@ -396,6 +401,7 @@ int32_t ncc_animation_open(const uint8_t *data, size_t size, int32_t kind, const
         a->width = (int32_t)WebPDemuxGetI(a->demux, WEBP_FF_CANVAS_WIDTH);
         a->height = (int32_t)WebPDemuxGetI(a->demux, WEBP_FF_CANVAS_HEIGHT);
         a->frame_count = (int32_t)WebPDemuxGetI(a->demux, WEBP_FF_FRAME_COUNT);
+        a->complete = state == WEBP_DEMUX_DONE;
         if (a->width <= 0 || a->height <= 0) {
             snprintf(underlying, NCC_MESSAGE_CAPACITY, "canvas of %dx%d pixels", a->width, a->height);
             status = NCC_STATUS_INVALID_DIMENSIONS;

@@ -19,11 +19,14 @@ public struct AnimationVPDQHash: Sendable, Hashable {
 
 extension VPDQHasher {
     /// Hashes an animated GIF or WebP held in memory as a video: every frame is composited on its canvas (as
-    /// browsers show it) and a frame is sampled whenever its timestamp reaches the next multiple of
-    /// `secondsPerSample` (the rule `VideoDecoder` samples videos by); each sampled frame gets the PDQ of its RGB, as
-    /// Meta's vPDQ hashes a frame.
+    /// browsers show it) and a frame is sampled when it is on screen at a multiple of `secondsPerSample` (its
+    /// timestamp, the sum of the delays before it, at or before that moment and its end after it); each sampled frame
+    /// gets the PDQ of its RGB, as Meta's vPDQ hashes a frame.
     ///
-    /// A still GIF or WebP gives one frame. Frame 0's PDQ equals the picture's `exact` PDQ.
+    /// Frame 0 is always sampled; a frame held over several multiples is sampled once, so there are never more
+    /// samples than frames. On an animation of steady delays this picks the frames Meta's vPDQ picks (frame numbers
+    /// multiple of the rounded-down frames per sample); on uneven delays vPDQ assumes a steady rate and picks
+    /// others. A still GIF or WebP gives one frame. Frame 0's PDQ equals the picture's `exact` PDQ.
     /// - Parameters:
     ///   - bytes: the whole file; copied once, the copy wiped afterwards.
     ///   - secondsPerSample: seconds between sampled frames (default 1); 0 samples every frame.
@@ -36,17 +39,16 @@ extension VPDQHasher {
     ) throws(ImageDecodingError) -> AnimationVPDQHash {
         let decoder = try AnimationDecoder(bytes: bytes, limits: limits)
         var frames: [VPDQFrame] = []
-        var lastSlot = -1
         var count = 0, duration = 0.0, width = decoder.width, height = decoder.height
         while let sampled = try decoder.nextFrame({ frame -> VPDQFrame? in
             count += 1
             duration = frame.timestamp + frame.duration
             width = frame.width
             height = frame.height
-            if secondsPerSample > 0 {
-                let slot = Int((frame.timestamp / secondsPerSample + 1e-6).rounded(.down))
-                guard slot > lastSlot else { return nil }
-                lastSlot = slot
+            if secondsPerSample > 0 && frame.index > 0 {
+                // Sampled when it is on screen at a multiple of secondsPerSample: t <= k * s < t + duration.
+                let k = (frame.timestamp / secondsPerSample - 1e-6).rounded(.up)
+                guard k * secondsPerSample < frame.timestamp + frame.duration - 1e-9 else { return nil }
             }
             let result = frame.pdq()
             return VPDQFrame(frameNumber: frame.index, pdq: result.hash, quality: result.quality, timestamp: frame.timestamp)
