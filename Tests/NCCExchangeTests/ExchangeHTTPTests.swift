@@ -61,6 +61,18 @@ struct ExchangeHTTPTests {
         #expect(code == .responseTooLarge)
     }
 
+    @Test("An oversized answer sent without a length (chunked) is cut once past the limit")
+    func oversizedChunkedAnswer() async throws {
+        let big = Data(repeating: UInt8(ascii: " "), count: 3 << 20)
+        let server = try await ReplayServer.start { _ in ReplayResponse(body: big, chunked: true) }
+        defer { Task { await server.stop() } }
+        let code = await Self.code { _ = try await Self.importer(server, maxBytes: 1 << 20).fetchPage(after: nil) }
+        #expect(code == .responseTooLarge)
+        // Under the limit, the same chunked answer is read whole (and is a malformed page: blanks are not JSON).
+        let small = await Self.code { _ = try await Self.importer(server, maxBytes: 4 << 20).fetchPage(after: nil) }
+        #expect(small == .malformedPage)
+    }
+
     @Test("An unreachable exchange is a typed, transient error")
     func unreachable() async throws {
         let importer = StopNCIIImporter(baseURL: URL(string: "http://127.0.0.1:9")!, fetchFunctionKey: "k", subscriptionKey: "s",

@@ -20,6 +20,8 @@ struct ReplayResponse: Sendable {
     var contentType = "application/json"
     /// Waits this long before answering (a slow exchange).
     var delay: Duration = .zero
+    /// Sends the body in 64 KiB chunks without a `Content-Length` (chunked transfer encoding).
+    var chunked = false
 
     static func json(_ text: String) -> ReplayResponse { ReplayResponse(body: Data(text.utf8)) }
     static func xml(_ text: String) -> ReplayResponse { ReplayResponse(body: Data(text.utf8), contentType: "application/xml") }
@@ -52,6 +54,19 @@ final class ReplayServer: Sendable {
             log.entries.withLock { $0.append(seen) }
             let answer = await script(seen)
             if answer.delay > .zero { try? await Task.sleep(for: answer.delay) }
+            if answer.chunked {
+                let bytes = answer.body
+                return Response(status: .init(code: answer.status), headers: [.contentType: answer.contentType],
+                                body: ResponseBody { writer in
+                                    var offset = 0
+                                    while offset < bytes.count {
+                                        let end = min(bytes.count, offset + 65_536)
+                                        try await writer.write(ByteBuffer(bytes: bytes[offset..<end]))
+                                        offset = end
+                                    }
+                                    try await writer.finish(nil)
+                                })
+            }
             return Response(status: .init(code: answer.status),
                             headers: [.contentType: answer.contentType],
                             body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))

@@ -174,7 +174,10 @@ private final class BoundedDownload: NSObject, URLSessionDataDelegate, @unchecke
                 }
                 return (continuation, .failure(ExchangeError(.unreachable, "$EXCHANGE could not be reached (\(code.map { "\($0.rawValue)" } ?? "no connection")); check the address and the network.")))
             }
-            return (continuation, .success(ExchangeHTTPClient.Response(status: state.status, body: state.body)))
+            // The body leaves with the answer: the deadline timer still holds this object until it fires.
+            let body = state.body
+            state.body = Data()
+            return (continuation, .success(ExchangeHTTPClient.Response(status: state.status, body: body)))
         }
         continuation?.resume(returning: result)
     }
