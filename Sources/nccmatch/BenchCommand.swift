@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NCCIndex
 import NCCIndexBenchmarks
+import NCCVideo
 
 /// `nccmatch bench`: a seeded index benchmark printing JSON, with an optional regression check against a baseline.
 struct BenchCommand: ParsableCommand {
@@ -59,7 +60,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the JSON report to this file (for example to store a new baseline).")
     var output: String?
 
+    @Option(help: "Benchmark the video index instead: a bank of this many synthetic videos (vPDQ), queried with --queries videos of --video-frames frames, checked against brute force.")
+    var videoBank: Int?
+
+    @Option(help: "Frames per video for --video-bank.")
+    var videoFrames = 60
+
     func validate() throws {
+        if let videoBank, videoBank < 0 || videoFrames < 1 { throw ValidationError("--video-bank must be 0 or more and --video-frames at least 1.") }
         guard bits == 256 || bits == 64 else { throw ValidationError("--bits must be 256 or 64.") }
         guard entries >= 0, entries < Int(UInt32.max), queries >= 0 else {
             throw ValidationError("--entries and --queries must be 0 or more (entries below 2^32).")
@@ -70,6 +78,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let videoBank {
+            let report = VPDQIndexBenchmark(.init(videos: videoBank, framesPerVideo: videoFrames, queries: queries)).run()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let json = try encoder.encode(report)
+            FileHandle.standardOutput.write(json + Data("\n".utf8))
+            if let output { try json.write(to: URL(fileURLWithPath: output)) }
+            if report.bruteForceMismatches > 0 || report.unrelatedMatches > 0 { throw ExitCode(3) }
+            return
+        }
         let configuration = IndexBenchmark.Configuration(
             entries: entries, queries: queries, bits: bits, distance: maxDistance, plantedShare: plantedShare, seed: seed,
             writes: writes, includeFlat: flatQueries > 0, flatQueries: max(flatQueries, 1), snapshotDirectory: snapshotDir,
