@@ -324,7 +324,10 @@ public final class BankService: Sendable {
             if matched == 0 {
                 message = "Your case is active. No platform has found a match so far; the bank keeps checking every batch platforms send."
             } else {
-                message = "Your case is active. \(matched) of your \(images.count) picture\(images.count == 1 ? "" : "s") \(matched == 1 ? "has" : "have") been found on at least one platform; platforms reported \(removed) removal\(removed == 1 ? "" : "s")."
+                let videos = images.filter { $0.kind == BankItemKind.video.rawValue }.count
+                let noun = videos == 0 ? (images.count == 1 ? "picture" : "pictures")
+                    : videos == images.count ? (images.count == 1 ? "video" : "videos") : "pictures and videos"
+                message = "Your case is active. \(matched) of your \(images.count) \(noun) \(matched == 1 ? "has" : "have") been found on at least one platform; platforms reported \(removed) removal\(removed == 1 ? "" : "s")."
             }
         }
         return CaseStatusResponse(caseID: report.caseID, status: report.state.rawValue, createdAt: format.string(from: report.createdAt),

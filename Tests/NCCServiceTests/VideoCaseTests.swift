@@ -71,12 +71,74 @@ import Testing
         #expect((images.first?["platforms_matched"] as? Int) == 1)
         #expect((images.first?["hashes"] as? Int ?? 0) > 2)
 
+        #expect(submit.stdout.contains("video 1, mine.mp4"), "\(submit.stdout)")
+        let told = try CLIRunner.run(["case", "status", "--server", url, "--secret", secret, caseID])
+        #expect(told.status == 0 && told.stdout.contains("video 1: found on 1 platform"), "\(told.stdout)")
+
         // Withdrawn: every frame goes at once, and the copy no longer matches.
         let withdraw = try CLIRunner.run(["case", "withdraw", "--yes", "--server", url, caseID], stdin: Data((secret + "\n").utf8))
         #expect(withdraw.status == 0, "\(withdraw.stderr)")
         let after = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [try Self.videoItem(copy, id: "repost")]], bearer: key)
         #expect(after.status == 200)
         #expect(((after.json["results"] as? [[String: Any]])?.first?["matches"] as? [Any])?.isEmpty == true, "\(after.text)")
+    }
+
+    /// Bits that differ between two hex values.
+    static func distance(_ a: String, _ b: String) -> Int {
+        zip(a, b).reduce(0) { $0 + (Int(String($1.0), radix: 16)! ^ Int(String($1.1), radix: 16)!).nonzeroBitCount }
+    }
+
+    /// The shares and verdict computed here by comparing every pair of frames, as pytx defines them (all frames of
+    /// quality 90 and distinct, so none is dropped): the index's answer must be the same.
+    static func bruteForce(query: [String], bank: [String]) -> (query: Double, bank: Double, match: Bool) {
+        let q = Double(query.filter { f in bank.contains { distance($0, f) <= 31 } }.count) * 100 / Double(query.count)
+        let b = Double(bank.filter { f in query.contains { distance($0, f) <= 31 } }.count) * 100 / Double(bank.count)
+        return ((q * 10).rounded() / 10, (b * 10).rounded() / 10, q >= 80)
+    }
+
+    /// Bank videos sharing frames with a query, in one batch: the answered videos, shares and verdicts are those of
+    /// comparing every pair of frames, at pytx's thresholds (80% of the query's frames; nothing asked of the bank's).
+    @Test func videoMatchesAreThoseOfComparingEveryFrame() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-video-brute")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("p")
+        let pool = (0..<40).map { _ in Fake.hex(64) }
+        let bank = [Array(pool[0..<10]), Array(pool[5..<15]), Array(pool[0..<30]), Array(pool[30..<40]), Array(pool[2..<6])]
+        func frames(_ pdqs: [String]) -> [[String: Any]] { pdqs.enumerated().map { ["pdq": $0.element, "quality": 90, "timestamp": Double($0.offset)] } }
+        let hashes: [[String: Any]] = bank.enumerated().map { ["algorithm": "vpdq", "frames": frames($0.element), "image": $0.offset] }
+        let opened = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": hashes])
+        #expect(opened.status == 201, "\(opened.text)")
+        let queries = [Array(pool[0..<8]).map { Fake.flip($0, bits: 7) } + [Fake.hex(64), Fake.hex(64)],
+                       Array(pool[3..<7]), Array(pool[31..<33]) + [Fake.hex(64)], [Fake.hex(64)]]
+        let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": queries.enumerated().map { ["id": "q\($0.offset)", "algorithm": "vpdq", "frames": frames($0.element)] }], bearer: key)
+        let results = try #require(answer.json["results"] as? [[String: Any]], "\(answer.text)")
+        // Match references stand for bank videos; which one is which is learned from a query equal to each video.
+        var refOf: [String: Int] = [:]
+        for (n, video) in bank.enumerated() {
+            let own = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "own", "algorithm": "vpdq", "frames": frames(video)]]], bearer: key)
+            let matches = ((own.json["results"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]]) ?? []
+            let ref = try #require(matches.first { $0["query_match_percent"] as? Double == 100 && $0["bank_match_percent"] as? Double == 100 }?["match_ref"] as? String)
+            refOf[ref] = n
+        }
+        #expect(refOf.count == bank.count)
+        for (k, query) in queries.enumerated() {
+            var expected: [Int: (Double, Double)] = [:]
+            for (n, video) in bank.enumerated() {
+                let r = Self.bruteForce(query: query, bank: video)
+                if r.match { expected[n] = (r.query, r.bank) }
+            }
+            let got = (results[k]["matches"] as? [[String: Any]]) ?? []
+            #expect(got.count == expected.count, "query \(k): \(got) against \(expected)")
+            for match in got {
+                let n = try #require(refOf[match["match_ref"] as? String ?? ""])
+                #expect(expected[n]?.0 == match["query_match_percent"] as? Double && expected[n]?.1 == match["bank_match_percent"] as? Double,
+                        "query \(k), bank video \(n): \(match) against \(String(describing: expected[n]))")
+            }
+        }
+        // Query 0 matches bank videos 0 and 2 only (8 of its 10 frames), with their own bank shares.
+        #expect(Set(((results[0]["matches"] as? [[String: Any]]) ?? []).compactMap { refOf[$0["match_ref"] as? String ?? ""] }) == [0, 2])
     }
 
     @Test func malformedVideoItemsAreRefusedWithTheirCodes() async throws {

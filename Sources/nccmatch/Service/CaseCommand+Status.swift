@@ -106,6 +106,7 @@ enum CaseStatusText {
         var outcomes: (removed: Int, pending: Int, notViolating: Int, found: Int) = (0, 0, 0, 0)
         for image in answer.images {
             let n = image.image + 1
+            let item = image.kind == "video" ? "video" : "picture"
             let platforms = image.platformsMatched
             let feedback = image.feedback
             let (removed, pending, notViolating) = (feedback["removed"] ?? 0, feedback["pending_review"] ?? 0, feedback["not_violating"] ?? 0)
@@ -113,7 +114,7 @@ enum CaseStatusText {
             outcomes.pending += pending
             outcomes.notViolating += notViolating
             if platforms == 0 {
-                text += "  picture \(n): not found so far\n"
+                text += "  \(item) \(n): not found so far\n"
                 continue
             }
             outcomes.found += 1
@@ -122,7 +123,7 @@ enum CaseStatusText {
             if pending > 0 { parts.append("under review: \(pending)") }
             if notViolating > 0 { parts.append("judged not violating: \(notViolating)") }
             let reported = parts.isEmpty ? "no outcome reported yet" : parts.joined(separator: ", ")
-            text += "  picture \(n): found on \(platforms) platform\(platforms == 1 ? "" : "s"); \(reported)\n"
+            text += "  \(item) \(n): found on \(platforms) platform\(platforms == 1 ? "" : "s"); \(reported)\n"
         }
         if status == "withdrawn" {
             text += "\nThe bank no longer holds your hashes, so nothing more will be found. You can open a new case at any time.\n\n"

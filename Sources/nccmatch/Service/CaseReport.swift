@@ -31,18 +31,25 @@ struct CaseReport {
 
     /// The lines shared by submit and add: what was sent, what it protects, what was not sent.
     private func body() -> String {
-        var text = "Your pictures were hashed on this computer. Only these hashes were sent, never the pictures:\n"
+        let videos = pictures.contains(where: \.isVideo)
+        var text = videos
+            ? "Your pictures and videos were hashed on this computer. Only these hashes were sent, never the pictures or videos:\n"
+            : "Your pictures were hashed on this computer. Only these hashes were sent, never the pictures:\n"
         for k in pictures.indices where outcome.sent[k] {
-            text += "  picture \(number(k)), \(pictures[k].name): \(pictures[k].kinds.joined(separator: ", "))\n"
+            text += "  \(pictures[k].isVideo ? "video" : "picture") \(number(k)), \(pictures[k].name): \(pictures[k].kinds.joined(separator: ", "))\n"
         }
         text += "\nWhat this protects:\n"
-        if !protected.isEmpty {
-            text += "  \(protected.count == 1 ? "Picture" : "Pictures") \(list(protected)): copies can be found even when they are re-saved, resized, turned, mirrored, re-framed, captioned or blurred.\n"
+        let protectedPictures = protected.filter { !pictures[$0].isVideo }, protectedVideos = protected.filter { pictures[$0].isVideo }
+        if !protectedPictures.isEmpty {
+            text += "  \(protectedPictures.count == 1 ? "Picture" : "Pictures") \(list(protectedPictures)): copies can be found even when they are re-saved, resized, turned, mirrored, re-framed, captioned or blurred.\n"
+        }
+        if !protectedVideos.isEmpty {
+            text += "  \(protectedVideos.count == 1 ? "Video" : "Videos") \(list(protectedVideos)): copies can be found even when they are re-encoded, resized or cut shorter, as long as most of what they show comes from your video.\n"
         }
         for k in exactOnly {
             let refusals = outcome.rejected.filter { $0.picture == k && !$0.message.isEmpty }.map(\.message)
             let why = pictures[k].exactOnlyReason ?? refusals.first ?? "The bank could not take its picture hashes."
-            text += "  Picture \(number(k)), \(pictures[k].name): only exact copies of this very file can be found; a changed copy will not be. (\(why))\n"
+            text += "  \(pictures[k].isVideo ? "Video" : "Picture") \(number(k)), \(pictures[k].name): only exact copies of this very file can be found; a changed copy will not be. (\(why))\n"
         }
         if !skipped.isEmpty {
             text += "\nNot sent, so not protected:\n"
