@@ -86,4 +86,21 @@ struct NCMECImporterTests {
         await #expect(throws: ExchangeError.self) { try await ExchangeSync(exchange: "n", importer: Self.importer(server), store: store).run() }
         #expect(try await store.checkpoint(exchange: "n") == before)
     }
+
+    @Test("An answer declaring entities (an expansion bomb, an external file) is refused before parsing")
+    func entityDeclarations() async throws {
+        let lol = (1...9).map { #"<!ENTITY lol\#($0) "&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);&lol\#($0 - 1);">"# }
+        let bomb = #"<?xml version="1.0"?><!DOCTYPE queryResult [<!ENTITY lol0 "lol">"# + lol.joined() + #"<!ENTITY file SYSTEM "file:///etc/passwd">]>"#
+            + #"<queryResult><images count="1"><image><member id="1">&lol9;</member><id>&file;</id></image></images></queryResult>"#
+        let server = try await ReplayServer.start { _ in .xml(bomb) }
+        defer { Task { await server.stop() } }
+        let start = ContinuousClock.now
+        do {
+            _ = try await Self.importer(server).fetchPage(after: nil)
+            Issue.record("expected the page to be refused")
+        } catch {
+            #expect(error.code == .malformedPage)
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
 }

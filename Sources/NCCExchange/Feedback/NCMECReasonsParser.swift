@@ -8,6 +8,7 @@ final class NCMECReasonsParser: NSObject, XMLParserDelegate {
     private var guids: [String] = []
 
     static func parse(_ body: Data) -> [String] {
+        guard !NCMECEntriesParser.hasDoctype(body) else { return [] }
         let delegate = NCMECReasonsParser()
         let parser = XMLParser(data: body)
         parser.shouldResolveExternalEntities = false

@@ -31,6 +31,10 @@ final class NCMECEntriesParser: NSObject, XMLParserDelegate {
     /// Parses `body`.
     /// - Throws: `ExchangeError.Code.malformedPage` when it is not an entries answer at all.
     static func parse(_ body: Data) throws(ExchangeError) -> Result {
+        // NCMEC's answers have no DTD; one could only declare entities (expansion bombs, external files).
+        guard !hasDoctype(body) else {
+            throw ExchangeError(.malformedPage, "NCMEC's answer declares a DTD, which its API never does; nothing of it was applied.")
+        }
         let delegate = NCMECEntriesParser()
         let parser = XMLParser(data: body)
         parser.shouldResolveExternalEntities = false
@@ -40,6 +44,22 @@ final class NCMECEntriesParser: NSObject, XMLParserDelegate {
             throw ExchangeError(.malformedPage, "NCMEC answered with something that is not an entries page (XML unreadable or no queryResult); nothing of it was applied.")
         }
         return delegate.result
+    }
+
+    /// Whether `body` contains `<!DOCTYPE` (any case).
+    static func hasDoctype(_ body: Data) -> Bool {
+        let marker = Array("<!doctype".utf8)
+        return body.withUnsafeBytes { raw -> Bool in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count >= marker.count else { return false }
+            outer: for start in 0...(bytes.count - marker.count) where bytes[start] == UInt8(ascii: "<") {
+                for (offset, expected) in marker.enumerated() where bytes[start + offset] | 0x20 != expected | 0x20 {
+                    continue outer
+                }
+                return true
+            }
+            return false
+        }
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
