@@ -5,9 +5,10 @@ import Testing
 /// The person's page in a real browser: `Scripts/page/page_flow.py` drives headless Chromium (Debian's
 /// `chromium` and `chromium-driver`, through Python Selenium) against the built `nccmatch serve`, records
 /// every request through the DevTools protocol and checks what the page sends, the hashes against the CLI,
-/// status, withdrawal, bad input, the languages and the headers.
+/// status, withdrawal, bad input, a video case (frames against `nccmatch hash`, matched through the API), the
+/// languages and the headers.
 ///
-/// Needs `/usr/bin/chromium`, `/usr/bin/chromedriver` and a Python with `selenium`: `NCCMATCH_PAGE_PYTHON`
+/// Needs `/usr/bin/chromium`, `/usr/bin/chromedriver`, `ffmpeg` and a Python with `selenium`: `NCCMATCH_PAGE_PYTHON`
 /// (CI makes a venv and sets it), else `/tmp/page-venv/bin/python`. Where any is missing the test shows as
 /// skipped with that reason; under `CI=true` it runs and fails instead.
 @Suite("Page in a real browser")
@@ -21,6 +22,7 @@ struct PageBrowserTests {
         if !files.isExecutableFile(atPath: "/usr/bin/chromium") { return "chromium is not installed (apt install chromium)" }
         if !files.isExecutableFile(atPath: "/usr/bin/chromedriver") { return "chromedriver is not installed (apt install chromium-driver)" }
         if !files.isExecutableFile(atPath: python) { return "no Python with selenium at \(python) (set NCCMATCH_PAGE_PYTHON)" }
+        if TestRequirements.tool("ffmpeg") == nil { return "ffmpeg is not installed (apt install ffmpeg): the video part makes its clips with it" }
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: python)
         probe.arguments = ["-c", "import selenium"]
@@ -33,7 +35,7 @@ struct PageBrowserTests {
 
     static var runs: Bool { missing == nil || ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    @Test("The whole flow in headless Chromium: only hashes leave the browser, equal to the CLI's; status, withdrawal, bad input, languages, CSP",
+    @Test("The whole flow in headless Chromium: only hashes leave the browser, equal to the CLI's; status, withdrawal, bad input, a video case, languages, CSP",
           .enabled(if: runs, "needs chromium, chromedriver and Python selenium: \(missing ?? "")"),
           .timeLimit(.minutes(10)))
     func wholeFlow() throws {
@@ -58,5 +60,6 @@ struct PageBrowserTests {
         #expect(process.terminationStatus == 0, "page_flow.py failed:\n\(failures.joined(separator: "\n"))\n--- last output ---\n\(text.suffix(3000))")
         #expect(text.contains("ok: the case id and secret are shown"))
         #expect(text.contains("ok: no request to another origin"))
+        #expect(text.contains("ok: a case opened with a video"))
     }
 }

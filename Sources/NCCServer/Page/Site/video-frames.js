@@ -148,12 +148,33 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
   // so no frame starts at or after it; otherwise it seeks a little past k (APPROXIMATE_STEP), which shows the
   // frame at k when frames fall on whole seconds (25, 30, 60 fps) and the first one after k when it is that
   // close (29.97 fps for the first 16 seconds); docs/page.md gives how far this path is from the command line.
+  // Near the end (within a second of the duration, which may be the sound's and run past the last frame) the
+  // frame shown at k + APPROXIMATE_STEP may be the last frame although it started before k: when the frames
+  // shown just before k and at the very end are that same picture, no frame starts at or after k, and the video
+  // has ended.
   let approximateOnly = false;
   async function approximately(k) {
     approximateOnly = true;
     if (Number.isFinite(duration) && k >= duration - EPSILON) return null;
     await seek(k + APPROXIMATE_STEP);
-    return { ...drawn(), timestamp: k };
+    const taken = { ...drawn(), timestamp: k };
+    if (Number.isFinite(duration) && k + 1 > duration && k > APPROXIMATE_STEP) {
+      await seek(k - APPROXIMATE_STEP);
+      const before = drawn();
+      await seek(duration);
+      const last = drawn();
+      const ended = samePixels(before.rgba, taken.rgba) && samePixels(last.rgba, taken.rgba);
+      before.rgba.fill(0);
+      last.rgba.fill(0);
+      if (ended) { taken.rgba.fill(0); return null; }
+    }
+    return taken;
+  }
+
+  function samePixels(a, b) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
   }
 
   let nextSecond = 0;
