@@ -9,7 +9,8 @@
  *   - maps indices through the frame's local colour table, else the global one; with neither, an index is
  *     a gray level (as is a table that is exactly the gray ramp). Alpha is dropped (transparent pixels take
  *     the colour of the transparent index), as for PNG.
- * Interlaced frames are put back into row order. Indices beyond a short colour table give black.
+ * Interlaced frames are put back into row order. Indices beyond a short colour table give black. Rows of indices
+ * are turned into RGB one at a time: memory is the RGB picture and one row.
  *
  * giflib reports errors as codes (no longjmp, no abort); the canvas and the frame are checked against
  * max_pixels before either is allocated.
@@ -128,24 +129,25 @@ int32_t ncc_decode_gif(const uint8_t *data, size_t size, const ncc_decode_option
         fill_palette(frame->ColorMap != NULL ? frame->ColorMap : gif->SColorMap, palette);
         const uint8_t fill = (uint8_t)(transparent >= 0 ? transparent : 0);
 
-        index_bytes = (size_t)width * (size_t)height;
+        /* Straight to RGB, one row of indices at a time: no index plane of the whole picture (a third less memory). */
+        pixel_bytes = (size_t)width * (size_t)height * 3;
+        pixels = malloc(pixel_bytes);
+        if (pixels == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
+        for (size_t i = 0; i < (size_t)width * (size_t)height; i++) memcpy(pixels + i * 3, palette[fill], 3);
+        index_bytes = (size_t)frame_width;
         indices = malloc(index_bytes);
         if (indices == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
-        memset(indices, fill, index_bytes);
         /* Interlaced rows come in four passes: every 8th from 0, every 8th from 4, every 4th from 2, every 2nd from 1. */
         static const int starts[4] = { 0, 4, 2, 1 }, steps[4] = { 8, 8, 4, 2 };
         const int passes = frame->Interlace ? 4 : 1;
         for (int pass = 0; pass < passes; pass++) {
             const int start = frame->Interlace ? starts[pass] : 0, step = frame->Interlace ? steps[pass] : 1;
             for (int row = start; row < frame->Height; row += step) {
-                uint8_t *line = indices + ((size_t)frame->Top + (size_t)row) * (size_t)width + (size_t)frame->Left;
-                if (DGifGetLine(gif, line, frame->Width) == GIF_ERROR) { status = fail(result, gif->Error, &reader); goto done; }
+                if (DGifGetLine(gif, indices, frame->Width) == GIF_ERROR) { status = fail(result, gif->Error, &reader); goto done; }
+                uint8_t *out = pixels + (((size_t)frame->Top + (size_t)row) * (size_t)width + (size_t)frame->Left) * 3;
+                for (int x = 0; x < frame->Width; x++, out += 3) memcpy(out, palette[indices[x]], 3);
             }
         }
-        pixel_bytes = index_bytes * 3;
-        pixels = malloc(pixel_bytes);
-        if (pixels == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
-        for (size_t i = 0; i < index_bytes; i++) memcpy(pixels + i * 3, palette[indices[i]], 3);
         result->pixels = pixels;
         result->byte_count = pixel_bytes;
         pixels = NULL;
@@ -156,7 +158,7 @@ int32_t ncc_decode_gif(const uint8_t *data, size_t size, const ncc_decode_option
     }
 
 done:
-    ncc_wipe_free(indices, index_bytes); /* the indices are the picture too */
+    ncc_wipe_free(indices, index_bytes); /* a row of the picture too */
     ncc_wipe_free(pixels, pixel_bytes);
     DGifCloseFile(gif, &error);
     return status;

@@ -17,6 +17,10 @@
  * a full-range nclx with a known matrix) we ask libheif for the YCbCr planes, transforms applied, and convert them
  * here with that fixed-point arithmetic (nearest chroma sample). Anything else goes through libheif's own RGB.
  *
+ * Fast mode (min_short_side > 0): the RGB is averaged over 2x2, 4x4 or 8x8 blocks while it is made, one row at a
+ * time (short side kept at min_short_side or more, as WebP's scaled decoding does), so the full-size RGB never
+ * exists: only libheif's decoded planes do.
+ *
  * libheif reports errors as values (no longjmp, no abort); they are mapped to NCC_STATUS_* here.
  * Buffers libheif allocates internally (the compressed data, intermediate planes of its own conversions) are freed
  * by libheif without being wiped; the planes of the image handed back here are wiped before libheif frees them.
@@ -100,25 +104,98 @@ static int kr_kb(int matrix, float *kr, float *kb) {
 static uint8_t clip_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* 8-bit 4:2:0 YCbCr to interleaved RGB in libheif 1.23's fixed point (coefficients x256, +128, arithmetic >> 8). */
-static void ycbcr420_to_rgb(const struct heif_image *image, float kr, float kb, uint8_t *out, int width, int height) {
-    int y_stride = 0, cb_stride = 0, cr_stride = 0;
-    const uint8_t *yp = heif_image_get_plane_readonly(image, heif_channel_Y, &y_stride);
-    const uint8_t *cbp = heif_image_get_plane_readonly(image, heif_channel_Cb, &cb_stride);
-    const uint8_t *crp = heif_image_get_plane_readonly(image, heif_channel_Cr, &cr_stride);
+typedef struct ycbcr_source {
+    const uint8_t *yp, *cbp, *crp;
+    int y_stride, cb_stride, cr_stride;
+    int r_cr, b_cb, g_cb, g_cr;
+} ycbcr_source;
+
+static ycbcr_source ycbcr_open(const struct heif_image *image, float kr, float kb) {
+    ycbcr_source s;
+    s.yp = heif_image_get_plane_readonly(image, heif_channel_Y, &s.y_stride);
+    s.cbp = heif_image_get_plane_readonly(image, heif_channel_Cb, &s.cb_stride);
+    s.crp = heif_image_get_plane_readonly(image, heif_channel_Cr, &s.cr_stride);
     const float kg = kb + kr - 1.0f;
-    const int r_cr = (int)lroundf(256 * (2 * (-kr + 1))), b_cb = (int)lroundf(256 * (2 * (-kb + 1)));
-    const int g_cb = (int)lroundf(256 * (2 * kb * (-kb + 1) / kg)), g_cr = (int)lroundf(256 * (2 * kr * (-kr + 1) / kg));
-    for (int y = 0; y < height; y++) {
-        const uint8_t *yr = yp + (size_t)y * (size_t)y_stride;
-        const uint8_t *cbr = cbp + (size_t)(y / 2) * (size_t)cb_stride, *crr = crp + (size_t)(y / 2) * (size_t)cr_stride;
-        uint8_t *o = out + (size_t)y * (size_t)width * 3;
-        for (int x = 0; x < width; x++) {
-            const int cb = cbr[x / 2] - 128, cr = crr[x / 2] - 128, v = yr[x];
-            o[3 * x] = clip_u8(v + ((r_cr * cr + 128) >> 8)); /* >> of a negative int: arithmetic on every compiler we build with */
-            o[3 * x + 1] = clip_u8(v + ((g_cb * cb + g_cr * cr + 128) >> 8));
-            o[3 * x + 2] = clip_u8(v + ((b_cb * cb + 128) >> 8));
+    s.r_cr = (int)lroundf(256 * (2 * (-kr + 1)));
+    s.b_cb = (int)lroundf(256 * (2 * (-kb + 1)));
+    s.g_cb = (int)lroundf(256 * (2 * kb * (-kb + 1) / kg));
+    s.g_cr = (int)lroundf(256 * (2 * kr * (-kr + 1) / kg));
+    return s;
+}
+
+static void ycbcr420_row_to_rgb(const ycbcr_source *s, int y, int width, uint8_t *o) {
+    const uint8_t *yr = s->yp + (size_t)y * (size_t)s->y_stride;
+    const uint8_t *cbr = s->cbp + (size_t)(y / 2) * (size_t)s->cb_stride, *crr = s->crp + (size_t)(y / 2) * (size_t)s->cr_stride;
+    for (int x = 0; x < width; x++) {
+        const int cb = cbr[x / 2] - 128, cr = crr[x / 2] - 128, v = yr[x];
+        o[3 * x] = clip_u8(v + ((s->r_cr * cr + 128) >> 8)); /* >> of a negative int: arithmetic on every compiler we build with */
+        o[3 * x + 1] = clip_u8(v + ((s->g_cb * cb + s->g_cr * cr + 128) >> 8));
+        o[3 * x + 2] = clip_u8(v + ((s->b_cb * cb + 128) >> 8));
+    }
+}
+
+/* The largest of 8, 4, 2 that keeps the short side (rounded up) at least `min_short_side`; 1 when none does. */
+static int fast_denominator(int width, int height, int min_short_side) {
+    if (min_short_side <= 0) return 1;
+    for (int denom = 8; denom >= 2; denom /= 2) {
+        const int w = (width + denom - 1) / denom, h = (height + denom - 1) / denom;
+        if ((w < h ? w : h) >= min_short_side) return denom;
+    }
+    return 1;
+}
+
+/* Fast mode: the RGB picture averaged over denom x denom blocks (the last row and column of blocks over what they
+ * cover), made one full-size row at a time, so the full-size RGB never exists. `row_at(y, row)` fills one RGB row.
+ * Returns the malloc'ed ceil(width/denom) x ceil(height/denom) RGB, or NULL when memory runs out. */
+static uint8_t *box_downscale(int width, int height, int denom, void (*row_at)(const void *, int, uint8_t *), const void *context,
+                              size_t *byte_count) {
+    const int out_width = (width + denom - 1) / denom, out_height = (height + denom - 1) / denom;
+    *byte_count = (size_t)out_width * (size_t)out_height * 3;
+    uint8_t *out = malloc(*byte_count);
+    uint8_t *row = malloc((size_t)width * 3);
+    uint32_t *sums = calloc((size_t)out_width * 3, sizeof *sums);
+    if (out == NULL || row == NULL || sums == NULL) {
+        free(out);
+        free(row);
+        free(sums);
+        return NULL;
+    }
+    for (int oy = 0; oy < out_height; oy++) {
+        const int y0 = oy * denom, y1 = y0 + denom < height ? y0 + denom : height;
+        memset(sums, 0, (size_t)out_width * 3 * sizeof *sums);
+        for (int y = y0; y < y1; y++) {
+            row_at(context, y, row);
+            for (int x = 0; x < width; x++) {
+                uint32_t *sum = sums + (size_t)(x / denom) * 3;
+                sum[0] += row[3 * x];
+                sum[1] += row[3 * x + 1];
+                sum[2] += row[3 * x + 2];
+            }
+        }
+        uint8_t *o = out + (size_t)oy * (size_t)out_width * 3;
+        for (int ox = 0; ox < out_width; ox++) {
+            const int x0 = ox * denom, x1 = x0 + denom < width ? x0 + denom : width;
+            const uint32_t count = (uint32_t)((x1 - x0) * (y1 - y0));
+            for (int c = 0; c < 3; c++) o[3 * ox + c] = (uint8_t)((sums[3 * ox + c] + count / 2) / count);
         }
     }
+    explicit_bzero(row, (size_t)width * 3);
+    explicit_bzero(sums, (size_t)out_width * 3 * sizeof *sums);
+    free(row);
+    free(sums);
+    return out;
+}
+
+typedef struct ycbcr_rows { ycbcr_source source; int width; } ycbcr_rows;
+static void ycbcr_row_at(const void *context, int y, uint8_t *row) {
+    const ycbcr_rows *r = context;
+    ycbcr420_row_to_rgb(&r->source, y, r->width, row);
+}
+
+typedef struct rgb_rows { const uint8_t *plane; int stride, width; } rgb_rows;
+static void rgb_row_at(const void *context, int y, uint8_t *row) {
+    const rgb_rows *r = context;
+    memcpy(row, r->plane + (size_t)y * (size_t)r->stride, (size_t)r->width * 3);
 }
 
 /* Zeroes every plane of a libheif image before it is released (libheif frees them unwiped). */
@@ -210,14 +287,23 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
             status = NCC_STATUS_CORRUPT_DATA;
             goto done;
         }
-        const size_t byte_count = (size_t)width * (size_t)height * 3;
-        uint8_t *pixels = malloc(byte_count);
+        const ycbcr_rows rows = { ycbcr_open(image, kr, kb), width };
+        const int denom = fast_denominator(width, height, options->min_short_side);
+        size_t byte_count = (size_t)width * (size_t)height * 3;
+        uint8_t *pixels = NULL;
+        if (denom > 1) {
+            pixels = box_downscale(width, height, denom, ycbcr_row_at, &rows, &byte_count);
+        } else if ((pixels = malloc(byte_count)) != NULL) {
+            for (int y = 0; y < height; y++) ycbcr420_row_to_rgb(&rows.source, y, width, pixels + (size_t)y * (size_t)width * 3);
+        }
         if (pixels == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
-        ycbcr420_to_rgb(image, kr, kb, pixels, width, height);
         result->pixels = pixels;
         result->byte_count = byte_count;
-        result->width = result->full_width = width;
-        result->height = result->full_height = height;
+        result->width = (width + denom - 1) / denom;
+        result->height = (height + denom - 1) / denom;
+        result->full_width = width;
+        result->full_height = height;
+        result->scale_denom = denom;
         result->channels = 3;
         goto done;
     }
@@ -235,14 +321,23 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
         goto done;
     }
     const size_t row_bytes = (size_t)width * 3;
-    const size_t byte_count = row_bytes * (size_t)height;
-    uint8_t *pixels = malloc(byte_count);
+    const int denom = fast_denominator(width, height, options->min_short_side);
+    size_t byte_count = row_bytes * (size_t)height;
+    uint8_t *pixels = NULL;
+    if (denom > 1) {
+        const rgb_rows rows = { plane, stride, width };
+        pixels = box_downscale(width, height, denom, rgb_row_at, &rows, &byte_count);
+    } else if ((pixels = malloc(byte_count)) != NULL) {
+        for (int y = 0; y < height; y++) memcpy(pixels + (size_t)y * row_bytes, plane + (size_t)y * (size_t)stride, row_bytes);
+    }
     if (pixels == NULL) { status = NCC_STATUS_OUT_OF_MEMORY; goto done; }
-    for (int y = 0; y < height; y++) memcpy(pixels + (size_t)y * row_bytes, plane + (size_t)y * (size_t)stride, row_bytes);
     result->pixels = pixels;
     result->byte_count = byte_count;
-    result->width = result->full_width = width;
-    result->height = result->full_height = height;
+    result->width = (width + denom - 1) / denom;
+    result->height = (height + denom - 1) / denom;
+    result->full_width = width;
+    result->full_height = height;
+    result->scale_denom = denom;
     result->channels = 3;
 
 done:

@@ -48,7 +48,7 @@ typedef struct ncc_decode_result {
     int32_t full_width;   /* full-resolution size, upright (after orientation) */
     int32_t full_height;
     int32_t orientation;  /* EXIF orientation found (1...8; 1 when absent or invalid) */
-    int32_t scale_denom;  /* JPEG DCT scaling or WebP scaled decoding used: 1, 2, 4 or 8 (always 1 for PNG, HEIF, GIF) */
+    int32_t scale_denom;  /* JPEG DCT scaling, WebP scaled decoding or HEIC block averaging used: 1, 2, 4 or 8 (always 1 for PNG, AVIF, GIF) */
     int32_t frame_count;  /* frames in an animated WebP or GIF as far as read (1 for stills; GIF: 1 = first frame only) */
     char underlying[NCC_MESSAGE_CAPACITY]; /* the library's own message on failure ("" when none) */
 } ncc_decode_result;
