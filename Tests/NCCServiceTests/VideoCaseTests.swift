@@ -154,7 +154,7 @@ import Testing
             (["id": "v", "algorithm": "vpdq", "frames": [Any]()], 400, "frames_missing"),
             (["id": "v", "algorithm": "vpdq", "frames": good, "value": Fake.hex(64)], 400, "value_not_allowed"),
             (["id": "v", "algorithm": "pdq", "value": Fake.hex(64), "frames": good], 400, "frames_not_allowed"),
-            (["id": "v", "algorithm": "pdq"], 400, "value_missing"),
+            (["id": "v", "algorithm": "pdq"], 400, "missing_field"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(0, pdq: "zz")]], 400, "invalid_hash"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(0, quality: 101)]], 400, "invalid_frame"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(2), frame(1)]], 400, "invalid_frame"),

@@ -18,10 +18,11 @@ enum HashText {
         return algorithm
     }
 
-    /// The hex text of a picture hash's `value`, or a 400 `value_missing` naming where.
+    /// The hex text of a picture hash's `value`, or a 400 `missing_field` naming where (the code a missing
+    /// `value` had before videos made it optional on the wire).
     static func value(_ text: String?, at path: String) throws(APIError) -> String {
         guard let text else {
-            throw APIError.badRequest("value_missing", "\(path) is missing: every hash but a video (vpdq) carries its value as hex.")
+            throw APIError.badRequest("missing_field", "\(path) is missing: every hash but a video (vpdq) carries its value as hex.")
         }
         return text
     }

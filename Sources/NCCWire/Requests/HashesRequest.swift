@@ -8,7 +8,7 @@ public struct CaseHash: Codable, Sendable, Hashable {
     /// The algorithm's wire name (`pdq`, `phash`, `dhash`, `md5`, `sha256`, `vpdq`); kept as text so that the
     /// bank can say which item named an unknown one.
     public var algorithm: String
-    /// The hash as hex (`WireHex`); required for every algorithm but `vpdq` (the bank answers `value_missing`).
+    /// The hash as hex (`WireHex`); required for every algorithm but `vpdq` (the bank answers `missing_field`).
     public var value: String?
     /// PDQ's quality score, 0-100; required by the bank for PDQ (under 50 it is refused).
     public var quality: Int?

@@ -9,7 +9,7 @@ public struct MatchItem: Codable, Sendable, Hashable {
     public var id: String
     /// The algorithm's wire name (`pdq`, `phash`, `dhash`, `md5`, `sha256`, `vpdq`).
     public var algorithm: String
-    /// The hash as hex (`WireHex`); required for every algorithm but `vpdq` (the bank answers `value_missing`).
+    /// The hash as hex (`WireHex`); required for every algorithm but `vpdq` (the bank answers `missing_field`).
     public var value: String?
     /// A video's sampled frames, for `vpdq` only (1 to `WireLimits.maxFramesPerVideo`; the bank answers
     /// `frames_missing`, `frames_not_allowed` or `too_many_frames`). Each frame counts as one item against
