@@ -7,6 +7,8 @@
 #   vp9.webm             VP9 in WebM, 25 fps, 640 px wide
 #   rotated-h264.mp4     a phone video: stored landscape, with a display rotation of 90 degrees
 #   corpus-pan-h264.mp4  three corpus pictures panned over, 4 s each, 24 fps, no B-frames
+#   offset-h264.mp4, offset-vp9.webm  the pan and the VP9 clip with their video starting 0.5 s into the file's
+#                        timeline: times count from the stream's first frame, as the command line counts them
 # Usage: Scripts/page/video_clips.sh OUTPUT_DIR [SHARED_DIR]
 set -euo pipefail
 out=${1:?usage: video_clips.sh OUTPUT_DIR [SHARED_DIR]}
@@ -31,4 +33,6 @@ inputs=()
 for p in "${pictures[@]}"; do inputs+=(-loop 1 -t 4 -i "$corpus/$p"); done
 ff "${inputs[@]}" -filter_complex "[0:v]$pan[a];[1:v]$pan[b];[2:v]$pan[c];[a][b][c]concat=n=3:v=1:a=0[v]" -map "[v]" \
   -c:v libx264 -bf 0 -crf 20 -preset veryfast "$out/corpus-pan-h264.mp4"
+ff -itsoffset 0.5 -i "$out/corpus-pan-h264.mp4" -c copy "$out/offset-h264.mp4"
+ff -itsoffset 0.5 -i "$out/vp9.webm" -c copy "$out/offset-vp9.webm"
 ls -l "$out"

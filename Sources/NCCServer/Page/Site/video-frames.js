@@ -2,7 +2,7 @@
 // presentation time, the frames `nccmatch hash` samples (Sources/NCCVideo/Decoding and
 // Sources/CVideoDecoding/video_decode.c): the first frame at or after 0 s, then the first frame at or after the
 // next whole second after the last one taken (a second with no frame of its own is skipped, as there).
-// Timestamps are seconds from the start of the stream.
+// Timestamps are seconds from the stream's first frame (the command line's start time).
 //
 // The browser shows, after a seek to time T, the frame whose display interval holds T: the last frame at or
 // before T. So for second k the page seeks to k; when that frame started before k, it seeks to k + 1 ms, 2 ms,
@@ -177,6 +177,19 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
     return true;
   }
 
+  // Times count from the stream's first frame, as the command line counts them from the stream's start time: a
+  // video track that starts after the file's timeline (an edit list, a muxing offset) is read from there.
+  let origin = 0;
+  if (canTakeFrames) {
+    try {
+      const first = new VideoFrame(video);
+      origin = Math.max(0, first.timestamp / 1e6);
+      first.close();
+    } catch (error) {
+      origin = 0;
+    }
+  }
+
   let nextSecond = 0;
   let finished = false;
   let lastTimestamp = -1;
@@ -184,12 +197,13 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
     duration, width: video.videoWidth, height: video.videoHeight,
     async next() {
       if (finished) return null;
-      const taken = await firstAtOrAfter(nextSecond);
-      if (!taken || taken.timestamp <= lastTimestamp) {
-        if (taken) discard(taken);
+      const found = await firstAtOrAfter(origin + nextSecond);
+      if (!found || found.timestamp - origin <= lastTimestamp) {
+        if (found) discard(found);
         finished = true;
         return null;
       }
+      const taken = { ...found, timestamp: Math.max(0, found.timestamp - origin) };
       if (taken.timestamp > maxSeconds) {
         discard(taken);
         throw new VideoSamplingError("too_long", `the video lasts more than ${maxSeconds} s`);
