@@ -8,7 +8,8 @@ Each video goes through the page as a person's would: chosen, sampled by the bro
 frame a second, each frame hashed by hashcore.wasm in the worker, sent with `POST /v1/cases`; the frames are read
 back from the DevTools network record (the request body as it left the browser, whatever the bank answered).
 They are compared with the `"vpdq"` array of `nccmatch hash --format jsonl` for the same file: the number of
-frames, each frame's timestamp, the Hamming distance of its PDQ and the difference of its quality; then the
+frames, each frame's timestamp, the Hamming distance of its PDQ and the difference of its quality (and the
+video's MD5 and SHA-256, which must be equal); then the
 videos are matched as Meta's vPDQ matches them (frames under quality 50 dropped, frames within distance 31 match,
 both shares over pytx's 80% default), the page's frames against the CLI's.
 
@@ -65,7 +66,7 @@ def page_frames(driver, record, base, path, canvas):
     took = time.time() - started
     states = page_flow.picture_states(driver)
     if states[0][1] != "ready":
-        return None, took, states[0]
+        return None, took, states[0], {}
     page_flow.by_id(driver, "to-confirm").click()
     record.drain()
     page_flow.by_id(driver, "send").click()
@@ -73,7 +74,8 @@ def page_frames(driver, record, base, path, canvas):
     bodies = [r for r in record.drain() if r["method"] == "POST" and r["body"]]
     hashes = json.loads(bodies[-1]["body"])["hashes"]
     videos = [h for h in hashes if h["algorithm"] == "vpdq"]
-    return (videos[0]["frames"] if videos else None), took, states[0]
+    digests = {h["algorithm"]: h["value"] for h in hashes if h["algorithm"] in ("md5", "sha256")}
+    return (videos[0]["frames"] if videos else None), took, states[0], digests
 
 
 def main():
@@ -105,10 +107,12 @@ def main():
                 for path in paths:
                     name = os.path.basename(path)
                     reference = expected[path]["vpdq"]
-                    frames, took, state = page_frames(driver, record, base, path, args.canvas)
+                    frames, took, state, digests = page_frames(driver, record, base, path, args.canvas)
                     if frames is None:
                         failures.append(f"{name}: the page did not send frames ({state})")
                         continue
+                    if digests != {"md5": expected[path]["md5"], "sha256": expected[path]["sha256"]}:
+                        failures.append(f"{name}: the page's MD5 and SHA-256 differ from the CLI's")
                     per_video = []
                     times_equal = len(frames) == len(reference) and all(
                         abs(a["timestamp"] - b["timestamp"]) < 0.0015 for a, b in zip(frames, reference))

@@ -8,7 +8,8 @@
 // on its first run), MD5 about 30 ms. So the worker loads the core and hashes a small made-up picture as soon
 // as it starts (the page starts it when the person reaches "choose pictures"), and computes MD5 and SHA-256
 // while the browser decodes the picture on its own thread.
-import { md5Hex } from "./md5.js";
+import { MD5, md5Hex } from "./md5.js";
+import { SHA256 } from "./sha256.js";
 
 const version = new URL(self.location.href).searchParams.get("v") || "";
 let corePromise = null;
@@ -121,8 +122,8 @@ async function digests(file) {
 
 /** Decoded formats whose first plane is the 8-bit luma (Y) at the frame's size. */
 const LUMA_FIRST = new Set(["I420", "I420A", "I422", "I422A", "I444", "I444A", "NV12"]);
-/** Videos up to this size get MD5 and SHA-256 (the whole file is read into memory once for them). */
-const MAX_DIGEST_BYTES = 512 * 1024 * 1024;
+/** A video's bytes are read this many at a time for its MD5 and SHA-256, so that it is never held whole. */
+const DIGEST_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** The luma plane rotated clockwise by `rotation` degrees (90, 180 or 270), as the command line turns it. */
 function rotateLuma(luma, width, height, stride, rotation) {
@@ -175,15 +176,30 @@ async function hashVideoFrame(core, frame) {
   }
 }
 
+/**
+ * MD5 and SHA-256 of a video, read DIGEST_CHUNK_BYTES at a time (each piece zeroed once fed): memory stays
+ * bounded whatever the size, and the worker hashes frames between the pieces.
+ */
+async function streamedDigests(file) {
+  const md5 = new MD5(), sha256 = new SHA256();
+  for (let offset = 0; offset < file.size; offset += DIGEST_CHUNK_BYTES) {
+    const piece = new Uint8Array(await file.slice(offset, offset + DIGEST_CHUNK_BYTES).arrayBuffer());
+    md5.update(piece);
+    sha256.update(piece);
+    piece.fill(0);
+  }
+  return { md5: md5.hex(), sha256: sha256.hex() };
+}
+
 async function onVideoMessage(data) {
   const { id } = data;
   const post = (message) => self.postMessage({ id, ...message });
   if (data.type === "video-digests") {
-    if (data.file.size > MAX_DIGEST_BYTES) { post({ type: "video-digests", md5: null, sha256: null }); return; }
     try {
-      post({ type: "video-digests", ...(await digests(data.file)) });
+      post({ type: "video-digests", ...(await streamedDigests(data.file)) });
     } catch (error) {
-      // Not enough memory to read the whole file: its frames are still sent, without the exact-copy fingerprints.
+      // The file could not be read to its end (moved or changed meanwhile): its frames are still sent, without
+      // the exact-copy fingerprints.
       post({ type: "video-digests", md5: null, sha256: null });
     }
     return;

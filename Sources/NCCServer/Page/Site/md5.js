@@ -1,29 +1,62 @@
 // MD5 of a file's bytes (RFC 1321), for the exact-copy fingerprint a case stores beside SHA-256 (which the
-// browser's own crypto.subtle computes; it has no MD5). The bytes never leave the device.
+// browser's own crypto.subtle computes for a picture; it has no MD5). The bytes never leave the device.
 const S = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
   4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21];
 const K = new Int32Array(64);
 for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 0x100000000) | 0;
 
-/** Lowercase hex MD5 of `bytes` (a Uint8Array). */
-export function md5Hex(bytes) {
-  // Whole blocks are read where they lie; only the last one or two, with the padding, are copied (a video's
-  // bytes are not held twice).
-  const length = bytes.length;
-  const whole = length - (length & 63);
-  const tail = new Uint8Array((length & 63) < 56 ? 64 : 128);
-  tail.set(bytes.subarray(whole));
-  tail[length - whole] = 0x80;
-  const tailView = new DataView(tail.buffer);
-  tailView.setUint32(tail.length - 8, (length * 8) >>> 0, true);
-  tailView.setUint32(tail.length - 4, Math.floor(length / 0x20000000), true);
-  const bodyView = new DataView(bytes.buffer, bytes.byteOffset, whole);
-  let a0 = 0x67452301 | 0, b0 = 0xefcdab89 | 0, c0 = 0x98badcfe | 0, d0 = 0x10325476 | 0;
-  const M = new Int32Array(16);
-  for (let block = 0, blocks = (whole + tail.length) / 64; block < blocks; block++) {
-    const inBody = block * 64 < whole;
-    const view = inBody ? bodyView : tailView, offset = inBody ? block * 64 : block * 64 - whole;
+/**
+ * MD5 fed in pieces (a video is read a few megabytes at a time, so it is never held whole):
+ * `const md5 = new MD5(); md5.update(bytes); ...; md5.hex()`.
+ */
+export class MD5 {
+  constructor() {
+    this.state = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476]);
+    this.pending = new Uint8Array(64);   // bytes of an unfinished block
+    this.pendingLength = 0;
+    this.length = 0;                     // bytes fed so far
+    this.words = new Int32Array(16);
+  }
+
+  /** Feeds `bytes` (a Uint8Array); whole blocks are read where they lie. */
+  update(bytes) {
+    let offset = 0;
+    this.length += bytes.length;
+    if (this.pendingLength > 0) {
+      const take = Math.min(64 - this.pendingLength, bytes.length);
+      this.pending.set(bytes.subarray(0, take), this.pendingLength);
+      this.pendingLength += take;
+      offset = take;
+      if (this.pendingLength < 64) return;
+      this.block(new DataView(this.pending.buffer), 0);
+      this.pendingLength = 0;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (; offset + 64 <= bytes.length; offset += 64) this.block(view, offset);
+    this.pending.set(bytes.subarray(offset), 0);
+    this.pendingLength = bytes.length - offset;
+  }
+
+  /** The lowercase hex digest; the object is spent afterwards. */
+  hex() {
+    const length = this.length;
+    const tail = new Uint8Array(this.pendingLength < 56 ? 64 : 128);
+    tail.set(this.pending.subarray(0, this.pendingLength));
+    tail[this.pendingLength] = 0x80;
+    const view = new DataView(tail.buffer);
+    view.setUint32(tail.length - 8, (length * 8) >>> 0, true);
+    view.setUint32(tail.length - 4, Math.floor(length / 0x20000000), true);
+    for (let offset = 0; offset < tail.length; offset += 64) this.block(view, offset);
+    this.pending.fill(0);
+    const out = new DataView(new ArrayBuffer(16));
+    for (let i = 0; i < 4; i++) out.setInt32(i * 4, this.state[i], true);
+    return Array.from(new Uint8Array(out.buffer), (x) => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  block(view, offset) {
+    const M = this.words;
     for (let j = 0; j < 16; j++) M[j] = view.getInt32(offset + j * 4, true);
+    const a0 = this.state[0], b0 = this.state[1], c0 = this.state[2], d0 = this.state[3];
     let a = a0, b = b0, c = c0, d = d0;
     for (let i = 0; i < 64; i++) {
       let f, g;
@@ -35,9 +68,13 @@ export function md5Hex(bytes) {
       a = d; d = c; c = b;
       b = (b + ((sum << S[i]) | (sum >>> (32 - S[i])))) | 0;
     }
-    a0 = (a0 + a) | 0; b0 = (b0 + b) | 0; c0 = (c0 + c) | 0; d0 = (d0 + d) | 0;
+    this.state[0] = (a0 + a) | 0; this.state[1] = (b0 + b) | 0; this.state[2] = (c0 + c) | 0; this.state[3] = (d0 + d) | 0;
   }
-  const out = new DataView(new ArrayBuffer(16));
-  out.setInt32(0, a0, true); out.setInt32(4, b0, true); out.setInt32(8, c0, true); out.setInt32(12, d0, true);
-  return Array.from(new Uint8Array(out.buffer), (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** Lowercase hex MD5 of `bytes` (a Uint8Array). */
+export function md5Hex(bytes) {
+  const md5 = new MD5();
+  md5.update(bytes);
+  return md5.hex();
 }
