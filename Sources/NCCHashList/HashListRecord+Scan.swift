@@ -26,6 +26,10 @@ extension HashListRecord {
             case "phash": guard scanner.string(value, into: &record.phash) else { return nil }
             case "dhash": guard scanner.string(value, into: &record.dhash) else { return nil }
             case "pdq_low_passed" where companions: guard scanner.string(value, into: &record.lowPassed) else { return nil }
+            case "pdq_photo_region" where companions: guard scanner.string(value, into: &record.photoRegion) else { return nil }
+            case "pdq_collage_tiles" where companions:
+                guard let list = scanner.stringList(value) else { return nil }
+                record.collageTiles = list
             case "pdq_quality":
                 guard let n = scanner.number(value) else { return nil }
                 record.pdqQuality = n
@@ -88,7 +92,7 @@ private struct PlainJSONScanner {
     /// The names of the fields the reader uses; any other key is skipped without making a string of it.
     private static let names: [String] = [
         "id", "path", "pdq", "phash", "dhash", "pdq_low_passed", "pdq_quality", "pdq_dihedral", "unletterboxed",
-        "pdq_caption_masked", "error", "top", "bottom", "code",
+        "pdq_caption_masked", "error", "top", "bottom", "code", "pdq_photo_region", "pdq_collage_tiles",
     ]
     private static let nameBytes: [[UInt8]] = names.map { Array($0.utf8) }
 

@@ -18,6 +18,10 @@ struct HashListRecord: Sendable, Equatable {
     var captionMaskedTop: String?
     var captionMaskedBottom: String?
     var lowPassed: String?
+    /// PDQ of the photo rectangle found in a screenshot (`pdq_photo_region`).
+    var photoRegion: String?
+    /// PDQ of the tiles of a collage (`pdq_collage_tiles`).
+    var collageTiles: [String]?
     /// The error code of a file that could not be hashed.
     var errorCode: String?
 
@@ -36,6 +40,7 @@ extension HashListRecord: Decodable {
         case id, path, pdq, phash, dhash, error
         case pdqQuality = "pdq_quality", pdqDihedral = "pdq_dihedral", unletterboxed
         case captionMasked = "pdq_caption_masked", lowPassed = "pdq_low_passed"
+        case photoRegion = "pdq_photo_region", collageTiles = "pdq_collage_tiles"
         case top, bottom, code
     }
 
@@ -64,6 +69,8 @@ extension HashListRecord: Decodable {
             captionMaskedBottom = try inner.decodeIfPresent(String.self, forKey: .bottom)
         }
         lowPassed = try c.decodeIfPresent(String.self, forKey: .lowPassed)
+        photoRegion = try c.decodeIfPresent(String.self, forKey: .photoRegion)
+        collageTiles = try c.decodeIfPresent([String].self, forKey: .collageTiles)
         if let inner = try? c.nestedContainer(keyedBy: Key.self, forKey: .error) {
             errorCode = try? inner.decodeIfPresent(String.self, forKey: .code)
         }

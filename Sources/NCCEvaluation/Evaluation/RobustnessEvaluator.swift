@@ -21,6 +21,9 @@ public struct EvaluationOptions: Sendable {
     public var maxDifferentImagePairs: Int
     /// Pictures whose original has a lower PDQ quality are left out (default 50: the bank refuses them).
     public var minimumQuality: Int
+    /// Group near-duplicate originals into one scene before counting false matches (`NearDuplicateClusters`):
+    /// what `nccmatch eval` does for a folder without a MANIFEST.tsv, whose pictures have no scene groups.
+    public var clusterNearDuplicates: Bool = false
 
     /// Makes options; the defaults are what `nccmatch eval` uses.
     public init(
@@ -65,6 +68,13 @@ public struct ImageMeasurement: Sendable {
     public var hashSeconds: Double = 0
     /// Seconds to rotate/mirror the original's pixels 7 times and hash all 8 copies with PDQ.
     public var pixelDihedralSeconds: Double = 0
+    /// Seconds to hash the original as a plain upload (PDQ, pHash, dHash, no companions) on this core.
+    public var plainUploadSeconds: Double = 0
+    /// Seconds to hash the original with everything a platform's query computes (`MatchingPolicy.queryHashingOptions`, without dihedral variants).
+    public var queryUploadSeconds: Double = 0
+    /// For the screenshot transforms (by index in the options' transforms), the PDQ hashes a case would store
+    /// if the *screenshot* were banked: what screenshots of other pictures in the same app chrome are compared with.
+    public var screenshotCaseHashes: [Int: [PDQHash]] = [:]
 }
 
 /// Runs the robustness evaluation: transforms every picture in memory, hashes originals and copies,
@@ -105,13 +115,22 @@ public enum RobustnessEvaluator {
         // What a case stores for the picture, hashed as `nccmatch case submit` hashes it.
         let policy = MatchingPolicy.standard
         let caseHashes = PDQCompanions(ImageHasher.hashes(of: bankImage, options: policy.caseHashingOptions(mode: options.mode)))
-        let copies: [QueryCopy?] = options.transforms.map { transform in
+        let t3 = clock.now
+        _ = ImageHasher.hashes(of: bankImage, options: HashingOptions(mode: options.mode, pdqDihedral: false))
+        let t4 = clock.now
+        _ = ImageHasher.hashes(of: bankImage, options: policy.queryHashingOptions(dihedral: false, mode: options.mode))
+        let t5 = clock.now
+        var screenshotCaseHashes: [Int: [PDQHash]] = [:]
+        let copies: [QueryCopy?] = options.transforms.enumerated().map { index, transform in
             let copy: DecodedImage
             if transform == .original {
                 copy = bankImage // the same file, decoded the same way
             } else {
                 guard let made = try? transform.apply(to: full) else { return nil }
                 copy = made
+            }
+            if transform.isScreenshot {
+                screenshotCaseHashes[index] = policy.storedPDQ(PDQCompanions(ImageHasher.hashes(of: copy, options: policy.caseHashingOptions(mode: options.mode))))
             }
             // Hashed as a platform's query is (`nccmatch match`), with the DCT-domain variants the other signals use.
             let hashes = ImageHasher.hashes(of: copy, options: policy.queryHashingOptions(dihedral: true))
@@ -129,11 +148,15 @@ public enum RobustnessEvaluator {
             return QueryCopy(plain: plain, unletterboxed: unletterboxed, captionMasked: hashes.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? [],
                              lowPassed: hashes.lowPassed?.hash, queryHashes: PDQCompanions(hashes), policy: policy)
         }
-        return .success(ImageMeasurement(
+        var measurement = ImageMeasurement(
             bank: BankEntry(original: original, pixelDihedral: pixelDihedral, unletterboxed: unletterboxedOriginal, crops: crops, captionMasked: caseHashes.captionMasked,
                              lowPassed: caseHashes.lowPassed,
                              centerCrops: caseHashes.centerCrops, caseHashes: caseHashes, policy: policy),
-            copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1)))
+            copies: copies, hashSeconds: seconds(t1 - t0), pixelDihedralSeconds: seconds(t2 - t1))
+        measurement.plainUploadSeconds = seconds(t4 - t3)
+        measurement.queryUploadSeconds = seconds(t5 - t4)
+        measurement.screenshotCaseHashes = screenshotCaseHashes
+        return .success(measurement)
     }
 
     /// Evaluates `images` and builds the report.
@@ -206,6 +229,19 @@ public enum RobustnessEvaluator {
                 }
             }
         }
+        var warnings: [String] = []
+        var clustering: RobustnessReport.Clustering?
+        if options.clusterNearDuplicates {
+            let clusters = NearDuplicateClusters.groups(kept.map(\.measurement.bank.original))
+            for i in kept.indices { kept[i].image.sceneGroup = "cluster:" + kept[clusters[i]].image.file }
+            var sizes: [Int: Int] = [:]
+            for c in clusters { sizes[c, default: 0] += 1 }
+            let multi = sizes.values.filter { $0 > 1 }
+            clustering = .init(method: NearDuplicateClusters.method, clusters: multi.count, picturesInClusters: multi.reduce(0, +))
+            warnings.append("There is no MANIFEST.tsv: pictures were grouped into scenes automatically (\(NearDuplicateClusters.method)); "
+                + "\(multi.reduce(0, +)) pictures fell into \(multi.count) groups of near-duplicates and are not counted as different pictures. "
+                + "Write a MANIFEST.tsv with a scene_group column to decide which pictures show the same scene.")
+        }
         let transforms = options.transforms
         var failed: [String: Int] = [:]
         for k in kept { for (t, c) in zip(transforms, k.measurement.copies) where c == nil { failed[t.id, default: 0] += 1 } }
@@ -237,6 +273,36 @@ public enum RobustnessEvaluator {
             }
         }
 
+        // Screenshots of different pictures in the same app chrome: each screenshot copy's query against the
+        // hashes a case would store for another picture's screenshot in the same transform.
+        var sameChrome: RobustnessReport.SameChrome?
+        let screenshotIndices = transforms.indices.filter { transforms[$0].isScreenshot }
+        if !screenshotIndices.isEmpty {
+            var plain = DistanceHistogram(bits: 256), recommended = DistanceHistogram(bits: 256)
+            for (q, b) in pairs {
+                for ti in screenshotIndices {
+                    guard let copy = kept[q].measurement.copies[ti], let other = kept[b].measurement.copies[ti],
+                          let stored = kept[b].measurement.screenshotCaseHashes[ti] else { continue }
+                    plain.add(copy.plain.pdq.distance(to: other.plain.pdq))
+                    var best = 256
+                    for h in copy.sentPDQ where best > 0 { best = min(best, MatchSignal.minimum(stored, h)) }
+                    recommended.add(best)
+                }
+            }
+            sameChrome = .init(transforms: screenshotIndices.map { transforms[$0].id }, comparisons: recommended.total,
+                               smallestPlainPDQ: plain.smallest, smallestRecommended: recommended.smallest,
+                               countAtDefault: recommended.countAtOrBelow(MatchSignal.pdqRecommended.defaultDistance))
+        }
+        // What the recommended policy costs, measured: hashes stored per picture and sent per copy.
+        let storedPerPicture = kept.isEmpty ? 0 : Double(kept.reduce(0) { $0 + $1.measurement.bank.storedPDQ.count }) / Double(kept.count)
+        var sentTotal = 0, sentCopies = 0
+        for k in kept { for c in k.measurement.copies { if let c { sentTotal += c.sentPDQ.count; sentCopies += 1 } } }
+        let sentPerCopy = sentCopies == 0 ? 0 : Double(sentTotal) / Double(sentCopies)
+        var sentPlain = 0, plainCopies = 0
+        if let originalIndex {
+            for k in kept { if let c = k.measurement.copies[originalIndex] { sentPlain += c.sentPDQ.count; plainCopies += 1 } }
+        }
+
         var signalReports: [RobustnessReport.SignalReport] = []
         for (si, s) in signals.enumerated() {
             let smallestFalse = negatives[si].smallest
@@ -264,18 +330,27 @@ public enum RobustnessEvaluator {
                 bankHashesPerImage: s.bankHashesPerImage(cropCount: options.cropAugmentation.count),
                 queryHashesPerCopy: s.queryHashesPerCopy, transforms: rows,
                 falseMatches: falseMatches(negatives[si]), falseMatchesOriginals: falseMatches(negativesOriginal[si]),
-                tradeOff: (0...s.bits).map { TradeOffPoint(distance: $0, positives: all, negatives: negatives[si]) }))
+                tradeOff: (0...s.bits).map { TradeOffPoint(distance: $0, positives: all, negatives: negatives[si]) },
+                marginBits: smallestFalse.map { $0 - (recommendedDistance ?? s.defaultDistance) },
+                measuredBankHashesPerImage: s == .pdqRecommended ? storedPerPicture : nil,
+                measuredQueryHashesPerCopy: s == .pdqRecommended ? sentPerCopy : nil,
+                measuredQueryHashesPerUpload: s == .pdqRecommended && plainCopies > 0 ? Double(sentPlain) / Double(plainCopies) : nil))
+            if recommendedDistance == nil {
+                warnings.append("\(s.rawValue): different pictures have identical hashes (\(negatives[si].countAtOrBelow(0)) pairs at distance 0), so no distance avoids false matches; use it only beside PDQ, never alone.")
+            }
         }
         let n = Double(max(kept.count, 1))
         let timing = RobustnessReport.Timing(
             bankHashMilliseconds: kept.reduce(0) { $0 + $1.measurement.hashSeconds } / n * 1000,
-            pixelDihedralMilliseconds: kept.reduce(0) { $0 + $1.measurement.pixelDihedralSeconds } / n * 1000)
+            pixelDihedralMilliseconds: kept.reduce(0) { $0 + $1.measurement.pixelDihedralSeconds } / n * 1000,
+            plainUploadMilliseconds: kept.reduce(0) { $0 + $1.measurement.plainUploadSeconds } / n * 1000,
+            queryUploadMilliseconds: kept.reduce(0) { $0 + $1.measurement.queryUploadSeconds } / n * 1000)
         return RobustnessReport(
             timing: timing,
             corpus: .init(images: images.count, evaluated: kept.count, sceneGroups: Set(kept.map(\.image.sceneGroup)).count,
                           skipped: skipped, differentImagePairs: pairs.count, failedCopies: failed),
             settings: .init(mode: options.mode.rawValue, transforms: transforms.map(\.id), unletterboxThreshold: options.unletterboxThreshold,
                             cropAugmentation: options.cropAugmentation, jobs: options.jobs, minimumQuality: options.minimumQuality),
-            elapsedSeconds: 0, signals: signalReports)
+            elapsedSeconds: 0, signals: signalReports, sameChrome: sameChrome, clustering: clustering, warnings: warnings)
     }
 }

@@ -103,6 +103,41 @@ public struct RobustnessReport: Sendable, Codable {
         public var falseMatchesOriginals: FalseMatches
         /// Recall over all transforms together, at each distance 0...bits.
         public var tradeOff: [TradeOffPoint]
+        /// Bits between the closest pair of different pictures and the recommended distance (the default when
+        /// none is recommended): how far a false match is from happening; nil when nothing was compared.
+        public var marginBits: Int? = nil
+        /// For the recommended policy: the PDQ hashes a case stored per picture, measured (mean).
+        public var measuredBankHashesPerImage: Double? = nil
+        /// For the recommended policy: the PDQ hashes a query sent per copy over every transform, measured (mean).
+        public var measuredQueryHashesPerCopy: Double? = nil
+        /// For the recommended policy: the PDQ hashes a query sent for an unmodified picture, measured (mean).
+        public var measuredQueryHashesPerUpload: Double? = nil
+    }
+
+    /// Screenshots of different pictures in the same app chrome compared with each other: each screenshot's
+    /// query (every hash the policy sends) against the hashes a case would store had the *other* picture's
+    /// screenshot been banked, for every pair of different scenes.
+    public struct SameChrome: Sendable, Codable {
+        /// The screenshot transforms compared (each only with itself).
+        public var transforms: [String]
+        /// Pairs compared.
+        public var comparisons: Int
+        /// Closest pair by the screenshots' plain PDQ (what the shared chrome does to plain hashes).
+        public var smallestPlainPDQ: Int?
+        /// Closest pair by the recommended policy (every sent hash against every stored hash).
+        public var smallestRecommended: Int?
+        /// Pairs within PDQ's default distance by the recommended policy (false matches).
+        public var countAtDefault: Int
+    }
+
+    /// How pictures were grouped into scenes when the corpus had no MANIFEST.tsv.
+    public struct Clustering: Sendable, Codable {
+        /// The rule, in words.
+        public var method: String
+        /// Groups of two or more pictures.
+        public var clusters: Int
+        /// Pictures in those groups.
+        public var picturesInClusters: Int
     }
 
     /// What the dihedral strategies cost on the victim's side, per original picture (mean over the corpus,
@@ -114,6 +149,10 @@ public struct RobustnessReport: Sendable, Codable {
         /// Milliseconds to rotate/mirror the original's pixels and hash the 8 copies with PDQ
         /// (what `pdq-dihedral-bank-pixels` adds on the victim's machine).
         public var pixelDihedralMilliseconds: Double
+        /// Milliseconds to hash one unmodified picture as a plain upload (PDQ, pHash, dHash), decoded as `mode` says.
+        public var plainUploadMilliseconds: Double = 0
+        /// Milliseconds to hash it with everything a platform's query computes (companions, regions, tiles).
+        public var queryUploadMilliseconds: Double = 0
     }
 
     /// The tool that wrote the report.
@@ -128,4 +167,10 @@ public struct RobustnessReport: Sendable, Codable {
     public var elapsedSeconds: Double
     /// One entry per signal.
     public var signals: [SignalReport]
+    /// Screenshots of different pictures in the same chrome; nil when no screenshot transform ran.
+    public var sameChrome: SameChrome? = nil
+    /// How scenes were found without a MANIFEST.tsv; nil when the corpus had one.
+    public var clustering: Clustering? = nil
+    /// What the reader must know before trusting the recommendations (no manifest, colliding signals).
+    public var warnings: [String] = []
 }

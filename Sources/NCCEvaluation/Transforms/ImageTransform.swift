@@ -50,13 +50,38 @@ public enum ImageTransform: Sendable, Hashable {
     /// A platform's upload crop: the centre of the picture cut to `width`:`height` (keeping its full height
     /// or its full width, whichever the ratio allows), as Instagram-like apps crop feed posts and stories.
     case cropAspect(width: Int, height: Int)
+    /// A phone screenshot (720 x 1560) of the picture posted in a photo-sharing app, light or dark theme,
+    /// saved as JPEG quality 85 (`RealWorldCopies.appScreenshot`).
+    case appScreenshot(dark: Bool)
+    /// A phone screenshot of the picture sent in a messenger chat, JPEG quality 85 (`RealWorldCopies.chatScreenshot`).
+    case chatScreenshot
+    /// A `columns` x `rows` collage with white gutters, the picture one of its cells, JPEG quality 85.
+    case collage(columns: Int, rows: Int)
+    /// An emoji-like sticker over 10% of the picture, near a corner or over the middle, JPEG quality 85.
+    case sticker(middle: Bool)
+    /// A translucent text watermark across the middle, JPEG quality 85.
+    case watermark
+    /// Straightened by `degrees` and cropped to remove the corners, JPEG quality 85.
+    case rotateCrop(degrees: Int)
+    /// A thumbnail at most `longSide` pixels on its longer side, JPEG quality 75.
+    case thumbnail(longSide: Int)
 
     /// The platform crops of issue 14 (1:1, 4:5 and 9:16 feed and story crops, and 16:9 landscape).
     public static let platformCrops: [ImageTransform] = [
         .cropAspect(width: 1, height: 1), .cropAspect(width: 4, height: 5), .cropAspect(width: 9, height: 16), .cropAspect(width: 16, height: 9),
     ]
 
-    /// The transforms the issue asks for, in report order.
+    /// The real-world family (issue 14): copies as apps and people make them, each re-encoded as JPEG
+    /// through libjpeg; recipes in docs/robustness.md.
+    public static let realWorld: [ImageTransform] = [
+        .appScreenshot(dark: false), .appScreenshot(dark: true), .chatScreenshot,
+        .collage(columns: 2, rows: 2), .collage(columns: 3, rows: 1),
+        .sticker(middle: false), .sticker(middle: true), .watermark,
+        .rotateCrop(degrees: 1), .rotateCrop(degrees: 3), .rotateCrop(degrees: 5),
+        .thumbnail(longSide: 160), .thumbnail(longSide: 96),
+    ]
+
+    /// Every transform, in report order: the in-process family, the platform crops, then `realWorld`.
     public static let standard: [ImageTransform] = [
         .original,
         .jpeg(quality: 90), .jpeg(quality: 70), .jpeg(quality: 50), .jpeg(quality: 30),
@@ -70,7 +95,16 @@ public enum ImageTransform: Sendable, Hashable {
         .gamma(tenths: 7), .gamma(tenths: 15),
         .blur(tenths: 15), .blur(tenths: 30), .noise(sigma: 10), .grayscale, .captionBar(percent: 15),
         .captionBar(percent: 25), .captionBarBottom(percent: 15), .screenshot,
-    ] + platformCrops
+    ] + platformCrops + realWorld
+
+    /// Whether the copy shows the picture inside app chrome (a screenshot of a post or a chat), the copies
+    /// whose different pictures must not match each other through the chrome they share.
+    public var isScreenshot: Bool {
+        switch self {
+        case .appScreenshot, .chatScreenshot: true
+        default: false
+        }
+    }
 
     /// Stable name, e.g. `jpeg-q30`, `resize-25`, `rotate-90`, `brightness+20`, `gamma-0.7`.
     public var id: String {
@@ -95,6 +129,13 @@ public enum ImageTransform: Sendable, Hashable {
         case .captionBarBottom(let p): "caption-bottom-\(p)"
         case .screenshot: "screenshot"
         case .cropAspect(let w, let h): "crop-aspect-\(w):\(h)"
+        case .appScreenshot(let dark): dark ? "app-screenshot-dark" : "app-screenshot-light"
+        case .chatScreenshot: "chat-screenshot"
+        case .collage(let c, let r): "collage-\(c)x\(r)"
+        case .sticker(let middle): middle ? "sticker-middle" : "sticker-corner"
+        case .watermark: "watermark-middle"
+        case .rotateCrop(let d): "rotate-crop-\(d)"
+        case .thumbnail(let side): "thumbnail-\(side)"
         }
     }
 
@@ -121,6 +162,13 @@ public enum ImageTransform: Sendable, Hashable {
         case .captionBarBottom(let p): "caption bar over the bottom \(p)%"
         case .screenshot: "screenshot-like: 50%, dark frame, PNG"
         case .cropAspect(let w, let h): "platform centre crop to \(w):\(h)"
+        case .appScreenshot(let dark): "phone screenshot of a photo app post, \(dark ? "dark" : "light") theme, JPEG 85"
+        case .chatScreenshot: "phone screenshot of a chat with the picture in a bubble, JPEG 85"
+        case .collage(let c, let r): "\(c)x\(r) collage with white gutters, JPEG 85"
+        case .sticker(let middle): "emoji sticker over 10% of the picture, \(middle ? "in the middle" : "near a corner"), JPEG 85"
+        case .watermark: "translucent text watermark across the middle, JPEG 85"
+        case .rotateCrop(let d): "straightened \(d) degrees, corners cropped, JPEG 85"
+        case .thumbnail(let side): "thumbnail, \(side) px on the longer side, JPEG 75"
         }
     }
 
@@ -193,7 +241,19 @@ public enum ImageTransform: Sendable, Hashable {
                 left: Int((Double(w) * 0.04).rounded()), right: Int((Double(w) * 0.04).rounded()), color: (18, 18, 18))
             return try Self.reencode(framed) { img throws(ImageEncodingError) in try InMemoryEncoder.png(img) }
         case .cropAspect(let w, let h): return Geometry.cropToAspect(image, width: w, height: h)
+        case .appScreenshot(let dark): return try Self.jpeg(RealWorldCopies.appScreenshot(image, dark: dark), quality: 85)
+        case .chatScreenshot: return try Self.jpeg(RealWorldCopies.chatScreenshot(image), quality: 85)
+        case .collage(let c, let r): return try Self.jpeg(RealWorldCopies.collage(image, columns: c, rows: r), quality: 85)
+        case .sticker(let middle): return try Self.jpeg(RealWorldCopies.sticker(image, middle: middle), quality: 85)
+        case .watermark: return try Self.jpeg(RealWorldCopies.watermark(image), quality: 85)
+        case .rotateCrop(let d): return try Self.jpeg(RealWorldCopies.rotateAndCrop(image, degrees: Double(d)), quality: 85)
+        case .thumbnail(let side): return try Self.jpeg(RealWorldCopies.thumbnail(image, longSide: side), quality: 75)
         }
+    }
+
+    /// Encodes as JPEG at `quality` in memory and decodes again.
+    static func jpeg(_ image: DecodedImage, quality: Int) throws(EvaluationError) -> DecodedImage {
+        try reencode(image) { img throws(ImageEncodingError) in try InMemoryEncoder.jpeg(img, quality: quality) }
     }
 
     /// Encodes in memory with `encode` and decodes again at full resolution, rgb8.

@@ -37,6 +37,11 @@ public struct HashingOptions: Sendable, Hashable {
     /// ratios the picture already has (default false): what a case stores so that a platform's aspect-ratio
     /// crop of the picture matches. Up to three more PDQ computations, each on part of the picture.
     public var centerCrops: Bool
+    /// Also compute PDQ of the photo rectangle inside a screenshot and of the tiles of a collage, when the
+    /// picture has them (`PictureRegions`; default false): what a platform's query sends so that screenshots
+    /// of posts and chats and collages match. Luma statistics over rows and columns, then one more PDQ for the
+    /// photo and up to `PictureRegions.maximumTiles` for the tiles, each on part of the picture.
+    public var pictureRegions: Bool = false
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///

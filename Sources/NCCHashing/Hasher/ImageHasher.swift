@@ -47,6 +47,10 @@ public enum ImageHasher {
                 CenterCrop.cropped(image, to: aspect).map { ImageHashes.CenterCropped(aspect: aspect, pdq: PDQHasher.hash($0, dihedral: false)) }
             }
         }
+        if options.pictureRegions {
+            hashes.photoRegion = PictureRegions.photoRegion(of: image).map { PDQHasher.hash(PictureRegions.cut(image, $0), dihedral: false) }
+            hashes.collageTiles = PictureRegions.collageTiles(of: image).map { PDQHasher.hash(PictureRegions.cut(image, $0), dihedral: false) }
+        }
         return hashes
     }
 

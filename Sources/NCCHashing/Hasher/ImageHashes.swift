@@ -27,6 +27,12 @@ public struct ImageHashes: Sendable, Hashable {
     /// PDQ (without dihedral variants) of the picture's centre crops to the ratios of `CenterCrop.Aspect.standard`
     /// that it does not already have, in that order; empty unless `HashingOptions.centerCrops` asked for them.
     public var centerCrops: [CenterCropped] = []
+    /// PDQ (without dihedral variants) of the photo rectangle `PictureRegions.photoRegion` found inside the
+    /// picture (a screenshot's photo); nil unless `HashingOptions.pictureRegions` asked for it and one was found.
+    public var photoRegion: PDQResult?
+    /// PDQ (without dihedral variants) of the tiles `PictureRegions.collageTiles` found in the picture, largest
+    /// first; empty unless `HashingOptions.pictureRegions` asked for them and the picture is a collage.
+    public var collageTiles: [PDQResult] = []
 
     /// PDQ of a picture's centre crop to one aspect ratio (`CenterCrop.cropped`).
     public struct CenterCropped: Sendable, Hashable {

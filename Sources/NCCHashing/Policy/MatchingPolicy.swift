@@ -6,7 +6,9 @@
 /// mirrored copies of its pixels, of the picture without uniform borders, with its top and with its
 /// bottom caption band painted over, of its low-passed luma, and of its centre crops to 1:1, 4:5 and 9:16.
 /// A query sends its PDQ, the PDQ without uniform borders, the two caption-masked PDQs and the low-passed
-/// PDQ (with `dihedral`, also the DCT-domain rotations and mirrors of the first two). Every query hash is
+/// PDQ (with `dihedral`, also the DCT-domain rotations and mirrors of the first two), and, when the upload
+/// shows the picture inside something else, the PDQ of the photo rectangle of a screenshot and of each tile of
+/// a collage (`PictureRegions`). Every query hash is
 /// compared with every stored hash (docs/robustness.md gives the measurements behind this choice).
 public struct MatchingPolicy: Sendable, Hashable {
     /// The policy nccmatch uses everywhere.
@@ -45,6 +47,7 @@ public struct MatchingPolicy: Sendable, Hashable {
         options.unletterbox = true
         options.captionMask = true
         options.lowPass = true
+        options.pictureRegions = true
         return options
     }
 
@@ -64,9 +67,11 @@ public struct MatchingPolicy: Sendable, Hashable {
 
     /// The PDQ hashes a query sends for a picture, in this order: its PDQ; with `dihedral` its other seven
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
-    /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ.
+    /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; the PDQ of the
+    /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
     ///
-    /// Centre crops and pixel-level rotations are stored by a case and never sent by a query.
+    /// Centre crops and pixel-level rotations are stored by a case and never sent by a query; regions are
+    /// sent by a query and never stored (a case's page does not search for them).
     public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
         var sent = [picture.pdq]
         if dihedral { sent += picture.dihedral.dropFirst() }
@@ -76,6 +81,7 @@ public struct MatchingPolicy: Sendable, Hashable {
         }
         sent += picture.captionMasked
         if let lowPassed = picture.lowPassed { sent.append(lowPassed) }
+        for region in (picture.photoRegion.map { [$0] } ?? []) + picture.collageTiles where !sent.contains(region) { sent.append(region) }
         return sent
     }
 }
@@ -99,10 +105,17 @@ public struct PDQCompanions: Sendable, Hashable {
     public var lowPassed: PDQHash?
     /// PDQ of the centre crops to the platform ratios the picture does not already have; empty when not computed.
     public var centerCrops: [PDQHash]
+    /// PDQ of the photo rectangle found inside the picture (a screenshot's photo); nil when none or not computed.
+    public var photoRegion: PDQHash?
+    /// PDQ of the picture's collage tiles, largest first; empty when it is not a collage or when not computed.
+    public var collageTiles: [PDQHash]
 
     /// Makes a value from its parts (a hash list's fields); what is not given was not computed.
     public init(pdq: PDQHash, dihedral: [PDQHash] = [], pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil,
-                unletterboxedDihedral: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil, centerCrops: [PDQHash] = []) {
+                unletterboxedDihedral: [PDQHash] = [], captionMasked: [PDQHash] = [], lowPassed: PDQHash? = nil, centerCrops: [PDQHash] = [],
+                photoRegion: PDQHash? = nil, collageTiles: [PDQHash] = []) {
+        self.photoRegion = photoRegion
+        self.collageTiles = collageTiles
         self.pdq = pdq
         self.dihedral = dihedral
         self.pixelDihedral = pixelDihedral
@@ -119,6 +132,7 @@ public struct PDQCompanions: Sendable, Hashable {
             pdq: hashes.pdq.hash, dihedral: hashes.pdq.dihedral, pixelDihedral: hashes.pdqPixelDihedral,
             unletterboxed: hashes.unletterboxed?.pdq.hash, unletterboxedDihedral: hashes.unletterboxed?.pdq.dihedral ?? [],
             captionMasked: hashes.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? [],
-            lowPassed: hashes.lowPassed?.hash, centerCrops: hashes.centerCrops.map(\.pdq.hash))
+            lowPassed: hashes.lowPassed?.hash, centerCrops: hashes.centerCrops.map(\.pdq.hash),
+            photoRegion: hashes.photoRegion?.hash, collageTiles: hashes.collageTiles.map(\.hash))
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import NCCEvaluation
+import NCCHashing
+import NCCTestSupport
+
+/// The real-world copy family and the query side's region search on it: screenshots give back their photo,
+/// collages their tiles, and what the policy sends for them lands near the picture's own hash.
+@Suite("Real-world copies and picture regions")
+struct RealWorldCopyTests {
+    /// A photo-like picture: smooth colour fields with a few hard-edged shapes, no flat rows or columns.
+    static func photo(width: Int = 400, height: Int = 300) -> DecodedImage {
+        PixelOps.makeRGB(width: width, height: height, format: .jpeg) { out in
+            let p = Painter(pixels: out, width: width, height: height)
+            RealWorldCopies.fillField(p, 0, 0, width, height, seed: 77)
+            p.disk(width / 3, height / 2, height / 4, (230, 60, 40))
+            p.rect(width * 2 / 3, height / 5, width / 5, height / 2, (30, 40, 160))
+            var g = SplitMix64(seed: 5)
+            for y in 0..<height { for x in 0..<width where g.next() % 5 == 0 { p.plot(x, y, (UInt8(g.next() % 256), 90, 120), alpha: 0.3) } }
+        }
+    }
+
+    static func pdq(_ image: DecodedImage) -> PDQHash { PDQHasher.hash(image, dihedral: false).hash }
+
+    static func sent(_ image: DecodedImage) -> [PDQHash] {
+        let policy = MatchingPolicy.standard
+        return policy.queryPDQ(PDQCompanions(ImageHasher.hashes(of: image, options: policy.queryHashingOptions(dihedral: false))), dihedral: false)
+    }
+
+    @Test("the photo rectangle of an app screenshot is found within a few pixels, light and dark", arguments: [false, true])
+    func appScreenshot(dark: Bool) throws {
+        let picture = Self.photo()
+        let shot = try ImageTransform.appScreenshot(dark: dark).apply(to: picture)
+        #expect(shot.width == 720 && shot.height == 1560)
+        let region = try #require(PictureRegions.photoRegion(of: shot))
+        #expect(abs(region.x) <= 4 && abs(region.width - 720) <= 8)
+        #expect(abs(region.y - 148) <= 6 && abs(region.height - 540) <= 10)
+        let best = Self.sent(shot).map { $0.distance(to: Self.pdq(picture)) }.min()!
+        #expect(best <= 31)
+        #expect(Self.pdq(shot).distance(to: Self.pdq(picture)) > 31) // the plain hash alone misses it
+    }
+
+    @Test("the photo in a chat bubble is found")
+    func chatScreenshot() throws {
+        let picture = Self.photo()
+        let shot = try ImageTransform.chatScreenshot.apply(to: picture)
+        let region = try #require(PictureRegions.photoRegion(of: shot))
+        #expect(abs(region.x - 188) <= 8 && abs(region.width - 506) <= 12)
+        #expect(Self.sent(shot).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
+    }
+
+    @Test("a collage is split at its gutters and the picture's tile matches", arguments: [(2, 2), (3, 1)])
+    func collage(columns: Int, rows: Int) throws {
+        let picture = Self.photo()
+        let collage = try ImageTransform.collage(columns: columns, rows: rows).apply(to: picture)
+        let tiles = PictureRegions.collageTiles(of: collage)
+        #expect(tiles.count == min(columns * rows, PictureRegions.maximumTiles))
+        #expect(Self.sent(collage).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
+    }
+
+    @Test("an ordinary photo has no region and no tiles: the query sends nothing more")
+    func ordinaryPhoto() {
+        let picture = Self.photo()
+        #expect(PictureRegions.photoRegion(of: picture) == nil)
+        #expect(PictureRegions.collageTiles(of: picture).isEmpty)
+    }
+
+    @Test("screenshots of two different pictures in the same chrome do not match through the chrome")
+    func sameChrome() throws {
+        let a = try ImageTransform.appScreenshot(dark: false).apply(to: Self.photo())
+        let b = try ImageTransform.appScreenshot(dark: false).apply(to: TestImages.textured(width: 400, height: 300))
+        let policy = MatchingPolicy.standard
+        let stored = policy.storedPDQ(PDQCompanions(ImageHasher.hashes(of: b, options: policy.caseHashingOptions())))
+        let closest = Self.sent(a).flatMap { q in stored.map { $0.distance(to: q) } }.min()!
+        #expect(closest > 31)
+    }
+
+    @Test("the recipes are fixed: the same picture gives the same copy", arguments: ImageTransform.realWorld.map(\.id))
+    func deterministic(id: String) throws {
+        let t = try #require(ImageTransform(id: id))
+        let picture = Self.photo(width: 160, height: 120)
+        #expect(TestImages.same(try t.apply(to: picture), try t.apply(to: picture)))
+    }
+
+    @Test("corpus diagnostics", .enabled(if: ProcessInfo.processInfo.environment["NCC_REGION_DIAG"] != nil))
+    func diagnostics() throws {
+        let dir = ProcessInfo.processInfo.environment["NCC_REGION_DIAG"]!
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
+            let image = try data.withUnsafeBytes { raw in try ImageDecoder.decode(raw, options: DecodeOptions()) }
+            let own = Self.pdq(image)
+            for t in ImageTransform.realWorld.prefix(5) {
+                let copy = try t.apply(to: image)
+                let hashes = ImageHasher.hashes(of: copy, options: MatchingPolicy.standard.queryHashingOptions(dihedral: false))
+                let region = PictureRegions.photoRegion(of: copy)
+                let tiles = PictureRegions.collageTiles(of: copy)
+                print("DIAG \(file) \(t.id) \(image.width)x\(image.height) region=\(region.map { "\($0.x),\($0.y),\($0.width),\($0.height)" } ?? "-") r=\(hashes.photoRegion.map { $0.hash.distance(to: own) } ?? -1) tiles=\(tiles.map { "\($0.x),\($0.y),\($0.width),\($0.height)" }) t=\(hashes.collageTiles.map { $0.hash.distance(to: own) })")
+            }
+        }
+    }
+}
