@@ -184,6 +184,8 @@ let package = Package(
             dependencies: [
                 "NCCBank", "NCCBankSQLite", "NCCBankPostgres", "NCCHashing", "NCCTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // To turn a bank back into an older schema, as a bank from before a migration.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
