@@ -103,4 +103,18 @@ struct NCMECImporterTests {
         }
         #expect(ContinuousClock.now - start < .seconds(5))
     }
+
+    @Test("Time ranges of at most maxRangeSeconds are read one after the other, each moving the checkpoint when done")
+    func boundedRanges() async throws {
+        let empty = try FixtureFiles.text("ncmec/entries_no_data.xml")
+        let server = try await ReplayServer.start { _ in .xml(empty) }
+        defer { Task { await server.stop() } }
+        let importer = NCMECImporter(baseURL: server.baseURL, username: "u", password: "p", initialTimestamp: 1_699_800_000,
+                                     maxRangeSeconds: 86_400, now: { 1_700_000_000 })
+        let store = MemoryExchangeRecordStore()
+        let report = try await ExchangeSync(exchange: "n", importer: importer, store: store).run()
+        #expect(report.pages == 3 && report.reachedEnd)
+        #expect(server.requests.map { $0.query["to"] ?? "" } == ["2023-11-13T14:40:00Z", "2023-11-14T14:40:00Z", "2023-11-14T22:13:15Z"])
+        #expect(server.requests.dropFirst().map { $0.query["from"] ?? "" } == ["2023-11-13T14:40:00Z", "2023-11-14T14:40:00Z"])
+    }
 }

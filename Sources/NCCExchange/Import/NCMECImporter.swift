@@ -22,6 +22,11 @@ public struct NCMECImporter: ExchangeImporter {
     public var http: ExchangeHTTPClient
     /// How long a paging path is used, in seconds (NCMEC asks not to keep them; pytx uses 12 hours).
     public var pagingPathLifetime: Int64
+    /// Where a feed with no checkpoint starts, in seconds since 1970 (0, as pytx).
+    public var initialTimestamp: Int64
+    /// The longest time range one run of pages covers, in seconds, or nil for everything up to now in one range.
+    /// A range read to its end moves the checkpoint; a narrower range loses less when a paging link expires.
+    public var maxRangeSeconds: Int64?
     /// The clock, in seconds since 1970.
     public var now: @Sendable () -> Int64
 
@@ -30,12 +35,15 @@ public struct NCMECImporter: ExchangeImporter {
     /// Makes an importer.
     public init(baseURL: URL, username: String, password: String,
                 http: ExchangeHTTPClient = ExchangeHTTPClient(exchangeName: "NCMEC"), pagingPathLifetime: Int64 = 12 * 3_600,
+                initialTimestamp: Int64 = 0, maxRangeSeconds: Int64? = nil,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.baseURL = baseURL
         self.username = username
         self.password = password
         self.http = http
         self.pagingPathLifetime = pagingPathLifetime
+        self.initialTimestamp = initialTimestamp
+        self.maxRangeSeconds = maxRangeSeconds.map { max(1, $0) }
         self.now = now
     }
 
@@ -43,7 +51,7 @@ public struct NCMECImporter: ExchangeImporter {
     var authorization: String { "Basic " + Data("\(username):\(password)".utf8).base64EncodedString() }
 
     public func fetchPage(after checkpoint: ExchangeCheckpoint?) async throws(ExchangeError) -> ExchangePage {
-        var from: Int64 = 0
+        var from = initialTimestamp
         var to: Int64?
         var nextPath: String?
         switch checkpoint?.state {
@@ -58,7 +66,8 @@ public struct NCMECImporter: ExchangeImporter {
             throw ExchangeError(.checkpointMismatch, "The stored checkpoint is not an NCMEC one; remove and add the exchange again to start its feed afresh.")
         }
         // Five seconds short of now, as pytx: entries changing this very second would show twice.
-        let end = to ?? (now() - 5)
+        let horizon = now() - 5
+        let end = to ?? min(horizon, maxRangeSeconds.map { from + $0 } ?? horizon)
         let url: URL
         if let nextPath {
             // Only a path on the configured host is followed: the answer cannot send our credentials elsewhere.
@@ -83,7 +92,8 @@ public struct NCMECImporter: ExchangeImporter {
         } else {
             next = ExchangeCheckpoint(.ncmec(from: end, to: nil, nextPath: nil, pathIssuedAt: nil))
         }
-        return ExchangePage(changes: page.changes, rejections: page.rejections, checkpoint: next, hasMore: page.nextPath != nil)
+        return ExchangePage(changes: page.changes, rejections: page.rejections, checkpoint: next,
+                            hasMore: page.nextPath != nil || end < horizon)
     }
 
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC.
