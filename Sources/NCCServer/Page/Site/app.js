@@ -4,7 +4,8 @@
 const version = new URL(import.meta.url).searchParams.get("v") || "";
 const MIN_QUALITY = 50;            // PDQ quality under which the bank refuses a picture's look (as `case submit`)
 const MAX_PIXELS = 50_000_000;     // larger pictures risk running a phone out of memory while decoding
-const MAX_VIDEO_SECONDS = 3600;    // the bank takes up to 3,600 frames of a video: an hour at one frame a second
+const MAX_VIDEO_SECONDS = 7200;    // `nccmatch hash`'s longest video (VideoDecodingOptions.maxDurationSeconds)
+const MAX_VIDEO_FRAMES = 3600;     // the bank takes up to 3,600 frames of a video (WireLimits.maxFramesPerVideo)
 const MAX_CASE_HASHES = 10_000;    // one case request holds at most this many hashes, each video frame counting as one
 
 const $ = (id) => document.getElementById(id);
@@ -297,9 +298,18 @@ async function hashVideo(video) {
     return;
   } else {
     video.status = "ready";
-    video.hashes = [{ algorithm: "vpdq", frames }, ...exact];
+    video.hashes = [{ algorithm: "vpdq", frames: spaced(frames, MAX_VIDEO_FRAMES) }, ...exact];
   }
   renderPictures();
+}
+
+/**
+ * At most `limit` of `frames`, evenly spaced, the first kept and the order too: a video over an hour keeps
+ * 3,600 of its frames over its whole length, the very ones `case submit` keeps (Sources/nccmatch/Service/VideoCase.swift).
+ */
+function spaced(frames, limit) {
+  if (frames.length <= limit) return frames;
+  return Array.from({ length: limit }, (_, i) => frames[Math.floor(i * frames.length / limit)]);
 }
 
 /** How many hashes an entry counts for in a case request: a video's frames, one otherwise. */
@@ -380,7 +390,7 @@ function renderPictures() {
       line.className = picture.status === "ready" ? "picture-state" : "picture-state problem";
       line.dataset.testid = "picture-state";
       if (picture.status === "ready" && picture.kind === "video") {
-        line.textContent = tn("video.ready", picture.frames.length);
+        line.textContent = tn("video.ready", picture.hashes[0].frames.length);
       } else if (picture.status === "ready") line.textContent = tn("picture.ready", picture.hashes.length);
       else if (picture.status === "exactOnly") line.textContent = `${t("problem.exact_only")}: ${problemText(picture.problem)}`;
       else line.textContent = problemText(picture.problem);
