@@ -264,7 +264,11 @@ async function hashVideo(video) {
       }
       video.seconds = taken.timestamp;
       video.fraction = Number.isFinite(sampler.duration) && sampler.duration > 0 ? Math.min(1, taken.timestamp / sampler.duration) : 0;
-      renderPictures();
+      // The list is a live region: its progress is redrawn (and so read out) at most every two seconds.
+      if (!video.shownAt || performance.now() - video.shownAt >= 2000) {
+        video.shownAt = performance.now();
+        renderPictures();
+      }
     }
   } catch (error) {
     failed = (error && error.code) || "failed";
