@@ -12,7 +12,8 @@ struct EvalVideoCommand: ParsableCommand {
             quality, half size, trimmed by 10% at each end, mirrored, with a logo box, with a caption bar, sped up \
             1.5 times). Copies are made in memory: ffmpeg writes each one to a pipe that nccmatch reads, so no copy \
             is ever written to disk. Each copy is matched, as a query, against its original at the given thresholds \
-            (pytx's vPDQ defaults), and its MD5 compared; every original and copy is matched against every original \
+            (pytx's vPDQ defaults), and its MD5 compared (--bank-seconds-per-hash 0 hashes every frame of the \
+            originals as bank videos, so that a trimmed or sped-up copy's frames find a bank frame close in time); every original and copy is matched against every original \
             of another scene for false matches. Needs the ffmpeg program with the libx264 encoder. Exits 0 when \
             re-encoded, half-size and trimmed copies each match at least 95% and no different videos match, 3 when \
             they do not.
@@ -29,6 +30,9 @@ struct EvalVideoCommand: ParsableCommand {
 
     @Option(name: .long, help: "Seconds between sampled frames (0 = every frame).")
     var secondsPerHash: Double = 1
+
+    @Option(name: .long, help: "Seconds between the frames of each original hashed as the bank video copies are matched against (0 = every frame; default: --seconds-per-hash).")
+    var bankSecondsPerHash: Double?
 
     @Option(name: .long, help: "Largest PDQ distance at which two frames match.")
     var maxDistance: Int = 31
@@ -56,7 +60,9 @@ struct EvalVideoCommand: ParsableCommand {
 
     func validate() throws {
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1.") }
-        guard secondsPerHash.isFinite, secondsPerHash >= 0 else { throw ValidationError("--seconds-per-hash must be 0 or more.") }
+        guard secondsPerHash.isFinite, secondsPerHash >= 0, (bankSecondsPerHash ?? 0).isFinite, (bankSecondsPerHash ?? 0) >= 0 else {
+            throw ValidationError("--seconds-per-hash and --bank-seconds-per-hash must be 0 or more.")
+        }
         guard (0...256).contains(maxDistance) else { throw ValidationError("--max-distance must be between 0 and 256.") }
         guard (0...100).contains(videoQueryPercent), (0...100).contains(videoBankPercent) else {
             throw ValidationError("--video-query-percent and --video-bank-percent must be between 0 and 100.")
@@ -69,6 +75,7 @@ struct EvalVideoCommand: ParsableCommand {
         options.transforms = try VideoTransform.parseList(transforms)
         options.policy = VPDQMatchPolicy(frameDistance: maxDistance, queryMatchPercent: videoQueryPercent, bankMatchPercent: videoBankPercent)
         options.decoding.secondsPerSample = secondsPerHash
+        options.bankSecondsPerSample = bankSecondsPerHash
         options.details = details
         if let jobs { options.jobs = jobs }
         let report: VideoRobustnessReport
@@ -107,7 +114,7 @@ struct EvalVideoCommand: ParsableCommand {
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x) }
         let v = r.videos
         var lines = ["Evaluated \(v.evaluated) of \(v.found) videos (\(v.scenes) scenes, \(v.frames) sampled frames; \(v.failed) not hashed, \(v.lowQuality) with no frame of quality \(r.settings.policy.minimumQuality)+), copies made in memory, in \(String(format: "%.1f", r.elapsedSeconds)) s.",
-                     "Match: frame distance <= \(r.settings.policy.frameDistance), query share >= \(r.settings.policy.queryMatchPercent)%, bank share >= \(r.settings.policy.bankMatchPercent)%, one frame every \(r.settings.secondsPerSample) s.",
+                     "Match: frame distance <= \(r.settings.policy.frameDistance), query share >= \(r.settings.policy.queryMatchPercent)%, bank share >= \(r.settings.policy.bankMatchPercent)%, queries one frame every \(r.settings.secondsPerSample) s, bank videos \(r.settings.bankSecondsPerSample == 0 ? "every frame" : "one frame every \(r.settings.bankSecondsPerSample) s").",
                      "",
                      "transform   vPDQ recall        MD5 recall   median query/bank share   lowest query share   failed copies"]
         for t in r.transforms {

@@ -27,6 +27,10 @@ public struct VideoEvaluationOptions: Sendable {
     public var policy = VPDQMatchPolicy()
     /// Sampling and limits for originals and copies. Default: one frame a second.
     public var decoding = VideoDecodingOptions()
+    /// Seconds between the frames hashed of each original as a bank video (what a copy is matched against), when it
+    /// differs from `decoding.secondsPerSample` (0: every frame). nil: the same rate as the queries. A finer bank rate
+    /// puts a bank frame close in time to every sampled frame of a trimmed or sped-up copy.
+    public var bankSecondsPerSample: Double?
     /// Videos processed at once (each runs one FFmpeg process and one decoder at a time). Default: every core.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Name the videos of the closest miss and of false matches in the report.
@@ -78,6 +82,8 @@ public enum VideoRobustnessEvaluator {
     struct Hashed: Sendable {
         var video: EvaluationVideo
         var original: Result<[VPDQFrame], VideoError>
+        /// The original's frames as a bank video (the same as `original` unless the bank rate differs).
+        var bank: [VPDQFrame] = []
         var copies: [VideoTransform: Result<Copy, VideoEvaluationError>] = [:]
     }
 
@@ -122,7 +128,14 @@ public enum VideoRobustnessEvaluator {
         do { original = try VPDQHasher.hash(path: video.path, options: options.decoding) } catch {
             return Hashed(video: video, original: .failure(error))
         }
-        var result = Hashed(video: video, original: .success(original.frames))
+        var result = Hashed(video: video, original: .success(original.frames), bank: original.frames)
+        if let rate = options.bankSecondsPerSample, rate != options.decoding.secondsPerSample {
+            var bankOptions = options.decoding
+            bankOptions.secondsPerSample = rate
+            do { result.bank = try VPDQHasher.hash(path: video.path, options: bankOptions).frames } catch {
+                return Hashed(video: video, original: .failure(error))
+            }
+        }
         let md5 = (try? FileDigests.of(fileAt: video.path))?.md5
         let last = original.frames.last.map { $0.timestamp + 1 / (original.info.frameRate ?? 30) }
         let duration = original.info.durationSeconds ?? last
@@ -148,12 +161,16 @@ public enum VideoRobustnessEvaluator {
     static func measure(_ hashed: [Hashed], options: VideoEvaluationOptions) -> VideoRobustnessReport {
         let policy = options.policy
         var failed = 0, lowQuality = 0
-        var evaluated: [(video: EvaluationVideo, frames: [VPDQFrame], copies: Hashed)] = []
+        var evaluated: [(video: EvaluationVideo, frames: [VPDQFrame], bank: [VPDQFrame], copies: Hashed)] = []
         for h in hashed {
             switch h.original {
             case .failure: failed += 1
             case .success(let frames):
-                if policy.usableFrames(frames).isEmpty { lowQuality += 1 } else { evaluated.append((h.video, frames, h)) }
+                if policy.usableFrames(frames).isEmpty || policy.usableFrames(h.bank).isEmpty {
+                    lowQuality += 1
+                } else {
+                    evaluated.append((h.video, frames, h.bank, h))
+                }
             }
         }
         let count = max(evaluated.count, 1)
@@ -165,7 +182,7 @@ public enum VideoRobustnessEvaluator {
                 switch video.copies.copies[transform] {
                 case .success(let copy)?:
                     made += 1
-                    let result = VPDQMatcher.compare(query: copy.frames, bank: video.frames, policy: policy)
+                    let result = VPDQMatcher.compare(query: copy.frames, bank: video.bank, policy: policy)
                     if result.isMatch { matches += 1 }
                     if copy.sameMD5 { md5 += 1 }
                     queryShares.append(result.queryMatchPercent)
@@ -199,7 +216,7 @@ public enum VideoRobustnessEvaluator {
                 for q in queries {
                     comparisons += 1
                     if q.isOriginal { originalPairs += 1 }
-                    let result = VPDQMatcher.compare(query: q.frames, bank: bank.frames, policy: policy)
+                    let result = VPDQMatcher.compare(query: q.frames, bank: bank.bank, policy: policy)
                     let entry = VideoRobustnessReport.ClosestMiss(
                         queryPercent: result.queryMatchPercent, bankPercent: result.bankMatchPercent,
                         query: options.details ? q.label : nil, bank: options.details ? bank.video.name : nil)
@@ -216,6 +233,7 @@ public enum VideoRobustnessEvaluator {
         let meetsBar = !evaluated.isEmpty && falseMatches == 0 && required.allSatisfy { $0.vpdqRecallPercent >= 95 }
         return VideoRobustnessReport(
             settings: .init(policy: policy, secondsPerSample: options.decoding.secondsPerSample,
+                            bankSecondsPerSample: options.bankSecondsPerSample ?? options.decoding.secondsPerSample,
                             transforms: options.transforms, copies: "memory"),
             videos: .init(found: hashed.count, evaluated: evaluated.count, failed: failed, lowQuality: lowQuality,
                           scenes: Set(evaluated.map(\.video.scene)).count,
