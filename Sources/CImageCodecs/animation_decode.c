@@ -51,6 +51,7 @@ struct ncc_animation {
     size_t size, offset;
     int ran_out;
     /* WebP */
+    int32_t animated;                 /* more than one frame in the file (GIF: found by walking its blocks) */
     WebPDemuxer *demux;
     int32_t frame_count;
     int32_t complete;                 /* the demuxer parsed the whole file (not cut short) */
@@ -240,6 +241,33 @@ static int32_t gif_next(ncc_animation *a, ncc_animation_frame *frame, char *unde
     return NCC_STATUS_OK;
 }
 
+/* Whether a GIF holds at least two images, found by walking its blocks without decoding any (bounded by the size). */
+static int gif_has_two_images(const uint8_t *data, size_t size) {
+    if (size < 13) return 0;
+    size_t at = 13;
+    if (data[10] & 0x80) at += 3u << ((data[10] & 7) + 1);
+    int images = 0;
+    while (at < size) {
+        const uint8_t kind = data[at++];
+        if (kind == 0x21) {
+            if (at >= size) return 0;
+            at++; /* the label */
+        } else if (kind == 0x2C) {
+            if (++images >= 2) return 1;
+            if (at + 9 > size) return 0;
+            const uint8_t packed = data[at + 8];
+            at += 9;
+            if (packed & 0x80) at += 3u << ((packed & 7) + 1);
+            at++; /* LZW minimum code size */
+        } else {
+            return 0; /* the trailer, or damage */
+        }
+        while (at < size && data[at] != 0) at += (size_t)data[at] + 1; /* sub-blocks */
+        at++;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- WebP */
 
 static int32_t webp_status(VP8StatusCode code, char *underlying) {
@@ -381,6 +409,7 @@ int32_t ncc_animation_open(const uint8_t *data, size_t size, int32_t kind, const
         int error = 0;
         a->gif = DGifOpen(a, gif_read, &error);
         if (a->gif == NULL) { status = gif_fail(a, error, underlying); goto fail; }
+        a->animated = gif_has_two_images(data, size);
         a->width = a->gif->SWidth > 0 ? a->gif->SWidth : 0;
         a->height = a->gif->SHeight > 0 ? a->gif->SHeight : 0;
         if ((uint64_t)a->width * (uint64_t)a->height > (uint64_t)a->limits.max_canvas_pixels) {
@@ -402,6 +431,7 @@ int32_t ncc_animation_open(const uint8_t *data, size_t size, int32_t kind, const
         a->height = (int32_t)WebPDemuxGetI(a->demux, WEBP_FF_CANVAS_HEIGHT);
         a->frame_count = (int32_t)WebPDemuxGetI(a->demux, WEBP_FF_FRAME_COUNT);
         a->complete = state == WEBP_DEMUX_DONE;
+        a->animated = a->frame_count > 1;
         if (a->width <= 0 || a->height <= 0) {
             snprintf(underlying, NCC_MESSAGE_CAPACITY, "canvas of %dx%d pixels", a->width, a->height);
             status = NCC_STATUS_INVALID_DIMENSIONS;
@@ -432,6 +462,20 @@ int32_t ncc_animation_next(ncc_animation *a, ncc_animation_frame *frame, char *u
     set_text(underlying, "");
     if (a == NULL) return NCC_STATUS_CORRUPT_DATA;
     return a->kind == NCC_ANIMATION_GIF ? gif_next(a, frame, underlying) : webp_next(a, frame, underlying);
+}
+
+int32_t ncc_animation_is_animated(const ncc_animation *a) { return a != NULL && a->animated; }
+
+int32_t ncc_animation_has_frames(const uint8_t *data, size_t size, int32_t kind) {
+    if (kind == NCC_ANIMATION_GIF) return gif_has_two_images(data, size);
+    if (kind != NCC_ANIMATION_WEBP) return 0;
+    WebPData input = { data, size };
+    WebPDemuxState state = WEBP_DEMUX_PARSE_ERROR;
+    WebPDemuxer *demux = WebPDemuxPartial(&input, &state); /* parses the chunk headers only; allocates no pixels */
+    if (demux == NULL) return 0;
+    const int animated = state != WEBP_DEMUX_PARSE_ERROR && WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT) > 1;
+    WebPDemuxDelete(demux);
+    return animated;
 }
 
 void ncc_animation_close(ncc_animation *a) {

@@ -48,6 +48,24 @@ struct AnimationDecoderTests {
         #expect(try Self.frames(try fixture("images/webp/lossy.webp")).count == 1)
     }
 
+    @Test("animations are told from stills by their structure alone")
+    func animatedOrStill() throws {
+        for (file, animated) in [("gif/animated.gif", true), ("gif/disposal.gif", true), ("gif/still.gif", false), ("gif/interlaced.gif", false),
+                                 ("gif/transparent.gif", false), ("webp/animated.webp", true), ("webp/many-frames.webp", true),
+                                 ("webp/lossy.webp", false), ("webp/alpha-lossless.webp", false), ("png/rgb.png", false)] {
+            guard let bytes = try? fixture("images/\(file)") else { continue }
+            #expect(bytes.withUnsafeBytes { AnimationDecoder.isAnimation($0) } == animated, "\(file)")
+            if file.hasSuffix(".png") { continue }
+            let decoder = try bytes.withUnsafeBytes { raw in
+                Result { () throws(ImageDecodingError) in try AnimationDecoder(bytes: raw) }
+            }.get()
+            #expect(decoder.isAnimated == animated, "\(file)")
+        }
+        // Cut inside its second frame's header, a GIF is still seen as holding two images; cut before, one.
+        let gif = try fixture("images/gif/disposal.gif")
+        #expect(Array(gif.prefix(40)).withUnsafeBytes { AnimationDecoder.isAnimation($0) } == false)
+    }
+
     @Test("the frame limit stops reading with too_many_frames")
     func frameLimit() throws {
         let bytes = try fixture("images/webp/many-frames.webp")

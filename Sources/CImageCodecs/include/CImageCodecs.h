@@ -110,6 +110,13 @@ int32_t ncc_animation_open(const uint8_t *data, size_t size, int32_t kind, const
  * (then `underlying` says why; the animation should be closed). */
 int32_t ncc_animation_next(ncc_animation *animation, ncc_animation_frame *frame, char *underlying);
 
+/* 1 when the file holds more than one frame (found without decoding any), else 0. */
+int32_t ncc_animation_is_animated(const ncc_animation *animation);
+
+/* 1 when a GIF or WebP held in memory has more than one frame, found from its structure alone (no pixel memory, no
+ * limits needed: the work is bounded by the size), else 0 (a still, damage, or another format). */
+int32_t ncc_animation_has_frames(const uint8_t *data, size_t size, int32_t kind);
+
 /* Wipes every pixel buffer and frees the animation (NULL is fine). */
 void ncc_animation_close(ncc_animation *animation);
 

@@ -56,8 +56,22 @@ public final class AnimationDecoder {
     /// The canvas height the file declares.
     public let height: Int
 
+    /// Whether the file holds more than one frame, known when it is opened, before any frame is decoded.
+    public var isAnimated: Bool { ncc_animation_is_animated(handle) != 0 }
+
     private let handle: OpaquePointer
     private let copy: UnsafeMutableRawBufferPointer
+
+    /// Whether `bytes` are a GIF or WebP of more than one frame, found from the file's structure alone: nothing is
+    /// decoded or allocated, so a still picture costs nothing more (false for anything else, and for damage).
+    public static func isAnimation(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        switch ImageDecoder.detectFormat(bytes) {
+        case .gif: return ncc_animation_has_frames(base, bytes.count, Int32(NCC_ANIMATION_GIF)) != 0
+        case .webp: return ncc_animation_has_frames(base, bytes.count, Int32(NCC_ANIMATION_WEBP)) != 0
+        default: return false
+        }
+    }
 
     /// Opens an animated (or still) GIF or WebP held in memory; the bytes are copied once and the copy wiped when
     /// the decoder goes.

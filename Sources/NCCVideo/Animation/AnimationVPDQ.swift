@@ -37,7 +37,11 @@ extension VPDQHasher {
     public static func hashAnimation(
         bytes: UnsafeRawBufferPointer, secondsPerSample: Double = 1, limits: AnimationLimits = .init()
     ) throws(ImageDecodingError) -> AnimationVPDQHash {
-        let decoder = try AnimationDecoder(bytes: bytes, limits: limits)
+        try hashAnimation(decoder: AnimationDecoder(bytes: bytes, limits: limits), secondsPerSample: secondsPerSample)
+    }
+
+    /// Hashes the frames of an open animation (see `hashAnimation(bytes:secondsPerSample:limits:)`), from the first.
+    public static func hashAnimation(decoder: AnimationDecoder, secondsPerSample: Double = 1) throws(ImageDecodingError) -> AnimationVPDQHash {
         var frames: [VPDQFrame] = []
         var count = 0, duration = 0.0, width = decoder.width, height = decoder.height
         while let sampled = try decoder.nextFrame({ frame -> VPDQFrame? in

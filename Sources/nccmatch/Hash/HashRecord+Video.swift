@@ -28,7 +28,8 @@ extension HashRecord {
     /// This record with the vPDQ of its animated GIF or WebP (frames sampled by their delays at
     /// `options.secondsPerSample`, under the video frame-size limit), when the file holds more than one frame.
     ///
-    /// The file is read again into memory that is wiped afterwards; a still file is left as it is.
+    /// The file is read again into memory that is wiped afterwards; a still file is recognised from its structure and
+    /// left as it is, without decoding anything.
     func addingAnimation(path: String, options: VideoDecodingOptions) -> HashRecord {
         guard let file = fopen(path, "rb") else { return self }
         defer { fclose(file) }
@@ -41,12 +42,12 @@ extension HashRecord {
             bytes.deallocate()
         }
         guard fread(bytes.baseAddress, 1, size, file) == size else { return self }
+        guard AnimationDecoder.isAnimation(UnsafeRawBufferPointer(bytes)) else { return self } // a still: nothing more to do
         var record = self
         let limits = AnimationLimits(maxCanvasPixels: options.maxPixels, maxFrames: min(options.maxFrames, AnimationLimits().maxFrames))
         do throws(ImageDecodingError) {
-            let hash = try VPDQHasher.hashAnimation(bytes: UnsafeRawBufferPointer(bytes), secondsPerSample: options.secondsPerSample, limits: limits)
-            guard hash.frameCount > 1 else { return self }
-            record.animation = .success(hash)
+            let decoder = try AnimationDecoder(bytes: UnsafeRawBufferPointer(bytes), limits: limits)
+            record.animation = .success(try VPDQHasher.hashAnimation(decoder: decoder, secondsPerSample: options.secondsPerSample))
         } catch {
             record.animation = .failure(HashRecordError(code: error.code.rawValue, message: error.message))
         }
