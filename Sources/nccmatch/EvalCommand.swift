@@ -16,7 +16,10 @@ struct EvalCommand: AsyncParsableCommand {
             For every picture in --images and every transform, a copy is made in memory (never written to \
             disk), both are hashed, and their distance is recorded; copies are also compared with every \
             different picture for false matches. Pictures sharing a scene_group in MANIFEST.tsv are not \
-            counted as different. Writes report.json, report.csv and report.html to --report.
+            counted as different; without a MANIFEST.tsv, near-duplicates (two of PDQ <= 31, pHash <= 8, \
+            dHash <= 8 agreeing) are grouped into one scene and a warning says so. Screenshots of different \
+            pictures in the same app chrome are also compared with each other. Writes report.json, \
+            report.csv and report.html to --report.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Folder of pictures (JPEG, PNG), optionally with a MANIFEST.tsv (columns file, scene_group).", valueName: "DIR"))
@@ -62,6 +65,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
         var options = EvaluationOptions(transforms: chosen, mode: mode, unletterboxThreshold: unletterboxThreshold, minimumQuality: minQuality)
         if let jobs { options.jobs = jobs }
+        // Without a manifest nobody said which pictures show one scene: near-duplicates are grouped, with a warning.
+        options.clusterNearDuplicates = access(images + "/MANIFEST.tsv", F_OK) != 0
         let quiet = self.quiet
         let outcome = await RobustnessEvaluator.run(images: corpus, options: options) { done, total in
             if !quiet && (done == total || done % 10 == 0) {
@@ -87,8 +92,19 @@ struct EvalCommand: AsyncParsableCommand {
         var lines = ["Evaluated \(r.corpus.evaluated) of \(r.corpus.images) pictures, \(r.settings.transforms.count) transforms, \(r.corpus.differentImagePairs) pairs of different pictures, in \(String(format: "%.1f", r.elapsedSeconds)) s."]
         for s in r.signals {
             let f = s.falseMatches
-            lines.append("\(s.id): recommended distance \(s.recommendedDistance.map(String.init) ?? "none: different pictures collide") (default \(s.defaultDistance)); false matches at default: \(f.countAtDefault) of \(f.comparisons)")
+            let margin = s.marginBits.map { ", closest different pictures \(f.smallestDistance ?? 0) bits apart (margin \($0))" } ?? ""
+            lines.append("\(s.id): recommended distance \(s.recommendedDistance.map(String.init) ?? "none: different pictures collide") (default \(s.defaultDistance)); false matches at default: \(f.countAtDefault) of \(f.comparisons)\(margin)")
+            if let stored = s.measuredBankHashesPerImage, let sent = s.measuredQueryHashesPerCopy, let upload = s.measuredQueryHashesPerUpload {
+                lines.append("  cost: \(String(format: "%.1f", stored)) PDQ hashes stored per picture; \(String(format: "%.2f", upload)) sent per plain upload, \(String(format: "%.2f", sent)) per copy over every transform")
+            }
         }
+        if let c = r.sameChrome {
+            lines.append("Screenshots of different pictures in the same chrome (\(c.transforms.joined(separator: ", "))): \(c.countAtDefault) false matches of \(c.comparisons); closest \(c.smallestRecommended.map(String.init) ?? "-") bits by the recommended policy (plain PDQ: \(c.smallestPlainPDQ.map(String.init) ?? "-")).")
+        }
+        if r.timing.plainUploadMilliseconds > 0 {
+            lines.append("Hashing an upload: \(String(format: "%.1f", r.timing.plainUploadMilliseconds)) ms plain, \(String(format: "%.1f", r.timing.queryUploadMilliseconds)) ms with everything a query sends (x\(String(format: "%.2f", r.timing.queryUploadMilliseconds / r.timing.plainUploadMilliseconds)); all cores busy).")
+        }
+        for warning in r.warnings { lines.append("warning: " + warning) }
         lines.append("Report written to \(folder)/report.html, report.json, report.csv.")
         return lines.joined(separator: "\n")
     }

@@ -57,12 +57,23 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// score without making the picture plainer, and the evaluation measured no false match at distance 31
     /// between different pictures with them.
     public func storedPDQ(_ picture: PDQCompanions) -> [PDQHash] {
+        storedPDQKinds(picture).map(\.hash)
+    }
+
+    /// `storedPDQ` with the kind of each hash (`nccmatch hash --set case`): `pdq`, `pixel-rotate90` and the
+    /// other pixel-level variants, `unletterboxed`, `caption-masked-top`, `caption-masked-bottom`, `low-passed`,
+    /// `center-crop-1:1` and the other ratios. A hash equal to an earlier one is listed once, under the first kind.
+    public func storedPDQKinds(_ picture: PDQCompanions) -> [KindedPDQ] {
+        var all = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
+        all += picture.pixelDihedral.enumerated().map { KindedPDQ(kind: "pixel-" + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
+        if let stripped = picture.unletterboxed { all.append(KindedPDQ(kind: "unletterboxed", hash: stripped)) }
+        all += picture.captionMasked.enumerated().map { KindedPDQ(kind: $0.offset == 0 ? "caption-masked-top" : "caption-masked-bottom", hash: $0.element) }
+        if let lowPassed = picture.lowPassed { all.append(KindedPDQ(kind: "low-passed", hash: lowPassed)) }
+        all += picture.centerCrops.enumerated().map { i, hash in
+            KindedPDQ(kind: i < picture.centerCropAspects.count ? "center-crop-\(picture.centerCropAspects[i])" : "center-crop", hash: hash)
+        }
         var seen: Set<PDQHash> = []
-        var stored: [PDQHash] = []
-        let all = [picture.pdq] + picture.pixelDihedral + (picture.unletterboxed.map { [$0] } ?? [])
-            + picture.captionMasked + (picture.lowPassed.map { [$0] } ?? []) + picture.centerCrops
-        for hash in all where seen.insert(hash).inserted { stored.append(hash) }
-        return stored
+        return all.filter { seen.insert($0.hash).inserted }
     }
 
     /// The PDQ hashes a query sends for a picture, in this order: its PDQ; with `dihedral` its other seven
@@ -73,16 +84,42 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// Centre crops and pixel-level rotations are stored by a case and never sent by a query; regions are
     /// sent by a query and never stored (a case's page does not search for them).
     public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
-        var sent = [picture.pdq]
-        if dihedral { sent += picture.dihedral.dropFirst() }
-        if let stripped = picture.unletterboxed {
-            sent.append(stripped)
-            if dihedral { sent += picture.unletterboxedDihedral.dropFirst() }
+        queryPDQKinds(picture, dihedral: dihedral).map(\.hash)
+    }
+
+    /// `queryPDQ` with the kind of each hash (`nccmatch hash --set query`): `pdq`, `dct-rotate90` and the other
+    /// DCT-domain variants, `unletterboxed` (and `unletterboxed-dct-...`), `caption-masked-top`,
+    /// `caption-masked-bottom`, `low-passed`, `photo-region`, `collage-tile-1` and the other tiles.
+    public func queryPDQKinds(_ picture: PDQCompanions, dihedral: Bool) -> [KindedPDQ] {
+        func variants(_ list: [PDQHash], prefix: String) -> [KindedPDQ] {
+            list.enumerated().dropFirst().map { KindedPDQ(kind: prefix + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
         }
-        sent += picture.captionMasked
-        if let lowPassed = picture.lowPassed { sent.append(lowPassed) }
-        for region in (picture.photoRegion.map { [$0] } ?? []) + picture.collageTiles where !sent.contains(region) { sent.append(region) }
+        var sent = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
+        if dihedral { sent += variants(picture.dihedral, prefix: "dct-") }
+        if let stripped = picture.unletterboxed {
+            sent.append(KindedPDQ(kind: "unletterboxed", hash: stripped))
+            if dihedral { sent += variants(picture.unletterboxedDihedral, prefix: "unletterboxed-dct-") }
+        }
+        sent += picture.captionMasked.enumerated().map { KindedPDQ(kind: $0.offset == 0 ? "caption-masked-top" : "caption-masked-bottom", hash: $0.element) }
+        if let lowPassed = picture.lowPassed { sent.append(KindedPDQ(kind: "low-passed", hash: lowPassed)) }
+        let regions = (picture.photoRegion.map { [KindedPDQ(kind: "photo-region", hash: $0)] } ?? [])
+            + picture.collageTiles.enumerated().map { KindedPDQ(kind: "collage-tile-\($0.offset + 1)", hash: $0.element) }
+        for region in regions where !sent.contains(where: { $0.hash == region.hash }) { sent.append(region) }
         return sent
+    }
+}
+
+/// One PDQ hash the policy stores or sends, with what it is a hash of (`nccmatch hash --set`).
+public struct KindedPDQ: Sendable, Hashable {
+    /// What the hash is of: `pdq` (the picture as it is), or the companion's name.
+    public var kind: String
+    /// The hash.
+    public var hash: PDQHash
+
+    /// Makes a value from its parts.
+    public init(kind: String, hash: PDQHash) {
+        self.kind = kind
+        self.hash = hash
     }
 }
 
@@ -105,6 +142,8 @@ public struct PDQCompanions: Sendable, Hashable {
     public var lowPassed: PDQHash?
     /// PDQ of the centre crops to the platform ratios the picture does not already have; empty when not computed.
     public var centerCrops: [PDQHash]
+    /// The ratios of `centerCrops`, in their order, when known (names them in `nccmatch hash --set case`).
+    public var centerCropAspects: [CenterCrop.Aspect] = []
     /// PDQ of the photo rectangle found inside the picture (a screenshot's photo); nil when none or not computed.
     public var photoRegion: PDQHash?
     /// PDQ of the picture's collage tiles, largest first; empty when it is not a collage or when not computed.
@@ -134,5 +173,9 @@ public struct PDQCompanions: Sendable, Hashable {
             captionMasked: hashes.captionMasked.map { [$0.top.hash, $0.bottom.hash] } ?? [],
             lowPassed: hashes.lowPassed?.hash, centerCrops: hashes.centerCrops.map(\.pdq.hash),
             photoRegion: hashes.photoRegion?.hash, collageTiles: hashes.collageTiles.map(\.hash))
+        centerCropAspects = hashes.centerCrops.map(\.aspect)
     }
+
+    /// Names of the 8 dihedral variants in the order of `dihedral` and `pixelDihedral`.
+    public static let dihedralNames = ["identity", "rotate90", "rotate180", "rotate270", "flip-x", "flip-y", "flip-plus1", "flip-minus1"]
 }

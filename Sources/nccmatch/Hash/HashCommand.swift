@@ -48,6 +48,9 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass.")
     var matchVariants = false
 
+    @Option(help: "Print exactly the hashes one side sends, each with its kind: case (what a case stores for a picture: case submit and the person's page) or query (what a platform's match sends for an upload, without --dihedral). Replaces the other hash flags; jsonl prints {path, set, hashes: [{kind, algorithm, hash, quality}]}.")
+    var set: HashSetSide?
+
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
 
@@ -66,15 +69,19 @@ struct HashCommand: AsyncParsableCommand {
         if !(secondsPerHash >= 0 && secondsPerHash.isFinite) { throw ValidationError("--seconds-per-hash needs a number of 0 or more.") }
         if !(maxVideoSeconds > 0 && maxVideoSeconds.isFinite) { throw ValidationError("--max-video-seconds needs a number above 0.") }
         if paths.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input ('-') can be read only once.") }
+        if set != nil, format == .csv || format == .vpdq { throw ValidationError("--set prints text or jsonl; drop --format \(format!.rawValue) or --set.") }
     }
 
     func run() async throws {
         // --match-variants: the companions a query sends, as the matching policy (the one `match` uses) says.
-        let options = MatchingPolicy.standard.addingQueryCompanions(
+        let flagged = MatchingPolicy.standard.addingQueryCompanions(
             HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
                            unletterbox: unletterbox, pixelDihedral: pixelDihedral, captionMask: captionMask, lowPass: lowPass,
                            centerCrops: centerCrops),
             when: matchVariants)
+        // --set: the policy alone decides what is hashed, as case submit and match do.
+        let options = set.map { $0.options(flagged) } ?? flagged
+        let side = set
         let videoOptions = VideoDecodingOptions(secondsPerSample: secondsPerHash, maxDurationSeconds: maxVideoSeconds)
         let inputs = InputFiles.expand(paths)
         let outputFormat = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .jsonl)
@@ -89,6 +96,8 @@ struct HashCommand: AsyncParsableCommand {
             if !record.succeeded { failures += 1 }
             progress.clear()
             switch outputFormat {
+            case .jsonl where side != nil: output.write(record.setJSONLine(side!))
+            case .text where side != nil: output.write(record.setTextLines(side!))
             case .jsonl: output.write(record.jsonLine())
             case .csv: output.write(record.csvLine())
             case .text: output.write(record.textLine())
@@ -104,6 +113,7 @@ struct HashCommand: AsyncParsableCommand {
 
 extension HashingMode: ExpressibleByArgument {}
 extension HashOutputFormat: ExpressibleByArgument {}
+extension HashSetSide: ExpressibleByArgument {}
 
 /// Runs `work` on up to `width` inputs at a time and hands the results to `handle` in input order.
 func forEachInOrder<Input: Sendable, Output: Sendable>(
