@@ -124,6 +124,11 @@ final class NCMECEntriesParser: NSObject, XMLParserDelegate {
         let classification = entry.classification.flatMap { try? RecordValidator.text($0, field: "classification") }
         var records: [ExchangeRecord] = []
         for (name, raw) in entry.fingerprints {
+            // A fingerprint's kind becomes part of the stored record: NCMEC's names are short.
+            guard name.utf8.count <= 32 else {
+                result.rejections.add(RecordRejection(.fieldTooLarge, field: "fingerprints"))
+                continue
+            }
             let type: ExchangeSignalType
             switch name.lowercased() {
             case "md5": type = entry.isVideo ? .videoMD5 : .imageMD5
@@ -133,7 +138,7 @@ final class NCMECEntriesParser: NSObject, XMLParserDelegate {
             default: type = .other(name.uppercased().replacingOccurrences(of: "-", with: "_"))
             }
             do {
-                let hash = try RecordValidator.hashValue(raw, type: type, field: "fingerprints.\(name.count <= 32 ? name : "?")")
+                let hash = try RecordValidator.hashValue(raw, type: type, field: "fingerprints.\(name)")
                 records.append(ExchangeRecord(id: .init(signalType: type, signalValue: hash, entry: upstream), status: .active,
                                               lastModified: modified, classification: classification))
             } catch {
