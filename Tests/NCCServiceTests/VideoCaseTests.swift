@@ -157,7 +157,7 @@ import Testing
             (["id": "v", "algorithm": "pdq"], 400, "missing_field"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(0, pdq: "zz")]], 400, "invalid_hash"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(0, quality: 101)]], 400, "invalid_frame"),
-            (["id": "v", "algorithm": "vpdq", "frames": [frame(2), frame(1)]], 400, "invalid_frame"),
+            (["id": "v", "algorithm": "vpdq", "frames": [frame(2), frame(-0.5)]], 400, "invalid_frame"),
             (["id": "v", "algorithm": "vpdq", "frames": [frame(-1)]], 400, "invalid_frame"),
             (["id": "v", "algorithm": "vpdq", "frames": [["pdq": Fake.hex(64), "quality": 90]]], 400, "missing_field"),
             (["id": "v", "algorithm": "vpdq", "frames": (0..<3_601).map { frame(Double($0)) }], 413, "too_many_frames"),

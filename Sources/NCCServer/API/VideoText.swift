@@ -11,7 +11,7 @@ enum VideoText {
     /// The frames of a video item at `path`: `frames_missing` when there are none, `too_many_frames` (413) over
     /// `WireLimits.maxFramesPerVideo`, `value_not_allowed` or `invalid_field` when it carries a `value` or a
     /// `quality` of its own, `invalid_hash` for a frame's PDQ, `invalid_frame` for a quality outside 0-100 or a
-    /// timestamp negative, not finite or earlier than the frame before.
+    /// timestamp negative (the order of the frames is not checked: matching a video uses neither time nor order).
     static func frames(_ frames: [WireFrame]?, value: String?, quality: Int?, at path: String) throws(APIError) -> [VPDQFrame] {
         if value != nil {
             throw APIError.badRequest("value_not_allowed", "\(path).value: a video (vpdq) has no value of its own; send its frames in `frames` and leave `value` out.")
@@ -27,17 +27,15 @@ enum VideoText {
         }
         var result: [VPDQFrame] = []
         result.reserveCapacity(frames.count)
-        var previous = 0.0
         for (j, frame) in frames.enumerated() {
             let at = "\(path).frames[\(j)]"
             let bytes = try HashText.bytes(frame.pdq, algorithm: .pdq, at: "\(at).pdq")
             guard (0...100).contains(frame.quality) else {
                 throw APIError.badRequest("invalid_frame", "\(at).quality is PDQ's quality score, from 0 to 100.")
             }
-            guard frame.timestamp.isFinite, frame.timestamp >= previous else {
-                throw APIError.badRequest("invalid_frame", "\(at).timestamp is seconds from the start of the video: a number of at least 0, never smaller than the frame before.")
+            guard frame.timestamp.isFinite, frame.timestamp >= 0 else {
+                throw APIError.badRequest("invalid_frame", "\(at).timestamp is seconds from the start of the video: a number of at least 0.")
             }
-            previous = frame.timestamp
             let w = HashText.words(bytes)
             result.append(VPDQFrame(frameNumber: j, pdq: PDQHash(words: (w[0], w[1], w[2], w[3])), quality: frame.quality, timestamp: frame.timestamp))
         }
