@@ -278,6 +278,7 @@ async function hashVideo(video) {
   const { md5, sha256 } = await digests;
   if (gone()) return;
   video.timing = { decodeMs: 0, hashMs: performance.now() - started };
+  video.seeks = sampler.seeks;
   video.frames = frames;
   const exact = md5 && sha256 ? [{ algorithm: "md5", value: md5 }, { algorithm: "sha256", value: sha256 }] : [];
   if (failed === "too_long") { failPicture(video, "video_too_long", { minutes: MAX_VIDEO_SECONDS / 60 }); return; }
@@ -361,6 +362,7 @@ function renderPictures() {
     item.dataset.state = picture.status;
     if (picture.timing) item.dataset.hashMs = String(Math.round(picture.timing.decodeMs + picture.timing.hashMs));
     if (picture.stages) item.dataset.stages = JSON.stringify(picture.stages);
+    if (picture.seeks) item.dataset.seeks = String(picture.seeks);
     const thumb = document.createElement("div");
     thumb.className = picture.kind === "video" ? "thumb video" : picture.blurred ? "thumb blurred" : "thumb";
     if (picture.kind === "video") thumb.setAttribute("aria-hidden", "true");
