@@ -12,8 +12,9 @@ struct HashCommand: AsyncParsableCommand {
             Folders are read recursively in a stable order (hidden files are skipped); '-' reads \
             standard input. Pictures are decoded in memory only: no pixels or image bytes are \
             written, logged or sent anywhere. Every file gets its MD5 and SHA-256, images also \
-            their perceptual hashes, videos (MP4, MOV, 3GP, WebM, MKV, AVI) their vPDQ: the PDQ, \
-            quality and timestamp of one frame every --seconds-per-hash seconds. Exit status: 0 when every file was hashed, 1 when any could \
+            their perceptual hashes, videos (MP4, MOV, 3GP, WebM, MKV, AVI) and animated GIF and WebP \
+            their vPDQ: the PDQ, quality and timestamp of one frame every --seconds-per-hash seconds \
+            (an animation's first frame also gets the picture hashes). Exit status: 0 when every file was hashed, 1 when any could \
             not be, 2 for a usage error.
             """
     )
@@ -54,7 +55,7 @@ struct HashCommand: AsyncParsableCommand {
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
     var maxMegapixels: Int = 100
 
-    @Option(help: "Videos: seconds between hashed frames, by presentation time (default 1, as Meta's vPDQ); 0 hashes every frame.")
+    @Option(help: "Videos and animated GIF/WebP: seconds between hashed frames, by presentation time (default 1, as Meta's vPDQ); 0 hashes every frame.")
     var secondsPerHash: Double = 1
 
     @Option(help: "Videos: refuse videos longer than this many seconds (default 7200).")
