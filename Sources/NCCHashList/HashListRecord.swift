@@ -20,6 +20,8 @@ struct HashListRecord: Sendable, Equatable {
     var lowPassed: String?
     /// PDQ of the photo rectangle found in a screenshot (`pdq_photo_region`).
     var photoRegion: String?
+    /// Whether that photo sits in app chrome (`pdq_photo_region_in_chrome`): the query sends only the regions.
+    var photoRegionInChrome = false
     /// PDQ of the tiles of a collage (`pdq_collage_tiles`).
     var collageTiles: [String]?
     /// The error code of a file that could not be hashed.
@@ -40,7 +42,7 @@ extension HashListRecord: Decodable {
         case id, path, pdq, phash, dhash, error
         case pdqQuality = "pdq_quality", pdqDihedral = "pdq_dihedral", unletterboxed
         case captionMasked = "pdq_caption_masked", lowPassed = "pdq_low_passed"
-        case photoRegion = "pdq_photo_region", collageTiles = "pdq_collage_tiles"
+        case photoRegion = "pdq_photo_region", collageTiles = "pdq_collage_tiles", photoRegionInChrome = "pdq_photo_region_in_chrome"
         case top, bottom, code
     }
 
@@ -70,6 +72,7 @@ extension HashListRecord: Decodable {
         }
         lowPassed = try c.decodeIfPresent(String.self, forKey: .lowPassed)
         photoRegion = try c.decodeIfPresent(String.self, forKey: .photoRegion)
+        photoRegionInChrome = try c.decodeIfPresent(Bool.self, forKey: .photoRegionInChrome) ?? false
         collageTiles = try c.decodeIfPresent([String].self, forKey: .collageTiles)
         if let inner = try? c.nestedContainer(keyedBy: Key.self, forKey: .error) {
             errorCode = try? inner.decodeIfPresent(String.self, forKey: .code)

@@ -48,7 +48,10 @@ public enum ImageHasher {
             }
         }
         if options.pictureRegions {
-            hashes.photoRegion = PictureRegions.photoRegion(of: image).map { PDQHasher.hash(PictureRegions.cut(image, $0), dihedral: false) }
+            if let region = PictureRegions.photoRegion(of: image) {
+                hashes.photoRegion = PDQHasher.hash(PictureRegions.cut(image, region), dihedral: false)
+                hashes.photoRegionInChrome = PictureRegions.isInChrome(region, of: image)
+            }
             hashes.collageTiles = PictureRegions.collageTiles(of: image).map { PDQHasher.hash(PictureRegions.cut(image, $0), dihedral: false) }
         }
         return hashes

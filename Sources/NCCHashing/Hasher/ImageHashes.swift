@@ -30,6 +30,9 @@ public struct ImageHashes: Sendable, Hashable {
     /// PDQ (without dihedral variants) of the photo rectangle `PictureRegions.photoRegion` found inside the
     /// picture (a screenshot's photo); nil unless `HashingOptions.pictureRegions` asked for it and one was found.
     public var photoRegion: PDQResult?
+    /// Whether the photo region sits in chrome with text or icons (not only in uniform borders, which
+    /// `unletterboxed` already strips): the upload is a screenshot, and its other hashes describe the app.
+    public var photoRegionInChrome: Bool = false
     /// PDQ (without dihedral variants) of the tiles `PictureRegions.collageTiles` found in the picture, largest
     /// first; empty unless `HashingOptions.pictureRegions` asked for them and the picture is a collage.
     public var collageTiles: [PDQResult] = []

@@ -80,6 +80,7 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
     /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; the PDQ of the
     /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
+    /// For a screenshot whose photo sits in chrome with text or icons, only the photo and the tiles.
     ///
     /// Centre crops and pixel-level rotations are stored by a case and never sent by a query; regions are
     /// sent by a query and never stored (a case's page does not search for them).
@@ -94,6 +95,14 @@ public struct MatchingPolicy: Sendable, Hashable {
         func variants(_ list: [PDQHash], prefix: String) -> [KindedPDQ] {
             list.enumerated().dropFirst().map { KindedPDQ(kind: prefix + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
         }
+        let regions = (picture.photoRegion.map { [KindedPDQ(kind: "photo-region", hash: $0)] } ?? [])
+            + picture.collageTiles.enumerated().map { KindedPDQ(kind: "collage-tile-\($0.offset + 1)", hash: $0.element) }
+        // A screenshot (the photo inside chrome with text and icons): its other hashes describe the app, and
+        // would match screenshots of other pictures in the same app; only the photo and the tiles are sent.
+        if picture.photoRegionInChrome, picture.photoRegion != nil {
+            var seen: Set<PDQHash> = []
+            return regions.filter { seen.insert($0.hash).inserted }
+        }
         var sent = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
         if dihedral { sent += variants(picture.dihedral, prefix: "dct-") }
         if let stripped = picture.unletterboxed {
@@ -102,8 +111,6 @@ public struct MatchingPolicy: Sendable, Hashable {
         }
         sent += picture.captionMasked.enumerated().map { KindedPDQ(kind: $0.offset == 0 ? "caption-masked-top" : "caption-masked-bottom", hash: $0.element) }
         if let lowPassed = picture.lowPassed { sent.append(KindedPDQ(kind: "low-passed", hash: lowPassed)) }
-        let regions = (picture.photoRegion.map { [KindedPDQ(kind: "photo-region", hash: $0)] } ?? [])
-            + picture.collageTiles.enumerated().map { KindedPDQ(kind: "collage-tile-\($0.offset + 1)", hash: $0.element) }
         for region in regions where !sent.contains(where: { $0.hash == region.hash }) { sent.append(region) }
         return sent
     }
@@ -146,6 +153,9 @@ public struct PDQCompanions: Sendable, Hashable {
     public var centerCropAspects: [CenterCrop.Aspect] = []
     /// PDQ of the photo rectangle found inside the picture (a screenshot's photo); nil when none or not computed.
     public var photoRegion: PDQHash?
+    /// Whether that photo sits in app chrome with text or icons (`PictureRegions.isInChrome`): a query then
+    /// sends only the photo and the tiles.
+    public var photoRegionInChrome: Bool = false
     /// PDQ of the picture's collage tiles, largest first; empty when it is not a collage or when not computed.
     public var collageTiles: [PDQHash]
 
@@ -174,6 +184,7 @@ public struct PDQCompanions: Sendable, Hashable {
             lowPassed: hashes.lowPassed?.hash, centerCrops: hashes.centerCrops.map(\.pdq.hash),
             photoRegion: hashes.photoRegion?.hash, collageTiles: hashes.collageTiles.map(\.hash))
         centerCropAspects = hashes.centerCrops.map(\.aspect)
+        photoRegionInChrome = hashes.photoRegionInChrome
     }
 
     /// Names of the 8 dihedral variants in the order of `dihedral` and `pixelDihedral`.

@@ -72,7 +72,10 @@ extension HashRecord {
                 }
                 json.raw("pdq_center_crops", "[" + crops.joined(separator: ",") + "]")
             }
-            if let region = hashes.photoRegion { json.string("pdq_photo_region", region.hash.hex) }
+            if let region = hashes.photoRegion {
+                json.string("pdq_photo_region", region.hash.hex)
+                if hashes.photoRegionInChrome { json.raw("pdq_photo_region_in_chrome", "true") }
+            }
             if !hashes.collageTiles.isEmpty { json.strings("pdq_collage_tiles", hashes.collageTiles.map(\.hash.hex)) }
             if let animation { animationJSON(animation, into: &json) }
         case .failure(let error):
