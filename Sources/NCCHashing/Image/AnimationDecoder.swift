@@ -10,7 +10,9 @@ public struct AnimationLimits: Sendable, Hashable {
     /// Most frames read. Default 100,000.
     public var maxFrames: Int
     /// Most pixels read over all frames: each frame's own rectangle plus the canvas handed out for it. Default
-    /// 4,000,000,000 (about 10 to 20 seconds of one core); a 1000 × 1000 animation may have 2,000 frames.
+    /// 4,000,000,000: a 1000 × 1000 animation may have 2,000 frames; the costliest file within it (full 25-megapixel
+    /// GIF frames) took 25 seconds of one core, release build (docs/formats.md).
+    /// - Warning: Raising it raises the time a small hostile file can cost, in proportion.
     public var maxTotalPixels: Int
 
     /// The defaults above.
