@@ -64,7 +64,8 @@ def page_frames(driver, record, base, path, canvas):
     started = time.time()
     page_flow.choose(driver, [path])
     took = time.time() - started
-    seeks = driver.execute_script("return document.querySelector('#picture-list li')?.dataset.seeks || ''")
+    seeks = driver.execute_script("const li = document.querySelector('#picture-list li');"
+                                  " return (li?.dataset.seeks || '') + ' ' + (li?.dataset.reads || '')")
     took = (took, seeks)
     states = page_flow.picture_states(driver)
     if states[0][1] != "ready":
@@ -135,7 +136,7 @@ def main():
             finally:
                 driver.quit()
         print(f"reference: {cli} hash --format jsonl; page read: {'canvas (RGBA)' if args.canvas else 'VideoFrame luma where available'}")
-        print("| video | CLI frames | page frames | same timestamps | PDQ equal | max distance | median | query share | bank share | choosing to ready | seeks |")
+        print("| video | CLI frames | page frames | same timestamps | PDQ equal | max distance | median | query share | bank share | choosing to ready | seeks, frames read by way |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, n_cli, n_page, same, equal, worst, median, q, b, took in rows:
             print(f"| {name} | {n_cli} | {n_page} | {'yes' if same else 'no'} | {equal} | {worst} | {median} | {q:.0f}% | {b:.0f}% | {took[0]:.1f} s | {took[1]} |")

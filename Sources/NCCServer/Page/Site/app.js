@@ -253,7 +253,8 @@ async function hashVideo(video) {
         const answer = await pending;
         if (answer.error) { failed = answer.error; if (taken) { taken.frame?.close(); taken.rgba?.fill(0); } break; }
         frames.push({ pdq: answer.pdq, quality: answer.quality, timestamp: answer.timestamp });
-        video.read = answer.read;
+        video.reads = video.reads || {};
+        video.reads[answer.read] = (video.reads[answer.read] || 0) + 1;
       }
       if (!taken) break;
       const message = { type: "video-frame", index, timestamp: Math.round(taken.timestamp * 1e6) / 1e6 };
@@ -363,6 +364,7 @@ function renderPictures() {
     if (picture.timing) item.dataset.hashMs = String(Math.round(picture.timing.decodeMs + picture.timing.hashMs));
     if (picture.stages) item.dataset.stages = JSON.stringify(picture.stages);
     if (picture.seeks) item.dataset.seeks = String(picture.seeks);
+    if (picture.reads) item.dataset.reads = JSON.stringify(picture.reads);
     const thumb = document.createElement("div");
     thumb.className = picture.kind === "video" ? "thumb video" : picture.blurred ? "thumb blurred" : "thumb";
     if (picture.kind === "video") thumb.setAttribute("aria-hidden", "true");

@@ -170,7 +170,7 @@ async function hashVideoFrame(core, frame) {
   const rgba = context.getImageData(0, 0, width, height).data;
   canvas.width = 1; canvas.height = 1;
   try {
-    return { ...core.hashFrameRGBA(rgba, width, height), read: "canvas" };
+    return { ...core.hashFrameRGBA(rgba, width, height), read: `canvas:${frame.format}` };
   } finally {
     rgba.fill(0);
   }

@@ -32,6 +32,8 @@ export class VideoSamplingError extends Error {
 const EPSILON = 1e-6;           // seconds: the command line's slot rounding (floor(t + 1e-6))
 const FIRST_STEP = 0.001;       // seconds: the first step past k when the frame shown at k started before it
 const APPROXIMATE_STEP = 1 / 60; // seconds past k a browser without VideoFrame seeks to (half a frame at 30 fps)
+const READ_ATTEMPTS = 20;       // reads of the frame on show after a seek before VideoFrame is given up on
+const READ_PAUSE_MS = 10;       // between two such reads
 const LOAD_TIMEOUT_MS = 30_000; // a file the browser neither opens nor refuses within this time is given up on
 const SEEK_TIMEOUT_MS = 30_000;
 
@@ -92,16 +94,30 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
     video.currentTime = target;
     const event = await once(video, ["seeked", "error"], SEEK_TIMEOUT_MS);
     if (event !== "seeked") throw new VideoSamplingError("undecodable", "the browser could not decode this video");
+    return target;
   }
 
-  // The frame on show, with its own presentation time (VideoFrame) or the time asked for (canvas).
-  function shown() {
+  // Seeks to `seconds` and takes the frame on show, with its own presentation time (VideoFrame), or drawn on a
+  // canvas (RGBA) where frames cannot be wrapped. Right after `seeked` the element may for a moment still hold
+  // the frame of an earlier position, or none: a frame starting after the time asked for (other than the very
+  // first, which a video starting late shows at 0) is such a leftover, and it is read again a few milliseconds
+  // later, as is a missing one, before the page gives up on VideoFrame for this video.
+  let seekedOnce = false;
+  async function seekAndTake(seconds) {
+    const target = await seek(seconds);
+    const first = !seekedOnce;
+    seekedOnce = true;
     if (canTakeFrames && !approximateOnly) {
-      try {
-        const frame = new VideoFrame(video);
-        return { timestamp: frame.timestamp / 1e6, frame };
-      } catch (error) {
-        // No frame to take (a browser that cannot wrap this video's frames): drawn on a canvas below.
+      for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+        let frame = null;
+        try {
+          frame = new VideoFrame(video);
+        } catch (error) {
+          frame = null;
+        }
+        if (frame && (first || frame.timestamp / 1e6 <= target + EPSILON)) return { timestamp: frame.timestamp / 1e6, frame };
+        if (frame) frame.close();
+        await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
       }
     }
     return drawn();
@@ -129,8 +145,7 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
   async function firstAtOrAfter(k) {
     if (Number.isFinite(duration) && k > duration + EPSILON) return null;
     if (!canTakeFrames) return approximately(k);
-    await seek(k);
-    let taken = shown();
+    let taken = await seekAndTake(k);
     if (taken.approximate) {
       // This video's frames cannot be wrapped after all: the canvas path from here on.
       discard(taken);
@@ -142,24 +157,21 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
       // Near the end (the duration may be the sound's, past the last frame): when the very last frame starts
       // before k there is nothing more to find, which one seek tells.
       discard(taken);
-      await seek(duration);
-      taken = shown();
+      taken = await seekAndTake(duration);
       if (taken.timestamp + EPSILON < k) { discard(taken); return null; }
     }
     if (interval > 0) {
       // The frame after `before` is about one frame interval later: a seek a quarter interval past that
       // shows it at a steady frame rate (frames 25% longer or shorter than the last pair still land).
       discard(taken);
-      await seek(before + interval * 1.25);
-      taken = shown();
+      taken = await seekAndTake(before + interval * 1.25);
       if (taken.timestamp + EPSILON >= k && taken.timestamp - before <= interval * 1.25 + EPSILON) return taken;
     }
     for (let step = FIRST_STEP; ; step *= 2) {
       discard(taken);
       const target = k + step;
       const atEnd = Number.isFinite(duration) ? target >= duration : step > 3600;
-      await seek(target);
-      taken = shown();
+      taken = await seekAndTake(target);
       if (taken.timestamp + EPSILON >= k) {
         interval = taken.timestamp - before;
         return taken;
@@ -182,18 +194,33 @@ export async function openVideo(file, { maxSeconds = Infinity } = {}) {
     approximateOnly = true;
     if (Number.isFinite(duration) && k >= duration - EPSILON) return null;
     await seek(k + APPROXIMATE_STEP);
-    const taken = { ...drawn(), timestamp: k };
+    const taken = { ...(await settled()), timestamp: k };
     if (Number.isFinite(duration) && k + 1 > duration && k > APPROXIMATE_STEP) {
       await seek(k - APPROXIMATE_STEP);
-      const before = drawn();
+      const before = await settled();
       await seek(duration);
-      const last = drawn();
+      const last = await settled();
       const ended = samePixels(before.rgba, taken.rgba) && samePixels(last.rgba, taken.rgba);
       before.rgba.fill(0);
       last.rgba.fill(0);
       if (ended) { taken.rgba.fill(0); return null; }
     }
     return taken;
+  }
+
+  // The frame on show drawn until two drawings READ_PAUSE_MS apart are the same picture (right after `seeked`
+  // the element may still show the frame of the position before).
+  async function settled() {
+    let drawing = drawn();
+    for (let attempt = 1; attempt < READ_ATTEMPTS / 4; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, READ_PAUSE_MS));
+      const again = drawn();
+      const same = samePixels(drawing.rgba, again.rgba);
+      drawing.rgba.fill(0);
+      drawing = again;
+      if (same) break;
+    }
+    return drawing;
   }
 
   function samePixels(a, b) {
