@@ -67,7 +67,7 @@ struct NCMECImporterTests {
         <?xml version="1.0" encoding="UTF-8"?>
         <queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2">
           <images count="4" maxTimestamp="2019-10-24T15:10:00Z">
-            <image><member id="42">M</member><id>good</id><fingerprints><md5>a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5><pdq>a1a1</pdq></fingerprints></image>
+            <image><member id="42">M</member><id>good</id><fingerprints><md5>a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5><pdq>a1a1</pdq><a-fingerprint-kind-with-a-very-long-name>x</a-fingerprint-kind-with-a-very-long-name></fingerprints></image>
             <image><member id="42">M</member><fingerprints><md5>b1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5></fingerprints></image>
             <image><member>M</member><id>nomember</id><fingerprints><md5>c1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1</md5></fingerprints></image>
             <image><member id="42">M</member><id>badhex</id><fingerprints><md5>zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz</md5></fingerprints></image>
@@ -78,7 +78,7 @@ struct NCMECImporterTests {
         defer { Task { await server.stop() } }
         let store = MemoryExchangeRecordStore()
         let report = try await ExchangeSync(exchange: "n", importer: Self.importer(server), store: store, maxPages: 1).run()
-        #expect(report.rejections.counts == [.hashWrongLength: 1, .missingField: 1, .wrongType: 1, .hashNotHex: 1])
+        #expect(report.rejections.counts == [.hashWrongLength: 1, .missingField: 1, .wrongType: 1, .hashNotHex: 1, .fieldTooLarge: 1])
         #expect(try await store.records(exchange: "n").map(\.signalValue) == ["a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"])
 
         // The next range answers JSON: the page is refused whole and the checkpoint stays.

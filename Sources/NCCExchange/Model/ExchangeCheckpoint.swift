@@ -1,8 +1,8 @@
 /// Where an exchange's feed was left: stored with each page's changes, so a restart resumes exactly there.
 ///
 /// Opaque to its holders: only the importer that made it reads it. Codable as JSON for any store.
-/// - Warning: a checkpoint belongs to one exchange; handing one importer's checkpoint to another importer
-///   restarts that importer's feed from its beginning (`ExchangeError.Code.checkpointMismatch`).
+/// - Warning: a checkpoint belongs to one exchange; another kind of importer refuses it
+///   (`ExchangeError.Code.checkpointMismatch`), and one of the same kind for another account would skip records.
 public struct ExchangeCheckpoint: Sendable, Hashable, Codable {
     enum State: Sendable, Hashable, Codable {
         /// StopNCII: the run started at `startTimestamp`; `pageToken` continues it (valid for a short time).
