@@ -80,7 +80,6 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
     /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; the PDQ of the
     /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
-    /// For a screenshot whose photo sits in chrome with text or icons, only the photo and the tiles.
     ///
     /// Centre crops and pixel-level rotations are stored by a case and never sent by a query; regions are
     /// sent by a query and never stored (a case's page does not search for them).
@@ -97,12 +96,6 @@ public struct MatchingPolicy: Sendable, Hashable {
         }
         let regions = (picture.photoRegion.map { [KindedPDQ(kind: "photo-region", hash: $0)] } ?? [])
             + picture.collageTiles.enumerated().map { KindedPDQ(kind: "collage-tile-\($0.offset + 1)", hash: $0.element) }
-        // A screenshot (the photo inside chrome with text and icons): its other hashes describe the app, and
-        // would match screenshots of other pictures in the same app; only the photo and the tiles are sent.
-        if picture.photoRegionInChrome, picture.photoRegion != nil {
-            var seen: Set<PDQHash> = []
-            return regions.filter { seen.insert($0.hash).inserted }
-        }
         var sent = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
         if dihedral { sent += variants(picture.dihedral, prefix: "dct-") }
         if let stripped = picture.unletterboxed {
@@ -153,8 +146,8 @@ public struct PDQCompanions: Sendable, Hashable {
     public var centerCropAspects: [CenterCrop.Aspect] = []
     /// PDQ of the photo rectangle found inside the picture (a screenshot's photo); nil when none or not computed.
     public var photoRegion: PDQHash?
-    /// Whether that photo sits in app chrome with text or icons (`PictureRegions.isInChrome`): a query then
-    /// sends only the photo and the tiles.
+    /// Whether that photo sits in app chrome with text or icons (`PictureRegions.isInChrome`); reported, not
+    /// yet used: sending only the regions for such uploads lost captioned copies (docs/robustness.md).
     public var photoRegionInChrome: Bool = false
     /// PDQ of the picture's collage tiles, largest first; empty when it is not a collage or when not computed.
     public var collageTiles: [PDQHash]

@@ -67,15 +67,17 @@ public enum PictureRegions {
     public static let edgeShare = 0.9
 
     /// Whether `region` is surrounded by chrome with text or icons rather than by uniform borders only: true
-    /// when stripping uniform borders (`Unletterbox`) leaves more than 2% of the width or height of the
-    /// picture outside `region` on some side. A screenshot's plain hashes then describe the app more than the
+    /// when stripping uniform borders (`Unletterbox`) leaves more than 2% of the height of the picture outside
+    /// `region` both above and below it, or 2% of the width both left and right of it. A screenshot's plain hashes then describe the app more than the
     /// photo, and two screenshots of different pictures in one app would match through them: the policy
     /// sends only the region (and tiles) for such an upload.
     public static func isInChrome(_ region: Unletterbox.Bounds, of image: DecodedImage) -> Bool {
         let b = Unletterbox.bounds(of: image)
         let dx = Double(image.width) * 0.02, dy = Double(image.height) * 0.02
-        return Double(region.x - b.x) > dx || Double((b.x + b.width) - (region.x + region.width)) > dx
-            || Double(region.y - b.y) > dy || Double((b.y + b.height) - (region.y + region.height)) > dy
+        // Chrome with ink on both sides (above and below, or left and right): a caption bar on one side and a
+        // flat band on the other is a captioned picture, which keeps every hash.
+        return (Double(region.x - b.x) > dx && Double((b.x + b.width) - (region.x + region.width)) > dx)
+            || (Double(region.y - b.y) > dy && Double((b.y + b.height) - (region.y + region.height)) > dy)
     }
 
     /// The rectangle `b` of `image` as a picture of its own (for hashing).
