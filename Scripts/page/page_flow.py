@@ -33,6 +33,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -579,6 +580,8 @@ def run(args):
             check(not console, f"no error in the browser console ({console[:2]})")
         finally:
             driver.quit()
+            # The test pictures, videos and the saved case file (it holds a secret) go with the run.
+            shutil.rmtree(work, ignore_errors=True)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 
