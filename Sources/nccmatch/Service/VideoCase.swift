@@ -2,8 +2,10 @@ import Foundation
 import NCCVideo
 import NCCWire
 
-/// A video given to `case submit` or `case add`: hashed here (vPDQ, one frame a second, as `nccmatch hash`
-/// does) into one `vpdq` case hash holding its frames. Nothing of the video leaves this computer.
+/// A video given to `case submit` or `case add`: hashed here with vPDQ into one `vpdq` case hash holding its
+/// frames, as dense as the bank keeps them (every frame of a video up to 3,600 frames, else 3,600 evenly spaced:
+/// `VPDQMatchPolicy.bankSecondsPerSample`), so trimmed copies sampled at one frame a second still find their frames.
+/// Nothing of the video leaves this computer.
 enum VideoCase {
     /// What is sent for a video, and how it reads in the summary.
     struct Hashes {
@@ -23,12 +25,17 @@ enum VideoCase {
         return VideoContainer.detect([UInt8](head)) != nil
     }
 
-    /// The video's frames as a case hash; a video longer than `WireLimits.maxFramesPerVideo` samples keeps that
-    /// many, evenly spaced over its whole length (so the bank still covers all of it).
+    /// The video's frames as a case hash, sampled as densely as `WireLimits.maxFramesPerVideo` allows over the
+    /// container's duration; a video whose container understates its length keeps that many, evenly spaced over
+    /// its whole length (so the bank still covers all of it).
     static func hashes(path: String) -> Result<Hashes, VideoError> {
         let video: VPDQVideoHash
         do throws(VideoError) {
-            video = try VPDQHasher.hash(path: path)
+            // The header alone gives the duration; the frames are decoded by the second decoder.
+            let duration = try VideoDecoder(path: path).info.durationSeconds
+            let options = VideoDecodingOptions(secondsPerSample: VPDQMatchPolicy.bankSecondsPerSample(
+                durationSeconds: duration, maxFrames: WireLimits.maxFramesPerVideo))
+            video = try VPDQHasher.hash(path: path, options: options)
         } catch {
             return .failure(error)
         }
