@@ -213,8 +213,11 @@ struct QueryFailure: Error, Sendable {
 struct QuerySet {
     struct Item {
         var id: HashListID
-        /// Every hash of the query (see `QueryCodes`). Failure for an image that could not be hashed.
+        /// Every hash of the query (see `QueryCodes`). Failure for an image that could not be hashed. Empty
+        /// codes for a video query (its hashes are in `video`).
         var hashes: Result<QueryCodes, QueryFailure>
+        /// A video file's frames and digests, when videos are hashed as such (a remote match).
+        var video: RemoteVideoQuery? = nil
     }
 
     var items: [Item]
@@ -222,9 +225,12 @@ struct QuerySet {
     /// Loads every query argument; an argument that cannot be read and malformed lines are reported on
     /// standard error and skipped, and `complete` is false, so the caller exits 1 after matching the rest.
     ///
-    /// - Parameter companions: hash images with every PDQ companion the matching policy has a query send (a
-    ///   remote match sends them whatever the algorithm); a local pHash or dHash match needs only the plain hashes.
-    static func loadAll(_ arguments: [String], algorithm: HashAlgorithm, dihedral: Bool, companions: Bool) -> (sets: [QuerySet], complete: Bool) {
+    /// - Parameters:
+    ///   - companions: hash images with every PDQ companion the matching policy has a query send (a remote match
+    ///     sends them whatever the algorithm); a local pHash or dHash match needs only the plain hashes.
+    ///   - videos: hash video files (by their first bytes) as videos, `RemoteVideoQuery` (a remote match);
+    ///     otherwise a video is a file that is not an image.
+    static func loadAll(_ arguments: [String], algorithm: HashAlgorithm, dihedral: Bool, companions: Bool, videos: Bool = false) -> (sets: [QuerySet], complete: Bool) {
         var sets: [QuerySet] = []
         var complete = true
         guard let listAlgorithm = HashListAlgorithm(rawValue: algorithm.rawValue) else {
@@ -233,7 +239,7 @@ struct QuerySet {
         }
         for argument in arguments {
             do {
-                let (set, list) = try load(argument, algorithm: listAlgorithm, dihedral: dihedral, companions: companions)
+                let (set, list) = try load(argument, algorithm: listAlgorithm, dihedral: dihedral, companions: companions, videos: videos)
                 sets.append(set)
                 if let list, list.skippedLines > 0 {
                     complete = false
@@ -249,8 +255,16 @@ struct QuerySet {
 
     /// One argument's queries: the images of a file or folder, or the entries of a hash list (returned too,
     /// for its problems).
-    static func load(_ argument: String, algorithm: HashListAlgorithm, dihedral: Bool, companions: Bool) throws(QueryFailure) -> (QuerySet, HashList?) {
+    static func load(_ argument: String, algorithm: HashListAlgorithm, dihedral: Bool, companions: Bool, videos: Bool = false) throws(QueryFailure) -> (QuerySet, HashList?) {
         let hashing = ImageQueryHashing(algorithm: algorithm, dihedral: dihedral, companions: companions)
+        /// One file's query: a video's when videos are hashed as such and the file is one, else an image's.
+        func item(_ path: String) -> Item {
+            guard videos && RemoteVideoQuery.looksLikeVideo(path: path) else { return Item(id: .named(path), hashes: hashing.hash(path: path)) }
+            switch RemoteVideoQuery.hash(path: path) {
+            case .success(let video): return Item(id: .named(path), hashes: .success(QueryCodes()), video: video)
+            case .failure(let failure): return Item(id: .named(path), hashes: .failure(failure))
+            }
+        }
         if argument != "-" {
             var info = stat()
             if stat(argument, &info) == 0 {
@@ -261,7 +275,7 @@ struct QuerySet {
                         case .skipped(let path, let code, let message):
                             return Item(id: .named(path), hashes: .failure(QueryFailure(code: code, message: message)))
                         case .file, .standardInput:
-                            return Item(id: .named(input.displayPath), hashes: hashing.hash(path: input.displayPath))
+                            return item(input.displayPath)
                         }
                     }), nil)
                 }
@@ -270,8 +284,8 @@ struct QuerySet {
                         code: FileReadError.Code.notARegularFile.rawValue,
                         message: "\(TerminalText.escaped(argument)) is not a regular file (a pipe, device or socket), so it was not read. Give a file, or pipe a hash list to '-'.")
                 }
-                if ImageQueryHashing.looksLikeImage(path: argument) {
-                    return (QuerySet(items: [Item(id: .named(argument), hashes: hashing.hash(path: argument))]), nil)
+                if ImageQueryHashing.looksLikeImage(path: argument) || (videos && RemoteVideoQuery.looksLikeVideo(path: argument)) {
+                    return (QuerySet(items: [item(argument)]), nil)
                 }
             }
         }

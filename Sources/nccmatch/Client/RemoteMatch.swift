@@ -15,6 +15,13 @@ import NCCWire
 /// reference: `{"query": …, "matches": [{"id": "<match_ref>", "distance": n}]}`; `distance` is left out when
 /// the bank does not disclose it, and a match found only through another algorithm than `--algorithm`
 /// names it (`"algorithm": "phash"`).
+///
+/// A video file (told by its first bytes, as `case submit` tells it) is hashed here as `case submit` hashes it
+/// (`RemoteVideoQuery`) and sent as one `vpdq` item holding its frames, with its MD5 and SHA-256 under the same
+/// id; its line reads as one of `match --video`: `{"id": "<match_ref>", "query_match_percent": x,
+/// "bank_match_percent": y}` (text: `ref (query x%, bank y%)`), or `"algorithm": "md5"` for a bank item only its
+/// digests matched. Requests hold at most `--batch-size` items, each video frame counting as one, as the bank
+/// counts them.
 struct RemoteMatch {
     var server: String
     var apiKey: String
@@ -30,15 +37,25 @@ struct RemoteMatch {
         algorithm == .pdq ? [31, 23, 15] : [8, 6, 4]
     }
 
-    /// One match of a query as printed: the smallest distance seen for the chosen algorithm, else for another.
+    /// One match of a query as printed: the smallest distance seen for the chosen algorithm (`vpdq` for a
+    /// video), else for another.
     struct Found {
         var distance: Int?
         /// nil when found through the chosen algorithm.
         var algorithm: String?
+        /// For a video's `vpdq` item: the shares of the query's and the bank video's frames matched, in percent.
+        var shares: (query: Double, bank: Double)? = nil
 
-        /// Whether `self` should replace `old`: the chosen algorithm first, then a known, smaller distance.
+        /// Whether `self` should replace `old`: the chosen algorithm first, then a larger query share, then a
+        /// known, smaller distance.
         func better(than old: Found) -> Bool {
             if (algorithm == nil) != (old.algorithm == nil) { return algorithm == nil }
+            switch (shares, old.shares) {
+            case (let a?, let b?) where a != b: return a.query != b.query ? a.query > b.query : a.bank > b.bank
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: break
+            }
             switch (distance, old.distance) {
             case (let a?, let b?): return a < b
             case (_?, nil): return true
@@ -55,13 +72,17 @@ struct RemoteMatch {
             FileHandle.standardError.write(Data("nccmatch match: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
-        let loaded = QuerySet.loadAll(queries, algorithm: algorithm, dihedral: dihedral, companions: true)
+        let loaded = QuerySet.loadAll(queries, algorithm: algorithm, dihedral: dihedral, companions: true, videos: true)
         let items = loaded.sets.flatMap(\.items)
         // Each query's items, all under the query's position as id.
         var groups: [[MatchItem]] = []
         for (q, item) in items.enumerated() {
             guard case .success(let codes) = item.hashes else { continue }
             let id = String(q)
+            if let video = item.video {
+                groups.append(video.items(id: id))
+                continue
+            }
             var list: [MatchItem] = []
             for start in stride(from: 0, to: codes.pdq.count, by: 4) {
                 list.append(MatchItem(id: id, algorithm: .pdq, value: WireHex.text(words: codes.pdq[start..<(start + 4)])))
@@ -70,7 +91,7 @@ struct RemoteMatch {
             if let d = codes.dhash { list.append(MatchItem(id: id, algorithm: .dhash, value: WireHex.text(words: [d]))) }
             if !list.isEmpty { groups.append(list) }
         }
-        let withoutPDQ = items.filter { if case .success(let codes) = $0.hashes { return codes.pdq.isEmpty } else { return false } }.count
+        let withoutPDQ = items.filter { if $0.video == nil, case .success(let codes) = $0.hashes { return codes.pdq.isEmpty } else { return false } }.count
         if withoutPDQ > 0 {
             FileHandle.standardError.write(Data("""
                 nccmatch match: note: \(withoutPDQ) quer\(withoutPDQ == 1 ? "y has" : "ies have") no PDQ hash. The bank counts a pHash \
@@ -82,10 +103,15 @@ struct RemoteMatch {
         var best = [[String: Found]](repeating: [:], count: items.count)
         var next = 0
         while next < groups.count {
-            // Whole queries per request, up to --batch-size items (a query larger than that still goes whole).
+            // Whole queries per request, up to --batch-size items, each video frame counting as one, as the bank
+            // counts them (a query larger than that still goes whole; a video's 3,602 fit in the bank's 10,000).
             var batch: [MatchItem] = []
-            while next < groups.count && (batch.isEmpty || batch.count + groups[next].count <= batchSize) {
+            var counted = 0
+            while next < groups.count {
+                let size = groups[next].reduce(0) { $0 + $1.hashCount }
+                if !batch.isEmpty && counted + size > batchSize { break }
                 batch += groups[next]
+                counted += size
                 next += 1
             }
             let answer: MatchResponse
@@ -101,9 +127,13 @@ struct RemoteMatch {
             for (r, result) in results.enumerated() {
                 guard let id = Int(result.id), id >= 0, id < items.count else { continue }
                 let via = paired && batch[r].id == String(id) ? batch[r].algorithm : nil
+                let chosen = items[id].video == nil ? algorithm.rawValue : WireAlgorithm.vpdq.rawValue
                 for match in result.matches {
                     let ref = match.matchRef
-                    let found = Found(distance: match.distance, algorithm: via == nil || via == algorithm.rawValue ? nil : via)
+                    var found = Found(distance: match.distance, algorithm: via == nil || via == chosen ? nil : via)
+                    if let q = match.queryMatchPercent, let b = match.bankMatchPercent {
+                        found = Found(distance: nil, algorithm: nil, shares: (q, b))
+                    }
                     if let old = best[id][ref], !found.better(than: old) { continue }
                     best[id][ref] = found
                 }
@@ -128,12 +158,19 @@ struct RemoteMatch {
                     json.string("id", match.key)
                     if let via = match.value.algorithm { json.string("algorithm", via) }
                     if let d = match.value.distance { json.int("distance", d) }
+                    if let shares = match.value.shares {
+                        json.raw("query_match_percent", VideoMatch.percent(shares.query))
+                        json.raw("bank_match_percent", VideoMatch.percent(shares.bank))
+                    }
                     return json.finished()
                 }
                 out.write("{\"query\":\(item.id.json),\"matches\":[\(list.joined(separator: ","))]}")
             case (.success, true):
                 let list = matches.map { match -> String in
                     let ref = TerminalText.escaped(match.key)
+                    if let shares = match.value.shares {
+                        return "\(ref) (query \(VideoMatch.percent(shares.query))%, bank \(VideoMatch.percent(shares.bank))%)"
+                    }
                     switch (match.value.algorithm, match.value.distance) {
                     case (nil, let d?): return "\(ref) (distance \(d))"
                     case (let via?, let d?): return "\(ref) (\(via) distance \(d))"
@@ -147,7 +184,7 @@ struct RemoteMatch {
         out.flush()
         if unhashed > 0 {
             // As the local match: every query got its line; the status tells scripts some images were not hashed.
-            FileHandle.standardError.write(Data("nccmatch match: \(unhashed) image(s) could not be hashed; see their \"error\" entries.\n".utf8))
+            FileHandle.standardError.write(Data("nccmatch match: \(unhashed) file(s) could not be hashed; see their \"error\" entries.\n".utf8))
             throw ExitCode(1)
         }
         if !loaded.complete {
