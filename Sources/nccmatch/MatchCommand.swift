@@ -61,7 +61,7 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "With --video: smallest share of the bank video's frames that must match the query, in percent (default 0).")
     var videoBankPercent: Double = 0
 
-    @Argument(help: "Hash lists, image files or folders of images; '-' reads a hash list from standard input.")
+    @Argument(help: "Hash lists, image files or folders of images (with --server, video files too, matched with vPDQ); '-' reads a hash list from standard input.")
     var queries: [String]
 
     func validate() throws {
@@ -73,7 +73,7 @@ struct MatchCommand: ParsableCommand {
             throw ValidationError("--dihedral applies to PDQ only; drop it or use --algorithm pdq.")
         }
         if queries.isEmpty { throw ValidationError("Give at least one query: a hash list, an image or a folder.") }
-        if video && (server != nil || bank == nil) { throw ValidationError("--video matches against a local bank only: give --bank (video files, a folder, or hash output).") }
+        if video && (server != nil || bank == nil) { throw ValidationError("--video matches against a local bank only: give --bank (video files, a folder, or hash output). With --server, leave --video out: video files are matched as videos.") }
         if video && !((0...100).contains(videoQueryPercent) && (0...100).contains(videoBankPercent)) { throw ValidationError("--video-query-percent and --video-bank-percent are percentages from 0 to 100.") }
         if (bank == nil) == (server == nil) { throw ValidationError("Give either --bank FILE or --server URL.") }
         if server != nil && resolvedAPIKey == nil { throw ValidationError("--server needs --api-key KEY (or NCCMATCH_API_KEY).") }
