@@ -404,7 +404,9 @@ public final class BankService: Sendable {
         var found = index.match(queries, distances: distances)
         if !trusted { found = gate64BitMatches(queries: queries, items: queryItems.map { request.items[$0] }, found: found) }
         // Videos: only declared matches (pytx's thresholds) are answered; a narrower max_distance does not apply.
-        var videoFound: [[VideoFrameIndex.Hit]] = videoQueries.map { query in index.videos.search(query.frames).filter(\.isMatch) }
+        var videoFound: [[VideoFrameIndex.Hit]] = videoQueries.map { query in
+            index.videos.search(query.frames, probeBand: MatchPolicy.probeBand(.pdq)).filter(\.isMatch)
+        }
 
         // Every match about to be answered (and, when the platform has anchors, every PDQ value sent), judged as a
         // whole before anything is told. Most queries match nothing and cost nothing here.
@@ -420,19 +422,25 @@ public final class BankService: Sendable {
                 owners.append((i, k))
             }
         }
-        // A matched bank video counts against the daily budget like a picture; its shares are never near a boundary
-        // of one hash, so it is no evidence of probing.
+        // A matched bank video counts against the daily budget like a picture. A video whose match hinges on frames
+        // near the boundary (known frames padded with one probe frame: the walk of a stored frame) counts as an
+        // outer-band match, with that frame as the anchor; every frame sent is compared with the anchors.
         for (k, hits) in videoFound.enumerated() {
             var hasher = Hasher()
             for frame in videoQueries[k].frames { hasher.combine(frame.pdq.words.0); hasher.combine(frame.pdq.words.1); hasher.combine(frame.pdq.words.2); hasher.combine(frame.pdq.words.3) }
             let digest = UInt64(bitPattern: Int64(hasher.finalize()))
             for (m, hit) in hits.enumerated() {
-                candidates.append(.init(item: queries.count + k, image: hit.videoID, outerBand: false, valueDigest: digest, pdqWords: nil))
+                candidates.append(.init(item: queries.count + k, image: hit.videoID, outerBand: hit.hingesOnOuterFrames,
+                                        valueDigest: digest, pdqWords: hit.outerFrameWords))
                 owners.append((queries.count + k, m))
             }
         }
         let verdict = probes.judge(platform: platform.id, trusted: trusted, candidates: candidates) {
             queries.filter { $0.algorithm == .pdq }.map { ProbeGuard.Value(words: HashText.words($0.bytes), valueDigest: Self.valueDigest($0)) }
+                + videoQueries.flatMap(\.frames).map { frame in
+                    let w = frame.pdq.words
+                    return ProbeGuard.Value(words: [w.0, w.1, w.2, w.3], valueDigest: w.0 ^ (w.1 &* 31) ^ (w.2 &* 961) ^ (w.3 &* 29_791))
+                }
         }
         if verdict.overBudget > 0 {
             metrics.add("nccmatch_match_budget_refused_total")

@@ -140,6 +140,42 @@ import Testing
         #expect(!audit.stdout.contains(pdq))
     }
 
+    /// The walk of a stored video frame: three of the video's own frames padded with one probe frame 28-31 bits
+    /// from the fourth, so the answer (match at 100%, none at 75%) tells whether the probe is inside. Those matches
+    /// hinge on a boundary frame: past the probe limit they are withheld, audited, and the key slowed, while a
+    /// copy whose own frames match keeps matching.
+    @Test func videoFrameWalkIsWithheldLikeAPictureWalk() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url, extra: ["--probe-limit", "8"])
+        defer { server.stop() }
+        let key = try server.addPlatform("video-walker")
+        let bank = (0..<4).map { _ in Fake.hex(64) }
+        let frames = bank.enumerated().map { ["pdq": $1, "quality": 90, "timestamp": Double($0)] as [String: Any] }
+        let opened = try await HTTP.send("POST", server.url("v1/cases"), json: ["hashes": [["algorithm": "vpdq", "frames": frames, "image": 0]]])
+        #expect(opened.status == 201, "\(opened.text)")
+        let match = server.url("v1/match")
+        // The video's own frames match, and keep matching after the walk.
+        let copy: [String: Any] = ["id": "copy", "algorithm": "vpdq", "frames": frames]
+        #expect(Self.matches(try await HTTP.send("POST", match, json: ["items": [copy]], bearer: key)).count == 1)
+        let walk = (0..<40).map { i -> [String: Any] in
+            var digits = Array(Fake.flip(bank[3], bits: 28))
+            let position = (i * 7 + 1) % 64
+            digits[position] = Character(String(Int(String(digits[position]), radix: 16)! ^ 4, radix: 16))
+            let probe: [String: Any] = ["pdq": String(digits), "quality": 90, "timestamp": 3.0]
+            return ["id": "w\(i)", "algorithm": "vpdq", "frames": Array(frames.prefix(3)) + [probe]]
+        }
+        let answer = try await HTTP.send("POST", match, json: ["items": walk], bearer: key)
+        #expect(answer.status == 200, "\(answer.text)")
+        let answered = (0..<40).filter { !Self.matches(answer, $0).isEmpty }.count
+        #expect(answered <= 8, "at most the probe limit of boundary walks may be answered, got \(answered)")
+        let audit = try CLIRunner.run(["admin", "audit", "--data", dir.url.path])
+        #expect(audit.stdout.contains("probing_suspected"))
+        for value in bank { #expect(!audit.stdout.contains(value)) }
+        // The slowed key still has one request in hand: the copy whose own frames match is answered.
+        #expect(Self.matches(try await HTTP.send("POST", match, json: ["items": [copy]], bearer: key)).count == 1)
+    }
+
     @Test func nearMissesAroundAnAnswerCountAsProbing() async throws {
         let dir = try TemporaryDirectory(prefix: "nccmatch-hardening")
         defer { dir.remove() }

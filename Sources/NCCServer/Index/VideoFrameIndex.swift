@@ -67,27 +67,40 @@ final class VideoFrameIndex: Sendable {
         var queryPercent: Double
         var bankPercent: Double
         var isMatch: Bool
+        /// Whether the verdict would be "no match" without the query frames whose nearest frame of this video is
+        /// `probeBand` bits away or more: then the answer tells something about those boundary frames (a walk
+        /// reading a stored frame out pads known frames with one probe), and `ProbeGuard` counts it.
+        var hingesOnOuterFrames: Bool
+        /// The words of one such outer frame (the guard's anchor), when there is one.
+        var outerFrameWords: [UInt64]?
     }
 
     /// Every bank video at least one of whose frames is within the policy's distance of a usable query frame,
     /// with its shares and verdict; sorted by query share, bank share (descending), then id. Frames under the
     /// policy's quality and repeated hashes of the query are left out first, as `VPDQIndex.search` does.
-    func search(_ query: [VPDQFrame]) -> [Hit] {
+    ///
+    /// - Parameter probeBand: the distance from which a frame's match counts as near the boundary (`MatchPolicy`).
+    func search(_ query: [VPDQFrame], probeBand: Int = Int.max) -> [Hit] {
         let usable = policy.usableFrames(query)
         guard !usable.isEmpty else { return [] }
         let found = frames.search(usable.map(\.pdq), within: policy.frameDistance)
         return owners.withLock { state in
             var queryHits: [Int64: Int] = [:]
+            var innerHits: [Int64: Int] = [:]
+            var outerFrame: [Int64: Int] = [:]
             var bankHits: [Int64: Set<UInt64>] = [:]
-            for frameHits in found {
-                var videos = Set<Int64>()
+            for (f, frameHits) in found.enumerated() {
+                var nearest: [Int64: Int] = [:]
                 for hit in frameHits {
                     // A frame removed since the search began is no longer counted.
                     guard let video = state.videoOfFrame[hit.id] else { continue }
-                    videos.insert(video)
+                    nearest[video] = min(nearest[video] ?? Int.max, hit.distance)
                     bankHits[video, default: []].insert(hit.id)
                 }
-                for video in videos { queryHits[video, default: 0] += 1 }
+                for (video, distance) in nearest {
+                    queryHits[video, default: 0] += 1
+                    if distance < probeBand { innerHits[video, default: 0] += 1 } else if outerFrame[video] == nil { outerFrame[video] = f }
+                }
             }
             var hits: [Hit] = []
             for (video, n) in queryHits {
@@ -95,8 +108,12 @@ final class VideoFrameIndex: Sendable {
                 guard total > 0 else { continue }
                 let qp = Double(n) * 100 / Double(usable.count)
                 let bp = Double(bankHits[video]?.count ?? 0) * 100 / Double(total)
-                hits.append(Hit(videoID: video, queryPercent: qp, bankPercent: bp,
-                                isMatch: policy.isMatch(queryPercent: qp, bankPercent: bp, usableOnBothSides: true)))
+                let isMatch = policy.isMatch(queryPercent: qp, bankPercent: bp, usableOnBothSides: true)
+                let innerPercent = Double(innerHits[video] ?? 0) * 100 / Double(usable.count)
+                let hinges = isMatch && !policy.isMatch(queryPercent: innerPercent, bankPercent: bp, usableOnBothSides: true)
+                let words = outerFrame[video].map { f -> [UInt64] in let w = usable[f].pdq.words; return [w.0, w.1, w.2, w.3] }
+                hits.append(Hit(videoID: video, queryPercent: qp, bankPercent: bp, isMatch: isMatch,
+                                hingesOnOuterFrames: hinges, outerFrameWords: hinges ? words : nil))
             }
             return hits.sorted { ($0.queryPercent, $0.bankPercent, $1.videoID) > ($1.queryPercent, $1.bankPercent, $0.videoID) }
         }
