@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NCCVideo
+import NCCWire
 
 /// `nccmatch eval-video`: measures how well vPDQ, beside MD5, survives the copies offenders post of a video.
 struct EvalVideoCommand: ParsableCommand {
@@ -12,8 +13,9 @@ struct EvalVideoCommand: ParsableCommand {
             quality, half size, trimmed by 10% at each end, mirrored, with a logo box, with a caption bar, sped up \
             1.5 times). Copies are made in memory: ffmpeg writes each one to a pipe that nccmatch reads, so no copy \
             is ever written to disk. Each copy is matched, as a query, against its original at the given thresholds \
-            (pytx's vPDQ defaults), and its MD5 compared (--bank-seconds-per-hash 0 hashes every frame of the \
-            originals as bank videos, so that a trimmed or sped-up copy's frames find a bank frame close in time); every original and copy is matched against every original \
+            (pytx's vPDQ defaults), and its MD5 compared. The originals are hashed as the bank keeps a victim's video \
+            (every frame of a video up to 3,600 frames), so that a trimmed or sped-up copy's frames find a bank frame \
+            close in time; --bank-seconds-per-hash 1 measures pytx's one frame a second on both sides. Every original and copy is matched against every original \
             of another scene for false matches. Needs the ffmpeg program with the libx264 encoder. Exits 0 when \
             re-encoded, half-size and trimmed copies each match at least 95% and no different videos match, 3 when \
             they do not.
@@ -31,7 +33,7 @@ struct EvalVideoCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds between sampled frames (0 = every frame).")
     var secondsPerHash: Double = 1
 
-    @Option(name: .long, help: "Seconds between the frames of each original hashed as the bank video copies are matched against (0 = every frame; default: --seconds-per-hash).")
+    @Option(name: .long, help: "Seconds between the frames of each original hashed as the bank video copies are matched against (0 = every frame; default: as case submit keeps a victim's video, every frame of a video up to 3,600 frames, else 3,600 evenly spaced; give --seconds-per-hash's value for pytx's one rate on both sides).")
     var bankSecondsPerHash: Double?
 
     @Option(name: .long, help: "Largest PDQ distance at which two frames match.")
@@ -76,6 +78,7 @@ struct EvalVideoCommand: ParsableCommand {
         options.policy = VPDQMatchPolicy(frameDistance: maxDistance, queryMatchPercent: videoQueryPercent, bankMatchPercent: videoBankPercent)
         options.decoding.secondsPerSample = secondsPerHash
         options.bankSecondsPerSample = bankSecondsPerHash
+        options.bankMaxFrames = WireLimits.maxFramesPerVideo
         options.details = details
         if let jobs { options.jobs = jobs }
         let report: VideoRobustnessReport
@@ -89,7 +92,8 @@ struct EvalVideoCommand: ParsableCommand {
             report = try VideoRobustnessEvaluator.run(videos: list, options: options, copier: copier) { done, total in
                 if !quiet { FileHandle.standardError.write(Data("eval-video: \(done)/\(total) videos\n".utf8)) }
             }
-        } catch let error as VideoEvaluationError {
+        } catch {
+            // Typed throws: `error` is a VideoEvaluationError.
             Self.fail("\(error.code.rawValue): \(error.message)")
         }
         if let json {
@@ -114,7 +118,7 @@ struct EvalVideoCommand: ParsableCommand {
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x) }
         let v = r.videos
         var lines = ["Evaluated \(v.evaluated) of \(v.found) videos (\(v.scenes) scenes, \(v.frames) sampled frames; \(v.failed) not hashed, \(v.lowQuality) with no frame of quality \(r.settings.policy.minimumQuality)+), copies made in memory, in \(String(format: "%.1f", r.elapsedSeconds)) s.",
-                     "Match: frame distance <= \(r.settings.policy.frameDistance), query share >= \(r.settings.policy.queryMatchPercent)%, bank share >= \(r.settings.policy.bankMatchPercent)%, queries one frame every \(r.settings.secondsPerSample) s, bank videos \(r.settings.bankSecondsPerSample == 0 ? "every frame" : "one frame every \(r.settings.bankSecondsPerSample) s").",
+                     "Match: frame distance <= \(r.settings.policy.frameDistance), query share >= \(r.settings.policy.queryMatchPercent)%, bank share >= \(r.settings.policy.bankMatchPercent)%, queries one frame every \(r.settings.secondsPerSample) s, bank videos \(r.settings.bankSecondsPerSample.map { $0 == 0 ? "every frame" : "one frame every \($0) s" } ?? "as case submit keeps them (every frame of a video up to \(WireLimits.maxFramesPerVideo) frames)").",
                      "",
                      "transform   vPDQ recall        MD5 recall   median query/bank share   lowest query share   failed copies"]
         for t in r.transforms {

@@ -28,9 +28,13 @@ public struct VideoEvaluationOptions: Sendable {
     /// Sampling and limits for originals and copies. Default: one frame a second.
     public var decoding = VideoDecodingOptions()
     /// Seconds between the frames hashed of each original as a bank video (what a copy is matched against), when it
-    /// differs from `decoding.secondsPerSample` (0: every frame). nil: the same rate as the queries. A finer bank rate
-    /// puts a bank frame close in time to every sampled frame of a trimmed or sped-up copy.
+    /// differs from `decoding.secondsPerSample` (0: every frame). nil (the default): as the service's bank keeps a
+    /// victim's video, `VPDQMatchPolicy.bankSecondsPerSample` over the video's duration and `bankMaxFrames` (every
+    /// frame of a short video). A finer bank rate puts a bank frame close in time to every sampled frame of a trimmed
+    /// or sped-up copy; the queries' own rate reproduces pytx's one frame a second on both sides.
     public var bankSecondsPerSample: Double?
+    /// The most frames the bank keeps of one video (`WireLimits.maxFramesPerVideo`, 3,600), for the default bank rate.
+    public var bankMaxFrames = 3_600
     /// Videos processed at once (each runs one FFmpeg process and one decoder at a time). Default: every core.
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Name the videos of the closest miss and of false matches in the report.
@@ -129,7 +133,9 @@ public enum VideoRobustnessEvaluator {
             return Hashed(video: video, original: .failure(error))
         }
         var result = Hashed(video: video, original: .success(original.frames), bank: original.frames)
-        if let rate = options.bankSecondsPerSample, rate != options.decoding.secondsPerSample {
+        let rate = options.bankSecondsPerSample ?? VPDQMatchPolicy.bankSecondsPerSample(
+            durationSeconds: original.info.durationSeconds, maxFrames: options.bankMaxFrames)
+        if rate != options.decoding.secondsPerSample {
             var bankOptions = options.decoding
             bankOptions.secondsPerSample = rate
             do { result.bank = try VPDQHasher.hash(path: video.path, options: bankOptions).frames } catch {
@@ -233,7 +239,7 @@ public enum VideoRobustnessEvaluator {
         let meetsBar = !evaluated.isEmpty && falseMatches == 0 && required.allSatisfy { $0.vpdqRecallPercent >= 95 }
         return VideoRobustnessReport(
             settings: .init(policy: policy, secondsPerSample: options.decoding.secondsPerSample,
-                            bankSecondsPerSample: options.bankSecondsPerSample ?? options.decoding.secondsPerSample,
+                            bankSecondsPerSample: options.bankSecondsPerSample,
                             transforms: options.transforms, copies: "memory"),
             videos: .init(found: hashed.count, evaluated: evaluated.count, failed: failed, lowQuality: lowQuality,
                           scenes: Set(evaluated.map(\.video.scene)).count,

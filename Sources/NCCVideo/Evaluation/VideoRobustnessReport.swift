@@ -7,8 +7,9 @@ public struct VideoRobustnessReport: Sendable, Hashable, Codable {
         public var policy: VPDQMatchPolicy
         /// Seconds between sampled frames of the queries (originals and copies).
         public var secondsPerSample: Double
-        /// Seconds between the frames of each original hashed as a bank video (0: every frame).
-        public var bankSecondsPerSample: Double
+        /// Seconds between the frames of each original hashed as a bank video (0: every frame); nil: as the
+        /// service's bank keeps a video (`VPDQMatchPolicy.bankSecondsPerSample`: every frame of a short video).
+        public var bankSecondsPerSample: Double?
         /// The transforms, in order.
         public var transforms: [VideoTransform]
         /// Where copies were made: always "memory" (FFmpeg writes each copy to a pipe read into memory).
