@@ -1,5 +1,7 @@
 // MD5 of a file's bytes (RFC 1321), for the exact-copy fingerprint a case stores beside SHA-256 (which the
 // browser's own crypto.subtle computes for a picture; it has no MD5). The bytes never leave the device.
+import { BlockDigest } from "./block-digest.js";
+
 const S = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
   4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21];
 const K = new Int32Array(64);
@@ -9,45 +11,16 @@ for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 0x100
  * MD5 fed in pieces (a video is read a few megabytes at a time, so it is never held whole):
  * `const md5 = new MD5(); md5.update(bytes); ...; md5.hex()`.
  */
-export class MD5 {
+export class MD5 extends BlockDigest {
   constructor() {
+    super(true);
     this.state = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476]);
-    this.pending = new Uint8Array(64);   // bytes of an unfinished block
-    this.pendingLength = 0;
-    this.length = 0;                     // bytes fed so far
     this.words = new Int32Array(16);
-  }
-
-  /** Feeds `bytes` (a Uint8Array); whole blocks are read where they lie. */
-  update(bytes) {
-    let offset = 0;
-    this.length += bytes.length;
-    if (this.pendingLength > 0) {
-      const take = Math.min(64 - this.pendingLength, bytes.length);
-      this.pending.set(bytes.subarray(0, take), this.pendingLength);
-      this.pendingLength += take;
-      offset = take;
-      if (this.pendingLength < 64) return;
-      this.block(new DataView(this.pending.buffer), 0);
-      this.pendingLength = 0;
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (; offset + 64 <= bytes.length; offset += 64) this.block(view, offset);
-    this.pending.set(bytes.subarray(offset), 0);
-    this.pendingLength = bytes.length - offset;
   }
 
   /** The lowercase hex digest; the object is spent afterwards. */
   hex() {
-    const length = this.length;
-    const tail = new Uint8Array(this.pendingLength < 56 ? 64 : 128);
-    tail.set(this.pending.subarray(0, this.pendingLength));
-    tail[this.pendingLength] = 0x80;
-    const view = new DataView(tail.buffer);
-    view.setUint32(tail.length - 8, (length * 8) >>> 0, true);
-    view.setUint32(tail.length - 4, Math.floor(length / 0x20000000), true);
-    for (let offset = 0; offset < tail.length; offset += 64) this.block(view, offset);
-    this.pending.fill(0);
+    this.finish();
     const out = new DataView(new ArrayBuffer(16));
     for (let i = 0; i < 4; i++) out.setInt32(i * 4, this.state[i], true);
     return Array.from(new Uint8Array(out.buffer), (x) => x.toString(16).padStart(2, "0")).join("");

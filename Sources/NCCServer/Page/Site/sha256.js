@@ -1,6 +1,8 @@
 // SHA-256 (FIPS 180-4) fed in pieces, for a video's exact-copy fingerprint: the browser's crypto.subtle hashes
 // only a whole buffer, and a video is read a few megabytes at a time so that it is never held whole in memory.
 // The bytes never leave the device.
+import { BlockDigest } from "./block-digest.js";
+
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -12,44 +14,16 @@ const K = new Int32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
 
 /** `const sha = new SHA256(); sha.update(bytes); ...; sha.hex()` (lowercase hex; the object is spent after). */
-export class SHA256 {
+export class SHA256 extends BlockDigest {
   constructor() {
+    super(false);
     this.state = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-    this.pending = new Uint8Array(64);
-    this.pendingLength = 0;
-    this.length = 0;
     this.w = new Int32Array(64);
   }
 
-  /** Feeds `bytes` (a Uint8Array); whole blocks are read where they lie. */
-  update(bytes) {
-    let offset = 0;
-    this.length += bytes.length;
-    if (this.pendingLength > 0) {
-      const take = Math.min(64 - this.pendingLength, bytes.length);
-      this.pending.set(bytes.subarray(0, take), this.pendingLength);
-      this.pendingLength += take;
-      offset = take;
-      if (this.pendingLength < 64) return;
-      this.block(new DataView(this.pending.buffer), 0);
-      this.pendingLength = 0;
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (; offset + 64 <= bytes.length; offset += 64) this.block(view, offset);
-    this.pending.set(bytes.subarray(offset), 0);
-    this.pendingLength = bytes.length - offset;
-  }
-
+  /** The lowercase hex digest; the object is spent afterwards. */
   hex() {
-    const length = this.length;
-    const tail = new Uint8Array(this.pendingLength < 56 ? 64 : 128);
-    tail.set(this.pending.subarray(0, this.pendingLength));
-    tail[this.pendingLength] = 0x80;
-    const view = new DataView(tail.buffer);
-    view.setUint32(tail.length - 8, Math.floor(length / 0x20000000), false);
-    view.setUint32(tail.length - 4, (length * 8) >>> 0, false);
-    for (let offset = 0; offset < tail.length; offset += 64) this.block(view, offset);
-    this.pending.fill(0);
+    this.finish();
     return Array.from(this.state, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
   }
 
