@@ -97,20 +97,6 @@ static int32_t gif_fail(ncc_animation *a, int code, char *underlying) {
     return code == D_GIF_ERR_NOT_ENOUGH_MEM ? NCC_STATUS_OUT_OF_MEMORY : NCC_STATUS_CORRUPT_DATA;
 }
 
-static void gif_palette(const ColorMapObject *map, uint8_t palette[256][3]) {
-    for (int i = 0; i < 256; i++) palette[i][0] = palette[i][1] = palette[i][2] = (uint8_t)i; /* no table: gray */
-    if (map == NULL || map->Colors == NULL) return;
-    for (int i = 0; i < 256; i++) {
-        if (i < map->ColorCount) {
-            palette[i][0] = map->Colors[i].Red;
-            palette[i][1] = map->Colors[i].Green;
-            palette[i][2] = map->Colors[i].Blue;
-        } else {
-            palette[i][0] = palette[i][1] = palette[i][2] = 0;
-        }
-    }
-}
-
 static void gif_fill_rect(ncc_animation *a, int32_t x, int32_t y, int32_t w, int32_t h, const uint8_t rgb[3]) {
     for (int32_t row = y; row < y + h; row++) {
         uint8_t *p = a->canvas + ((size_t)row * (size_t)a->width + (size_t)x) * 3;
@@ -189,7 +175,7 @@ static int32_t gif_next(ncc_animation *a, ncc_animation_frame *frame, char *unde
         if (a->scratch == NULL) { a->scratch_bytes = 0; set_text(underlying, "out of memory for a row"); return NCC_STATUS_OUT_OF_MEMORY; }
     }
     uint8_t palette[256][3];
-    gif_palette(desc->ColorMap != NULL ? desc->ColorMap : a->gif->SColorMap, palette);
+    ncc_gif_fill_palette(desc->ColorMap != NULL ? desc->ColorMap : a->gif->SColorMap, palette);
     const int first = a->next_index == 0;
     if (first) gif_fill_rect(a, 0, 0, a->width, a->height, palette[transparent >= 0 ? transparent : 0]);
 

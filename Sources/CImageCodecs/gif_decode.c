@@ -56,7 +56,7 @@ static int32_t fail(ncc_decode_result *result, int code, const ncc_gif_reader *r
 }
 
 /* Pillow treats a colour table that is exactly the gray ramp (i, i, i) as no table at all: same colours. */
-static void fill_palette(const ColorMapObject *map, uint8_t palette[256][3]) {
+void ncc_gif_fill_palette(const ColorMapObject *map, uint8_t palette[256][3]) {
     for (int i = 0; i < 256; i++) palette[i][0] = palette[i][1] = palette[i][2] = (uint8_t)i; /* no table: gray */
     if (map == NULL || map->Colors == NULL) return;
     for (int i = 0; i < 256; i++) {
@@ -126,7 +126,7 @@ int32_t ncc_decode_gif(const uint8_t *data, size_t size, const ncc_decode_option
             goto done;
         }
         uint8_t palette[256][3];
-        fill_palette(frame->ColorMap != NULL ? frame->ColorMap : gif->SColorMap, palette);
+        ncc_gif_fill_palette(frame->ColorMap != NULL ? frame->ColorMap : gif->SColorMap, palette);
         const uint8_t fill = (uint8_t)(transparent >= 0 ? transparent : 0);
 
         /* Straight to RGB, one row of indices at a time: no index plane of the whole picture (a third less memory). */

@@ -25,4 +25,9 @@ int32_t ncc_xmp_orientation(const uint8_t *xmp, size_t size);
 /* Orientation from a PNG "Raw profile type exif" text (hex-encoded EXIF): like ncc_exif_orientation_or_zero. */
 int32_t ncc_raw_profile_exif_orientation(const uint8_t *text, size_t size);
 
+/* A GIF colour table as 256 RGB entries (gif_decode.c; the still and the animation decoders share it): the gray ramp
+ * when there is no table, black past the table's end. */
+struct ColorMapObject;
+void ncc_gif_fill_palette(const struct ColorMapObject *map, uint8_t palette[256][3]);
+
 #endif
