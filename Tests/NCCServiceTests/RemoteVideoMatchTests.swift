@@ -7,26 +7,20 @@ import Testing
 /// and in text, as `match --video` prints a local match.
 @Suite(.needsCLI, .needsShared, .needsTool("ffmpeg")) struct RemoteVideoMatchTests {
     @Test func aReencodedCopyMatchesWithBothSharesAndAnotherClipDoesNot() throws {
-        let ffmpeg = try TestRequirements.requireTool("ffmpeg")
         let shared = try TestPaths.requireShared()
         let dir = try TemporaryDirectory(prefix: "nccmatch-remote-video")
         defer { dir.remove() }
         let original = shared.appendingPathComponent("vpdq-vectors/videos/chair-orig-22-sd-bar.mp4").path
         let pattern = shared.appendingPathComponent("vpdq-vectors/videos/pattern-sd-with-small-logo-bar.mp4").path
-        // The person's video: 20 s of the sample. The re-post: the same 20 s at half size, lower quality. The
-        // other clip: 20 s of a different scene.
+        // The person's video: 10 s of the sample. The re-post: the same 10 s at half size, lower quality. The
+        // other clip: 10 s of a different scene.
         let video = dir.url.appendingPathComponent("mine.mp4").path
         let copy = dir.url.appendingPathComponent("repost.mp4").path
         let other = dir.url.appendingPathComponent("other.mp4").path
-        for (input, arguments) in [(original, ["-t", "20", "-c:v", "libx264", "-crf", "20", "-an", video]),
-                                   (original, ["-t", "20", "-vf", "scale=iw/2:-2", "-c:v", "libx264", "-crf", "32", "-an", copy]),
-                                   (pattern, ["-t", "20", "-c:v", "libx264", "-crf", "23", "-an", other])] {
-            let run = Process()
-            run.executableURL = URL(fileURLWithPath: ffmpeg)
-            run.arguments = ["-v", "error", "-y", "-threads", "1", "-i", input] + arguments
-            try run.run()
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0)
+        for (input, arguments) in [(original, ["-t", "10", "-c:v", "libx264", "-crf", "20", "-an", video]),
+                                   (original, ["-t", "10", "-vf", "scale=iw/2:-2", "-c:v", "libx264", "-crf", "32", "-an", copy]),
+                                   (pattern, ["-t", "10", "-c:v", "libx264", "-crf", "23", "-an", other])] {
+            try TestRequirements.runFFmpeg(["-i", input] + arguments)
         }
 
         let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))

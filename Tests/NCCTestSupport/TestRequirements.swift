@@ -50,6 +50,21 @@ public enum TestRequirements {
     }
 }
 
+extension TestRequirements {
+    /// Runs `ffmpeg` quietly (`-nostdin -v error -y`, one thread) with `arguments`, to make a test clip; throws with
+    /// its exit status when it fails.
+    public static func runFFmpeg(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try requireTool("ffmpeg"))
+        process.arguments = ["-nostdin", "-v", "error", "-y", "-threads", "1"] + arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CLIRunnerError(message: "ffmpeg \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
+    }
+}
+
 extension Trait where Self == ConditionTrait {
     /// Runs the test only when `../shared` is beside the checkout (or `NCCMATCH_SHARED_DIR` names it); shown as
     /// skipped otherwise, and failing under `CI=true`. The test gets the folder with `TestPaths.requireShared()`.

@@ -91,7 +91,7 @@ struct HashCommand: AsyncParsableCommand {
         if outputFormat == .csv { output.write(HashRecord.csvHeader) }
 
         var failures = 0
-        try await forEachInOrder(inputs, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { input in
+        await forEachInOrder(inputs, width: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { input in
             HashRecord.make(input, options: options, video: videoOptions)
         } handle: { record in
             if !record.succeeded { failures += 1 }

@@ -61,14 +61,7 @@ extension HashRecord {
         case .success(let hash):
             json.int("frame_count", hash.frameCount)
             json.raw("duration", String(format: "%.3f", hash.durationSeconds))
-            let frames = hash.frames.map { frame in
-                var inner = JSONObjectWriter()
-                inner.string("pdq", frame.pdq.hex)
-                inner.int("quality", frame.quality)
-                inner.raw("timestamp", String(format: "%.3f", frame.timestamp))
-                return inner.finished()
-            }
-            json.raw("vpdq", "[" + frames.joined(separator: ",") + "]")
+            json.raw("vpdq", Self.vpdqJSON(hash.frames))
         case .failure(let error):
             var inner = JSONObjectWriter()
             inner.string("code", error.code)
@@ -105,14 +98,7 @@ extension HashRecord {
             json.string("format", hash.info.container.rawValue)
             json.int("width", hash.info.width)
             json.int("height", hash.info.height)
-            let frames = hash.frames.map { frame in
-                var inner = JSONObjectWriter()
-                inner.string("pdq", frame.pdq.hex)
-                inner.int("quality", frame.quality)
-                inner.raw("timestamp", String(format: "%.3f", frame.timestamp))
-                return inner.finished()
-            }
-            json.raw("vpdq", "[" + frames.joined(separator: ",") + "]")
+            json.raw("vpdq", Self.vpdqJSON(hash.frames))
             if hash.corruptPackets > 0 { json.int("corrupt_packets", hash.corruptPackets) }
         case .failure(let error):
             var inner = JSONObjectWriter()
@@ -148,6 +134,18 @@ extension HashRecord {
     }
 
     /// `--format vpdq`: the video's frames in Meta's text form on standard output; anything else one line on stderr.
+    /// The `vpdq` array of a video or an animation: `[{"pdq", "quality", "timestamp"}]`, times to the millisecond.
+    static func vpdqJSON(_ frames: [VPDQFrame]) -> String {
+        let objects = frames.map { frame in
+            var inner = JSONObjectWriter()
+            inner.string("pdq", frame.pdq.hex)
+            inner.int("quality", frame.quality)
+            inner.raw("timestamp", String(format: "%.3f", frame.timestamp))
+            return inner.finished()
+        }
+        return "[" + objects.joined(separator: ",") + "]"
+    }
+
     func writeVPDQText(to output: LineOutput) {
         if case .success(let hash)? = video {
             for frame in hash.frames { output.write(VPDQTextForm.line(frame)) }
