@@ -81,21 +81,4 @@ struct RealWorldCopyTests {
         let picture = Self.photo(width: 160, height: 120)
         #expect(TestImages.same(try t.apply(to: picture), try t.apply(to: picture)))
     }
-
-    @Test("corpus diagnostics", .enabled(if: ProcessInfo.processInfo.environment["NCC_REGION_DIAG"] != nil))
-    func diagnostics() throws {
-        let dir = ProcessInfo.processInfo.environment["NCC_REGION_DIAG"]!
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() {
-            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))
-            let image = try data.withUnsafeBytes { raw in try ImageDecoder.decode(raw, options: DecodeOptions()) }
-            let own = Self.pdq(image)
-            for t in ImageTransform.realWorld.prefix(5) {
-                let copy = try t.apply(to: image)
-                let hashes = ImageHasher.hashes(of: copy, options: MatchingPolicy.standard.queryHashingOptions(dihedral: false))
-                let region = PictureRegions.photoRegion(of: copy)
-                let tiles = PictureRegions.collageTiles(of: copy)
-                print("DIAG \(file) \(t.id) \(image.width)x\(image.height) region=\(region.map { "\($0.x),\($0.y),\($0.width),\($0.height)" } ?? "-") r=\(hashes.photoRegion.map { $0.hash.distance(to: own) } ?? -1) tiles=\(tiles.map { "\($0.x),\($0.y),\($0.width),\($0.height)" }) t=\(hashes.collageTiles.map { $0.hash.distance(to: own) })")
-            }
-        }
-    }
 }
