@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import NCCBank
+import NCCHashing
+import NCCIndex
+import NCCVideo
+import NCCWire
+import Synchronization
+
+// Platforms' feedback on what they did with a match.
+extension BankService {
+    /// Records what a platform did with content it matched (`pending_review`, `removed`, `not_violating`), by
+    /// the match reference it received; the case's owner sees the counts, never the platform.
+    func feedback(bearer: String?, request: FeedbackRequest) async throws -> FeedbackResponse {
+        let platform = try await authenticatePlatform(bearer)
+        guard let outcome = FeedbackOutcome(rawValue: request.outcome) else {
+            throw APIError.badRequest("unknown_outcome", "outcome is one of pending_review, removed, not_violating.")
+        }
+        if let content = request.contentID, content.unicodeScalars.count > 256 {
+            throw APIError.badRequest("invalid_field", "content_id is longer than 256 characters; use a shorter content id.")
+        }
+        guard request.matchRef.utf8.count <= 64 else {
+            throw APIError(.notFound, "match_ref_not_found", "This match reference is not one your platform received; check the value returned by /v1/match.")
+        }
+        try await bankCall { try await self.store.recordFeedback(platform: platform, matchRef: request.matchRef, outcome: outcome, contentID: request.contentID) }
+        metrics.add("nccmatch_feedback_total{outcome=\"\(outcome.rawValue)\"}")
+        logger.info("feedback", metadata: ["platform": "\(platform.name)", "outcome": "\(outcome.rawValue)"])
+        return FeedbackResponse(matchRef: request.matchRef, outcome: outcome.rawValue, recorded: true)
+    }
+}
