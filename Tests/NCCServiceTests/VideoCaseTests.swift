@@ -26,7 +26,7 @@ import Testing
         let copy = dir.url.appendingPathComponent("repost.mp4").path
         // A re-post trimmed 1.3 s into the video: its frames fall between the seconds the original's fall on.
         let trimmed = dir.url.appendingPathComponent("trimmed.mp4").path
-        // (With one bank frame a second, as the query's, the trimmed copy matches 0%: its frames fall between.)
+        // (With one bank frame a second, as the query's, the trimmed copy is no match, 22% of its frames: they fall between.)
         for arguments in [["-t", "12", "-c:v", "libx264", "-crf", "20", "-an", video],
                           ["-t", "12", "-vf", "scale=iw/2:-2", "-c:v", "libx264", "-crf", "32", "-an", copy],
                           ["-ss", "1.3", "-t", "9", "-c:v", "libx264", "-crf", "28", "-an", trimmed]] {
