@@ -27,7 +27,9 @@ final class Arrivals: Sendable {
     let list = Mutex<[Int]>([])
 }
 
-@Suite(.timeLimit(.minutes(1))) struct SecretWorkGateTests {
+// The limit catches a deadlock. It is 10 minutes because in the parallel suite on 2 cores the tests that wait on
+// processes and decoders can starve this suite's tasks for minutes (a CI run saw 270 s with a 1-minute limit).
+@Suite(.timeLimit(.minutes(10))) struct SecretWorkGateTests {
     /// Waits (bounded) until `condition` holds.
     func eventually(_ condition: () -> Bool) async throws {
         for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
