@@ -36,6 +36,12 @@ final class Arrivals: Sendable {
         #expect(condition())
     }
 
+    /// Runs `body`; when it throws (a failed wait, or the test cancelled at its time limit), first opens `door` for
+    /// `count`, so that work blocked on it ends and the task group around it finishes instead of hanging the run.
+    func openingOnError<T>(_ door: Door, for count: Int, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { door.open(for: count); throw error }
+    }
+
     @Test func atMostPermitsRunAndAtMostQueueLimitWaitTheRestAreRefusedAtOnce() async throws {
         let gate = SecretWorkGate(permits: 2, queueLimit: 1)
         let door = Door(), occupancy = Occupancy()
@@ -45,7 +51,7 @@ final class Arrivals: Sendable {
             occupancy.leave()
             return 1
         }
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+        try await withThrowingTaskGroup(of: Bool.self) { group in try await openingOnError(door, for: 3) {
             // Two take the permits and block.
             for _ in 0..<2 { group.addTask { _ = try await gate.run(work); return true } }
             try await eventually { occupancy.started == 2 }
@@ -69,7 +75,7 @@ final class Arrivals: Sendable {
             var ran = 0
             while let finished = try await group.next() { if finished { ran += 1 } }
             #expect(ran == 3, "the two holders and the one waiter ran")
-        }
+        } }
         #expect(occupancy.most == 2, "never more than the permits at once")
     }
 
@@ -77,7 +83,7 @@ final class Arrivals: Sendable {
         let gate = SecretWorkGate(permits: 1, queueLimit: 8)
         let door = Door(), order = Arrivals()
         let occupancy = Occupancy()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in try await openingOnError(door, for: 1) {
             group.addTask { _ = try await gate.run { occupancy.enter(); door.wait(); occupancy.leave(); return 0 } }
             try await eventually { occupancy.started == 1 }
             // Queue three, one after the other, each once the previous is waiting.
@@ -87,7 +93,7 @@ final class Arrivals: Sendable {
             }
             door.open(for: 1)
             try await group.waitForAll()
-        }
+        } }
         #expect(order.list.withLock { $0 } == [1, 2, 3])
     }
 
