@@ -75,6 +75,7 @@ let package = Package(
             name: "NCCBank",
             dependencies: [
                 "NCCHashing",
+                "NCCExchange",
                 "NCCHashCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

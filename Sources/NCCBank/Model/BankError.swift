@@ -43,6 +43,22 @@ public struct BankError: Error, Sendable, CustomStringConvertible {
         case importInvalid = "import_invalid"
         /// An import file was written by a newer nccmatch.
         case importTooNew = "import_too_new"
+        /// No bank has this name.
+        case bankNotFound = "bank_not_found"
+        /// A bank with this name exists already.
+        case bankExists = "bank_exists"
+        /// The bank cannot be removed: an exchange fills it, or it is the operator's own bank.
+        case bankInUse = "bank_in_use"
+        /// A bank's or an exchange's settings are not usable (name, endpoint, interval).
+        case bankInvalid = "bank_invalid"
+        /// A bank's match distance is wider than the signal's safe default without the operator's override.
+        case distanceTooWide = "distance_too_wide"
+        /// No exchange has this name.
+        case exchangeNotFound = "exchange_not_found"
+        /// An exchange with this name exists already.
+        case exchangeExists = "exchange_exists"
+        /// The matched hash was withdrawn or deleted by its exchange since the match: no feedback is needed.
+        case hashWithdrawn = "hash_withdrawn"
 
         /// The stable text of the code (`case_not_found`), as logs and API answers show it.
         public var description: String { rawValue }
@@ -55,7 +71,8 @@ public struct BankError: Error, Sendable, CustomStringConvertible {
             case .caseNotFound, .caseWithdrawn, .matchRefNotFound, .platformExists, .platformNotFound,
                  .storeUnavailable, .storeFailed, .storeCorrupt, .storeEmpty, .storeNotABank, .storePermissions,
                  .storeLocked, .storeTooNew, .invalidDatabaseURL, .exportFailed, .importUnreadable, .importInvalid,
-                 .importTooNew: false
+                 .importTooNew, .bankNotFound, .bankExists, .bankInUse, .bankInvalid, .distanceTooWide, .exchangeNotFound,
+                 .exchangeExists, .hashWithdrawn: false
             }
         }
 
@@ -66,7 +83,9 @@ public struct BankError: Error, Sendable, CustomStringConvertible {
             case .storeUnavailable, .storeFailed, .storeCorrupt, .storeEmpty, .storeNotABank, .storePermissions,
                  .storeLocked, .storeTooNew, .databaseUnavailable, .databaseCommitUnknown: true
             case .caseNotFound, .caseWithdrawn, .matchRefNotFound, .platformExists, .platformNotFound,
-                 .invalidDatabaseURL, .exportFailed, .importUnreadable, .importInvalid, .importTooNew: false
+                 .invalidDatabaseURL, .exportFailed, .importUnreadable, .importInvalid, .importTooNew, .bankNotFound,
+                 .bankExists, .bankInUse, .bankInvalid, .distanceTooWide, .exchangeNotFound, .exchangeExists,
+                 .hashWithdrawn: false
             }
         }
     }

@@ -30,4 +30,11 @@ public struct MatchReferenceKey: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(platformID):\(imageID)".utf8), using: SymmetricKey(data: bytes))
         return "m_" + HexCodec.encode(bytes: mac.prefix(16))
     }
+
+    /// The match reference of imported hash `hashID` (`ImportedHash.id`) for platform `platformID`: `x_` and the
+    /// first 128 bits of HMAC-SHA256(key, "x:<platform id>:<hash id>"), so it never equals a case picture's.
+    public func importedReference(platformID: Int64, hashID: Int64) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("x:\(platformID):\(hashID)".utf8), using: SymmetricKey(data: bytes))
+        return "x_" + HexCodec.encode(bytes: mac.prefix(16))
+    }
 }

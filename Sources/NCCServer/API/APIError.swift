@@ -63,7 +63,7 @@ extension APIError {
         switch error.code {
         case .caseNotFound, .matchRefNotFound:
             APIError(.notFound, error.code.rawValue, error.message)
-        case .caseWithdrawn:
+        case .caseWithdrawn, .hashWithdrawn:
             APIError(.conflict, error.code.rawValue, error.message)
         case .databaseUnavailable:
             APIError(.serviceUnavailable, "database_unavailable", "The bank's database is not reachable just now, so this change was not made; matching still works. Try again in a few seconds.", retryAfter: 2)
@@ -71,7 +71,8 @@ extension APIError {
             APIError(.serviceUnavailable, "database_unavailable", "The bank's database stopped answering while this change was being saved, so it may or may not have been made; matching still works. In a few seconds, check whether it was made before repeating it (repeating a withdrawal is always safe).", retryAfter: 2)
         case .storeUnavailable, .storeFailed, .storeCorrupt, .storeEmpty, .storeNotABank, .storePermissions, .storeLocked,
              .storeTooNew, .invalidDatabaseURL, .exportFailed, .importUnreadable, .importInvalid, .importTooNew,
-             .platformExists, .platformNotFound:
+             .platformExists, .platformNotFound, .bankNotFound, .bankExists, .bankInUse, .bankInvalid, .distanceTooWide,
+             .exchangeNotFound, .exchangeExists:
             // Failures of the service's own storage, and those of operator tools (platforms, export, import) that
             // no endpoint reaches: the client learns only that nothing was changed.
             APIError(.serviceUnavailable, "store_unavailable", "The bank could not complete the request and changed nothing; try again shortly.", retryAfter: 5)

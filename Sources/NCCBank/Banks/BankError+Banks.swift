@@ -1,0 +1,42 @@
+/// The refusals about banks and exchanges, in the same words on every driver.
+extension BankError {
+    /// `bank_not_found`.
+    public static func bankNotFound(_ name: String) -> BankError {
+        BankError(.bankNotFound, "There is no bank named \(name); `nccmatch bank list` shows them.")
+    }
+
+    /// `bank_exists`.
+    public static func bankExists(_ name: String) -> BankError {
+        BankError(.bankExists, "A bank named \(name) already exists; pick another name, or change it with `nccmatch bank set`.")
+    }
+
+    /// `bank_in_use`: an exchange fills the bank.
+    public static func bankFedByExchange(_ name: String, exchange: String) -> BankError {
+        BankError(.bankInUse, "The bank \(name) is filled by the exchange \(exchange); remove that exchange first (`nccmatch exchange remove \(exchange)`).")
+    }
+
+    /// `bank_in_use`: the own bank cannot be removed.
+    public static var ownBankPermanent: BankError {
+        BankError(.bankInUse, "The bank \(BankSettings.ownBankName) holds the victims' cases and cannot be removed; it can be disabled.")
+    }
+
+    /// `bank_in_use`: exchanges fill match or allow-list banks, never the own bank, which only cases fill.
+    public static var ownBankNotForExchanges: BankError {
+        BankError(.bankInUse, "The bank \(BankSettings.ownBankName) holds only the victims' cases; make a bank for the exchange with `nccmatch bank add`.")
+    }
+
+    /// `exchange_not_found`.
+    public static func exchangeNotFound(_ name: String) -> BankError {
+        BankError(.exchangeNotFound, "There is no exchange named \(name); `nccmatch exchange list` shows them.")
+    }
+
+    /// `exchange_exists`.
+    public static func exchangeExists(_ name: String) -> BankError {
+        BankError(.exchangeExists, "An exchange named \(name) already exists; pick another name, or remove it first.")
+    }
+
+    /// `hash_withdrawn`: the imported hash behind a match reference left its exchange since the match.
+    public static var hashWithdrawnForFeedback: BankError {
+        BankError(.hashWithdrawn, "The hash behind this match reference was withdrawn by its exchange since the match; no feedback is needed.")
+    }
+}
