@@ -1,3 +1,5 @@
+import NCCExchange
+
 /// The refusals about banks and exchanges, in the same words on every driver.
 extension BankError {
     /// `bank_not_found`.
@@ -23,6 +25,27 @@ extension BankError {
     /// `bank_in_use`: exchanges fill match or allow-list banks, never the own bank, which only cases fill.
     public static var ownBankNotForExchanges: BankError {
         BankError(.bankInUse, "The bank \(BankSettings.ownBankName) holds only the victims' cases; make a bank for the exchange with `nccmatch bank add`.")
+    }
+
+    /// `bank_invalid`: the own bank always answers matches; it cannot become an allow-list.
+    public static var ownBankRoleFixed: BankError {
+        BankError(.bankInvalid, "The bank \(BankSettings.ownBankName) holds the victims' cases and always answers matches; make another bank for an allow-list with `nccmatch bank add`.")
+    }
+
+    /// `bank_invalid`: an exchange's name is not usable (`ExchangeSettings.isValidName`).
+    public static var exchangeNameInvalid: BankError {
+        BankError(.bankInvalid, "An exchange name is 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter.")
+    }
+
+    /// `bank_invalid`: an exchange's fetch interval is under `ExchangeSettings.minimumInterval`.
+    public static func exchangeIntervalTooShort(_ seconds: Int) -> BankError {
+        BankError(.bankInvalid, "An exchange is fetched at most every \(ExchangeSettings.minimumInterval) seconds (the exchanges ask partners not to poll harder); \(seconds) is too short.")
+    }
+
+    /// Throws `exchangeNameInvalid` or `exchangeIntervalTooShort` for settings no driver stores.
+    public static func validate(_ exchange: ExchangeSettings) throws {
+        guard ExchangeSettings.isValidName(exchange.name) else { throw exchangeNameInvalid }
+        guard exchange.intervalSeconds >= ExchangeSettings.minimumInterval else { throw exchangeIntervalTooShort(exchange.intervalSeconds) }
     }
 
     /// `exchange_not_found`.

@@ -1,3 +1,5 @@
+import NCCExchange
+import NCCHashCore
 import NCCHashing
 
 /// A matchable hash an exchange put in a bank (PDQ or MD5), as the matching indexes need it.
@@ -23,6 +25,18 @@ public struct ImportedHash: Sendable, Hashable {
         self.exchange = exchange
         self.algorithm = algorithm
         self.value = value
+    }
+}
+
+extension ImportedHash {
+    /// The algorithm and value bytes an exchange record is matched with, or nil when it is stored but never
+    /// matched: its kind has no algorithm (TMK, SHA-1, ...), or its value is not that algorithm's hex form.
+    /// Every driver decides matchability with this one function.
+    /// - Warning: returns a bank hash value; never log it.
+    public static func matchable(_ id: ExchangeRecord.ID) -> (algorithm: HashAlgorithm, value: [UInt8])? {
+        guard let algorithm = id.signalType.algorithm, id.signalValue.utf8.count == algorithm.hexLength,
+              case .success(let bytes) = HexCodec.decodeBytes(utf8: id.signalValue.utf8) else { return nil }
+        return (algorithm, bytes)
     }
 }
 

@@ -47,6 +47,8 @@ public final class MemoryBankStore: BankStore {
         var feedback: [FeedbackRow] = []
         var audit: [AuditEntry] = []
         var lastID: Int64 = 0
+        /// Banks, exchanges, their records and feedback (`MemoryBankStore+Exchanges.swift`).
+        var exchangeState = MemoryExchangeState()
 
         mutating func nextID() -> Int64 {
             lastID += 1
@@ -256,6 +258,20 @@ public final class MemoryBankStore: BankStore {
                 let hashes = state.hashes.filter { state.images[$0.value.imageID]?.caseID == id }.sorted { $0.key < $1.key }.map(\.value.hash)
                 return NewCase(id: id, secret: state.cases[id]!.secret, hashes: hashes)
             }
+        }
+    }
+
+    /// Runs `body` on the banks' and exchanges' state under the store's one lock, then writes the audit records
+    /// it queued (`MemoryExchangeState.audit`); a throwing body must not have changed anything.
+    func withExchangeState<T: Sendable>(_ body: (inout MemoryExchangeState, MatchReferenceKey) throws -> T) throws -> T {
+        let key = referenceKey
+        return try state.withLock { state in
+            defer { state.exchangeState.audit.removeAll() }
+            let result = try body(&state.exchangeState, key)
+            for entry in state.exchangeState.audit {
+                state.record(actor: entry.actor, action: entry.action, matchRef: entry.matchRef, detail: entry.detail)
+            }
+            return result
         }
     }
 
