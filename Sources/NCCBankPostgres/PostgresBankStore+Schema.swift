@@ -124,6 +124,117 @@ extension PostgresBankStore {
             // Existing rows are pictures; a video's frames are PDQ hashes of an image row of kind 'video'.
             "ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT 'picture' CHECK (kind IN ('picture', 'video'))",
         ]),
+        Migration(version: 5, name: "banks, exchanges, their records and checkpoints, imported match references, feedback outbox, quarantine", sql: [
+            """
+            CREATE TABLE banks (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('match', 'allow')),
+                enabled BOOLEAN NOT NULL,
+                pdq_distance INTEGER,
+                distance_override BOOLEAN NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            // The own bank, where victims' cases go, exists from the start (a bank from before v5 gets it here).
+            "INSERT INTO banks (name, role, enabled, pdq_distance, distance_override, created_at) VALUES ('cases', 'match', TRUE, NULL, FALSE, now())",
+            """
+            CREATE TABLE exchanges (
+                name TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                bank TEXT NOT NULL REFERENCES banks(name),
+                endpoint TEXT,
+                credential_environment TEXT NOT NULL,
+                interval_seconds BIGINT NOT NULL,
+                enabled BOOLEAN NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE TABLE exchange_checkpoints (exchange TEXT PRIMARY KEY REFERENCES exchanges(name) ON DELETE CASCADE, checkpoint TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL)",
+            // The store-wide version of imported-hash changes: one row, updated by every transaction that changes
+            // exchange records. Its row lock (taken first, `FOR UPDATE`) serializes those writers until they
+            // commit, so versions are handed out in commit order and a follower reading `version > v` never
+            // skips a row committed later with a smaller version.
+            "CREATE TABLE exchange_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+            "INSERT INTO exchange_version (id, version) VALUES (1, 0)",
+            // Imported-hash ids: stable while the record exists, never reused (a sequence never goes back).
+            "CREATE SEQUENCE exchange_record_ids",
+            // One row per exchange record, keyed by exchange, signal type, value and entry ('' without one,
+            // else '<member>:<entry id>'). `algorithm`/`value`: the matchable form (NULL for kinds never matched).
+            """
+            CREATE TABLE exchange_records (
+                id BIGINT PRIMARY KEY DEFAULT nextval('exchange_record_ids'),
+                exchange TEXT NOT NULL REFERENCES exchanges(name),
+                signal_type TEXT NOT NULL,
+                signal_value TEXT NOT NULL,
+                entry TEXT NOT NULL,
+                status TEXT NOT NULL,
+                case_numbers TEXT,
+                feedback TEXT,
+                last_modified BIGINT,
+                classification TEXT,
+                algorithm TEXT CHECK (algorithm IN ('pdq', 'md5')),
+                value BYTEA,
+                version BIGINT NOT NULL,
+                UNIQUE (exchange, signal_type, signal_value, entry)
+            )
+            """,
+            "CREATE INDEX exchange_records_version ON exchange_records(version) WHERE algorithm IS NOT NULL",
+            "CREATE INDEX exchange_records_entry ON exchange_records(exchange, entry) WHERE entry <> ''",
+            // A removed record's id, at the version of its removal, for followers of the change feed.
+            "CREATE TABLE exchange_tombstones (version BIGINT PRIMARY KEY, id BIGINT NOT NULL, exchange TEXT NOT NULL)",
+            // A platform's reference to an imported hash; kept after the record goes, so feedback on it can be
+            // answered `hash_withdrawn`.
+            """
+            CREATE TABLE imported_match_refs (
+                ref TEXT PRIMARY KEY,
+                platform_id BIGINT NOT NULL REFERENCES platforms(id),
+                hash_id BIGINT NOT NULL,
+                exchange TEXT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                UNIQUE (platform_id, hash_id)
+            )
+            """,
+            // Every platform's feedback on an imported hash, as given (the outbox keeps one item per outcome).
+            """
+            CREATE TABLE imported_feedback (
+                id BIGSERIAL PRIMARY KEY,
+                match_ref TEXT NOT NULL REFERENCES imported_match_refs(ref),
+                platform_id BIGINT NOT NULL REFERENCES platforms(id),
+                outcome TEXT NOT NULL CHECK (outcome IN ('pending_review', 'removed', 'not_violating')),
+                content_id TEXT,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            // Feedback waiting to go back to an exchange (and, once delivered or failed, its outcome). Its times
+            // are seconds since 2001-01-01 UTC, so they read back exactly as given.
+            """
+            CREATE TABLE exchange_feedback (
+                id BIGSERIAL PRIMARY KEY,
+                exchange TEXT NOT NULL,
+                signal_type TEXT NOT NULL,
+                signal_value TEXT NOT NULL,
+                entry TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('pending_review', 'removed', 'not_violating')),
+                state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                not_before DOUBLE PRECISION,
+                delivered_at DOUBLE PRECISION,
+                failure TEXT,
+                attempts INTEGER NOT NULL,
+                last_error TEXT,
+                created_at TIMESTAMPTZ NOT NULL,
+                UNIQUE (exchange, signal_type, signal_value, entry, outcome)
+            )
+            """,
+            "CREATE INDEX exchange_feedback_pending ON exchange_feedback(id) WHERE state = 'pending'",
+            """
+            CREATE TABLE quarantine (
+                bank TEXT NOT NULL REFERENCES banks(name) ON DELETE CASCADE,
+                item_id BIGINT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (bank, item_id)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet applied, under an advisory lock so concurrent starts take turns.
