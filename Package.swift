@@ -86,6 +86,7 @@ let package = Package(
             name: "NCCBankSQLite",
             dependencies: [
                 "NCCBank",
+                "NCCExchange",
                 "NCCHashing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
