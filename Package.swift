@@ -86,7 +86,6 @@ let package = Package(
             name: "NCCBankSQLite",
             dependencies: [
                 "NCCBank",
-                "NCCExchange",
                 "NCCHashing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -126,6 +125,7 @@ let package = Package(
                 "NCCHashing",
                 "NCCWire",
                 "NCCVideo",
+                "NCCExchange",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -151,6 +151,7 @@ let package = Package(
                 "NCCServer",
                 "NCCWire",
                 "NCCClient",
+                "NCCExchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -193,7 +194,9 @@ let package = Package(
         // End-to-end: the built `nccmatch serve` over real HTTP on loopback, a real SQLite file, SIGKILL.
         .testTarget(
             name: "NCCServiceTests",
-            dependencies: ["NCCTestSupport", "NCCHashing", "NCCEvaluation", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["NCCTestSupport", "NCCHashing", "NCCEvaluation", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           // The exchanges' replay server in ExchangeCommandTests (real HTTP on loopback).
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
     ]
 )

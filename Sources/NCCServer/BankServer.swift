@@ -67,6 +67,15 @@ public enum BankServer {
                 await service.replica.follow()
                 return false
             }
+            if configuration.exchangeLoops, let exchanges = service.store as? any ExchangeBankStore {
+                group.addTask {
+                    // The exchanges' fetch and feedback loops, in their own tasks, once the index is loaded.
+                    while !service.isReady { try await Task.sleep(for: .milliseconds(20)) }
+                    let shared = if case .shared = bank { true } else { false }
+                    await ExchangeLoops.run(service: service, store: exchanges, shared: shared, logger: logger)
+                    return false
+                }
+            }
             // The first to fail stops the other; a clean load just waits for the server to stop.
             do {
                 while let stopped = try await group.next() {

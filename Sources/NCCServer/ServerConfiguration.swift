@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable {
     public var trustedPlatforms: Set<String> = []
     /// The bank's name and help links on the person's page (`--page-settings FILE`).
     public var pageSettings: PageSettings = .defaults
+    /// Whether `serve` runs the exchange fetch and feedback delivery loops (`--no-exchange-fetch` turns them off;
+    /// on a PostgreSQL bank shared by replicas, only one replica should run them).
+    public var exchangeLoops: Bool = true
 
     /// Makes a configuration; every limit has a default fit for one bank on one machine.
     public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = WireLimits.defaultMaxBodyBytes,

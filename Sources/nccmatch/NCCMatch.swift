@@ -7,7 +7,7 @@ struct NCCMatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nccmatch",
         abstract: "Privacy-preserving image hash matching for taking down non-consensual intimate images.",
-        subcommands: [HashCommand.self, EvalCommand.self, EvalVideoCommand.self, MatchCommand.self, BenchCommand.self, ServeCommand.self, AdminCommand.self, CaseCommand.self]
+        subcommands: [HashCommand.self, EvalCommand.self, EvalVideoCommand.self, MatchCommand.self, BenchCommand.self, ServeCommand.self, AdminCommand.self, CaseCommand.self, BankCommand.self, ExchangeCommand.self]
     )
 
     /// Parses and runs a subcommand; usage errors exit with status 2, as the documentation promises.

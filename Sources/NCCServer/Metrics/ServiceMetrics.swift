@@ -9,6 +9,7 @@ final class ServiceMetrics: Sendable {
         var requests: [String: Int] = [:]
         var latency: [String: (buckets: [Int], sum: Double, count: Int)] = [:]
         var counters: [String: Int] = [:]
+        var gauges: [String: Int] = [:]
     }
 
     private let figures = Mutex(Figures())
@@ -21,6 +22,11 @@ final class ServiceMetrics: Sendable {
     /// Adds to a named counter (`name` and its label text).
     func add(_ name: String, _ amount: Int = 1) {
         figures.withLock { $0.counters[name, default: 0] += amount }
+    }
+
+    /// Sets a named gauge (`name` and its label text) to `value`.
+    func set(_ name: String, _ value: Int) {
+        figures.withLock { $0.gauges[name] = value }
     }
 
     /// Prometheus text exposition format 0.0.4.
@@ -65,6 +71,9 @@ extension ServiceMetrics.Figures {
             "nccmatch_match_budget_refused_total": "Match batches refused for the platform's daily budget of distinct pictures.",
             "nccmatch_case_secret_refused_total": "Wrong case secrets and unknown case ids.",
             "nccmatch_hit_rate_unusual_total": "Hours in which a platform's share of matched uploads was far above its usual.",
+            "nccmatch_exchange_pages_total": "Exchange pages stored by the fetch loop, by exchange.",
+            "nccmatch_exchange_records_rejected_total": "Malformed exchange records skipped by the fetch loop, by exchange and reason.",
+            "nccmatch_feedback_delivered_total": "Feedback items an exchange accepted, by exchange.",
         ]
         var byName: [String: [(String, Int)]] = [:]
         for (key, n) in counters {
@@ -77,6 +86,12 @@ extension ServiceMetrics.Figures {
         }
         out += "# HELP nccmatch_index_hashes Hashes in the matching indexes, by algorithm.\n# TYPE nccmatch_index_hashes gauge\n"
         for (algorithm, n) in indexCounts.sorted(by: { $0.key < $1.key }) { out += "nccmatch_index_hashes{algorithm=\"\(algorithm)\"} \(n)\n" }
+        var gaugesByName: [String: [(String, Int)]] = [:]
+        for (key, n) in gauges { gaugesByName[String(key.prefix { $0 != "{" }), default: []].append((key, n)) }
+        for name in gaugesByName.keys.sorted() {
+            out += "# HELP \(name) \(name == "nccmatch_feedback_pending" ? "Feedback items waiting to be sent, by exchange." : name)\n# TYPE \(name) gauge\n"
+            for (key, n) in gaugesByName[name]!.sorted(by: { $0.0 < $1.0 }) { out += "\(key) \(n)\n" }
+        }
         out += "# HELP nccmatch_ready Whether the index is loaded.\n# TYPE nccmatch_ready gauge\nnccmatch_ready \(ready ? 1 : 0)\n"
         return out
     }

@@ -52,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON file with the person's page settings: bank_name, help_links, default_language (docs/page.md).", valueName: "file"))
     var pageSettings: String?
 
+    @Flag(help: ArgumentHelp(
+        "Do not fetch exchanges or send their feedback here (on a shared PostgreSQL bank, give it to every replica but one; see docs/exchanges.md)."))
+    var noExchangeFetch = false
+
     @OptionGroup(title: "Limits")
     var limits: ServeLimitOptions
 
@@ -81,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             dataDirectory: data, host: host, port: port,
             requestsPerSecond: rateRequests, hashesPerSecond: rateHashes, secretRounds: secretRounds)
         limits.apply(to: &configuration)
+        configuration.exchangeLoops = !noExchangeFetch
         do {
             if let pageSettings { configuration.pageSettings = try PageSettings.load(path: pageSettings) }
         } catch {

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import NCCBank
+import NCCExchange
+
+/// `serve`'s feedback delivery loop: sends the outbox's due items to their exchanges, one at a time, in its own
+/// task so matching never waits for it.
+///
+/// Each tick takes the due items (`FeedbackOutbox.due`), sends each with its exchange's sender and records the
+/// outcome (`FeedbackOutbox.record`): delivered once the exchange accepted it (or when there is nothing to send:
+/// NCMEC has no vote for pending review, a file exchange takes no feedback); a transient failure waits
+/// `retryDelay` doubling per try up to `maxDelay`, for at most `maxAttempts` tries; a permanent refusal (wrong keys,
+/// an unknown entry) fails the item for good with its code, as `nccmatch exchange feedback` shows. An exchange whose
+/// credentials are missing from the environment keeps its items pending (tried again with the same doubling
+/// waits), so setting the variable and restarting the server delivers them. Log lines and metrics carry exchange
+/// names, counts and codes only.
+struct FeedbackDeliveryLoop: Sendable {
+    /// The store holding the outbox and the exchanges' settings.
+    let store: any ExchangeBankStore
+    /// Where credentials are read from (the process's environment).
+    let environment: [String: String]
+    let metrics: ServiceMetrics
+    let logger: Logger
+    /// How often due items are looked for.
+    var tick: Duration = .seconds(1)
+    /// Items taken per look.
+    var batch = 100
+    /// The first wait after a transient failure, in seconds.
+    var retryDelay: TimeInterval = 30
+    /// The longest wait between tries, in seconds.
+    var maxDelay: TimeInterval = 6 * 3_600
+    /// Tries before an item fails for good.
+    var maxAttempts = 20
+    /// Ticks between refreshes of the pending gauge (it reads every item).
+    var gaugeEvery = 10
+
+    /// Runs until the task is cancelled.
+    func run() async {
+        var senders: [String: (settings: ExchangeSettings, sender: Result<(any FeedbackSender)?, ExchangeConnectionError>)] = [:]
+        var ticks = 0
+        var gaugeNames: Set<String> = []
+        while !Task.isCancelled {
+            do {
+                let exchanges = Dictionary(try await store.exchanges().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                senders = senders.filter { exchanges[$0.key] == $0.value.settings }
+                var more = true
+                while more, !Task.isCancelled {
+                    let due = try await store.due(now: Date(), limit: batch)
+                    more = due.count == batch
+                    for item in due {
+                        if Task.isCancelled { return }
+                        guard let exchange = exchanges[item.key.exchange] else {
+                            try await store.record(item.key, state: .failed(.misconfigured), error: .misconfigured)
+                            continue
+                        }
+                        if senders[exchange.name] == nil {
+                            senders[exchange.name] = (exchange, Result { () throws(ExchangeConnectionError) in try exchange.makeFeedbackSender(environment: environment) })
+                        }
+                        try await deliver(item, via: senders[exchange.name]!.sender)
+                    }
+                }
+                if ticks % gaugeEvery == 0 { gaugeNames = try await updateGauge(exchanges: Set(exchanges.keys), previous: gaugeNames) }
+            } catch {
+                logger.error("feedback delivery failed", metadata: ["code": "\(ExchangeFetchLoop.code(of: error))"])
+            }
+            ticks += 1
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    /// One try of one item, recorded in the outbox.
+    func deliver(_ item: FeedbackItem, via sender: Result<(any FeedbackSender)?, ExchangeConnectionError>) async throws {
+        let now = Date()
+        let exchange = item.key.exchange
+        let failure: ExchangeError
+        switch sender {
+        case .failure(let error):
+            logger.warning("feedback not sent: the exchange's configuration is incomplete", metadata: [
+                "exchange": "\(exchange)", "code": "\(error.code.rawValue)", "variable": "\(error.variable ?? "-")"])
+            let wait = min(maxDelay, retryDelay * pow(2, Double(item.attempts)))
+            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(wait)), error: .misconfigured)
+            return
+        case .success(nil):
+            // A file exchange: there is no one to send feedback to.
+            try await store.record(item.key, state: .delivered(at: now), error: nil)
+            return
+        case .success(let sender?):
+            let result: Result<FeedbackSendResult, ExchangeError>
+            do throws(ExchangeError) {
+                result = .success(try await sender.send(item.key))
+            } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let sent):
+                try await store.record(item.key, state: .delivered(at: now), error: nil)
+                if sent == .accepted { metrics.add("nccmatch_feedback_delivered_total{exchange=\"\(exchange)\"}") }
+                return
+            case .failure(let error):
+                failure = error
+            }
+        }
+        if failure.isTransient, item.attempts + 1 < maxAttempts {
+            let wait = min(maxDelay, retryDelay * pow(2, Double(item.attempts)))
+            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(wait)), error: failure.code)
+            metrics.add("nccmatch_feedback_retried_total{exchange=\"\(exchange)\",code=\"\(failure.code.rawValue)\"}")
+            logger.notice("feedback to be tried again", metadata: ["exchange": "\(exchange)", "code": "\(failure.code.rawValue)", "attempts": "\(item.attempts + 1)"])
+        } else {
+            try await store.record(item.key, state: .failed(failure.code), error: failure.code)
+            metrics.add("nccmatch_feedback_failed_total{exchange=\"\(exchange)\",code=\"\(failure.code.rawValue)\"}")
+            logger.error("feedback refused for good", metadata: ["exchange": "\(exchange)", "code": "\(failure.code.rawValue)", "attempts": "\(item.attempts + 1)"])
+        }
+    }
+
+    /// Sets `nccmatch_feedback_pending{exchange=}` for each exchange (0 for those with none, and for exchanges gone
+    /// since the last refresh); returns the names set.
+    private func updateGauge(exchanges: Set<String>, previous: Set<String>) async throws -> Set<String> {
+        var pending: [String: Int] = [:]
+        for name in exchanges.union(previous) { pending[name] = 0 }
+        for item in try await store.items() {
+            if case .pending = item.state { pending[item.key.exchange, default: 0] += 1 }
+        }
+        for (name, count) in pending { metrics.set("nccmatch_feedback_pending{exchange=\"\(name)\"}", count) }
+        return exchanges
+    }
+}

@@ -1,0 +1,337 @@
+import Foundation
+import Hummingbird
+import Logging
+import NCCTestSupport
+import NIOCore
+import Synchronization
+import Testing
+
+/// `nccmatch bank` and `nccmatch exchange` on a real SQLite bank, and `serve`'s fetch and feedback loops, against a
+/// StopNCII partner API replayed over real HTTP on loopback (the service cannot be reached from here).
+///
+/// The replay answers in the formats of pytx's StopNCII client (facebook/ThreatExchange,
+/// `python-threatexchange/threatexchange/exchanges/clients/stopncii/api.py` and its `tests/test_api.py`, as
+/// `Tests/NCCExchangeTests/Fixtures/README.md` lists): `GET /v1/FetchHashes?startTimestamp=&pageSize=
+/// [&nextPageToken=]` with the `x-functions-key` and `Ocp-Apim-Subscription-Key` headers, answering `count`,
+/// `hashRecords` (`signalType`, `hashValue`, `hashStatus`, `caseNumbers`, `lastModtimestamp`), `nextPageToken`,
+/// `nextSetTimestamp`, `hasMoreRecords`; and `POST /v1/SubmitFeedback` with `hashFeedbacks`.
+@Suite(.needsCLI) struct ExchangeCommandTests {
+    static let fetchKey = "fetch-secret-7f3a"
+    static let subscriptionKey = "subscription-secret-91c2"
+    static let feedbackKey = "feedback-secret-4be0"
+    static let credentials = ["--credential", "fetch_key=TEST_SNCII_FETCH", "--credential", "subscription_key=TEST_SNCII_SUB",
+                              "--credential", "feedback_key=TEST_SNCII_FEEDBACK"]
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.merging(
+            ["TEST_SNCII_FETCH": fetchKey, "TEST_SNCII_SUB": subscriptionKey, "TEST_SNCII_FEEDBACK": feedbackKey]) { _, new in new }
+    }
+
+    @Test("bank and exchange commands: add, fetch with its counts, list, remove; a missing variable is named, never a value")
+    func commandsImportAndCount() async throws {
+        let replay = try await StopNCIIReplay.start(pageLimit: 2)
+        defer { Task { await replay.stop() } }
+        let good = (0..<3).map { _ in Fake.hex(64) }
+        for value in good { replay.upsert(signalType: "ImagePDQ", value: value, status: "Active") }
+        replay.upsert(signalType: "VideoMD5", value: Fake.hex(32), status: "Received")
+        replay.upsert(signalType: "ImagePDQ", value: Fake.hex(32), status: "Active") // 32 characters: not a PDQ
+
+        let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-cli")
+        defer { dir.remove() }
+        let data = ["--data", dir.url.appendingPathComponent("data").path]
+        try run(["bank", "add", "sncii-bank"] + data)
+        let wide = try CLIRunner.run(["bank", "add", "too-wide", "--pdq-distance", "40"] + data)
+        #expect(wide.status == 1 && wide.stderr.contains("distance_too_wide") && wide.stderr.contains("--allow-wide-distance"))
+        try run(["bank", "add", "known-fp", "--role", "allow", "--pdq-distance", "20", "--disabled"] + data)
+        let secretInArgument = try CLIRunner.run(["exchange", "add", "x", "--kind", "stopncii", "--bank", "sncii-bank",
+                                                  "--credential", "fetch_key=abc-def"] + data)
+        #expect(secretInArgument.status == 2 && secretInArgument.stderr.contains("must name an environment variable"))
+        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+                 "--interval", "60"] + Self.credentials + data)
+
+        // Without its variables the fetch stops at once, naming the variable and never a value.
+        let missing = try CLIRunner.run(["exchange", "fetch", "sncii"] + data)
+        #expect(missing.status == 1 && missing.stderr.contains("TEST_SNCII_FETCH") && missing.stderr.contains("exchange_credential_missing"))
+        #expect(replay.fetches == 0)
+
+        let fetched = try CLIRunner.run(["exchange", "fetch", "sncii"] + data, environment: Self.environment)
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let counts = Self.table(fetched.stdout)
+        #expect(counts["pages"] == "3" && counts["stored"] == "4" && counts["removed"] == "0")
+        #expect(counts["rejected"] == "1" && counts["rejected_hash_wrong_length"] == "1" && counts["end"] == "yes")
+        for secret in [Self.fetchKey, Self.subscriptionKey, Self.feedbackKey] + good {
+            #expect(!fetched.stdout.contains(secret) && !fetched.stderr.contains(secret))
+        }
+        #expect(replay.lastHeaders["x-functions-key"] == Self.fetchKey && replay.lastHeaders["ocp-apim-subscription-key"] == Self.subscriptionKey)
+
+        let banks = try rows(["bank", "list"] + data)
+        #expect(banks["cases"]?[0...2] == ["match", "yes", "default"])
+        #expect(banks["sncii-bank"] == ["match", "yes", "default", "4", "sncii"])
+        #expect(banks["known-fp"] == ["allow", "no", "20", "0", "-"])
+        let exchanges = try rows(["exchange", "list"] + data)
+        #expect(exchanges["sncii"] == ["stopncii", "sncii-bank", "60", "yes", "4", "at_end", "0", "0", "0"])
+
+        // Nothing new upstream: one page, nothing stored twice. A withdrawal removes the hash at the next fetch.
+        let again = Self.table(try run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
+        #expect(again["pages"] == "1" && again["stored"] == "0")
+        replay.upsert(signalType: "ImagePDQ", value: good[0], status: "Withdrawn")
+        let withdrawn = Self.table(try run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
+        #expect(withdrawn["removed"] == "1")
+        #expect(try rows(["bank", "list"] + data)["sncii-bank"]?[3] == "3")
+
+        try run(["bank", "set", "known-fp", "--enable", "--default-distance"] + data)
+        #expect(try rows(["bank", "list"] + data)["known-fp"]?[1...2] == ["yes", "default"])
+        let quarantine = try CLIRunner.run(["bank", "quarantine", "sncii-bank"] + data)
+        #expect(quarantine.status == 2 && quarantine.stderr.contains("<bank>/<id>"))
+        let unknown = try CLIRunner.run(["bank", "quarantine", "nobank/3"] + data)
+        #expect(unknown.status == 1 && unknown.stderr.contains("bank_not_found"))
+
+        let inUse = try CLIRunner.run(["bank", "remove", "sncii-bank"] + data)
+        #expect(inUse.status == 1 && inUse.stderr.contains("bank_in_use"))
+        #expect(try run(["exchange", "remove", "sncii"] + data).contains("3 records"))
+        try run(["bank", "remove", "sncii-bank"] + data)
+        #expect(try rows(["bank", "list"] + data)["sncii-bank"] == nil)
+        let own = try CLIRunner.run(["bank", "remove", "cases"] + data)
+        #expect(own.status == 1 && own.stderr.contains("bank_in_use"))
+    }
+
+    @Test("serve fetches an exchange added while it runs, stops matching a withdrawn hash within one interval, sends feedback once")
+    func serveLoopsImportWithdrawAndSendFeedback() async throws {
+        let replay = try await StopNCIIReplay.start(pageLimit: 800)
+        defer { Task { await replay.stop() } }
+        let withdrawnLater = Fake.hex(64), kept = Fake.hex(64)
+        replay.upsert(signalType: "ImagePDQ", value: withdrawnLater, status: "Active")
+        replay.upsert(signalType: "ImagePDQ", value: kept, status: "Received")
+
+        let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-serve")
+        defer { dir.remove() }
+        let dataPath = dir.url.appendingPathComponent("data")
+        let data = ["--data", dataPath.path]
+        // The server reads the credentials from its environment: a wrapper sets them, as an operator's unit file would.
+        let wrapper = dir.url.appendingPathComponent("nccmatch-with-keys")
+        try """
+            #!/bin/sh
+            TEST_SNCII_FETCH='\(Self.fetchKey)' TEST_SNCII_SUB='\(Self.subscriptionKey)' TEST_SNCII_FEEDBACK='\(Self.feedbackKey)' exec '\(CLIRunner.binary.path)' "$@"
+            """.write(to: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: wrapper.path)
+        let server = try ServerProcess(data: dataPath, binary: wrapper)
+        defer { server.stop() }
+        let key = try server.addPlatform("example-platform")
+
+        // Added while serve runs: the loop sees it on its next tick.
+        let interval = 10
+        try run(["bank", "add", "sncii-bank"] + data)
+        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+                 "--interval", "\(interval)"] + Self.credentials + data)
+
+        let near = Fake.flip(withdrawnLater, bits: 6), nearKept = Fake.flip(kept, bits: 6)
+        let imported = try await waitFor(seconds: 60) { try await matchRefs(server, key, near).first }
+        #expect(imported.hasPrefix("x_"))
+        let keptRef = try #require(try await matchRefs(server, key, nearKept).first)
+
+        // Feedback on an imported hash goes to StopNCII once, in its words, however often the platform sends it.
+        for _ in 0..<2 {
+            let answer = try await HTTP.send("POST", server.url("v1/feedback"), json: ["match_ref": keptRef, "outcome": "removed", "content_id": "upload-9"], bearer: key)
+            #expect(answer.status == 200, "\(answer.text)")
+        }
+        let delivered = try await waitFor(seconds: 30) { replay.feedbacks.isEmpty ? nil : replay.feedbacks }
+        try await Task.sleep(for: .seconds(3))
+        #expect(replay.feedbacks.count == 1)
+        let body = try #require(try JSONSerialization.jsonObject(with: delivered[0].body) as? [String: Any])
+        let item = try #require((body["hashFeedbacks"] as? [[String: Any]])?.first)
+        #expect(body["count"] as? Int == 1 && item["hashValue"] as? String == kept && item["feedbackValue"] as? String == "Blocked")
+        #expect(delivered[0].headers["x-functions-key"] == Self.feedbackKey)
+        #expect(!String(decoding: delivered[0].body, as: UTF8.self).contains("upload-9"))
+        let feedback = try run(["exchange", "feedback", "sncii"] + data)
+        #expect(feedback.contains("sncii\tremoved\tdelivered") && !feedback.contains(kept))
+        #expect(try run(["exchange", "feedback", "--show-values"] + data).contains(kept))
+        #expect(try rows(["exchange", "list"] + data)["sncii"]?[5...8] == ["at_end", "0", "1", "0"])
+
+        // A withdrawal upstream stops the match within one interval (and a second for the index to follow).
+        let fetchesBefore = replay.fetches
+        replay.upsert(signalType: "ImagePDQ", value: withdrawnLater, status: "Withdrawn")
+        let start = Date()
+        _ = try await waitFor(seconds: Double(interval) + 30) { try await matchRefs(server, key, near).isEmpty ? true : nil }
+        let took = Date().timeIntervalSince(start)
+        #expect(took < Double(interval) + 10, "the withdrawal took \(took) s to stop matching")
+        #expect(replay.fetches > fetchesBefore)
+        #expect(try await matchRefs(server, key, nearKept) == [keptRef])
+
+        let metrics = try await HTTP.send("GET", server.url("metrics")).text
+        #expect(metrics.contains("nccmatch_exchange_pages_total{exchange=\"sncii\"}"))
+        #expect(metrics.contains("nccmatch_feedback_delivered_total{exchange=\"sncii\"} 1"))
+        #expect(!metrics.contains(kept) && !metrics.contains(Self.fetchKey))
+    }
+
+    @Test("serve --no-exchange-fetch leaves the exchanges alone")
+    func noExchangeFetch() async throws {
+        let replay = try await StopNCIIReplay.start(pageLimit: 800)
+        defer { Task { await replay.stop() } }
+        replay.upsert(signalType: "ImagePDQ", value: Fake.hex(64), status: "Active")
+        let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-off")
+        defer { dir.remove() }
+        let dataPath = dir.url.appendingPathComponent("data")
+        let data = ["--data", dataPath.path]
+        try run(["bank", "add", "sncii-bank"] + data)
+        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+                 "--interval", "10"] + Self.credentials + data)
+        let server = try ServerProcess(data: dataPath, extra: ["--no-exchange-fetch"])
+        defer { server.stop() }
+        try await Task.sleep(for: .seconds(3))
+        #expect(replay.fetches == 0)
+    }
+
+    // MARK: - Helpers
+
+    @discardableResult
+    private func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let result = try CLIRunner.run(arguments, environment: environment)
+        guard result.status == 0 else { throw ServiceTestError("nccmatch \(arguments.prefix(3).joined(separator: " ")) failed (\(result.status)): \(result.stderr)") }
+        return result.stdout
+    }
+
+    /// A listing's rows by their first column (the header row left out).
+    private func rows(_ arguments: [String]) throws -> [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for line in try run(arguments).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            rows[fields[0]] = Array(fields.dropFirst())
+        }
+        return rows
+    }
+
+    /// `name<TAB>value` lines.
+    static func table(_ text: String) -> [String: String] {
+        var table: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { table[parts[0]] = parts[1] }
+        }
+        return table
+    }
+
+    private func matchRefs(_ server: ServerProcess, _ key: String, _ pdq: String) async throws -> [String] {
+        let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "upload", "algorithm": "pdq", "value": pdq]]], bearer: key)
+        guard answer.status == 200 else { throw ServiceTestError("match answered \(answer.status): \(answer.text)") }
+        let matches = ((answer.json["results"] as? [[String: Any]])?.first?["matches"] as? [[String: Any]]) ?? []
+        return matches.compactMap { $0["match_ref"] as? String }
+    }
+
+    private func waitFor<T>(seconds: Double, _ body: () async throws -> T?) async throws -> T {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let value = try await body() { return value }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw ServiceTestError("nothing within \(seconds) s")
+    }
+}
+
+/// StopNCII's partner API replayed on loopback: a store of records keyed by type and hash, each upsert stamped
+/// with a later `lastModtimestamp`; `FetchHashes` pages the records changed since `startTimestamp` (`pageLimit` a
+/// page, the page token being the offset) and answers `nextSetTimestamp` after the newest; `SubmitFeedback` is
+/// logged. Both check the function key and the subscription key.
+final class StopNCIIReplay: Sendable {
+    struct Seen: Sendable {
+        var headers: [String: String]
+        var body: Data
+    }
+
+    private struct State {
+        var records: [String: (timestamp: Int64, json: [String: any Sendable])] = [:]
+        var clock: Int64 = 1_700_000_000
+        var fetches = 0
+        var lastHeaders: [String: String] = [:]
+        var feedbacks: [Seen] = []
+    }
+
+    private let state = Mutex(State())
+    private let pageLimit: Int
+    private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let port = Mutex(0)
+
+    var baseURL: URL { URL(string: "http://127.0.0.1:\(port.withLock { $0 })")! }
+    var fetches: Int { state.withLock { $0.fetches } }
+    var lastHeaders: [String: String] { state.withLock { $0.lastHeaders } }
+    var feedbacks: [Seen] { state.withLock { $0.feedbacks } }
+
+    private init(pageLimit: Int) { self.pageLimit = pageLimit }
+
+    static func start(pageLimit: Int) async throws -> StopNCIIReplay {
+        let replay = StopNCIIReplay(pageLimit: pageLimit)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            var query: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+            let body = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+            let (status, answer) = replay.answer(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+        }
+        let app = Application(
+            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: {
+                var logger = Logger(label: "stopncii-replay")
+                logger.logLevel = .critical
+                return logger
+            }())
+        replay.task.withLock { $0 = Task { try await app.runService() } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            await replay.stop()
+            throw ServiceTestError("the replay server did not start")
+        }
+        replay.port.withLock { $0 = port }
+        return replay
+    }
+
+    func stop() async {
+        let task = task.withLock { $0 }
+        task?.cancel()
+        _ = await task?.result
+    }
+
+    /// Stores or replaces the record for `signalType` and `value`, stamped later than every earlier change.
+    func upsert(signalType: String, value: String, status: String) {
+        state.withLock { state in
+            state.clock += 1
+            state.records["\(signalType)/\(value)"] = (state.clock, [
+                "lastModtimestamp": state.clock, "hashValue": value, "hashStatus": status, "signalType": signalType,
+                "caseNumbers": ["27664732-76e1-4a17-8099-455798e67022": status],
+            ])
+        }
+    }
+
+    private func answer(method: String, path: String, query: [String: String], headers: [String: String], body: Data) -> (Int, Data) {
+        state.withLock { state in
+            switch (method, path) {
+            case ("GET", "/v1/FetchHashes"):
+                guard headers["x-functions-key"] == ExchangeCommandTests.fetchKey,
+                      headers["ocp-apim-subscription-key"] == ExchangeCommandTests.subscriptionKey else { return (401, Data("{}".utf8)) }
+                state.fetches += 1
+                state.lastHeaders = headers
+                let start = Int64(query["startTimestamp"] ?? "") ?? 0
+                let size = min(Int(query["pageSize"] ?? "") ?? 800, pageLimit)
+                let offset = Int(query["nextPageToken"] ?? "") ?? 0
+                let changed = state.records.values.filter { $0.timestamp >= start }.sorted { $0.timestamp < $1.timestamp }
+                let page = changed.dropFirst(offset).prefix(size)
+                let more = offset + page.count < changed.count
+                var answer: [String: Any] = ["count": page.count, "hashRecords": page.map(\.json), "hasMoreRecords": more,
+                                             "nextSetTimestamp": (changed.last?.timestamp ?? start - 1) + 1]
+                if more { answer["nextPageToken"] = String(offset + page.count) }
+                return (200, try! JSONSerialization.data(withJSONObject: answer))
+            case ("POST", "/v1/SubmitFeedback"):
+                guard headers["x-functions-key"] == ExchangeCommandTests.feedbackKey,
+                      headers["ocp-apim-subscription-key"] == ExchangeCommandTests.subscriptionKey else { return (401, Data("{}".utf8)) }
+                state.feedbacks.append(Seen(headers: headers, body: body))
+                return (200, Data("{}".utf8))
+            default:
+                return (404, Data("{}".utf8))
+            }
+        }
+    }
+}
