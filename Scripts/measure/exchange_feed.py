@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Issue 16's acceptance figures for the exchanges, on a release build:
+
+1. Import: a StopNCII feed of N records (replayed on loopback by stopncii_replay.py, pages of 800 as the real
+   API) configured with `nccmatch exchange add`; `nccmatch serve` starts and its fetch loop imports it; the time
+   from the server's start until the feed's LAST record matches through /v1/match is reported (the whole path:
+   fetch, parse, validate, store, follow, index).
+2. Match load with and without a fetch running: wrk drives /v1/match (1,000-item batches) for D seconds on the
+   filled bank with `--no-exchange-fetch`, then again while a second exchange of N more records is imported;
+   throughput and latency percentiles side by side, as ratios.
+
+Usage: Scripts/measure/exchange_feed.py BINARY [--records 1000000] [--seconds 60]
+Needs wrk. Everything is made in a temporary folder and removed afterwards."""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from service_common import add_platform, call, free_port, random_pdq, start_server  # noqa: E402
+
+parser = argparse.ArgumentParser()
+parser.add_argument("binary")
+parser.add_argument("--records", type=int, default=1_000_000)
+parser.add_argument("--seconds", type=int, default=60)
+parser.add_argument("--connections", type=int, default=4)
+args = parser.parse_args()
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def value(i, seed):
+    half = int(hashlib.sha256(f"record:{seed}:{i}".encode()).hexdigest()[:32], 16)
+    return "%032x%032x" % (half, half ^ ((1 << 128) - 1))
+
+
+def replay(port, seed, records):
+    process = subprocess.Popen([sys.executable, os.path.join(here, "stopncii_replay.py"), "--port", str(port),
+                                "--records", str(records), "--seed", str(seed)])
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/control/stats", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("replay server did not start")
+
+
+def cli(*arguments):
+    out = subprocess.run([args.binary, *arguments], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(arguments)}: {out.stderr.strip()}")
+    return out.stdout
+
+
+def add_exchange(data, name, port):
+    cli("bank", "add", name, "--data", data)
+    cli("exchange", "add", name, "--kind", "stopncii", "--bank", name, "--endpoint", f"http://127.0.0.1:{port}/v1",
+        "--credential", "fetch_key=REPLAY_FETCH_KEY", "--credential", "subscription_key=REPLAY_SUBSCRIPTION_KEY",
+        "--credential", "feedback_key=REPLAY_FETCH_KEY", "--interval", "10", "--data", data)
+
+
+def wait_match(base, key, pdq, deadline):
+    while time.time() < deadline:
+        status, answer = call("POST", base + "/v1/match", {"items": [{"id": "probe", "algorithm": "pdq", "value": pdq}]}, bearer=key)
+        if status == 200 and answer["results"][0]["matches"]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def wrk(base, key, work, rng, planted):
+    bodies = []
+    for b in range(16):
+        items = [{"id": f"{b}-{i}", "algorithm": "pdq", "value": planted[(b * 10 + i // 100) % len(planted)] if i % 100 == 0 else random_pdq(rng)}
+                 for i in range(1000)]
+        bodies.append(json.dumps({"items": items}))
+    body_dir = os.path.join(work, "bodies")
+    os.makedirs(body_dir, exist_ok=True)
+    for i, body in enumerate(bodies):
+        with open(os.path.join(body_dir, f"{i}.json"), "w") as f:
+            f.write(body)
+    lua = os.path.join(work, "match.lua")
+    with open(lua, "w") as f:
+        f.write(f"""
+local bodies = {{}}
+local n = 0
+function init(args)
+  for i = 0, 15 do
+    local file = io.open("{body_dir}/" .. i .. ".json", "r")
+    bodies[i] = file:read("*a")
+    file:close()
+  end
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", "/v1/match", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {key}"}}, bodies[n % 16])
+end
+function done(summary, latency, requests)
+  for _, p in ipairs({{50, 99}}) do io.write(string.format("P%s %.1f\\n", p, latency:percentile(p) / 1000)) end
+  io.write(string.format("REQUESTS %d\\nSECONDS %.2f\\nERRORS %d\\n", summary.requests, summary.duration / 1e6, summary.errors.status))
+end
+""")
+    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", lua, base],
+                         capture_output=True, text=True).stdout
+    figures = dict(line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("P50", "P99", "REQUESTS", "SECONDS", "ERRORS"))
+    return {"batches_per_s": float(figures["REQUESTS"]) / float(figures["SECONDS"]), "p50_ms": float(figures["P50"]),
+            "p99_ms": float(figures["P99"]), "errors": int(figures["ERRORS"])}
+
+
+work = tempfile.mkdtemp(prefix="nccmatch-exchange-")
+data = os.path.join(work, "data")
+os.environ["REPLAY_FETCH_KEY"] = "fetch-key"
+os.environ["REPLAY_SUBSCRIPTION_KEY"] = "subscription-key"
+limits = ["--rate-requests", "100000", "--rate-hashes", "100000000", "--match-budget", "100000000"]
+processes = []
+server = None
+try:
+    port1, port2 = free_port(), free_port()
+    processes.append(replay(port1, 1, args.records))
+    os.makedirs(data)
+    key = add_platform(args.binary, data, "load")
+    add_exchange(data, "feed-one", port1)
+    start = time.time()
+    server, base = start_server(args.binary, data, limits)
+    ready = time.time() - start
+    if not wait_match(base, key, value(args.records - 1, 1), start + 600):
+        raise RuntimeError("the feed's last record never matched")
+    imported = time.time() - start
+    print(f"import: {args.records} records matched {imported:.1f} s after the server started (ready after {ready:.1f} s)", flush=True)
+    server.terminate(); server.wait(); server = None
+
+    rng = random.Random(3)
+    planted = [value(rng.randrange(args.records), 1) for _ in range(160)]
+    server, base = start_server(args.binary, data, limits + ["--no-exchange-fetch"])
+    quiet = wrk(base, key, work, rng, planted)
+    server.terminate(); server.wait(); server = None
+
+    processes.append(replay(port2, 2, args.records))
+    add_exchange(data, "feed-two", port2)
+    server, base = start_server(args.binary, data, limits)
+    busy = wrk(base, key, work, rng, planted)
+    second_done = wait_match(base, key, value(args.records - 1, 2), time.time() + 1)
+    print(json.dumps({"without_fetch": quiet, "with_fetch": busy, "second_feed_finished_within_run": second_done}))
+    print(f"throughput with a fetch running / without: {busy['batches_per_s'] / quiet['batches_per_s']:.3f}; "
+          f"p99 {busy['p99_ms']:.1f} ms vs {quiet['p99_ms']:.1f} ms (+{busy['p99_ms'] - quiet['p99_ms']:.1f} ms)")
+finally:
+    if server:
+        server.terminate(); server.wait()
+    for p in processes:
+        p.terminate(); p.wait()
+    shutil.rmtree(work, ignore_errors=True)
