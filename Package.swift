@@ -26,6 +26,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("heif"), .linkedLibrary("avif"),
                 .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
+                .linkedLibrary("avcodec"), .linkedLibrary("avutil"),
             ]
         ),
         // C: XOR+popcount kernels with runtime CPU dispatch (AVX-512 VPOPCNTDQ, AVX2, POPCNT, portable).
@@ -86,6 +87,7 @@ let package = Package(
             name: "NCCBankSQLite",
             dependencies: [
                 "NCCBank",
+                "NCCExchange",
                 "NCCHashing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -166,8 +168,12 @@ let package = Package(
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
-        // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes.
-        .testTarget(name: "NCCServerTests", dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex"]),
+        // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes, matching
+        // across named banks over a memory bank.
+        .testTarget(
+            name: "NCCServerTests",
+            dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex", "NCCWire", "NCCExchange", .product(name: "Logging", package: "swift-log")]
+        ),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
         // The client library on its own: addresses it refuses, a case split into requests, an unreachable bank.
@@ -176,8 +182,10 @@ let package = Package(
         .testTarget(
             name: "NCCExchangeTests",
             dependencies: [
-                "NCCExchange", "NCCHashing", "NCCBank", "NCCTestSupport",
+                "NCCExchange", "NCCHashing", "NCCBank", "NCCBankSQLite", "NCCBankPostgres", "NCCTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                // To make a fresh database per test on the test server.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),

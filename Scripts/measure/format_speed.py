@@ -6,9 +6,12 @@ Makes 12-megapixel WebP (quality 80) and HEIC (quality 75) files in a temporary 
 (removed at the end), then times per file, interleaving the contenders round by round:
   - the reference pipeline: Pillow (WebP) or pillow-heif (HEIC) decode + convert("RGB") + pdqhash.compute
   - the library's own decode, writing nowhere: `dwebp` without -o (WebP); a minimal C loop over libheif's
-    heif_decode_image to interleaved RGB, compiled here (HEIC)
+    heif_decode_image to interleaved RGB, compiled here (HEIC); and, since nccmatch decodes these HEIC files with
+    FFmpeg's HEVC decoder, a minimal C loop over libavcodec (one thread) decoding each file's HEVC picture, taken
+    out of the HEIF container here, to YCbCr (no RGB)
   - nccmatch hash --mode fast and --mode exact, --jobs 1, one process for all files
-Needs Pillow, pillow-heif, pdqhash, numpy, the `webp` package (dwebp) and libheif-dev with a C compiler.
+Needs Pillow, pillow-heif, pdqhash, numpy, the `webp` package (dwebp), libheif-dev and libavcodec-dev with a C
+compiler.
 """
 import json
 import os
@@ -42,6 +45,72 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
+
+
+AV_LOOP = r"""
+#include <libavcodec/avcodec.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_HEVC);
+    for (int i = 1; i < argc; i++) {
+        FILE *f = fopen(argv[i], "rb");
+        if (!f) return 1;
+        fseek(f, 0, SEEK_END); long n = ftell(f); rewind(f);
+        uint8_t *data = calloc(1, n + AV_INPUT_BUFFER_PADDING_SIZE);
+        if (fread(data, 1, n, f) != (size_t)n) return 1;
+        fclose(f);
+        AVCodecContext *c = avcodec_alloc_context3(codec);
+        c->thread_count = 1;
+        if (avcodec_open2(c, codec, NULL) < 0) return 1;
+        AVPacket *packet = av_packet_alloc(); packet->data = data; packet->size = (int)n;
+        AVFrame *frame = av_frame_alloc();
+        if (avcodec_send_packet(c, packet) < 0 || avcodec_send_packet(c, NULL) < 0 || avcodec_receive_frame(c, frame) < 0) return 1;
+        av_frame_free(&frame); av_packet_free(&packet); avcodec_free_context(&c); free(data);
+    }
+    return 0;
+}
+"""
+
+
+def annex_b(heic, out):
+    """The HEVC picture of a one-picture HEIC (as pillow-heif writes them) as an Annex B stream: the hvcC's
+    parameter sets, then the item's NAL units, each behind a start code."""
+    import struct
+    data = open(heic, "rb").read()
+
+    def boxes(start, end):
+        while start + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[start:start + 8])
+            yield kind, start + 8, start + size
+            start += size
+    meta = next((s, e) for k, s, e in boxes(0, len(data)) if k == b"meta")
+    children = {k: (s, e) for k, s, e in boxes(meta[0] + 4, meta[1])}
+    ipco = next((s, e) for k, s, e in boxes(*children[b"iprp"]) if k == b"ipco")
+    hvcc = next(data[s:e] for k, s, e in boxes(*ipco) if k == b"hvcC")
+    s, _ = children[b"iloc"]
+    version, sizes, base_size = data[s], data[s + 4], data[s + 5] >> 4
+    assert sizes == 0x44 and struct.unpack(">H", data[s + 6:s + 8])[0] == 1, "one item, 32-bit offsets expected"
+    pos = s + 8 + 2 + (2 if version == 1 else 0) + 2
+    base = int.from_bytes(data[pos:pos + base_size], "big")
+    pos += base_size + 2
+    offset, length = struct.unpack(">II", data[pos:pos + 8])
+    stream, at = bytearray(), 23
+    for _ in range(hvcc[22]):
+        count = struct.unpack(">H", hvcc[at + 1:at + 3])[0]
+        at += 3
+        for _ in range(count):
+            n = struct.unpack(">H", hvcc[at:at + 2])[0]
+            stream += b"\0\0\0\1" + hvcc[at + 2:at + 2 + n]
+            at += 2 + n
+    size_bytes, pos, end = (hvcc[21] & 3) + 1, base + offset, base + offset + length
+    while pos < end:
+        n = int.from_bytes(data[pos:pos + size_bytes], "big")
+        stream += b"\0\0\0\1" + data[pos + size_bytes:pos + size_bytes + n]
+        pos += size_bytes + n
+    with open(out, "wb") as f:
+        f.write(stream)
+    return out
 
 
 def make_inputs(folder, count):
@@ -96,7 +165,12 @@ def main():
             source.write(HEIF_LOOP)
         loop = os.path.join(folder, "heif_loop")
         subprocess.run(["cc", "-O2", source.name, "-lheif", "-o", loop], check=True)
+        with open(os.path.join(folder, "av_loop.c"), "w") as source:
+            source.write(AV_LOOP)
+        av_loop = os.path.join(folder, "av_loop")
+        subprocess.run(["cc", "-O2", source.name, "-lavcodec", "-lavutil", "-o", av_loop], check=True)
         webp, heic = make_inputs(folder, count)
+        hevc = [annex_b(p, p[:-5] + ".hevc") for p in heic]
         contenders = {
             "webp: Pillow+pdqhash": (reference, webp),
             "webp: dwebp (decode only)": (dwebp, webp),
@@ -104,6 +178,7 @@ def main():
             "webp: nccmatch exact": (command(binary, "hash", "--mode", "exact", "--jobs", "1", "--format", "jsonl"), webp),
             "heic: pillow-heif+pdqhash": (reference, heic),
             "heic: libheif C loop (decode only)": (command(loop), heic),
+            "heic: libavcodec C loop (HEVC decode only)": (command(av_loop), hevc),
             "heic: nccmatch fast": (command(binary, "hash", "--mode", "fast", "--jobs", "1", "--format", "jsonl"), heic),
             "heic: nccmatch exact": (command(binary, "hash", "--mode", "exact", "--jobs", "1", "--format", "jsonl"), heic),
         }
@@ -120,6 +195,8 @@ def main():
                 ours = med[f"{fmt}: nccmatch {mode}"]
                 report[f"{fmt} {mode}: reference / nccmatch"] = round(med[ref] / ours, 2)
                 report[f"{fmt} {mode}: nccmatch / library decode"] = round(ours / med[lib], 2)
+                if fmt == "heic":
+                    report[f"heic {mode}: nccmatch / libavcodec HEVC decode"] = round(ours / med["heic: libavcodec C loop (HEVC decode only)"], 2)
         print(json.dumps(report, indent=2))
     finally:
         shutil.rmtree(folder)

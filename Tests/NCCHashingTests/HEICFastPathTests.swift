@@ -1,0 +1,141 @@
+import Foundation
+import NCCHashing
+import NCCTestSupport
+import Testing
+
+/// HEIC files decoded by FFmpeg's HEVC decoder (one 8-bit 4:2:0 picture or a grid of them, full-range nclx colour, at
+/// most an `irot`): the pixels equal pillow-heif's, grids are decoded tile by tile, and anything odd falls back to
+/// libheif, which names the error.
+///
+/// Fixtures and expected values: `Scripts/reference/make_heic_fast_path_fixtures.py` (grids assembled by
+/// `Scripts/reference/make_heic_grid.py` from tiles pillow-heif 1.9.0 encoded; pdqhash 0.2.8 and imagehash 4.3.2 fed
+/// pillow-heif's pixels). HEVC decoding is exact and the colour conversion is libheif 1.23's, so the hashes are equal.
+@Suite struct HEICFastPathTests {
+    struct Expected: Decodable, Sendable, CustomTestStringConvertible {
+        let file: String
+        let pdq: String
+        let phash: String
+        let dhash: String
+        let width: Int
+        let height: Int
+        var testDescription: String { file }
+    }
+
+    static let expected: [Expected] = {
+        let url = TestPaths.fixtures.appendingPathComponent("heic-fast-path-expected.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Expected.self, from: Data($0.utf8)) }
+    }()
+
+    func path(_ relative: String) -> String { TestPaths.fixtures.appendingPathComponent(relative).path }
+
+    @Test func theReferenceFileIsComplete() {
+        #expect(Set(Self.expected.map(\.file)) == ["images/heic/grid.heic", "images/heic/grid-irot.heic", "images/heic/irot-nclx.heic", "images/heic/grid-26mp.heic"])
+    }
+
+    @Test(arguments: expected)
+    func exactHashesEqualPillowHeifsAndFastStaysClose(_ expected: Expected) throws {
+        let exact = try ImageHasher.hashFile(atPath: path(expected.file), options: HashingOptions(mode: .exact)).image.get()
+        #expect(exact.pdq.hash.distance(to: try PDQHash(hex: expected.pdq)) == 0)
+        #expect(exact.width == expected.width && exact.height == expected.height)
+        let fast = try ImageHasher.hashFile(atPath: path(expected.file), options: HashingOptions(mode: .fast)).image.get()
+        let distance = fast.pdq.hash.distance(to: exact.pdq.hash)
+        // grid-26mp.heic is one tile repeated 10 times each way, a periodic picture that 8x8 block averaging moves
+        // further (12 bits, measured); fastModeOfALargeGridIsTheAveragedPicture checks its reduced pixels exactly.
+        #expect(distance <= (expected.file.hasSuffix("grid-26mp.heic") ? 16 : 8), "fast PDQ is \(distance) bits from exact")
+        #expect(fast.width == expected.width && fast.height == expected.height)
+    }
+
+    /// A grid stored turned, with an `irot` on the grid item, is the upright picture: its hash is the upright grid's
+    /// (another encoding of the same picture) within a few bits.
+    @Test func aTurnedGridHashesAsTheUprightPicture() throws {
+        let upright = try ImageHasher.hashFile(atPath: path("images/heic/grid.heic"), options: HashingOptions(mode: .exact)).image.get()
+        let turned = try ImageHasher.hashFile(atPath: path("images/heic/grid-irot.heic"), options: HashingOptions(mode: .exact)).image.get()
+        let distance = turned.pdq.hash.distance(to: upright.pdq.hash)
+        #expect(distance <= 16, "grid-irot.heic is \(distance) bits from the upright grid")
+        #expect(turned.width == 900 && turned.height == 600) // the stored picture is 600x900
+    }
+
+    /// Over 24 megapixels fast mode averages 8x8 blocks while converting each tile: the reduced picture is exactly
+    /// the full-size picture averaged (rounded), and no full-size picture is made.
+    @Test func fastModeOfALargeGridIsTheAveragedPicture() throws {
+        let bytes = try fixture("images/heic/grid-26mp.heic")
+        let full = try ImageDecoder.decode(bytes)
+        let reduced = try ImageDecoder.decode(bytes, options: .init(minimumShortSide: 512))
+        #expect(full.width == 5120 && full.height == 5120)
+        #expect(reduced.width == 640 && reduced.height == 640)
+        var mismatches = 0
+        full.pixels.withUnsafeBytes { f in
+            reduced.pixels.withUnsafeBytes { r in
+                for oy in 0..<640 {
+                    for ox in 0..<640 {
+                        for c in 0..<3 {
+                            var sum = 0
+                            for y in (oy * 8)..<(oy * 8 + 8) {
+                                for x in (ox * 8)..<(ox * 8 + 8) { sum += Int(f[(y * 5120 + x) * 3 + c]) }
+                            }
+                            if UInt8((sum + 32) / 64) != r[(oy * 640 + ox) * 3 + c] { mismatches += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func thePixelLimitCountsTheWholeGrid() throws {
+        let bytes = try fixture("images/heic/grid.heic")
+        #expect(decodingError(bytes, options: .init(maxPixels: 900 * 600 - 1))?.code == .tooManyPixels)
+        #expect((try? ImageDecoder.decode(bytes, options: .init(maxPixels: 900 * 600)))?.width == 900)
+    }
+
+    /// A grid box listing more tiles than the file references, and a tile whose data lies past the end of the file:
+    /// a specific error (from libheif, which the file falls back to), never a crash or a half-made picture.
+    @Test func damagedGridStructuresAreSpecificErrors() throws {
+        var bytes = try fixture("images/heic/grid.heic")
+        let idat = try #require(find(Array("idat".utf8), in: bytes))
+        bytes[idat + 4 + 2] = 7  // rows - 1: 8 rows of tiles instead of 3
+        let error = decodingError(bytes)
+        #expect(error != nil && [.corruptData, .truncated, .invalidDimensions].contains(error!.code), "\(String(describing: error))")
+
+        var cut = try fixture("images/heic/grid.heic")
+        cut.removeLast(cut.count / 3)  // the last tiles' data is gone
+        let cutError = decodingError(cut)
+        #expect(cutError != nil && [.corruptData, .truncated].contains(cutError!.code), "\(String(describing: cutError))")
+    }
+
+    /// Seeded random byte changes in a grid file: every outcome is a picture or a specific error, never a crash.
+    @Test(arguments: ["heic/grid.heic", "heic/irot-nclx.heic"])
+    func mutatedFilesNeverCrash(_ file: String) throws {
+        let original = try fixture("images/\(file)")
+        var state: UInt64 = 0x51_7CC1_B727_220A &+ UInt64(original.count)
+        func next() -> Int {  // SplitMix64: the same mutations on every run
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        // Mutations in the meta box (its first 2 KB) exercise the container reading; the rest hit coded data.
+        let metaEnd = min(original.count, 2048)
+        for round in 0..<150 {
+            var bytes = original
+            for _ in 0..<(1 + next() % 6) {
+                let at = round % 2 == 0 ? next() % metaEnd : next() % bytes.count
+                bytes[at] = UInt8(truncatingIfNeeded: next())
+            }
+            do {
+                let image = try ImageDecoder.decode(bytes)
+                #expect(image.pixels.count == image.width * image.height * image.layout.bytesPerPixel)
+            } catch {
+                #expect(error.code != .outOfMemory, "\(error)")
+            }
+        }
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return i }
+        return nil
+    }
+}
