@@ -38,22 +38,22 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-cli")
         defer { dir.remove() }
         let data = ["--data", dir.url.appendingPathComponent("data").path]
-        try run(["bank", "add", "sncii-bank"] + data)
-        let wide = try CLIRunner.run(["bank", "add", "too-wide", "--pdq-distance", "40"] + data)
+        try await run(["bank", "add", "sncii-bank"] + data)
+        let wide = try await cli(["bank", "add", "too-wide", "--pdq-distance", "40"] + data)
         #expect(wide.status == 1 && wide.stderr.contains("distance_too_wide") && wide.stderr.contains("--allow-wide-distance"))
-        try run(["bank", "add", "known-fp", "--role", "allow", "--pdq-distance", "20", "--disabled"] + data)
-        let secretInArgument = try CLIRunner.run(["exchange", "add", "x", "--kind", "stopncii", "--bank", "sncii-bank",
+        try await run(["bank", "add", "known-fp", "--role", "allow", "--pdq-distance", "20", "--disabled"] + data)
+        let secretInArgument = try await cli(["exchange", "add", "x", "--kind", "stopncii", "--bank", "sncii-bank",
                                                   "--credential", "fetch_key=abc-def"] + data)
         #expect(secretInArgument.status == 2 && secretInArgument.stderr.contains("must name an environment variable"))
-        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+        try await run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
                  "--interval", "60"] + Self.credentials + data)
 
         // Without its variables the fetch stops at once, naming the variable and never a value.
-        let missing = try CLIRunner.run(["exchange", "fetch", "sncii"] + data)
+        let missing = try await cli(["exchange", "fetch", "sncii"] + data)
         #expect(missing.status == 1 && missing.stderr.contains("TEST_SNCII_FETCH") && missing.stderr.contains("exchange_credential_missing"))
         #expect(replay.fetches == 0)
 
-        let fetched = try CLIRunner.run(["exchange", "fetch", "sncii"] + data, environment: Self.environment)
+        let fetched = try await cli(["exchange", "fetch", "sncii"] + data, environment: Self.environment)
         #expect(fetched.status == 0, "\(fetched.stderr)")
         let counts = Self.table(fetched.stdout)
         #expect(counts["pages"] == "3" && counts["stored"] == "4" && counts["removed"] == "0")
@@ -63,34 +63,34 @@ import Testing
         }
         #expect(replay.lastHeaders["x-functions-key"] == Self.fetchKey && replay.lastHeaders["ocp-apim-subscription-key"] == Self.subscriptionKey)
 
-        let banks = try rows(["bank", "list"] + data)
+        let banks = try await rows(["bank", "list"] + data)
         #expect(banks["cases"]?[0...2] == ["match", "yes", "default"])
         #expect(banks["sncii-bank"] == ["match", "yes", "default", "4", "sncii"])
         #expect(banks["known-fp"] == ["allow", "no", "20", "0", "-"])
-        let exchanges = try rows(["exchange", "list"] + data)
+        let exchanges = try await rows(["exchange", "list"] + data)
         #expect(exchanges["sncii"] == ["stopncii", "sncii-bank", "60", "yes", "4", "at_end", "0", "0", "0"])
 
         // Nothing new upstream: one page, nothing stored twice. A withdrawal removes the hash at the next fetch.
-        let again = Self.table(try run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
+        let again = Self.table(try await run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
         #expect(again["pages"] == "1" && again["stored"] == "0")
         replay.upsert(signalType: "ImagePDQ", value: good[0], status: "Withdrawn")
-        let withdrawn = Self.table(try run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
+        let withdrawn = Self.table(try await run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))
         #expect(withdrawn["removed"] == "1")
-        #expect(try rows(["bank", "list"] + data)["sncii-bank"]?[3] == "3")
+        #expect(try await rows(["bank", "list"] + data)["sncii-bank"]?[3] == "3")
 
-        try run(["bank", "set", "known-fp", "--enable", "--default-distance"] + data)
-        #expect(try rows(["bank", "list"] + data)["known-fp"]?[1...2] == ["yes", "default"])
-        let quarantine = try CLIRunner.run(["bank", "quarantine", "sncii-bank"] + data)
+        try await run(["bank", "set", "known-fp", "--enable", "--default-distance"] + data)
+        #expect(try await rows(["bank", "list"] + data)["known-fp"]?[1...2] == ["yes", "default"])
+        let quarantine = try await cli(["bank", "quarantine", "sncii-bank"] + data)
         #expect(quarantine.status == 2 && quarantine.stderr.contains("<bank>/<id>"))
-        let unknown = try CLIRunner.run(["bank", "quarantine", "nobank/3"] + data)
+        let unknown = try await cli(["bank", "quarantine", "nobank/3"] + data)
         #expect(unknown.status == 1 && unknown.stderr.contains("bank_not_found"))
 
-        let inUse = try CLIRunner.run(["bank", "remove", "sncii-bank"] + data)
+        let inUse = try await cli(["bank", "remove", "sncii-bank"] + data)
         #expect(inUse.status == 1 && inUse.stderr.contains("bank_in_use"))
-        #expect(try run(["exchange", "remove", "sncii"] + data).contains("3 records"))
-        try run(["bank", "remove", "sncii-bank"] + data)
-        #expect(try rows(["bank", "list"] + data)["sncii-bank"] == nil)
-        let own = try CLIRunner.run(["bank", "remove", "cases"] + data)
+        #expect(try await run(["exchange", "remove", "sncii"] + data).contains("3 records"))
+        try await run(["bank", "remove", "sncii-bank"] + data)
+        #expect(try await rows(["bank", "list"] + data)["sncii-bank"] == nil)
+        let own = try await cli(["bank", "remove", "cases"] + data)
         #expect(own.status == 1 && own.stderr.contains("bank_in_use"))
     }
 
@@ -106,21 +106,15 @@ import Testing
         defer { dir.remove() }
         let dataPath = dir.url.appendingPathComponent("data")
         let data = ["--data", dataPath.path]
-        // The server reads the credentials from its environment: a wrapper sets them, as an operator's unit file would.
-        let wrapper = dir.url.appendingPathComponent("nccmatch-with-keys")
-        try """
-            #!/bin/sh
-            TEST_SNCII_FETCH='\(Self.fetchKey)' TEST_SNCII_SUB='\(Self.subscriptionKey)' TEST_SNCII_FEEDBACK='\(Self.feedbackKey)' exec '\(CLIRunner.binary.path)' "$@"
-            """.write(to: wrapper, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: wrapper.path)
-        let server = try ServerProcess(data: dataPath, binary: wrapper)
+        let wrapper = try Self.wrapper(in: dir)
+        let server = try await offPool { try ServerProcess(data: dataPath, binary: wrapper) }
         defer { server.stop() }
-        let key = try server.addPlatform("example-platform")
+        let key = try await offPool { [server] in try server.addPlatform("example-platform") }
 
         // Added while serve runs: the loop sees it on its next tick.
         let interval = 10
-        try run(["bank", "add", "sncii-bank"] + data)
-        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+        try await run(["bank", "add", "sncii-bank"] + data)
+        try await run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
                  "--interval", "\(interval)"] + Self.credentials + data)
 
         let near = Fake.flip(withdrawnLater, bits: 6), nearKept = Fake.flip(kept, bits: 6)
@@ -141,10 +135,10 @@ import Testing
         #expect(body["count"] as? Int == 1 && item["hashValue"] as? String == kept && item["feedbackValue"] as? String == "Blocked")
         #expect(delivered[0].headers["x-functions-key"] == Self.feedbackKey)
         #expect(!String(decoding: delivered[0].body, as: UTF8.self).contains("upload-9"))
-        let feedback = try run(["exchange", "feedback", "sncii"] + data)
+        let feedback = try await run(["exchange", "feedback", "sncii"] + data)
         #expect(feedback.contains("sncii\tremoved\tdelivered") && !feedback.contains(kept))
-        #expect(try run(["exchange", "feedback", "--show-values"] + data).contains(kept))
-        #expect(try rows(["exchange", "list"] + data)["sncii"]?[5...8] == ["at_end", "0", "1", "0"])
+        #expect(try await run(["exchange", "feedback", "--show-values"] + data).contains(kept))
+        #expect(try await rows(["exchange", "list"] + data)["sncii"]?[5...8] == ["at_end", "0", "1", "0"])
 
         // A withdrawal upstream stops the match within one interval (and a second for the index to follow).
         let fetchesBefore = replay.fetches
@@ -162,6 +156,66 @@ import Testing
         #expect(!metrics.contains(kept) && !metrics.contains(Self.fetchKey))
     }
 
+    @Test("feedback on 1,000 imported matches reaches the exchange once each, across a SIGKILL of the server while sending")
+    func feedbackAcrossKill() async throws {
+        let replay = try await StopNCIIReplay.start(pageLimit: 800, feedbackDelay: .milliseconds(10))
+        defer { Task { await replay.stop() } }
+        let values = (0..<1_000).map { _ in Fake.hex(64) }
+        for value in values { replay.upsert(signalType: "ImagePDQ", value: value, status: "Active") }
+
+        let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-kill")
+        defer { dir.remove() }
+        let dataPath = dir.url.appendingPathComponent("data")
+        let data = ["--data", dataPath.path]
+        try await run(["bank", "add", "sncii-bank"] + data)
+        try await run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+                 "--interval", "600"] + Self.credentials + data)
+        #expect(Self.table(try await run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))["stored"] == "1000")
+
+        let wrapper = try Self.wrapper(in: dir)
+        let extra = ["--rate-requests", "100000"]
+        var server = try await offPool { try ServerProcess(data: dataPath, extra: extra, binary: wrapper) }
+        defer { server.stop() }
+        let key = try await offPool { [server] in try server.addPlatform("example-platform") }
+        let items = values.enumerated().map { ["id": "upload-\($0.offset)", "algorithm": "pdq", "value": $0.element] }
+        var refs: [String] = []
+        _ = try await waitFor(seconds: 60) { try await matchRefs(server, key, values[999]).first }
+        let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": items], bearer: key)
+        for result in answer.json["results"] as? [[String: Any]] ?? [] {
+            if let ref = (result["matches"] as? [[String: Any]])?.first?["match_ref"] as? String { refs.append(ref) }
+        }
+        try #require(refs.count == 1_000, "\(answer.status) \(answer.text.prefix(300))")
+        let base = server.base!
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for chunk in stride(from: 0, to: refs.count, by: 125) {
+                let slice = Array(refs[chunk..<min(refs.count, chunk + 125)])
+                group.addTask {
+                    for ref in slice {
+                        let sent = try await HTTP.send("POST", base.appendingPathComponent("v1/feedback"), json: ["match_ref": ref, "outcome": "removed"], bearer: key)
+                        guard sent.status == 200 else { return sent.status }
+                    }
+                    return 200
+                }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+
+        // Killed in the middle of sending, then started again: the outbox goes on where it was.
+        _ = try await waitFor(seconds: 120) { replay.feedbacks.count >= 100 ? true : nil }
+        server.kill()
+        let atKill = replay.feedbacks.count
+        server = try await offPool { try ServerProcess(data: dataPath, extra: extra, binary: wrapper) }
+        _ = try await waitFor(seconds: 300) { Set(replay.feedbackHashes).count == 1_000 ? true : nil }
+        try await Task.sleep(for: .seconds(3))
+        let sent = replay.feedbackHashes
+        #expect(atKill < 1_000, "the kill came after every item was sent; nothing was tested across it")
+        #expect(Set(sent) == Set(values))
+        // An item is marked delivered only after the exchange accepted it: the one in flight at the kill may go
+        // twice (StopNCII keeps a platform's latest value per hash), never more.
+        #expect(sent.count <= 1_001, "\(sent.count - 1_000) items were sent twice")
+        #expect(try await rows(["exchange", "list"] + data)["sncii"]?[6...8] == ["0", "1000", "0"])
+    }
+
     @Test("serve --no-exchange-fetch leaves the exchanges alone")
     func noExchangeFetch() async throws {
         let replay = try await StopNCIIReplay.start(pageLimit: 800)
@@ -171,10 +225,10 @@ import Testing
         defer { dir.remove() }
         let dataPath = dir.url.appendingPathComponent("data")
         let data = ["--data", dataPath.path]
-        try run(["bank", "add", "sncii-bank"] + data)
-        try run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
+        try await run(["bank", "add", "sncii-bank"] + data)
+        try await run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
                  "--interval", "10"] + Self.credentials + data)
-        let server = try ServerProcess(data: dataPath, extra: ["--no-exchange-fetch"])
+        let server = try await offPool { try ServerProcess(data: dataPath, extra: ["--no-exchange-fetch"]) }
         defer { server.stop() }
         try await Task.sleep(for: .seconds(3))
         #expect(replay.fetches == 0)
@@ -182,17 +236,40 @@ import Testing
 
     // MARK: - Helpers
 
+    /// `nccmatch` with the credentials in its environment, as an operator's unit file would start `serve`.
+    static func wrapper(in dir: TemporaryDirectory) throws -> URL {
+        let wrapper = dir.url.appendingPathComponent("nccmatch-with-keys")
+        try """
+            #!/bin/sh
+            TEST_SNCII_FETCH='\(fetchKey)' TEST_SNCII_SUB='\(subscriptionKey)' TEST_SNCII_FEEDBACK='\(feedbackKey)' exec '\(CLIRunner.binary.path)' "$@"
+            """.write(to: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: wrapper.path)
+        return wrapper
+    }
+
+    /// Runs blocking work (a child process, waiting for it) on a thread of its own, off Swift's cooperative pool:
+    /// blocking the pool's few threads would starve the replay server the child is talking to.
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    private func cli(_ arguments: [String], environment: [String: String]? = nil) async throws -> CLIResult {
+        try await offPool { try CLIRunner.run(arguments, environment: environment) }
+    }
+
     @discardableResult
-    private func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
-        let result = try CLIRunner.run(arguments, environment: environment)
+    private func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+        let result = try await cli(arguments, environment: environment)
         guard result.status == 0 else { throw ServiceTestError("nccmatch \(arguments.prefix(3).joined(separator: " ")) failed (\(result.status)): \(result.stderr)") }
         return result.stdout
     }
 
     /// A listing's rows by their first column (the header row left out).
-    private func rows(_ arguments: [String]) throws -> [String: [String]] {
+    private func rows(_ arguments: [String]) async throws -> [String: [String]] {
         var rows: [String: [String]] = [:]
-        for line in try run(arguments).split(separator: "\n").dropFirst() {
+        for line in try await run(arguments).split(separator: "\n").dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             rows[fields[0]] = Array(fields.dropFirst())
         }
@@ -246,6 +323,7 @@ final class StopNCIIReplay: Sendable {
 
     private let state = Mutex(State())
     private let pageLimit: Int
+    private let feedbackDelay: Duration
     private let task = Mutex<Task<Void, any Error>?>(nil)
     private let port = Mutex(0)
 
@@ -254,10 +332,22 @@ final class StopNCIIReplay: Sendable {
     var lastHeaders: [String: String] { state.withLock { $0.lastHeaders } }
     var feedbacks: [Seen] { state.withLock { $0.feedbacks } }
 
-    private init(pageLimit: Int) { self.pageLimit = pageLimit }
+    /// The `hashValue` of every feedback received, in order (repeats kept).
+    var feedbackHashes: [String] {
+        feedbacks.compactMap { seen in
+            let body = (try? JSONSerialization.jsonObject(with: seen.body)) as? [String: Any]
+            return ((body?["hashFeedbacks"] as? [[String: Any]])?.first)?["hashValue"] as? String
+        }
+    }
 
-    static func start(pageLimit: Int) async throws -> StopNCIIReplay {
-        let replay = StopNCIIReplay(pageLimit: pageLimit)
+    private init(pageLimit: Int, feedbackDelay: Duration) {
+        self.pageLimit = pageLimit
+        self.feedbackDelay = feedbackDelay
+    }
+
+    /// Starts a replay answering `pageLimit` records a page at most, each `SubmitFeedback` after `feedbackDelay`.
+    static func start(pageLimit: Int, feedbackDelay: Duration = .zero) async throws -> StopNCIIReplay {
+        let replay = StopNCIIReplay(pageLimit: pageLimit, feedbackDelay: feedbackDelay)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             var headers: [String: String] = [:]
@@ -265,6 +355,7 @@ final class StopNCIIReplay: Sendable {
             var query: [String: String] = [:]
             for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
             let body = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+            if request.uri.path.hasSuffix("SubmitFeedback"), replay.feedbackDelay > .zero { try await Task.sleep(for: replay.feedbackDelay) }
             let (status, answer) = replay.answer(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
