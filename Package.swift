@@ -167,8 +167,12 @@ let package = Package(
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCHashListTests", dependencies: ["NCCHashList", "NCCHashing", "NCCTestSupport"]),
         .testTarget(name: "NCCIndexTests", dependencies: ["NCCIndex", "NCCTestSupport"]),
-        // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes.
-        .testTarget(name: "NCCServerTests", dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex"]),
+        // The server's parts on their own: throttles with a driven clock, the PBKDF2 gate, the bank's indexes, matching
+        // across named banks over a memory bank.
+        .testTarget(
+            name: "NCCServerTests",
+            dependencies: ["NCCServer", "NCCBank", "NCCHashing", "NCCIndex", "NCCWire", "NCCExchange", .product(name: "Logging", package: "swift-log")]
+        ),
         // The wire contract: strict decoding, round trips, hash text, the OpenAPI resource, agreement with NCCHashing.
         .testTarget(name: "NCCWireTests", dependencies: ["NCCWire", "NCCHashing"]),
         // The client library on its own: addresses it refuses, a case split into requests, an unreachable bank.

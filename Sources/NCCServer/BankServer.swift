@@ -67,6 +67,13 @@ public enum BankServer {
                 await service.replica.follow()
                 return false
             }
+            group.addTask {
+                // Follow the imported hashes, the banks' settings and the quarantine about every second, whoever
+                // writes them, until the server stops.
+                while !service.isReady { try await Task.sleep(for: .milliseconds(20)) }
+                await service.followImported()
+                return false
+            }
             if configuration.exchangeLoops, let exchanges = service.store as? any ExchangeBankStore {
                 group.addTask {
                     // The exchanges' fetch and feedback loops, in their own tasks, once the index is loaded.

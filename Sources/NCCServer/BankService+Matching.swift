@@ -38,7 +38,9 @@ extension BankService {
     /// Answers a match batch under `MatchPolicy` and `ProbeGuard`: items sharing an `id` are one upload;
     /// a pHash or dHash match counts only beside a PDQ of the same upload near the same bank picture; exact
     /// distances go to trusted platforms only; matches past the probing limit are withheld; a batch that
-    /// would take the platform past its daily budget of distinct pictures is refused whole.
+    /// would take the platform past its daily budget of distinct pictures is refused whole. Every match names its
+    /// bank; the banks' rules (`filterByBank`: enabled, asked for, not quarantined, each bank's PDQ distance, allow-list
+    /// banks silencing an upload) apply before the probing guard sees the matches.
     func match(bearer: String?, request: MatchRequest) async throws -> MatchResponse {
         try requireReady()
         let platform = try await authenticatePlatform(bearer)
@@ -69,7 +71,11 @@ extension BankService {
             queryItems.append(i)
             algorithms.insert(algorithm)
         }
-        let distances = try Self.levelDistances(request.maxDistance, algorithms: algorithms)
+        let selection = try bankSelection(request.banks)
+        var distances = try Self.levelDistances(request.maxDistance, algorithms: algorithms)
+        // PDQ is searched at the widest distance any bank answers within, then each match is held to its bank's.
+        let limits = Self.pdqLimits(banks: importedBanks.banks, selection: selection, requested: distances[.pdq])
+        if algorithms.contains(.pdq) { distances[.pdq] = limits.values.max() ?? 0 }
         if let wait = hashLimiter.take(platform.keyPrefix, cost: Double(total)) {
             metrics.add("nccmatch_rate_limited_total{reason=\"hashes\"}")
             throw APIError(.tooManyRequests, "rate_limited", "Too many hashes for this API key; retry after \(wait) seconds.", retryAfter: wait)
@@ -80,6 +86,10 @@ extension BankService {
         var videoFound: [[VideoFrameIndex.Hit]] = videoQueries.map { query in
             index.videos.search(query.frames, probeBand: MatchPolicy.probeBand(.pdq)).filter(\.isMatch)
         }
+        let banked = filterByBank(found: found, algorithms: queries.map(\.algorithm), uploads: queryItems.map { request.items[$0].id },
+                                  videoFound: videoFound, videoUploads: videoQueries.map { request.items[$0.item].id }, limits: limits)
+        found = banked.found
+        videoFound = banked.videoFound
 
         // Every match about to be answered (and, when the platform has anchors, every PDQ value sent), judged as a
         // whole before anything is told. Most queries match nothing and cost nothing here.
@@ -91,7 +101,7 @@ extension BankService {
             let digest = Self.valueDigest(queries[i])
             let words = algorithm == .pdq ? HashText.words(queries[i].bytes) : nil
             for (k, m) in matches.enumerated() {
-                candidates.append(.init(item: i, image: Int64(m.id), outerBand: m.distance >= band, valueDigest: digest, pdqWords: words))
+                candidates.append(.init(item: i, image: Int64(bitPattern: m.id), outerBand: m.distance >= band, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
             }
         }
@@ -138,26 +148,43 @@ extension BankService {
             }
         }
 
-        let imageIDs = Set(found.flatMap { $0.map { Int64($0.id) } }).union(videoFound.flatMap { $0.map(\.videoID) })
-        let refs = imageIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(imageIDs))
+        // References: case pictures and videos (positive ids) as before (`m_`), imported hashes (negative ids) from
+        // their exchange's records (`x_`).
+        let pictureIDs = Set(found.flatMap { $0.map { Int64(bitPattern: $0.id) } })
+        let caseIDs = pictureIDs.filter { $0 > 0 }.union(videoFound.flatMap { $0.map(\.videoID) })
+        var refs = caseIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(caseIDs))
+        let importedIDs = pictureIDs.filter { $0 < 0 }
+        if !importedIDs.isEmpty, let exchangeStore = importedBanks.store {
+            let imported = try await bankCall { try await exchangeStore.importedMatchReferences(platform: platform, hashIDs: importedIDs.map { -$0 }) }
+            for (hashID, ref) in imported { refs[-hashID] = ref }
+        }
         var hits: [HashAlgorithm: Int] = [:]
         var results = request.items.map { MatchResponse.Result(id: $0.id, matches: []) }
+        // The bank item behind each reference answered, for the quarantine watch.
+        var refItems: [String: BankItemReference] = [:]
+        let own = BankSettings.ownBankName
         for (i, item) in queryItems.enumerated() {
-            var matches: [(ref: String, distance: Int)] = []
+            var matches: [(ref: String, distance: Int, bank: String)] = []
             for m in found[i] {
-                if let ref = refs[Int64(m.id)] { matches.append((ref, m.distance)) }
+                let id = Int64(bitPattern: m.id)
+                if let ref = refs[id], let bank = banked.bankOf[id] {
+                    matches.append((ref, m.distance, bank))
+                    refItems[ref] = ImportedBanks.View.item(indexID: id, bank: bank)
+                }
             }
             // Sorted by distance only for trusted platforms; others see references in their own order, which
             // says nothing about distance.
             matches.sort { trusted ? ($0.distance, $0.ref) < ($1.distance, $1.ref) : $0.ref < $1.ref }
             hits[queries[i].algorithm, default: 0] += matches.count
-            results[item].matches = matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil) }
+            results[item].matches = matches.map { .init(matchRef: $0.ref, distance: trusted ? $0.distance : nil, bank: $0.bank) }
         }
         var videoHits = 0
         for (k, query) in videoQueries.enumerated() {
             // In the video index's order: by query share, then bank share.
             results[query.item].matches = videoFound[k].compactMap { hit in
-                refs[hit.videoID].map { .init(matchRef: $0, distance: nil, queryMatchPercent: Self.oneDecimal(hit.queryPercent), bankMatchPercent: Self.oneDecimal(hit.bankPercent)) }
+                guard let ref = refs[hit.videoID] else { return nil }
+                refItems[ref] = BankItemReference(bank: own, id: hit.videoID)
+                return .init(matchRef: ref, distance: nil, queryMatchPercent: Self.oneDecimal(hit.queryPercent), bankMatchPercent: Self.oneDecimal(hit.bankPercent), bank: own)
             }
             videoHits += results[query.item].matches.count
         }
@@ -168,6 +195,7 @@ extension BankService {
             logger.warning("hit rate far above the platform's usual", metadata: ["platform": "\(platform.name)"])
             await audit(platform: platform, action: "hit_rate_unusual", detail: "this hour's matches far above the key's usual rate")
         }
+        await watchForQuarantine(results, refItems: refItems)
         for algorithm in algorithms {
             metrics.add("nccmatch_match_queries_total{algorithm=\"\(algorithm.rawValue)\"}", queries.lazy.filter { $0.algorithm == algorithm }.count)
             metrics.add("nccmatch_match_hits_total{algorithm=\"\(algorithm.rawValue)\"}", hits[algorithm] ?? 0)

@@ -37,6 +37,10 @@ public final class BankService: Sendable {
     let probes: ProbeGuard
     /// What an unknown case id is checked against, so that it costs the same time as a known one.
     let decoySecret: StoredSecret
+    /// The named banks: settings, quarantine, and the imported hashes the indexes follow.
+    let importedBanks: ImportedBanks
+    /// Bank items matching far more uploads than their peers.
+    let quarantineWatch: QuarantineWatch
 
     /// A service over a bank this process alone writes (SQLite, memory); not ready until `loadIndex()` has run.
     public convenience init(store: any BankStore, configuration: ServerConfiguration, logger: Logger) {
@@ -51,6 +55,8 @@ public final class BankService: Sendable {
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
+        importedBanks = ImportedBanks(store: bank.store, index: index, logger: logger)
+        quarantineWatch = QuarantineWatch()
         requestLimiter = RateLimiter(capacity: configuration.requestsPerSecond * 2, ratePerSecond: configuration.requestsPerSecond)
         hashLimiter = RateLimiter(capacity: max(Double(WireLimits.maxItemsPerRequest), configuration.hashesPerSecond * 2), ratePerSecond: configuration.hashesPerSecond)
         secretLimiter = RateLimiter(capacity: Double(configuration.secretFailuresAllowed), ratePerSecond: 1 / configuration.secretRetrySeconds)
@@ -75,7 +81,9 @@ public final class BankService: Sendable {
     /// Builds the indexes from the store; then the service is ready.
     public func loadIndex() async throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        let hashes = try await replica.loadIndex()
+        var hashes = try await replica.loadIndex()
+        try await importedBanks.refresh()
+        hashes += importedBanks.importedCount
         readyFlag.store(true, ordering: .releasing)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         logger.info("index loaded", metadata: ["hashes": "\(hashes)", "seconds": "\(String(format: "%.2f", seconds))"])

@@ -14,6 +14,10 @@ public enum WireLimits {
     /// Largest picture number (`image`) a case hash may carry: 1,000,000 (0-based, inclusive).
     public static let maxImageNumber = 1_000_000
 
+    /// Largest number of bank names in one match request's `banks`: 32. Beyond it the bank answers 400
+    /// `too_many_banks`.
+    public static let maxBanksPerRequest = 32
+
     /// Default largest request body, in bytes: 4 MiB, in which 10,000 items fit easily (a video frame is about
     /// 110 bytes of JSON, so 10,000 frames take about 1.1 MB). An operator may set another
     /// (`ServerConfiguration.maxBodyBytes`); beyond it the bank answers 413 `body_too_large`.

@@ -25,8 +25,8 @@ struct MatchCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, text }
 
-    @Option(help: "The bank: a hash list file (or use --server).")
-    var bank: String?
+    @Option(help: "The bank: a hash list file (or use --server). With --server: the name of a bank to match against, repeatable (default: every bank the server holds).")
+    var bank: [String] = []
 
     @Option(help: "Match against a hash bank server instead of a file, e.g. http://127.0.0.1:8080 (needs --api-key).")
     var server: String?
@@ -73,9 +73,11 @@ struct MatchCommand: ParsableCommand {
             throw ValidationError("--dihedral applies to PDQ only; drop it or use --algorithm pdq.")
         }
         if queries.isEmpty { throw ValidationError("Give at least one query: a hash list, an image or a folder.") }
-        if video && (server != nil || bank == nil) { throw ValidationError("--video matches against a local bank only: give --bank (video files, a folder, or hash output). With --server, leave --video out: video files are matched as videos.") }
+        if video && (server != nil || bank.isEmpty) { throw ValidationError("--video matches against a local bank only: give --bank (video files, a folder, or hash output). With --server, leave --video out: video files are matched as videos.") }
         if video && !((0...100).contains(videoQueryPercent) && (0...100).contains(videoBankPercent)) { throw ValidationError("--video-query-percent and --video-bank-percent are percentages from 0 to 100.") }
-        if (bank == nil) == (server == nil) { throw ValidationError("Give either --bank FILE or --server URL.") }
+        if bank.isEmpty && server == nil { throw ValidationError("Give either --bank FILE or --server URL.") }
+        if server == nil && bank.count > 1 { throw ValidationError("A local match takes one --bank FILE; several --bank names restrict a --server match.") }
+        if server != nil && bank.count > 32 { throw ValidationError("--bank names at most 32 banks with --server; leave it out to match every bank.") }
         if server != nil && resolvedAPIKey == nil { throw ValidationError("--server needs --api-key KEY (or NCCMATCH_API_KEY).") }
         if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 10000.") }
         if server != nil, let d = maxDistance, !RemoteMatch.distanceLevels(algorithm).contains(d) {
@@ -90,7 +92,7 @@ struct MatchCommand: ParsableCommand {
 
     func run() throws {
         if video {
-            try VideoMatch(bank: bank.map { [$0] } ?? [], queries: queries,
+            try VideoMatch(bank: bank, queries: queries,
                            policy: VPDQMatchPolicy(frameDistance: maxDistance ?? 31, queryMatchPercent: videoQueryPercent, bankMatchPercent: videoBankPercent),
                            options: VideoDecodingOptions(), text: format == .text).run()
             return
@@ -98,10 +100,10 @@ struct MatchCommand: ParsableCommand {
         let algorithm = hashAlgorithm
         if let server, let key = resolvedAPIKey {
             try RemoteMatch(server: server, apiKey: key, algorithm: algorithm, maxDistance: maxDistance, dihedral: dihedral,
-                            text: format == .text, batchSize: batchSize, allowInsecureHTTP: allowInsecureHTTP).run(queries: queries)
+                            text: format == .text, batchSize: batchSize, allowInsecureHTTP: allowInsecureHTTP, banks: bank).run(queries: queries)
             return
         }
-        guard let bank else { throw ExitCode(2) }
+        guard let bank = bank.first else { throw ExitCode(2) }
         let distance = maxDistance ?? algorithm.defaultMaxDistance
         let bankList: HashList
         do {

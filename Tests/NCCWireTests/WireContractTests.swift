@@ -23,7 +23,7 @@ import Testing
         }
         #expect(error?.code == .unknownField)
         #expect(error?.message.hasPrefix("hashes[0].qualty is not a field this endpoint knows; allowed here: algorithm, frames, image, quality, value.") == true)
-        #expect(throws: WireFieldError(.unknownField, "extra is not a field this endpoint knows; allowed here: items, max_distance.")) {
+        #expect(throws: WireFieldError(.unknownField, "extra is not a field this endpoint knows; allowed here: banks, items, max_distance.")) {
             try Self.decode(MatchRequest.self, #"{"items":[],"extra":1}"#)
         }
     }
@@ -134,7 +134,7 @@ import Testing
         #expect(properties("MatchItemVideo") == (try keys(MatchItem(id: "", videoFrames: []))))
         #expect(properties("Frame") == (try keys(WireFrame(pdq: "", quality: 0, timestamp: 0))))
         #expect(schemas["Frames"]?["maxItems"] as? Int == WireLimits.maxFramesPerVideo)
-        #expect(properties("MatchRequest") == (try keys(MatchRequest(items: [], maxDistance: 1))))
+        #expect(properties("MatchRequest") == (try keys(MatchRequest(items: [], maxDistance: 1, banks: []))))
         #expect(properties("FeedbackRequest") == (try keys(FeedbackRequest(matchRef: "", outcome: "", contentID: ""))))
         #expect(properties("Rejection") == (try keys(Rejection(index: 0, code: "", message: ""))))
         #expect(properties("CaseCreated") == (try keys(CaseCreatedResponse(caseID: "", secret: "", accepted: 0, rejected: [], message: ""))))

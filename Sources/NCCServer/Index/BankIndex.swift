@@ -5,7 +5,8 @@ import NCCIndex
 import Synchronization
 
 /// The in-memory matching indexes of the bank: one Hamming index per perceptual algorithm, and a
-/// dictionary for the exact digests. Index ids are bank image ids, so a match names a picture, and
+/// dictionary for the exact digests. Index ids are bank image ids (hashes an exchange imported are kept as
+/// `-ImportedHash.id`, stored in the indexes' unsigned ids by bit pattern), so a match names a picture, and
 /// removing an image id drops all its hashes (the dihedral variants included) at once. Videos' frames go to
 /// `videos` (matched as a whole, never as pictures); a video's digests sit in the digest table like a picture's.
 ///
@@ -35,7 +36,7 @@ final class BankIndex: Sendable {
             if hash.kind == .video && hash.algorithm != .md5 && hash.algorithm != .sha256 { continue }
             switch hash.algorithm {
             case .pdq, .phash, .dhash:
-                groups[hash.algorithm, default: ([], [])].ids.append(UInt64(hash.imageID))
+                groups[hash.algorithm, default: ([], [])].ids.append(UInt64(bitPattern: hash.imageID))
                 groups[hash.algorithm, default: ([], [])].words.append(contentsOf: HashText.words(hash.value))
             case .md5, .sha256:
                 exact.append(hash)
@@ -63,9 +64,9 @@ final class BankIndex: Sendable {
         for (algorithm, ids) in images {
             for id in ids {
                 switch algorithm {
-                case .pdq: pdq.remove(id: UInt64(id))
-                case .phash: phash.remove(id: UInt64(id))
-                case .dhash: dhash.remove(id: UInt64(id))
+                case .pdq: pdq.remove(id: UInt64(bitPattern: id))
+                case .phash: phash.remove(id: UInt64(bitPattern: id))
+                case .dhash: dhash.remove(id: UInt64(bitPattern: id))
                 case .md5, .sha256: break  // never collected: exact digests went to `exact`
                 }
             }
@@ -77,9 +78,9 @@ final class BankIndex: Sendable {
     /// the same withdrawal twice (once locally, once from the change feed) is harmless.
     func removeImages(_ imageIDs: Set<Int64>) {
         for id in imageIDs {
-            _ = pdq.remove(id: UInt64(id))
-            _ = phash.remove(id: UInt64(id))
-            _ = dhash.remove(id: UInt64(id))
+            _ = pdq.remove(id: UInt64(bitPattern: id))
+            _ = phash.remove(id: UInt64(bitPattern: id))
+            _ = dhash.remove(id: UInt64(bitPattern: id))
         }
         videos.removeVideos(imageIDs)
         digests.removeImages(imageIDs)

@@ -61,23 +61,30 @@ public struct MatchRequest: Codable, Sendable, Hashable {
     public var items: [MatchItem]
     /// A stricter distance than the default (PDQ 31, 23 or 15; pHash and dHash 8, 6 or 4); left out when nil.
     public var maxDistance: Int?
+    /// Restricts matching to the banks with these names (1 to `WireLimits.maxBanksPerRequest`); nil matches every
+    /// enabled bank. A name the bank does not have is refused (400 `unknown_bank`). An allow-list bank applies
+    /// whatever the list says: an upload near one of its hashes gets no matches.
+    public var banks: [String]?
 
     /// Makes a request.
-    public init(items: [MatchItem], maxDistance: Int? = nil) {
+    public init(items: [MatchItem], maxDistance: Int? = nil, banks: [String]? = nil) {
         self.items = items
         self.maxDistance = maxDistance
+        self.banks = banks
     }
 
     enum CodingKeys: String, CodingKey {
         case items
         case maxDistance = "max_distance"
+        case banks
     }
 
     /// Reads a request strictly: unknown fields and explicit nulls throw `WireFieldError`.
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["items", "max_distance"])
+        try decoder.rejectUnknownKeys(["items", "max_distance", "banks"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         items = try c.decode([MatchItem].self, forKey: .items)
         maxDistance = try c.decodeAbsentOrValue(Int.self, forKey: .maxDistance)
+        banks = try c.decodeAbsentOrValue([String].self, forKey: .banks)
     }
 }

@@ -32,13 +32,17 @@ public struct MatchResponse: Codable, Sendable, Hashable {
         /// For a video item: the percentage (0-100) of the bank video's frames that matched a frame of the query;
         /// left out for other items.
         public var bankMatchPercent: Double?
+        /// The name of the bank that matched (`cases` for the operator's own bank of victims' cases, else the
+        /// bank an exchange fills). Always set by the bank; optional so answers of older banks still read.
+        public var bank: String?
 
         /// Makes a match.
-        public init(matchRef: String, distance: Int?, queryMatchPercent: Double? = nil, bankMatchPercent: Double? = nil) {
+        public init(matchRef: String, distance: Int?, queryMatchPercent: Double? = nil, bankMatchPercent: Double? = nil, bank: String? = nil) {
             self.matchRef = matchRef
             self.distance = distance
             self.queryMatchPercent = queryMatchPercent
             self.bankMatchPercent = bankMatchPercent
+            self.bank = bank
         }
 
         enum CodingKeys: String, CodingKey {
@@ -46,6 +50,7 @@ public struct MatchResponse: Codable, Sendable, Hashable {
             case distance
             case queryMatchPercent = "query_match_percent"
             case bankMatchPercent = "bank_match_percent"
+            case bank
         }
     }
 

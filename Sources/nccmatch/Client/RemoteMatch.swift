@@ -14,7 +14,8 @@ import NCCWire
 /// requests. Output lines are those of the local match with the bank id replaced by the opaque match
 /// reference: `{"query": …, "matches": [{"id": "<match_ref>", "distance": n}]}`; `distance` is left out when
 /// the bank does not disclose it, and a match found only through another algorithm than `--algorithm`
-/// names it (`"algorithm": "phash"`).
+/// names it (`"algorithm": "phash"`). Each match names the bank that matched (`"bank": "cases"`; text: `ref in cases`);
+/// `--bank NAME` (repeatable) restricts the request to those banks.
 ///
 /// A video file (told by its first bytes, as `case submit` tells it) is hashed here as `case submit` hashes it
 /// (`RemoteVideoQuery`) and sent as one `vpdq` item holding its frames, with its MD5 and SHA-256 under the same
@@ -31,6 +32,8 @@ struct RemoteMatch {
     var text: Bool
     var batchSize: Int
     var allowInsecureHTTP = false
+    /// The bank names to restrict matching to (`--bank`); empty for every bank.
+    var banks: [String] = []
 
     /// The distances the bank accepts as `max_distance` for `algorithm`, loosest first.
     static func distanceLevels(_ algorithm: HashAlgorithm) -> [Int] {
@@ -45,6 +48,8 @@ struct RemoteMatch {
         var algorithm: String?
         /// For a video's `vpdq` item: the shares of the query's and the bank video's frames matched, in percent.
         var shares: (query: Double, bank: Double)? = nil
+        /// The bank that matched, as the server names it (nil from a server that does not say).
+        var bank: String? = nil
 
         /// Whether `self` should replace `old`: the chosen algorithm first, then a larger query share, then a
         /// known, smaller distance.
@@ -116,7 +121,7 @@ struct RemoteMatch {
             }
             let answer: MatchResponse
             do {
-                answer = try client.match(MatchRequest(items: batch, maxDistance: maxDistance), apiKey: apiKey)
+                answer = try client.match(MatchRequest(items: batch, maxDistance: maxDistance, banks: banks.isEmpty ? nil : banks), apiKey: apiKey)
             } catch let error as BankClientError {
                 FileHandle.standardError.write(Data("nccmatch match: \(error.message) (\(error.code))\n".utf8))
                 throw ExitCode(1)
@@ -134,6 +139,7 @@ struct RemoteMatch {
                     if let q = match.queryMatchPercent, let b = match.bankMatchPercent {
                         found = Found(distance: nil, algorithm: nil, shares: (q, b))
                     }
+                    found.bank = match.bank
                     if let old = best[id][ref], !found.better(than: old) { continue }
                     best[id][ref] = found
                 }
@@ -156,6 +162,7 @@ struct RemoteMatch {
                 let list = matches.map { match in
                     var json = JSONObjectWriter()
                     json.string("id", match.key)
+                    if let bank = match.value.bank { json.string("bank", bank) }
                     if let via = match.value.algorithm { json.string("algorithm", via) }
                     if let d = match.value.distance { json.int("distance", d) }
                     if let shares = match.value.shares {
@@ -167,7 +174,7 @@ struct RemoteMatch {
                 out.write("{\"query\":\(item.id.json),\"matches\":[\(list.joined(separator: ","))]}")
             case (.success, true):
                 let list = matches.map { match -> String in
-                    let ref = TerminalText.escaped(match.key)
+                    let ref = TerminalText.escaped(match.key) + (match.value.bank.map { " in \(TerminalText.escaped($0))" } ?? "")
                     if let shares = match.value.shares {
                         return "\(ref) (query \(VideoMatch.percent(shares.query))%, bank \(VideoMatch.percent(shares.bank))%)"
                     }
