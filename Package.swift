@@ -181,8 +181,10 @@ let package = Package(
         .testTarget(
             name: "NCCExchangeTests",
             dependencies: [
-                "NCCExchange", "NCCHashing", "NCCBank", "NCCTestSupport",
+                "NCCExchange", "NCCHashing", "NCCBank", "NCCBankPostgres", "NCCTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                // To make a fresh database per test on the test server.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),

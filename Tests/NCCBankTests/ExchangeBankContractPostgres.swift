@@ -7,7 +7,19 @@ import NCCTestSupport
 import Synchronization
 import Testing
 
-/// `ExchangeBankStore` on PostgreSQL: banks and exchanges, records with stable ids and store-wide versions, the
+/// The banks-and-exchanges contract bodies (`ExchangeBankContract`) on PostgreSQL, each on a fresh database.
+@Suite(.enabled(if: Backend.runPostgres, Comment(rawValue: Backend.postgresSkipReason)))
+struct PostgresExchangeBankContractTests {
+    @Test func banks() async throws { try await ExchangeBankContract.banks(.postgres) }
+    @Test func exchanges() async throws { try await ExchangeBankContract.exchanges(.postgres) }
+    @Test func apply() async throws { try await ExchangeBankContract.apply(.postgres) }
+    @Test func changeFeed() async throws { try await ExchangeBankContract.changeFeed(.postgres) }
+    @Test func removeExchange() async throws { try await ExchangeBankContract.removeExchange(.postgres) }
+    @Test func importedReferencesAndFeedback() async throws { try await ExchangeBankContract.importedReferencesAndFeedback(.postgres) }
+    @Test func quarantine() async throws { try await ExchangeBankContract.quarantine(.postgres) }
+}
+
+/// `ExchangeBankStore` on PostgreSQL beyond the shared bodies: banks and exchanges, records with stable ids and store-wide versions, the
 /// change feed under concurrent writers, imported match references and feedback, quarantine, and the migration of
 /// a bank from before banks existed. Skipped, test by test, without a server (failing under `CI=true`).
 @Suite(.enabled(if: Backend.runPostgres, Comment(rawValue: Backend.postgresSkipReason)))
