@@ -72,6 +72,7 @@ extension ServiceMetrics.Figures {
             "nccmatch_case_secret_refused_total": "Wrong case secrets and unknown case ids.",
             "nccmatch_hit_rate_unusual_total": "Hours in which a platform's share of matched uploads was far above its usual.",
             "nccmatch_exchange_pages_total": "Exchange pages stored by the fetch loop, by exchange.",
+            "nccmatch_quarantine_flagged_total": "Bank items flagged for matching far more uploads in an hour than their peers (the audit log names each, action quarantine_flagged).",
             "nccmatch_exchange_records_rejected_total": "Malformed exchange records skipped by the fetch loop, by exchange and reason.",
             "nccmatch_feedback_delivered_total": "Feedback items an exchange accepted, by exchange.",
         ]
@@ -89,7 +90,11 @@ extension ServiceMetrics.Figures {
         var gaugesByName: [String: [(String, Int)]] = [:]
         for (key, n) in gauges { gaugesByName[String(key.prefix { $0 != "{" }), default: []].append((key, n)) }
         for name in gaugesByName.keys.sorted() {
-            out += "# HELP \(name) \(name == "nccmatch_feedback_pending" ? "Feedback items waiting to be sent, by exchange." : name)\n# TYPE \(name) gauge\n"
+            let gaugeHelp = [
+                "nccmatch_feedback_pending": "Feedback items waiting to be sent, by exchange.",
+                "nccmatch_quarantine_flagged_items": "Bank items flagged for quarantine that are not quarantined (the operator's decision waits).",
+            ]
+            out += "# HELP \(name) \(gaugeHelp[name] ?? name)\n# TYPE \(name) gauge\n"
             for (key, n) in gaugesByName[name]!.sorted(by: { $0.0 < $1.0 }) { out += "\(key) \(n)\n" }
         }
         out += "# HELP nccmatch_ready Whether the index is loaded.\n# TYPE nccmatch_ready gauge\nnccmatch_ready \(ready ? 1 : 0)\n"
