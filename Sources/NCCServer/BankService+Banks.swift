@@ -73,6 +73,12 @@ extension BankService {
         return limits
     }
 
+    /// The PDQ probe band of a bank answering within `limit` bits: PDQ's own (12 bits and more), or, for a bank
+    /// narrower than 14 bits, its outer 2 bits, so that a boundary walk at a narrow bank's edge is watched too.
+    static func probeBand(pdqLimit limit: Int) -> Int {
+        min(MatchPolicy.probeBand(.pdq), max(1, limit - 2))
+    }
+
     /// The matches a request may be answered after the banks' rules, and the bank of each index id kept.
     struct BankFiltered {
         var found: [[IndexMatch]]

@@ -101,7 +101,10 @@ extension BankService {
             let digest = Self.valueDigest(queries[i])
             let words = algorithm == .pdq ? HashText.words(queries[i].bytes) : nil
             for (k, m) in matches.enumerated() {
-                candidates.append(.init(item: i, image: Int64(bitPattern: m.id), outerBand: m.distance >= band, valueDigest: digest, pdqWords: words))
+                // A bank narrower than PDQ's band has its boundary walks watched in its own outer bits.
+                let bank = algorithm == .pdq ? banked.bankOf[Int64(bitPattern: m.id)].flatMap { limits[$0] } : nil
+                let outer = bank.map(Self.probeBand(pdqLimit:)) ?? band
+                candidates.append(.init(item: i, image: Int64(bitPattern: m.id), outerBand: m.distance >= outer, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
             }
         }

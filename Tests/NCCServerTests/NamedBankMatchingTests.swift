@@ -44,8 +44,8 @@ import Testing
         let caseImage: Int64
         static let casePicture = NamedBankMatchingTests.pdq(1)
 
-        init() async throws {
-            service = BankService(store: store, configuration: ServerConfiguration(dataDirectory: NSTemporaryDirectory()),
+        init(configuration: ServerConfiguration = ServerConfiguration(dataDirectory: NSTemporaryDirectory())) async throws {
+            service = BankService(store: store, configuration: configuration,
                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             key = APIKey.generate()
             _ = try await store.addPlatform(name: "platform", key: key)
@@ -213,6 +213,27 @@ import Testing
         #expect(try await f.banks(Self.pdq(7, flipped: 40)) == ["strict"])
         #expect(try await f.banks(Self.pdq(7, flipped: 41)).isEmpty)
         #expect(try await f.banks(Self.pdq(1, flipped: 32)).isEmpty, "the own bank stays at 31")
+    }
+
+    @Test func aBoundaryWalkAtANarrowBanksEdgeIsWithheld() async throws {
+        var configuration = ServerConfiguration(dataDirectory: NSTemporaryDirectory())
+        configuration.probeBandLimit = 4
+        let f = try await Fixture(configuration: configuration)
+        let narrow = Self.pdq(9)
+        try await f.addFeed(exchange: "narrow-feed", bank: BankSettings(name: "narrow", pdqDistance: 8))
+        try await f.apply([.upsert(Self.record(narrow))], exchange: "narrow-feed")
+        // Six distinct values 8 bits from the hash, at the bank's edge (PDQ's own band starts at 12: without the
+        // narrow bank's band none of them would count).
+        let walk = (0..<6).map { k in
+            var value = Self.pdq(9, flipped: 7)
+            value[31 - (8 + k) / 8] ^= 1 << UInt8((8 + k) % 8)
+            return ("walk-\(k)", [value])
+        }
+        let answer = try await f.match(walk)
+        #expect(answer.values.allSatisfy { $0.isEmpty }, "withheld from the batch that crossed the limit")
+        let audit = try await f.store.auditEntries(limit: 1_000, after: nil)
+        #expect(audit.contains { $0.action == "probing_suspected" })
+        #expect(try await f.banks(narrow) == ["narrow"], "the exact hash, inside the band, still matches")
     }
 
     @Test func aQuarantinedItemIsNeverMatched() async throws {
