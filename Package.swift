@@ -87,6 +87,7 @@ let package = Package(
             name: "NCCBankSQLite",
             dependencies: [
                 "NCCBank",
+                "NCCExchange",
                 "NCCHashing",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -181,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "NCCExchangeTests",
             dependencies: [
-                "NCCExchange", "NCCHashing", "NCCBank", "NCCBankPostgres", "NCCTestSupport",
+                "NCCExchange", "NCCHashing", "NCCBank", "NCCBankSQLite", "NCCBankPostgres", "NCCTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 // To make a fresh database per test on the test server.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -323,8 +323,9 @@ extension SQLiteBankStore: ExchangeBankStore {
         }
     }
 
-    /// Up to `limit` pending items due at `now`, in the order they were queued (through the partial index
-    /// `feedback_outbox_due`).
+    /// Up to `limit` pending items due at `now`, in the order they were queued: a walk of the partial index
+    /// `feedback_outbox_due` (pending items only, in queue order, with their time), so delivered and failed items
+    /// cost nothing however many there are.
     public func due(now: Date, limit: Int) async throws -> [FeedbackItem] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM feedback_outbox WHERE state = 'pending' AND not_before <= ? ORDER BY id LIMIT ?",

@@ -158,7 +158,7 @@ extension SQLiteBankStore {
                     created_at REAL NOT NULL,
                     UNIQUE (exchange, entry_key, signal_type, signal_value, outcome)
                 );
-                CREATE INDEX feedback_outbox_due ON feedback_outbox(not_before, id) WHERE state = 'pending';
+                CREATE INDEX feedback_outbox_due ON feedback_outbox(id, not_before) WHERE state = 'pending';
                 CREATE TABLE quarantine (
                     bank TEXT NOT NULL REFERENCES banks(name),
                     item_id INTEGER NOT NULL,
