@@ -18,9 +18,8 @@ enum ExchangeLoops {
             logger.notice("exchange fetch and feedback loops run on this replica; run them on one replica only (--no-exchange-fetch on the others)")
         }
         let fetch = ExchangeFetchLoop(store: store, environment: environment, metrics: service.metrics, logger: logger) {
-            // TODO(issue 16, wiring): `await service.refreshImported()` once the service has it; until then the
-            // indexes pick imported pages up on their own poll of `importedChanges`.
-            _ = service
+            // The page's hashes (and withdrawals) reach the indexes at once, not at the next second's poll.
+            await service.refreshImported()
         }
         let delivery = FeedbackDeliveryLoop(store: store, environment: environment, metrics: service.metrics, logger: logger)
         await withTaskGroup(of: Void.self) { group in
