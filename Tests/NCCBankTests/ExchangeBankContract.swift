@@ -248,7 +248,7 @@ enum ExchangeBankContract {
 
             // A changed record keeps its id; a removal and a withdrawn upsert leave tombstones.
             var changed = record(1)
-            changed.caseNumbers = ["case-1": .active, "case-9": .received]
+            changed.caseNumbers = ["case-1": .active, "case-9": .received, "odd \"case\" \\ \n\t\u{1} é": .withdrawn]
             changed.feedback = [UpstreamFeedback(source: "platform", value: "Blocked", tags: ["t"])]
             changed.classification = "A1"
             try await store.apply([.upsert(changed), .remove(record(2).id), .upsert(record(3, status: .withdrawn)),
