@@ -141,14 +141,16 @@ def speed(new_binary, old_binary, rounds):
         with open(scans, "w") as f:
             f.write(LATE_DC_SCANS)
         photos = corpus_pictures("photo")
+        photos = photos[::max(1, len(photos) // 5)][:5]  # five photographs spread over the corpus, the largest
+        photos.sort(key=lambda p: Image.open(p).size[0] * Image.open(p).size[1])  # upscaled to 100 MP
         files = []
         for megapixels, sources in [(24, photos[0:3]), (48, photos[3:4]), (100, photos[4:5])]:
-            for source in sources:
+            for n, source in enumerate(sources):
                 image = Image.open(source).convert("RGB")
                 w, h = image.size
                 factor = (megapixels * 1e6 / (w * h)) ** 0.5
                 big = grain(image.resize((round(w * factor), round(h * factor)), Image.LANCZOS))
-                stem = f"{megapixels}mp-{os.path.splitext(os.path.basename(source))[0][:24]}"
+                stem = f"{megapixels}mp-{n}-{os.path.splitext(os.path.basename(source))[0][:24]}"
                 for path in write_variants(big, stem, folder, scans, 90, 92):
                     files.append((megapixels, path))
                 del big, image
