@@ -335,7 +335,10 @@ struct RecordPlan {
         var byEntry: [UpstreamEntry: Set<ExchangeRecord.ID>] = [:]
         var cleared: Set<UpstreamEntry> = []
         var order = 0
-        func put(_ id: ExchangeRecord.ID, _ record: ExchangeRecord?) {
+        func put(_ given: ExchangeRecord.ID, _ record: ExchangeRecord?) {
+            // Keyed as stored (the kind by its name), so two spellings of one kind never make two rows of one statement.
+            var id = given
+            id.signalType = ExchangeSignalType(name: given.signalType.name)
             last[id] = (order, record)
             order += 1
             if let entry = id.entry { byEntry[entry, default: []].insert(id) }
@@ -371,6 +374,7 @@ struct RecordKeys {
         values.reserveCapacity(ids.count)
         entries.reserveCapacity(ids.count)
         for id in ids {
+            // By name: `.other("ImagePDQ")` is the same kind as `.imagePDQ`, stored once.
             types.append(id.signalType.name)
             values.append(id.signalValue)
             entries.append(id.entry.map(Self.entryText) ?? "")

@@ -10,7 +10,9 @@ import Synchronization
 /// The driver's files, by job: this one (the connection pool), `+Calls` (deadlines, transactions, error
 /// mapping), `+Deadlines` (the gate between a call and its deadline), `+Schema` (migrations), `+Cases`,
 /// `+Platforms`, `+Matching` (match references, feedback), `+Audit`, `+ChangeFeed`, `+Throttle`, `+Transfer`
-/// (export and import).
+/// (export and import), and `ExchangeBankStore`'s: `+Banks` (named banks, quarantine), `+Exchanges` (exchanges,
+/// their records and checkpoints, the imported hashes' change feed), `+ExchangeFeedback` (imported match
+/// references, the feedback outbox).
 ///
 /// Connections come from postgres-nio's `PostgresClient` pool (up to 16 per process), with TLS when the
 /// URL asks for it (`sslmode=require` or `verify-full`). Every method is one transaction: a failure rolls
