@@ -17,7 +17,8 @@
  * a full-range nclx with a known matrix) we ask libheif for the YCbCr planes, transforms applied, and convert them
  * here with that fixed-point arithmetic (nearest chroma sample). Anything else goes through libheif's own RGB.
  *
- * Such files whose primary image is one HEVC picture or a grid of them, with at most an irot (every iPhone photo),
+ * Such files, and 8-bit 4:2:0 HEVC files without an nclx (their colour then comes from the HEVC stream), whose
+ * primary image is one HEVC picture or a grid of them, with at most a top-left clap and an irot (every iPhone photo),
  * are first tried with FFmpeg's HEVC decoder (heif_hevc.c): libheif still reads the container (its checks, the size
  * and the colour), then heif_hevc.c decodes about twice as fast as libde265 1.0.11 and takes a grid tile by tile.
  * Its samples are exact HEVC decoding, which libde265 1.0.11 is not everywhere (it differs from pillow-heif's 1.1.3
@@ -281,6 +282,14 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
         struct heif_color_profile_nclx *nclx = NULL;
         if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code == heif_error_Ok && nclx != NULL) {
             own_conversion = nclx->full_range_flag && kr_kb((int)nclx->matrix_coefficients, &kr, &kb);
+        } else {
+            /* No nclx (an ICC profile instead, or nothing): heif_hevc.c takes the colour the HEVC stream states, as
+             * libheif 1.23 does, when it is full range with a known matrix; otherwise libheif 1.15 converts. */
+            const int denom = fast_denominator(width, height, options->min_short_side);
+            if (ncc_heif_decode_hevc(data, size, width, height, 0, 0, denom, max_pixels, result) == NCC_STATUS_OK) {
+                heif_nclx_color_profile_free(nclx);
+                goto done;
+            }
         }
         heif_nclx_color_profile_free(nclx);
     }

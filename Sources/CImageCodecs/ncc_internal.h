@@ -31,7 +31,8 @@ struct ColorMapObject;
 void ncc_gif_fill_palette(const struct ColorMapObject *map, uint8_t palette[256][3]);
 
 /* heif_hevc.c: decodes a HEIC whose primary image is one 8-bit 4:2:0 HEVC picture or a grid of them, at most one
- * irot, with FFmpeg's HEVC decoder; converts with Kr/Kb (full range) into result (RGB, averaged over denom x denom
+ * irot and a clap keeping the top-left corner, with FFmpeg's HEVC decoder; converts with Kr/Kb (full range; both 0:
+ * the full-range matrix the HEVC stream states, for files without nclx) into result (RGB, averaged over denom x denom
  * blocks when denom > 1). `width`/`height`: the size after the rotation, as libheif read it. Returns NCC_STATUS_OK,
  * or NCC_HEVC_NOT_HANDLED for any layout not handled there and any failure (then result is untouched). */
 #define NCC_HEVC_NOT_HANDLED (-1)
