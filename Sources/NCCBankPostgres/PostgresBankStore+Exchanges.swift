@@ -15,6 +15,10 @@ import PostgresNIO
 extension PostgresBankStore: ExchangeBankStore {
     // MARK: Settings
 
+    /// Seconds a page's `apply` or a batch of `importedChanges` may take in all before it fails with
+    /// `database_unavailable` (at least; the store's own timeout when longer).
+    static let exchangeCallTimeout: Double = 60
+
     static let exchangeColumns = "name, kind, bank, endpoint, credential_environment, interval_seconds, enabled, created_at"
 
     static func exchanges(_ rows: PostgresRowSequence) async throws -> [ExchangeSettings] {
@@ -172,7 +176,9 @@ extension PostgresBankStore: ExchangeBankStore {
     public func apply(_ changes: [ExchangeChange], checkpoint: ExchangeCheckpoint, exchange: String) async throws {
         let plan = RecordPlan(changes)
         let checkpointText = String(decoding: try JSONEncoder().encode(checkpoint), as: UTF8.self)
-        try await transaction { c, logger in
+        // Bounded as a whole (a stuck server fails the page, which the next fetch retries), with room for a file's
+        // pages of 10,000 records on a loaded machine.
+        try await transaction(timeout: max(timeout, Self.exchangeCallTimeout)) { c, logger in
             var version = try await Self.lockVersion(c, logger)
             guard try await Self.exchangeExists(c, logger, name: exchange) else { throw BankError.exchangeNotFound(exchange) }
             let start = version
@@ -259,7 +265,7 @@ extension PostgresBankStore: ExchangeBankStore {
     /// - Warning: returns imported hash values; never log or serve them.
     public func importedChanges(after version: Int64, limit: Int) async throws -> ImportedChanges {
         let limit = Int64(max(1, min(limit, 1_000_000)))
-        return try await transaction(writing: false, deadline: .connection) { c, logger in
+        return try await transaction(writing: false, timeout: max(timeout, Self.exchangeCallTimeout)) { c, logger in
             try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             // The limit-th and the next change's versions: the batch ends at the first; a second means more wait.
             var bounds: [Int64] = []
