@@ -40,6 +40,48 @@ import Testing
         }
     }
 
+    /// Two store objects on one file (as `serve` and `nccmatch exchange fetch` beside it) applying pages at once:
+    /// every change gets its own version, and a follower reading meanwhile misses none.
+    @Test func twoWritersOnOneFileNeverShareAVersion() async throws {
+        try await withStore(.sqlite) { fixture in
+            let first = try await ExchangeBankContract.open(fixture)
+            let second = try await ExchangeBankContract.open(fixture)
+            try await ExchangeBankContract.addFeed(first, exchange: "a", bank: "stop")
+            try await ExchangeBankContract.addFeed(second, exchange: "b", bank: "list")
+            let mark = try await ExchangeBankContract.checkpoint()
+            // The follower reads while the writers write, then catches up from where it stopped: had any change
+            // taken a version it had already passed, it would be missing here.
+            let follower = Task {
+                var version: Int64 = 0
+                var seen: Set<Int64> = []
+                for _ in 0..<40 {
+                    let changes = try await first.importedChanges(after: version, limit: 37)
+                    #expect(changes.version >= version)
+                    seen.formUnion(changes.upserted.map(\.id))
+                    version = changes.version
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                return (seen, version)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (store, exchange, offset) in [(first, "a", 0), (second, "b", 100_000)] {
+                    group.addTask {
+                        for page in 0..<20 {
+                            let changes = (0..<50).map { ExchangeChange.upsert(ExchangeBankContract.record(offset + page * 50 + $0)) }
+                            try await store.apply(changes, checkpoint: mark, exchange: exchange)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (seen, version) = try await follower.value
+            let rest = try await ExchangeBankContract.drain(second, after: version, limit: 333)
+            #expect(seen.union(rest.upserted.map(\.id)).count == 2000)
+            let all = try await ExchangeBankContract.drain(first, after: 0, limit: 333)
+            #expect(all.upserted.count == 2000 && Set(all.upserted.map(\.id)).count == 2000 && all.version == 2000)
+        }
+    }
+
     /// Pages of 800 StopNCII-like records, each followed at once through the change feed, as `serve` does; the
     /// page count is `NCCMATCH_EXCHANGE_PAGES` (10 by default; 200 for the measurement in the report). Prints the
     /// time spent in `apply` and in `importedChanges`.
