@@ -125,6 +125,20 @@ extension BankService {
         return BankFiltered(found: kept, videoFound: keptVideos, bankOf: bankOf, allowListed: allowListed)
     }
 
+    /// The match references of imported hashes (`x_`), which the store makes and remembers for feedback. Unlike a
+    /// case picture's, they cannot be made while a shared bank's database is away: the request is then refused with
+    /// a 503 that says so (nothing is answered, so no match is hidden), and counted.
+    func importedReferences(_ store: any ExchangeBankStore, platform: PlatformRecord, hashIDs: [Int64]) async throws -> [Int64: String] {
+        do {
+            return try await store.importedMatchReferences(platform: platform, hashIDs: hashIDs)
+        } catch let error as BankError where error.code.isDatabaseAway {
+            metrics.add("nccmatch_imported_matches_unanswered_total")
+            throw APIError(.serviceUnavailable, "database_unavailable", "Some of these hashes match banks filled by hash exchanges, whose answers need the bank's database, which is not reachable just now; nothing was answered. Try again in a few seconds.", retryAfter: 2)
+        } catch let error as BankError {
+            throw apiError(error)
+        }
+    }
+
     /// Counts the answered matches per bank item and upload, and flags the items matching far more uploads than
     /// their peers (`QuarantineWatch`): metric, audit entry naming the item (`<bank>/<id>`, never a hash value).
     func watchForQuarantine(_ results: [MatchResponse.Result], refItems: [String: BankItemReference]) async {

@@ -158,8 +158,7 @@ extension BankService {
         var refs = caseIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(caseIDs))
         let importedIDs = pictureIDs.filter { $0 < 0 }
         if !importedIDs.isEmpty, let exchangeStore = importedBanks.store {
-            let imported = try await bankCall { try await exchangeStore.importedMatchReferences(platform: platform, hashIDs: importedIDs.map { -$0 }) }
-            for (hashID, ref) in imported { refs[-hashID] = ref }
+            for (hashID, ref) in try await importedReferences(exchangeStore, platform: platform, hashIDs: importedIDs.map { -$0 }) { refs[-hashID] = ref }
         }
         var hits: [HashAlgorithm: Int] = [:]
         var results = request.items.map { MatchResponse.Result(id: $0.id, matches: []) }

@@ -72,6 +72,7 @@ extension ServiceMetrics.Figures {
             "nccmatch_case_secret_refused_total": "Wrong case secrets and unknown case ids.",
             "nccmatch_hit_rate_unusual_total": "Hours in which a platform's share of matched uploads was far above its usual.",
             "nccmatch_exchange_pages_total": "Exchange pages stored by the fetch loop, by exchange.",
+            "nccmatch_imported_matches_unanswered_total": "Match requests refused (503) because exchange banks' references need the shared bank's database, which was away.",
             "nccmatch_quarantine_flagged_total": "Bank items flagged for matching far more uploads in an hour than their peers (the audit log names each, action quarantine_flagged).",
             "nccmatch_exchange_records_rejected_total": "Malformed exchange records skipped by the fetch loop, by exchange and reason.",
             "nccmatch_feedback_delivered_total": "Feedback items an exchange accepted, by exchange.",
