@@ -216,6 +216,41 @@ import Testing
         #expect(try await rows(["exchange", "list"] + data)["sncii"]?[6...8] == ["0", "1000", "0"])
     }
 
+    @Test("serve imports a pytx local_file while an exchange missing its variables fails alone, by code; file feedback is closed with nothing sent")
+    func fileExchangeBesideBrokenOne() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-exchange-file")
+        defer { dir.remove() }
+        let dataPath = dir.url.appendingPathComponent("data")
+        let data = ["--data", dataPath.path]
+        // pytx `local_file` (exchanges/impl/file_api.py): one `signal_type value` per line.
+        let listed = Fake.hex(64)
+        let file = dir.url.appendingPathComponent("signals.txt")
+        try "pdq \(listed)\npdq \(Fake.hex(64))\n".write(to: file, atomically: true, encoding: .utf8)
+        try await run(["bank", "add", "broken-bank"] + data)
+        try await run(["exchange", "add", "broken", "--kind", "stopncii", "--bank", "broken-bank", "--endpoint", "http://127.0.0.1:9/v1",
+                       "--credential", "fetch_key=TEST_UNSET_FETCH_9F", "--credential", "subscription_key=TEST_UNSET_SUB_9F"] + data)
+        try await run(["bank", "add", "file-bank"] + data)
+        try await run(["exchange", "add", "signals", "--kind", "local_file", "--bank", "file-bank", "--endpoint", file.path, "--interval", "10"] + data)
+        let server = try await offPool { try ServerProcess(data: dataPath) }
+        defer { server.stop() }
+        let key = try await offPool { [server] in try server.addPlatform("example-platform") }
+
+        let ref = try await waitFor(seconds: 60) { try await matchRefs(server, key, Fake.flip(listed, bits: 4)).first }
+        #expect(ref.hasPrefix("x_"))
+        let metrics = try await HTTP.send("GET", server.url("metrics")).text
+        #expect(metrics.contains("nccmatch_exchange_fetch_failures_total{exchange=\"broken\",code=\"exchange_credential_missing\"}"))
+        #expect(try await rows(["exchange", "list"] + data)["signals"]?[4...5] == ["2", "stored"])
+
+        let answer = try await HTTP.send("POST", server.url("v1/feedback"), json: ["match_ref": ref, "outcome": "not_violating"], bearer: key)
+        #expect(answer.status == 200, "\(answer.text)")
+        let line = try await waitFor(seconds: 30) { () async throws -> String? in
+            try await run(["exchange", "feedback", "signals"] + data).split(separator: "\n").dropFirst().first.map(String.init)
+                .flatMap { $0.contains("delivered") ? $0 : nil }
+        }
+        #expect(line.hasPrefix("signals\tnot_violating\tdelivered\t") && line.hasSuffix("\t1\t-"))
+        #expect(!(try await HTTP.send("GET", server.url("metrics")).text).contains("nccmatch_feedback_delivered_total{exchange=\"signals\"}"))
+    }
+
     @Test("serve --no-exchange-fetch leaves the exchanges alone")
     func noExchangeFetch() async throws {
         let replay = try await StopNCIIReplay.start(pageLimit: 800)
