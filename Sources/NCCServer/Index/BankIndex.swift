@@ -113,7 +113,7 @@ final class BankIndex: Sendable {
                 for (k, i) in members.enumerated() { results[i] = Self.bestPerImage(found[k]) }
             case .md5, .sha256:
                 for i in members {
-                    results[i] = digests.lookup(algorithm: algorithm, value: queries[i].bytes).sorted().map { IndexMatch(id: UInt64($0), distance: 0) }
+                    results[i] = digests.lookup(algorithm: algorithm, value: queries[i].bytes).sorted().map { IndexMatch(id: UInt64(bitPattern: $0), distance: 0) }
                 }
             }
         }
