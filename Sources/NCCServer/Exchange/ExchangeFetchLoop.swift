@@ -43,9 +43,11 @@ struct ExchangeFetchLoop: Sendable {
         let clock = ContinuousClock()
         var nextRun: [String: ContinuousClock.Instant] = [:]
         var failures: [String: Int] = [:]
+        var storeFailures = 0
         while !Task.isCancelled {
             do {
                 let exchanges = try await store.exchanges()
+                storeFailures = 0
                 let names = Set(exchanges.map(\.name))
                 nextRun = nextRun.filter { names.contains($0.key) }
                 failures = failures.filter { names.contains($0.key) }
@@ -64,7 +66,11 @@ struct ExchangeFetchLoop: Sendable {
                     }
                 }
             } catch {
-                logger.error("exchanges could not be read", metadata: ["code": "\(Self.code(of: error))"])
+                // Once when the store goes away (a PostgreSQL outage), then once a minute.
+                storeFailures += 1
+                if storeFailures % 60 == 1 {
+                    logger.error("exchanges could not be read", metadata: ["code": "\(Self.code(of: error))", "failures": "\(storeFailures)"])
+                }
             }
             try? await Task.sleep(for: tick)
         }

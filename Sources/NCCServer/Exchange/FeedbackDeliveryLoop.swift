@@ -39,11 +39,13 @@ struct FeedbackDeliveryLoop: Sendable {
         var senders: [String: (settings: ExchangeSettings, sender: Result<(any FeedbackSender)?, ExchangeConnectionError>)] = [:]
         var ticks = 0
         var gaugeNames: Set<String> = []
+        var storeFailures = 0
         while !Task.isCancelled {
             do {
                 let exchanges = Dictionary(try await store.exchanges().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
                 senders = senders.filter { exchanges[$0.key] == $0.value.settings }
                 var more = true
+                var warned: Set<String> = []
                 while more, !Task.isCancelled {
                     let due = try await store.due(now: Date(), limit: batch)
                     more = due.count == batch
@@ -56,12 +58,23 @@ struct FeedbackDeliveryLoop: Sendable {
                         if senders[exchange.name] == nil {
                             senders[exchange.name] = (exchange, Result { () throws(ExchangeConnectionError) in try exchange.makeFeedbackSender(environment: environment) })
                         }
-                        try await deliver(item, via: senders[exchange.name]!.sender)
+                        let sender = senders[exchange.name]!.sender
+                        if case .failure(let error) = sender, warned.insert(exchange.name).inserted {
+                            // Once per exchange and pass, not once per item.
+                            logger.warning("feedback not sent: the exchange's configuration is incomplete", metadata: [
+                                "exchange": "\(exchange.name)", "code": "\(error.code.rawValue)", "variable": "\(error.variable ?? "-")"])
+                        }
+                        try await deliver(item, via: sender)
                     }
                 }
                 if ticks % gaugeEvery == 0 { gaugeNames = try await updateGauge(exchanges: Set(exchanges.keys), previous: gaugeNames) }
+                storeFailures = 0
             } catch {
-                logger.error("feedback delivery failed", metadata: ["code": "\(ExchangeFetchLoop.code(of: error))"])
+                // Once when the store goes away (a PostgreSQL outage), then once a minute.
+                storeFailures += 1
+                if storeFailures % 60 == 1 {
+                    logger.error("feedback delivery paused: the store failed", metadata: ["code": "\(ExchangeFetchLoop.code(of: error))", "failures": "\(storeFailures)"])
+                }
             }
             ticks += 1
             try? await Task.sleep(for: tick)
@@ -74,9 +87,7 @@ struct FeedbackDeliveryLoop: Sendable {
         let exchange = item.key.exchange
         let failure: ExchangeError
         switch sender {
-        case .failure(let error):
-            logger.warning("feedback not sent: the exchange's configuration is incomplete", metadata: [
-                "exchange": "\(exchange)", "code": "\(error.code.rawValue)", "variable": "\(error.variable ?? "-")"])
+        case .failure:
             let wait = min(maxDelay, retryDelay * pow(2, Double(item.attempts)))
             try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(wait)), error: .misconfigured)
             return
