@@ -128,4 +128,14 @@ import Testing
             [],
         ])
     }
+
+    /// Imported hashes live under negative ids: every algorithm answers them as the id's bit pattern (an exact
+    /// digest match on one once crashed the server converting it).
+    @Test func negativeIdsOfImportedHashesMatchInEveryIndex() {
+        let index = Self.filled()
+        index.insert([Self.stored(-7, .md5, Self.value(.md5, 0x99)), Self.stored(-7, .pdq, Self.value(.pdq, 0x99))])
+        let answers = index.match([.init(algorithm: .md5, bytes: Self.value(.md5, 0x99)), .init(algorithm: .pdq, bytes: Self.value(.pdq, 0x99))],
+                                  distances: [:])
+        #expect(answers.map { $0.map { Int64(bitPattern: $0.id) } } == [[-7], [-7]])
+    }
 }
