@@ -37,8 +37,9 @@ extension BankService {
     }
 
     /// The banks a request restricts matching to; nil when it names none (every enabled bank).
-    /// - Throws: 400 `invalid_field` for an empty list, `too_many_banks` past `WireLimits.maxBanksPerRequest`,
-    ///   `unknown_bank` for a name the service does not have.
+    /// - Throws: 400 `invalid_field` for an empty list or a malformed name, `too_many_banks` past `WireLimits.maxBanksPerRequest`,
+    ///   422 `unknown_bank` for a name the service does not have (a well-formed name is valid by the wire schema, which
+    ///   cannot know the banks, so it is refused by meaning, as `no_usable_hashes` is).
     func bankSelection(_ names: [String]?) throws -> Set<String>? {
         guard let names else { return nil }
         if names.isEmpty {
@@ -49,9 +50,10 @@ extension BankService {
         }
         let known = importedBanks.banks
         for (i, name) in names.enumerated() where known[name] == nil {
-            // Only a well-formed name is repeated back (at most 64 plain characters).
-            let shown = BankSettings.isValidName(name) ? "\"\(name)\"" : "banks[\(i)]"
-            throw APIError.badRequest("unknown_bank", "\(shown) is not a bank of this service; check the name with the bank operator, or leave banks out to match every bank.")
+            guard BankSettings.isValidName(name) else {
+                throw APIError.badRequest("invalid_field", "banks[\(i)] is not a bank name: bank names are 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter.")
+            }
+            throw APIError(.unprocessableContent, "unknown_bank", "\"\(name)\" is not a bank of this service; check the name with the bank operator, or leave banks out to match every bank.")
         }
         return Set(names)
     }

@@ -135,7 +135,14 @@ import Testing
         #expect(try await f.match(upload, banks: ["cases"])["u"]?.map(\.bank) == ["cases"])
         #expect(try await f.match(upload, banks: ["cases", "stopncii"])["u"]?.count == 2)
         #expect(await Self.code { _ = try await f.match(upload, banks: ["ncmec"]) } == "unknown_bank")
-        #expect(await Self.code { _ = try await f.match(upload, banks: ["Not a name!"]) } == "unknown_bank")
+        #expect(await Self.code { _ = try await f.match(upload, banks: ["Not a name!"]) } == "invalid_field", "not even a bank name")
+        // Valid by the wire schema (which cannot know the banks), refused by meaning: 422, as the schema checks expect.
+        await #expect(throws: APIError.self) {
+            do { _ = try await f.match(upload, banks: ["ncmec"]) } catch let error as APIError {
+                #expect(error.status.code == 422)
+                throw error
+            }
+        }
         #expect(await Self.code { _ = try await f.match(upload, banks: []) } == "invalid_field")
         #expect(await Self.code { _ = try await f.match(upload, banks: Array(repeating: "cases", count: WireLimits.maxBanksPerRequest + 1)) } == "too_many_banks")
         // A bank added while the server runs is known after the next refresh.

@@ -62,7 +62,7 @@ public struct MatchRequest: Codable, Sendable, Hashable {
     /// A stricter distance than the default (PDQ 31, 23 or 15; pHash and dHash 8, 6 or 4); left out when nil.
     public var maxDistance: Int?
     /// Restricts matching to the banks with these names (1 to `WireLimits.maxBanksPerRequest`); nil matches every
-    /// enabled bank. A name the bank does not have is refused (400 `unknown_bank`). An allow-list bank applies
+    /// enabled bank. A name the bank does not have is refused (422 `unknown_bank`). An allow-list bank applies
     /// whatever the list says: an upload near one of its hashes gets no matches.
     public var banks: [String]?
 
