@@ -25,11 +25,17 @@ final class ImportedBanks: Sendable {
         /// Bank names, interned: `bankOf` holds positions in it (a million imported hashes, a handful of banks).
         var names: [String] = []
         var nameIndex: [String: Int32] = [:]
-        /// Imported hash id (positive, `ImportedHash.id`) to its bank's position in `names`.
-        var bankOf: [Int64: Int32] = [:]
+        /// Imported hash id (positive, `ImportedHash.id`) to its bank's position in `names` and a digest of its
+        /// algorithm and value (so a re-delivered record, the same value under the same id, costs no index work).
+        var bankOf: [Int64: Entry] = [:]
         var quarantined: Set<BankItemReference> = []
         /// The change-feed version the indexes hold.
         var version: Int64 = 0
+
+        struct Entry {
+            var bank: Int32
+            var digest: UInt64
+        }
 
         mutating func intern(_ name: String) -> Int32 {
             if let at = nameIndex[name] { return at }
@@ -100,8 +106,8 @@ final class ImportedBanks: Sendable {
             for id in indexIDs where bankOf[id] == nil {
                 if id > 0 {
                     bankOf[id] = BankSettings.ownBankName
-                } else if id != Int64.min, let at = s.bankOf[-id] {
-                    bankOf[id] = s.names[Int(at)]
+                } else if id != Int64.min, let entry = s.bankOf[-id] {
+                    bankOf[id] = s.names[Int(entry.bank)]
                 }
             }
             return View(banks: s.banks, quarantined: s.quarantined, bankOf: bankOf)
@@ -142,8 +148,21 @@ final class ImportedBanks: Sendable {
         }
     }
 
-    /// Applies one batch of the change feed to the indexes: an upsert first removes its id (a replaced record),
-    /// then inserts the hash as a picture under `-id`; a removal drops the id if it was held (ids never seen, for
+    /// A digest of an imported hash's algorithm and value, to tell a re-delivered record from a changed one. FNV-1a:
+    /// stable, no seed needed (an equal digest for a changed value would leave the old value matched until the
+    /// record is removed; a record's id names its value, so this does not happen with a store that keeps the
+    /// contract).
+    private static func digest(_ hash: ImportedHash) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in Array(hash.algorithm.rawValue.utf8) + [0] + hash.value {
+            h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+
+    /// Applies one batch of the change feed to the indexes: an upsert of an id already held with the same bank and
+    /// value changes nothing; otherwise it first removes the id (a replaced record), then inserts the hash as a
+    /// picture under `-id`; a removal drops the id if it was held (ids never seen, for
     /// records that are not matchable, are ignored). The bank of a new id is known before the index holds it, and
     /// a removed id leaves the index before its bank is forgotten, so a concurrent match never meets an id of
     /// unknown bank.
@@ -158,8 +177,12 @@ final class ImportedBanks: Sendable {
                     skipped += 1
                     continue
                 }
-                let bank = s.intern(hash.bank)
-                if s.bankOf.updateValue(bank, forKey: hash.id) != nil { replaced.insert(-hash.id) }
+                let entry = State.Entry(bank: s.intern(hash.bank), digest: Self.digest(hash))
+                if let old = s.bankOf.updateValue(entry, forKey: hash.id) {
+                    // The same record again (duplicates in a feed, a re-read from an earlier checkpoint): nothing to do.
+                    if old.bank == entry.bank && old.digest == entry.digest { continue }
+                    replaced.insert(-hash.id)
+                }
                 hashes.append(StoredHash(id: -hash.id, imageID: -hash.id, algorithm: hash.algorithm, value: hash.value, kind: .picture))
             }
             return replaced
