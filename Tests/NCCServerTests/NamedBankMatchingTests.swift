@@ -126,6 +126,19 @@ import Testing
         #expect(json.contains(#""bank":"stopncii""#), "\(json)")
     }
 
+    @Test func anImportedVideoMD5MatchesAnMD5ItemExactly() async throws {
+        let f = try await Fixture()
+        let md5 = Array(Self.pdq(11).prefix(16))
+        try await f.apply([.upsert(ExchangeRecord(id: .init(signalType: .videoMD5, signalValue: Self.hex(md5))))])
+        var other = md5
+        other[15] ^= 1
+        let items = [MatchItem(id: "v", algorithm: .md5, value: Self.hex(md5)), MatchItem(id: "w", algorithm: .md5, value: Self.hex(other))]
+        let answer = try await f.service.match(bearer: f.key.text, request: MatchRequest(items: items))
+        #expect(answer.results[0].matches.map(\.bank) == ["stopncii"])
+        #expect(answer.results[0].matches.first?.matchRef.hasPrefix("x_") == true)
+        #expect(answer.results[1].matches.isEmpty, "MD5 is exact")
+    }
+
     @Test func aRequestCanBeRestrictedToSomeBanks() async throws {
         let f = try await Fixture()
         let imported = Self.pdq(2)
