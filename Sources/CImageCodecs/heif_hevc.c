@@ -92,9 +92,15 @@ typedef struct container {
     int offset_size, length_size, base_offset_size, index_size, iloc_version;
 } container;
 
+static int compare_items(const void *a, const void *b) {
+    const uint32_t x = ((const item *)a)->id, y = ((const item *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* Items are sorted by id once iinf is read (a binary search: a grid of many tiles costs no quadratic time). */
 static item *find_item(container *c, uint32_t id) {
-    for (int i = 0; i < c->item_count; i++) if (c->items[i].id == id) return &c->items[i];
-    return NULL;
+    const item key = { .id = id };
+    return bsearch(&key, c->items, (size_t)c->item_count, sizeof *c->items, compare_items);
 }
 
 static int parse_iinf(container *c, span s) {
@@ -118,6 +124,8 @@ static int parse_iinf(container *c, span s) {
         memcpy(it->type, infe.p + 4 + id_bytes + 2, 4);
         it->type[4] = 0;
     }
+    qsort(c->items, (size_t)c->item_count, sizeof *c->items, compare_items);
+    for (int i = 1; i < c->item_count; i++) if (c->items[i].id == c->items[i - 1].id) return 0; /* one id, two items */
     return 1;
 }
 
