@@ -179,8 +179,9 @@ struct PostgresExchangeBankTests {
         }
     }
 
-    /// Writers on several exchanges at once, and a follower polling meanwhile: the follower ends with exactly the
-    /// stored matchable hashes (no change skipped, none applied twice).
+    /// Writers on several exchanges at once, each through its own store object (as replicas), and a follower
+    /// polling meanwhile: the follower ends with exactly the stored matchable hashes (no change skipped, none
+    /// applied twice).
     @Test func concurrentWritersNeverHideAChangeFromAFollower() async throws {
         try await withStore(.postgres) { fixture in
             let store = try await fixture.openPostgres()
@@ -196,14 +197,17 @@ struct PostgresExchangeBankTests {
                 version = try await Self.follow(store, from: version, into: &live, limit: 37)
                 return live
             }
+            var writers: [PostgresBankStore] = []
+            for _ in 0..<3 { writers.append(try await fixture.openPostgres()) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (n, name) in ["a", "b", "c"].enumerated() {
+                    let writer = writers[n]
                     group.addTask {
                         for page in 0..<8 {
                             let base = n * 10_000 + page * 50
                             var changes = (0..<50).map { ExchangeChange.upsert(Self.pdq(base + $0)) }
                             if page > 0 { changes += (0..<10).map { ExchangeChange.remove(Self.pdq(base - 50 + $0).id) } }
-                            try await store.apply(changes, checkpoint: mark, exchange: name)
+                            try await writer.apply(changes, checkpoint: mark, exchange: name)
                         }
                     }
                 }
