@@ -286,6 +286,26 @@ struct PostgresExchangeBankTests {
         }
     }
 
+    /// With the database away (here: the store's connection pool stopped), exchange calls fail with
+    /// `database_unavailable` within the timeout, as every other call does.
+    @Test func exchangeCallsFailAsDatabaseUnavailableWhenItIsAway() async throws {
+        try await withStore(.postgres) { fixture in
+            let store = try await PostgresBankStore(url: fixture.location, timeout: 2)
+            try await store.addBank(BankSettings(name: "feed"))
+            try await store.addExchange(ExchangeSettings(name: "sn", kind: .stopNCII, bank: "feed"))
+            let mark = try await Self.checkpoint()
+            store.close()
+            let start = ContinuousClock.now
+            #expect(await Self.code { _ = try await store.banks() } == .databaseUnavailable)
+            #expect(await Self.code { try await store.apply([.upsert(Self.pdq(1))], checkpoint: mark, exchange: "sn") } == .databaseUnavailable)
+            #expect(await Self.code { _ = try await store.importedChanges(after: 0, limit: 10) } == .databaseUnavailable)
+            #expect(await Self.code { _ = try await store.enqueue(.init(exchange: "sn", record: Self.pdq(1).id, outcome: .removed), now: Date()) } == .databaseUnavailable)
+            #expect(ContinuousClock.now - start < .seconds(70))
+            // Nothing was written: a new store object sees the exchange empty.
+            #expect(try await fixture.openPostgres().exchangeRecordCount(exchange: "sn") == 0)
+        }
+    }
+
     /// A bank from before banks and exchanges (schema v4) is migrated at open: its own bank appears, its cases stay.
     @Test func bankFromBeforeExchangesIsMigrated() async throws {
         try await withStore(.postgres) { fixture in
