@@ -102,8 +102,8 @@ extension BankService {
             let words = algorithm == .pdq ? HashText.words(queries[i].bytes) : nil
             for (k, m) in matches.enumerated() {
                 // A bank narrower than PDQ's band has its boundary walks watched in its own outer bits.
-                let bank = algorithm == .pdq ? banked.bankOf[Int64(bitPattern: m.id)].flatMap { limits[$0] } : nil
-                let outer = bank.map(Self.probeBand(pdqLimit:)) ?? band
+                let limit = algorithm == .pdq ? banked.bankOf[Int64(bitPattern: m.id)].flatMap { limits[$0] } : nil
+                let outer = limit.map(Self.probeBand(pdqLimit:)) ?? band
                 candidates.append(.init(item: i, image: Int64(bitPattern: m.id), outerBand: m.distance >= outer, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
             }
