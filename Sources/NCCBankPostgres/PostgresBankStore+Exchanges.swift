@@ -267,6 +267,12 @@ extension PostgresBankStore: ExchangeBankStore {
         let limit = Int64(max(1, min(limit, 1_000_000)))
         return try await transaction(writing: false, timeout: max(timeout, Self.exchangeCallTimeout)) { c, logger in
             try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var latest = version
+            for try await value in try await c.query("SELECT version FROM exchange_version WHERE id = 1", logger: logger).decode(Int64.self) {
+                latest = max(latest, value)
+            }
+            // Nothing new (a follower's usual poll): one query.
+            if latest == version { return ImportedChanges(upserted: [], removed: [], version: version, hasMore: false) }
             // The limit-th and the next change's versions: the batch ends at the first; a second means more wait.
             var bounds: [Int64] = []
             for try await value in try await c.query("""
@@ -277,10 +283,6 @@ extension PostgresBankStore: ExchangeBankStore {
                 ) AS changes ORDER BY version OFFSET \(limit - 1) LIMIT 2
                 """, logger: logger).decode(Int64.self) {
                 bounds.append(value)
-            }
-            var latest = version
-            for try await value in try await c.query("SELECT version FROM exchange_version WHERE id = 1", logger: logger).decode(Int64.self) {
-                latest = max(latest, value)
             }
             let hasMore = bounds.count == 2
             let upper = bounds.first ?? latest
