@@ -59,19 +59,18 @@ extension PostgresBankStore {
                 hashID = id
             }
             guard let hashID else { throw BankError.matchRefNotFound }
-            var record: (String, String, String, String)?
-            for try await row in try await c.query("""
-                SELECT exchange, signal_type, signal_value, entry FROM exchange_records WHERE id = \(hashID) FOR SHARE
-                """, logger: logger).decode((String, String, String, String).self) {
-                record = row
+            var stored = false
+            for try await _ in try await c.query("SELECT 1 FROM exchange_records WHERE id = \(hashID) FOR SHARE", logger: logger).decode(Int.self) {
+                stored = true
             }
-            guard let (exchange, type, value, entry) = record else { throw BankError.hashWithdrawnForFeedback }
+            guard stored else { throw BankError.hashWithdrawnForFeedback }
             let now = Date()
             var new = false
             for try await _ in try await c.query("""
-                INSERT INTO exchange_feedback (exchange, signal_type, signal_value, entry, outcome, state, not_before, attempts, created_at)
-                VALUES (\(exchange), \(type), \(value), \(entry), \(exchangeOutcome.rawValue), 'pending', \(now.timeIntervalSinceReferenceDate), 0, \(now))
-                ON CONFLICT (exchange, signal_type, signal_value, entry, outcome) DO NOTHING RETURNING 1
+                INSERT INTO exchange_feedback (exchange, signal_type, signal_value, entry, outcome, state, not_before, attempts, created_at, record_key)
+                SELECT exchange, signal_type, signal_value, entry, \(exchangeOutcome.rawValue), 'pending', \(now.timeIntervalSinceReferenceDate), 0, \(now), record_key
+                FROM exchange_records WHERE id = \(hashID)
+                ON CONFLICT (exchange, record_key, outcome) DO NOTHING RETURNING 1
                 """, logger: logger).decode(Int.self) {
                 new = true
             }
@@ -100,10 +99,11 @@ extension PostgresBankStore {
             guard exists else { throw BankError.exchangeNotFound(key.exchange) }
             var new = false
             for try await _ in try await c.query("""
-                INSERT INTO exchange_feedback (exchange, signal_type, signal_value, entry, outcome, state, not_before, attempts, created_at)
-                VALUES (\(key.exchange), \(keys.types[0]), \(keys.values[0]), \(keys.entries[0]), \(key.outcome.rawValue), 'pending',
-                        \(now.timeIntervalSinceReferenceDate), 0, \(Date()))
-                ON CONFLICT (exchange, signal_type, signal_value, entry, outcome) DO NOTHING RETURNING 1
+                INSERT INTO exchange_feedback (exchange, signal_type, signal_value, entry, outcome, state, not_before, attempts, created_at, record_key)
+                SELECT \(key.exchange), t, v, e, \(key.outcome.rawValue), 'pending', \(now.timeIntervalSinceReferenceDate), 0, \(Date()),
+                       \(unescaped: Self.recordKeySQL("t", "v", "e"))
+                FROM (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
+                ON CONFLICT (exchange, record_key, outcome) DO NOTHING RETURNING 1
                 """, logger: logger).decode(Int.self) {
                 new = true
             }
@@ -132,10 +132,11 @@ extension PostgresBankStore {
         }
         try await transaction { [name, notBefore, deliveredAt, failure] c, logger in
             _ = try await c.query("""
-                UPDATE exchange_feedback SET state = \(name), not_before = \(notBefore), delivered_at = \(deliveredAt), failure = \(failure),
-                    attempts = attempts + 1, last_error = \(error?.rawValue)
-                WHERE exchange = \(key.exchange) AND signal_type = \(keys.types[0]) AND signal_value = \(keys.values[0]) AND entry = \(keys.entries[0])
-                  AND outcome = \(key.outcome.rawValue) AND state <> 'delivered'
+                UPDATE exchange_feedback f SET state = \(name), not_before = \(notBefore), delivered_at = \(deliveredAt), failure = \(failure),
+                    attempts = f.attempts + 1, last_error = \(error?.rawValue)
+                FROM (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
+                WHERE f.exchange = \(key.exchange) AND f.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
+                  AND f.outcome = \(key.outcome.rawValue) AND f.state <> 'delivered'
                 """, logger: logger)
         }
     }

@@ -41,6 +41,12 @@ extension PostgresBankStore: ExchangeBankStore {
         return String(decoding: try encoder.encode(settings.credentialEnvironment), as: UTF8.self)
     }
 
+    /// The SQL of a record's key from the SQL expressions of its signal type name, value and entry text: the
+    /// SHA-256 of the three joined by zero bytes (text never holds one), short enough for any btree entry.
+    static func recordKeySQL(_ type: String, _ value: String, _ entry: String) -> String {
+        "sha256(convert_to(\(type), 'UTF8') || '\\x00'::bytea || convert_to(\(value), 'UTF8') || '\\x00'::bytea || convert_to(\(entry), 'UTF8'))"
+    }
+
     /// Locks the store-wide version row until the transaction ends and returns the latest version.
     static func lockVersion(_ c: PostgresConnection, _ logger: Logger) async throws -> Int64 {
         var version: Int64?
@@ -187,7 +193,7 @@ extension PostgresBankStore: ExchangeBankStore {
                 let keys = RecordKeys(plan.removals)
                 for try await id in try await c.query("""
                     DELETE FROM exchange_records r USING UNNEST(\(keys.types)::text[], \(keys.values)::text[], \(keys.entries)::text[]) AS k(t, v, e)
-                    WHERE r.exchange = \(exchange) AND r.signal_type = k.t AND r.signal_value = k.v AND r.entry = k.e
+                    WHERE r.exchange = \(exchange) AND r.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
                     RETURNING r.id
                     """, logger: logger).decode(Int64.self) {
                     gone.append(id)
@@ -218,14 +224,14 @@ extension PostgresBankStore: ExchangeBankStore {
                 let rows = UpsertRows(plan.upserts)
                 try await c.query("""
                     INSERT INTO exchange_records (exchange, signal_type, signal_value, entry, status, case_numbers, feedback,
-                                                  last_modified, classification, algorithm, value, version)
+                                                  last_modified, classification, algorithm, value, version, record_key)
                     SELECT \(exchange), t, v, e, s, NULLIF(cn, ''), NULLIF(fb, ''), CASE WHEN hl THEN lm END, CASE WHEN hc THEN cl END,
-                           NULLIF(a, ''), NULLIF(b, ''::bytea), \(version) + n
+                           NULLIF(a, ''), NULLIF(b, ''::bytea), \(version) + n, \(unescaped: Self.recordKeySQL("t", "v", "e"))
                     FROM UNNEST(\(rows.keys.types)::text[], \(rows.keys.values)::text[], \(rows.keys.entries)::text[], \(rows.statuses)::text[],
                                 \(rows.caseNumbers)::text[], \(rows.feedback)::text[], \(rows.lastModified)::bigint[], \(rows.hasLastModified)::boolean[],
                                 \(rows.classifications)::text[], \(rows.hasClassification)::boolean[], \(rows.algorithms)::text[], \(rows.values)::bytea[])
                          WITH ORDINALITY AS x(t, v, e, s, cn, fb, lm, hl, cl, hc, a, b, n)
-                    ON CONFLICT (exchange, signal_type, signal_value, entry) DO UPDATE SET
+                    ON CONFLICT (exchange, record_key) DO UPDATE SET
                         status = EXCLUDED.status, case_numbers = EXCLUDED.case_numbers, feedback = EXCLUDED.feedback,
                         last_modified = EXCLUDED.last_modified, classification = EXCLUDED.classification,
                         algorithm = EXCLUDED.algorithm, value = EXCLUDED.value, version = EXCLUDED.version

@@ -159,7 +159,9 @@ extension PostgresBankStore {
             // Imported-hash ids: stable while the record exists, never reused (a sequence never goes back).
             "CREATE SEQUENCE exchange_record_ids",
             // One row per exchange record, keyed by exchange, signal type, value and entry ('' without one,
-            // else '<member>:<entry id>'). `algorithm`/`value`: the matchable form (NULL for kinds never matched).
+            // else '<member>:<entry id>'): unique on `record_key`, the SHA-256 of type, value and entry
+            // (`PostgresBankStore.recordKeySQL`), since an opaque value (up to 4,096 characters) is too long for
+            // a btree entry. `algorithm`/`value`: the matchable form (NULL for kinds never matched).
             """
             CREATE TABLE exchange_records (
                 id BIGINT PRIMARY KEY DEFAULT nextval('exchange_record_ids'),
@@ -175,7 +177,8 @@ extension PostgresBankStore {
                 algorithm TEXT CHECK (algorithm IN ('pdq', 'md5')),
                 value BYTEA,
                 version BIGINT NOT NULL,
-                UNIQUE (exchange, signal_type, signal_value, entry)
+                record_key BYTEA NOT NULL,
+                UNIQUE (exchange, record_key)
             )
             """,
             "CREATE INDEX exchange_records_version ON exchange_records(version) WHERE algorithm IS NOT NULL",
@@ -222,7 +225,8 @@ extension PostgresBankStore {
                 attempts INTEGER NOT NULL,
                 last_error TEXT,
                 created_at TIMESTAMPTZ NOT NULL,
-                UNIQUE (exchange, signal_type, signal_value, entry, outcome)
+                record_key BYTEA NOT NULL,
+                UNIQUE (exchange, record_key, outcome)
             )
             """,
             "CREATE INDEX exchange_feedback_pending ON exchange_feedback(id) WHERE state = 'pending'",

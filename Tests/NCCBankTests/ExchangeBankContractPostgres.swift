@@ -179,6 +179,35 @@ struct PostgresExchangeBankTests {
         }
     }
 
+    /// Opaque values (TMK, PhotoDNA, ...) as long as the validator lets through (4,096 characters, any printable
+    /// ASCII) are stored, replaced, queued for feedback and removed like any other: the keys are digests, never
+    /// the values themselves in a btree entry (PostgreSQL refuses entries over about 2.7 kB).
+    @Test func longOpaqueValuesAreRecordsLikeAnyOther() async throws {
+        try await withStore(.postgres) { fixture in
+            let store = try await fixture.openPostgres()
+            try await store.addBank(BankSettings(name: "feed"))
+            try await store.addExchange(ExchangeSettings(name: "nc", kind: .ncmec, bank: "feed"))
+            let mark = try await Self.checkpoint()
+            var generator = SplitMix(seed: 42)
+            let printable = (0..<RecordValidator.maxOpaqueHashLength).map { _ in Character(UnicodeScalar(UInt8(0x21 + generator.next() % 94))) }
+            let entry = UpstreamEntry(memberID: 3, entryID: "e\\1'")
+            let long = ExchangeRecord(id: .init(signalType: .videoTMK, signalValue: String(printable), entry: entry), classification: "A1")
+            let other = ExchangeRecord(id: .init(signalType: .other("PhotoDNA"), signalValue: String(printable.dropLast()) + "\\", entry: entry))
+            try await store.apply([.replaceEntry(entry, [long, other, Self.pdq(1, entry: entry)])], checkpoint: mark, exchange: "nc")
+            try await store.apply([.upsert(long)], checkpoint: mark, exchange: "nc")
+            #expect(try await store.exchangeRecordCount(exchange: "nc") == 3)
+            #expect(Set(try await store.records(exchange: "nc")) == [long, other, Self.pdq(1, entry: entry)])
+            #expect(try await store.importedChanges(after: 0, limit: 10).upserted.count == 1)
+            let key = FeedbackItem.Key(exchange: "nc", record: long.id, outcome: .notViolating)
+            #expect(try await store.enqueue(key, now: Date()))
+            #expect(try await store.enqueue(key, now: Date()) == false)
+            try await store.record(key, state: .failed(.unexpectedStatus), error: .unexpectedStatus)
+            #expect(try await store.items().map(\.state) == [.failed(.unexpectedStatus)])
+            try await store.apply([.remove(long.id), .replaceEntry(entry, [other])], checkpoint: mark, exchange: "nc")
+            #expect(try await store.records(exchange: "nc") == [other])
+        }
+    }
+
     /// Writers on several exchanges at once, each through its own store object (as replicas), and a follower
     /// polling meanwhile: the follower ends with exactly the stored matchable hashes (no change skipped, none
     /// applied twice).
