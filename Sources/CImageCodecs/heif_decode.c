@@ -26,7 +26,8 @@
  *
  * Fast mode (min_short_side > 0) on a picture over 24 megapixels: the RGB is averaged over 2x2, 4x4 or 8x8 blocks
  * while it is made, one row at a time (short side kept at min_short_side or more, as WebP's scaled decoding does), so
- * the full-size RGB never exists: only libheif's decoded planes do.
+ * the full-size RGB never exists: only libheif's decoded planes do. When the caller prefers luma (fast mode), the
+ * FFmpeg path gives 1 channel, the luma the hashers would take from its RGB, and makes no RGB at all (heif_hevc.c).
  *
  * libheif reports errors as values (no longjmp, no abort); they are mapped to NCC_STATUS_* here.
  * Buffers libheif allocates internally (the compressed data, intermediate planes of its own conversions) are freed
@@ -286,7 +287,7 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
             /* No nclx (an ICC profile instead, or nothing): heif_hevc.c takes the colour the HEVC stream states, as
              * libheif 1.23 does, when it is full range with a known matrix; otherwise libheif 1.15 converts. */
             const int denom = fast_denominator(width, height, options->min_short_side);
-            if (ncc_heif_decode_hevc(data, size, width, height, 0, 0, denom, max_pixels, result) == NCC_STATUS_OK) {
+            if (ncc_heif_decode_hevc(data, size, width, height, 0, 0, denom, options->prefer_luma != 0, max_pixels, result) == NCC_STATUS_OK) {
                 heif_nclx_color_profile_free(nclx);
                 goto done;
             }
@@ -297,7 +298,7 @@ int32_t ncc_decode_heif(const uint8_t *data, size_t size, const ncc_decode_optio
         /* FFmpeg's HEVC decoder when the layout is one it handles (heif_hevc.c): the same pixels, faster, and a grid
          * image tile by tile; anything else, or any failure there, continues here with libheif. */
         const int hevc_denom = fast_denominator(width, height, options->min_short_side);
-        if (ncc_heif_decode_hevc(data, size, width, height, kr, kb, hevc_denom, max_pixels, result) == NCC_STATUS_OK) goto done;
+        if (ncc_heif_decode_hevc(data, size, width, height, kr, kb, hevc_denom, options->prefer_luma != 0, max_pixels, result) == NCC_STATUS_OK) goto done;
         error = heif_decode_image(handle, &image, heif_colorspace_YCbCr, heif_chroma_420, decoding);
         if (error.code != heif_error_Ok) { status = fail(result, error, NCC_STATUS_OK); goto done; }
         const int cw = heif_image_get_width(image, heif_channel_Cb), ch = heif_image_get_height(image, heif_channel_Cb);

@@ -20,6 +20,12 @@
  * and every fixture the RGB equals pillow-heif's byte for byte. With an `irot`, the shown picture's sides must be
  * even (then the chroma sample of each turned pixel is the one libheif's turned planes give).
  *
+ * When the caller prefers luma (fast mode), the output is 1 channel made straight from the decoder's frame: the luma
+ * the hashers take from the RGB (0.299 R + 0.587 G + 0.114 B), which for a BT.601 matrix (iPhones, pillow-heif) is
+ * the Y sample itself and for other matrices Y plus a fixed-point chroma term; it differs from the luma of the
+ * exact RGB only by that RGB's rounding and clipping. No RGB is made, and over 24 megapixels the luma is averaged
+ * into the reduced picture tile by tile, as the RGB is.
+ *
  * libavcodec runs with one thread. Each decoded frame's buffers are wiped once converted (the decoder's pools would
  * otherwise hand them back unwiped); the compressed tile copies are wiped too.
  */
@@ -488,15 +494,17 @@ static int decode_picture(decoder *d, uint8_t *data, size_t length, uint32_t wid
     return 1;
 }
 
-/* The output: full-size RGB (denom 1) or sums of denom x denom blocks (averaged at the end). */
+/* The output: full-size RGB or luma (denom 1) or sums of denom x denom blocks (averaged at the end). */
 typedef struct target {
     int width, height;      /* the picture after the rotation */
     int coded_width, coded_height;
     int rotation, shift;    /* denom = 1 << shift */
     int out_width, out_height;
-    uint8_t *rgb;           /* denom 1 */
+    int channels;           /* 3: RGB; 1: luma (fast mode's request) */
+    uint8_t *rgb;           /* denom 1: width x height x channels */
     uint32_t *sums;         /* denom > 1 */
     int r_cr, b_cb, g_cb, g_cr;
+    int l_cb, l_cr;         /* luma: the RGB's 0.299/0.587/0.114 luma = Y + (l_cb * Cb + l_cr * Cr) / 256; both 0 for BT.601 */
 } target;
 
 static inline uint8_t clip(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
@@ -509,6 +517,34 @@ static inline void turn(const target *t, int gx, int gy, int *ox, int *oy) {
     case 3: *ox = t->coded_height - 1 - gy; *oy = gx; break;
     default: *ox = gx; *oy = gy; break;
     }
+}
+
+/* The luma of w pixels of one frame row, whose first pixel goes to (ox, oy) and each next one `step` output pixels on:
+ * the Y samples as they are for a BT.601 matrix (the luma the hashers take from RGB is then Y, but for the rounding
+ * and the clipping of the RGB), otherwise corrected by the chroma term. Read straight from the decoder's frame. */
+static void place_luma_row(target *t, const uint8_t *yr, const uint8_t *cbr, const uint8_t *crr, int w, int ox, int oy, ptrdiff_t step) {
+    const int plain = t->l_cb == 0 && t->l_cr == 0;
+    if (t->rgb != NULL) {
+        uint8_t *o = t->rgb + (size_t)oy * (size_t)t->width + (size_t)ox;
+        if (plain && step == 1) { memcpy(o, yr, (size_t)w); return; }
+        for (int tx = 0; tx < w; tx++, o += step) {
+            o[0] = plain ? yr[tx] : clip(yr[tx] + ((t->l_cb * (cbr[tx / 2] - 128) + t->l_cr * (crr[tx / 2] - 128) + 128) >> 8));
+        }
+        return;
+    }
+    const int dx = (int)(step == 1 ? 1 : step == -1 ? -1 : 0), dy = dx == 0 ? (step > 0 ? 1 : -1) : 0;
+    size_t block = SIZE_MAX;
+    uint32_t sum = 0;
+    for (int tx = 0; tx < w; tx++, ox += dx, oy += dy) {
+        const size_t here = (size_t)(oy >> t->shift) * (size_t)t->out_width + (size_t)(ox >> t->shift);
+        if (here != block) {
+            if (block != SIZE_MAX) t->sums[block] += sum;
+            block = here;
+            sum = 0;
+        }
+        sum += plain ? yr[tx] : clip(yr[tx] + ((t->l_cb * (cbr[tx / 2] - 128) + t->l_cr * (crr[tx / 2] - 128) + 128) >> 8));
+    }
+    if (block != SIZE_MAX) t->sums[block] += sum;
 }
 
 /* Places the part of a decoded frame at (x0, y0) of the coded picture that lies inside it. Along a row of the frame
@@ -527,6 +563,10 @@ static void place(target *t, const AVFrame *f, int x0, int y0) {
         const uint8_t *crr = f->data[2] + (size_t)(ty / 2) * (size_t)f->linesize[2];
         int ox, oy;
         turn(t, x0, y0 + ty, &ox, &oy);
+        if (t->channels == 1) {
+            place_luma_row(t, yr, cbr, crr, w, ox, oy, step);
+            continue;
+        }
         if (t->rgb != NULL) {
             uint8_t *o = t->rgb + ((size_t)oy * (size_t)t->width + (size_t)ox) * 3;
             const ptrdiff_t next = step * 3;
@@ -570,6 +610,9 @@ static void set_coefficients(target *t, float kr, float kb) {
     t->b_cb = (int)lroundf(256 * (2 * (-kb + 1)));
     t->g_cb = (int)lroundf(256 * (2 * kb * (-kb + 1) / kg));
     t->g_cr = (int)lroundf(256 * (2 * kr * (-kr + 1) / kg));
+    /* 0.299 R + 0.587 G + 0.114 B with R, G, B as above: Y plus these chroma terms (0 when Kr, Kb are 0.299, 0.114). */
+    t->l_cb = (int)lroundf(256 * (0.587f * (2 * kb * (-kb + 1) / kg) + 0.114f * (2 * (-kb + 1))));
+    t->l_cr = (int)lroundf(256 * (0.299f * (2 * (-kr + 1)) + 0.587f * (2 * kr * (-kr + 1) / kg)));
 }
 
 /* Kr/Kb of the matrices heif_decode.c converts itself (the same list as its kr_kb); 0 for others. */
@@ -583,7 +626,7 @@ static int matrix_kr_kb(int space, float *kr, float *kb) {
 }
 
 int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int height, float kr, float kb, int denom,
-                             int64_t max_pixels, ncc_decode_result *result) {
+                             int luma, int64_t max_pixels, ncc_decode_result *result) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, quiet_logging);
     int32_t status = NCC_HEVC_NOT_HANDLED;
@@ -645,11 +688,12 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     t.shift = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
     t.out_width = (width + denom - 1) / denom;
     t.out_height = (height + denom - 1) / denom;
+    t.channels = luma ? 1 : 3;
     const int from_stream = kr <= 0 || kb <= 0;
     int stream_space = -1;
     if (!from_stream) set_coefficients(&t, kr, kb);
-    if (denom == 1) t.rgb = malloc((size_t)width * (size_t)height * 3);
-    else t.sums = calloc((size_t)t.out_width * (size_t)t.out_height * 3, sizeof *t.sums);
+    if (denom == 1) t.rgb = malloc((size_t)width * (size_t)height * (size_t)t.channels);
+    else t.sums = calloc((size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels, sizeof *t.sums);
     if (t.rgb == NULL && t.sums == NULL) goto done;
     if ((d.frame = av_frame_alloc()) == NULL) goto done;
 
@@ -679,7 +723,7 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     }
 
     if (t.sums != NULL) {
-        const size_t byte_count = (size_t)t.out_width * (size_t)t.out_height * 3;
+        const size_t byte_count = (size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels;
         uint8_t *out = malloc(byte_count);
         if (out == NULL) goto done;
         for (int oy = 0; oy < t.out_height; oy++) {
@@ -687,15 +731,15 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
             for (int ox = 0; ox < t.out_width; ox++) {
                 const int x0 = ox * denom, x1 = x0 + denom < width ? x0 + denom : width;
                 const uint32_t count = (uint32_t)((x1 - x0) * (y1 - y0));
-                const size_t at = ((size_t)oy * (size_t)t.out_width + (size_t)ox) * 3;
-                for (int k = 0; k < 3; k++) out[at + k] = (uint8_t)((t.sums[at + k] + count / 2) / count);
+                const size_t at = ((size_t)oy * (size_t)t.out_width + (size_t)ox) * (size_t)t.channels;
+                for (int k = 0; k < t.channels; k++) out[at + k] = (uint8_t)((t.sums[at + k] + count / 2) / count);
             }
         }
         result->pixels = out;
         result->byte_count = byte_count;
     } else {
         result->pixels = t.rgb;
-        result->byte_count = (size_t)width * (size_t)height * 3;
+        result->byte_count = (size_t)width * (size_t)height * (size_t)t.channels;
         t.rgb = NULL;
     }
     result->width = t.out_width;
@@ -703,14 +747,14 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     result->full_width = width;
     result->full_height = height;
     result->scale_denom = denom;
-    result->channels = 3;
+    result->channels = t.channels;
     status = NCC_STATUS_OK;
 
 done:
     if (d.frame != NULL) { wipe_frame(d.frame); av_frame_free(&d.frame); }
     decoder_close(&d);
-    free_wiped(t.rgb, t.rgb != NULL ? (size_t)width * (size_t)height * 3 : 0);
-    free_wiped((uint8_t *)t.sums, t.sums != NULL ? (size_t)t.out_width * (size_t)t.out_height * 3 * sizeof *t.sums : 0);
+    free_wiped(t.rgb, t.rgb != NULL ? (size_t)width * (size_t)height * (size_t)t.channels : 0);
+    free_wiped((uint8_t *)t.sums, t.sums != NULL ? (size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels * sizeof *t.sums : 0);
     free(tiles);
     if (c != NULL) free(c->items);
     free(c);

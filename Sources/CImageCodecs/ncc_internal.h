@@ -32,11 +32,12 @@ void ncc_gif_fill_palette(const struct ColorMapObject *map, uint8_t palette[256]
 
 /* heif_hevc.c: decodes a HEIC whose primary image is one 8-bit 4:2:0 HEVC picture or a grid of them, at most one
  * irot and a clap keeping the top-left corner, with FFmpeg's HEVC decoder; converts with Kr/Kb (full range; both 0:
- * the full-range matrix the HEVC stream states, for files without nclx) into result (RGB, averaged over denom x denom
+ * the full-range matrix the HEVC stream states, for files without nclx) into result (RGB, or 1 channel of its luma when
+ * `luma` is nonzero; averaged over denom x denom
  * blocks when denom > 1). `width`/`height`: the size after the rotation, as libheif read it. Returns NCC_STATUS_OK,
  * or NCC_HEVC_NOT_HANDLED for any layout not handled there and any failure (then result is untouched). */
 #define NCC_HEVC_NOT_HANDLED (-1)
 int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int height, float kr, float kb, int denom,
-                             int64_t max_pixels, ncc_decode_result *result);
+                             int luma, int64_t max_pixels, ncc_decode_result *result);
 
 #endif

@@ -95,6 +95,66 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Fast mode asks for luma: the FFmpeg path hands back 1 channel made from the decoder's frame (no RGB), equal to
+    /// the luma of the exact RGB (Pillow's `L` weights, which PDQ's are too) but for that RGB's rounding and clipping:
+    /// within 1 on at least 99% of pixels, 0.5 on average. Covers one picture, a grid, and turned ones (irot), with the fixtures'
+    /// BT.601 matrix (luma = Y) and with their nclx changed to BT.709 (1) and BT.2020 (9), where a chroma term is added.
+    @Test(arguments: [("images/heic/grid.heic", 6), ("images/heic/grid-irot.heic", 6), ("images/heic/irot-nclx.heic", 6),
+                      ("images/heic/irot-nclx.heic", 1), ("images/heic/grid.heic", 9)] as [(String, UInt8)])
+    func lumaIsTheLumaOfTheExactPicture(_ file: String, matrix: UInt8) throws {
+        var bytes = try fixture(file)
+        if matrix != 6 {  // the nclx box: colour type, primaries (2 bytes), transfer (2), matrix (2), full-range flag
+            let nclx = try #require(find(Array("colrnclx".utf8), in: bytes))
+            #expect(bytes[nclx + 13] == 6)
+            bytes[nclx + 13] = matrix
+        }
+        let rgb = try ImageDecoder.decode(bytes)
+        let luma = try ImageDecoder.decode(bytes, options: .init(preferLuma: true))
+        #expect(rgb.layout == .rgb8 && luma.layout == .gray8)
+        #expect(luma.width == rgb.width && luma.height == rgb.height)
+        #expect(luma.pixels.count == luma.width * luma.height)
+        var overOne = 0, total = 0
+        rgb.pixels.withUnsafeBytes { c in
+            luma.pixels.withUnsafeBytes { l in
+                for i in 0..<(luma.width * luma.height) {
+                    let r = Int(c[3 * i]), g = Int(c[3 * i + 1]), b = Int(c[3 * i + 2])
+                    let d = abs((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16 - Int(l[i]))
+                    total += d
+                    if d > 1 { overOne += 1 }
+                }
+            }
+        }
+        let pixels = luma.width * luma.height
+        // Rounding moves a value by 1; clipping of saturated colours in the RGB (which the luma never has) by more.
+        #expect(overOne * 100 <= pixels, "\(file), matrix \(matrix): \(overOne) luma values more than 1 away")
+        #expect(total * 2 <= pixels, "\(file), matrix \(matrix): mean distance \(Double(total) / Double(pixels))")
+    }
+
+    /// Over 24 megapixels the luma is averaged into the reduced picture tile by tile: exactly the full-size luma
+    /// averaged over 8x8 blocks (rounded).
+    @Test func fastLumaOfALargeGridIsTheAveragedLuma() throws {
+        let bytes = try fixture("images/heic/grid-26mp.heic")
+        let full = try ImageDecoder.decode(bytes, options: .init(preferLuma: true))
+        let reduced = try ImageDecoder.decode(bytes, options: .init(minimumShortSide: 512, preferLuma: true))
+        #expect(full.layout == .gray8 && reduced.layout == .gray8)
+        #expect(full.width == 5120 && reduced.width == 640 && reduced.height == 640)
+        var mismatches = 0
+        full.pixels.withUnsafeBytes { f in
+            reduced.pixels.withUnsafeBytes { r in
+                for oy in 0..<640 {
+                    for ox in 0..<640 {
+                        var sum = 0
+                        for y in (oy * 8)..<(oy * 8 + 8) {
+                            for x in (ox * 8)..<(ox * 8 + 8) { sum += Int(f[y * 5120 + x]) }
+                        }
+                        if UInt8((sum + 32) / 64) != r[oy * 640 + ox] { mismatches += 1 }
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func thePixelLimitCountsTheWholeGrid() throws {
         let bytes = try fixture("images/heic/grid.heic")
         #expect(decodingError(bytes, options: .init(maxPixels: 900 * 600 - 1))?.code == .tooManyPixels)

@@ -7,8 +7,9 @@ public struct DecodeOptions: Sendable, Hashable {
     /// picks the strongest reduction whose shorter side is still at least this many pixels; PNG is always full resolution.
     /// - Warning: Scaled pixels differ from the full-resolution ones; hashes made from them match only within a distance.
     public var minimumShortSide: Int?
-    /// true: for JPEG whose color space is YCbCr or grayscale (and for grayscale PNG), output only luma (`PixelLayout.gray8`),
-    /// which skips chroma upsampling and color conversion. Other files still give `rgb8`. Used by the "fast" mode.
+    /// true: for JPEG whose color space is YCbCr or grayscale (and for grayscale PNG, and 8-bit 4:2:0 HEIC decoded by
+    /// FFmpeg's HEVC decoder), output only luma (`PixelLayout.gray8`), which skips chroma upsampling and color conversion.
+    /// Other files still give `rgb8`. Used by the "fast" mode.
     public var preferLuma: Bool
     /// Apply EXIF orientation 1...8 (default true) so the pixels are upright as a person sees them.
     /// Read where Pillow's `ImageOps.exif_transpose` reads it: JPEG APP1 Exif, PNG eXIf or ImageMagick's
