@@ -162,7 +162,7 @@ let package = Package(
         .target(name: "NCCTestSupport", path: "Tests/NCCTestSupport"),
         .testTarget(
             name: "NCCHashingTests",
-            dependencies: ["NCCHashing", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["NCCHashing", "NCCEvaluation", "NCCTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "NCCEvaluationTests", dependencies: ["NCCEvaluation", "NCCTestSupport"]),
         .testTarget(name: "NCCVideoTests", dependencies: ["NCCVideo", "NCCIndex", "NCCHashing", "NCCTestSupport"]),

@@ -222,6 +222,20 @@ struct JSONText {
             raw("}")
         }
         raw("]")
+        key("straightened"); raw("[")
+        for (i, turned) in set.straightened.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{")
+            key("degrees"); int(turned.degrees)
+            key("pdq"); pdq(turned.pdq.hash)
+            key("quality"); int(turned.pdq.quality)
+            raw("}")
+        }
+        raw("]")
+        key("cornerMasked"); raw("{")
+        key("pdq"); pdq(set.cornerMasked.hash)
+        key("quality"); int(set.cornerMasked.quality)
+        raw("}")
         raw("}")
     }
 

@@ -7,7 +7,7 @@
         [--batch 40] [--speed-only] [--pause SECONDS]
 
 The reference hashes come from one `nccmatch hash --mode exact --format jsonl --match-variants
---pixel-dihedral --center-crops` call over the whole corpus (`--cli`, a release build by default). The pictures
+--pixel-dihedral --center-crops --straightened` call over the whole corpus (`--cli`, a release build by default). The pictures
 go through the page as a person's would (chosen, hashed in the worker, sent with
 `POST /v1/cases`, read back from the DevTools network record), in batches, each batch a case on a temporary
 bank. Reports, per kind (JPEG, PNG), the distribution of PDQ, pHash and dHash distances to

@@ -97,7 +97,7 @@ class NetworkRecord:
 
 def case_hashes_from_cli(record: dict) -> list:
     """The hashes `nccmatch case submit` sends for one picture, from its line of
-    `nccmatch hash --mode exact --format jsonl --match-variants --pixel-dihedral --center-crops`
+    `nccmatch hash --mode exact --format jsonl --match-variants --pixel-dihedral --center-crops --straightened`
     (the order and de-duplication of Sources/nccmatch/Service/CasePictures.swift)."""
     quality = record["pdq_quality"]
     if quality < 50:
@@ -112,6 +112,9 @@ def case_hashes_from_cli(record: dict) -> list:
     if record.get("pdq_low_passed"):
         companions.append(record["pdq_low_passed"])
     companions += [crop["pdq"] for crop in record.get("pdq_center_crops", [])]
+    companions += [turned["pdq"] for turned in record.get("pdq_straightened", [])]
+    if record.get("pdq_corner_masked"):
+        companions.append(record["pdq_corner_masked"])
     for value in companions:
         if value not in seen:
             seen.add(value)
@@ -125,7 +128,7 @@ def case_hashes_from_cli(record: dict) -> list:
 def cli_hash(binary: str, paths) -> dict:
     """`nccmatch hash --mode exact` records by path."""
     out = subprocess.run([binary, "hash", "--mode", "exact", "--format", "jsonl", "--match-variants",
-                          "--pixel-dihedral", "--center-crops", *paths], capture_output=True, text=True)
+                          "--pixel-dihedral", "--center-crops", "--straightened", *paths], capture_output=True, text=True)
     records = {}
     for line in out.stdout.splitlines():
         record = json.loads(line)

@@ -223,6 +223,7 @@ struct Reader {
         if let top = record.captionMaskedTop { picture.captionMasked.append(try Self.pdq(top, what: "pdq_caption_masked.top")) }
         if let bottom = record.captionMaskedBottom { picture.captionMasked.append(try Self.pdq(bottom, what: "pdq_caption_masked.bottom")) }
         if let lowPassed = record.lowPassed { picture.lowPassed = try Self.pdq(lowPassed, what: "pdq_low_passed") }
+        if let corner = record.cornerMasked { picture.cornerMasked = try Self.pdq(corner, what: "pdq_corner_masked") }
         if let region = record.photoRegion { picture.photoRegion = try Self.pdq(region, what: "pdq_photo_region") }
         picture.photoRegionInChrome = record.photoRegionInChrome
         picture.collageTiles = try Self.pdqList(record.collageTiles, what: "pdq_collage_tiles")

@@ -18,6 +18,8 @@ struct HashListRecord: Sendable, Equatable {
     var captionMaskedTop: String?
     var captionMaskedBottom: String?
     var lowPassed: String?
+    /// PDQ with the bottom-right quarter painted over (`pdq_corner_masked`).
+    var cornerMasked: String?
     /// PDQ of the photo rectangle found in a screenshot (`pdq_photo_region`).
     var photoRegion: String?
     /// Whether that photo sits in app chrome (`pdq_photo_region_in_chrome`): the query sends only the regions.
@@ -41,7 +43,7 @@ extension HashListRecord: Decodable {
     private enum Key: String, CodingKey {
         case id, path, pdq, phash, dhash, error
         case pdqQuality = "pdq_quality", pdqDihedral = "pdq_dihedral", unletterboxed
-        case captionMasked = "pdq_caption_masked", lowPassed = "pdq_low_passed"
+        case captionMasked = "pdq_caption_masked", lowPassed = "pdq_low_passed", cornerMasked = "pdq_corner_masked"
         case photoRegion = "pdq_photo_region", collageTiles = "pdq_collage_tiles", photoRegionInChrome = "pdq_photo_region_in_chrome"
         case top, bottom, code
     }
@@ -71,6 +73,7 @@ extension HashListRecord: Decodable {
             captionMaskedBottom = try inner.decodeIfPresent(String.self, forKey: .bottom)
         }
         lowPassed = try c.decodeIfPresent(String.self, forKey: .lowPassed)
+        cornerMasked = try c.decodeIfPresent(String.self, forKey: .cornerMasked)
         photoRegion = try c.decodeIfPresent(String.self, forKey: .photoRegion)
         photoRegionInChrome = try c.decodeIfPresent(Bool.self, forKey: .photoRegionInChrome) ?? false
         collageTiles = try c.decodeIfPresent([String].self, forKey: .collageTiles)

@@ -97,6 +97,6 @@ import Testing
         for dihedral in [false, true] {
             #expect(policy.queryPDQKinds(sent, dihedral: dihedral).map(\.hash) == policy.queryPDQ(sent, dihedral: dihedral))
         }
-        #expect(Set(policy.queryPDQKinds(sent, dihedral: false).map(\.kind)) == ["pdq", "caption-masked-top", "caption-masked-bottom", "low-passed"])
+        #expect(Set(policy.queryPDQKinds(sent, dihedral: false).map(\.kind)) == ["pdq", "caption-masked-top", "caption-masked-bottom", "low-passed", "corner-masked-bottom-right"])
     }
 }

@@ -3,8 +3,9 @@
 ///
 /// PDQ with its quality, pHash, dHash, PDQ of the 8 rotated and mirrored copies, the hashes of the picture
 /// without uniform borders (when it has any), PDQ with the top or bottom caption band painted over, PDQ of
-/// the low-passed luma, and PDQ of the centre crops to `CenterCropCore.standardAspects` the picture does not
-/// already have. The companions are read through views of the same pixels: no copy of the picture is made,
+/// the low-passed luma, PDQ of the centre crops to `CenterCropCore.standardAspects` the picture does not
+/// already have, PDQ of the picture straightened by each of `StraightenCore.standardDegrees` and cropped, and PDQ
+/// with its bottom-right quarter painted over (`CornerMaskCore`). The companions are read through views of the same pixels: no copy of the picture is made,
 /// so a 12-megapixel RGBA picture needs its own 48 MB plus one 48 MB luma plane (for the turned copies).
 public struct CaseHashSet: Sendable {
     /// The hashes of the picture without its uniform borders.
@@ -31,6 +32,14 @@ public struct CaseHashSet: Sendable {
         public var pdq: PDQOutcome
     }
 
+    /// PDQ of the picture straightened by one angle and cropped (`StraightenCore`).
+    public struct Straightened: Sendable, Equatable {
+        /// The angle, in degrees counterclockwise.
+        public var degrees: Int
+        /// PDQ and quality of the straightened crop.
+        public var pdq: PDQOutcome
+    }
+
     /// Width of the picture at full resolution, in pixels.
     public var width: Int
     /// Height of the picture at full resolution, in pixels.
@@ -53,6 +62,10 @@ public struct CaseHashSet: Sendable {
     public var lowPassed: PDQOutcome
     /// PDQ of the centre crops, in the order of `CenterCropCore.standardAspects`, skipping ratios the picture has.
     public var centerCrops: [CenterCropped]
+    /// PDQ of the picture straightened and cropped, in the order of `StraightenCore.standardDegrees`.
+    public var straightened: [Straightened]
+    /// PDQ with the bottom-right quarter painted over (`CornerMaskCore`).
+    public var cornerMasked: PDQOutcome
 
     /// Computes the set for `view`.
     ///
@@ -64,7 +77,7 @@ public struct CaseHashSet: Sendable {
     /// give, bit for bit; only the luma is computed once instead of once per hash.
     ///
     /// - Parameter axis: Where the Lanczos weights of pHash and dHash come from (a cache natively).
-    /// - Warning: About 14 PDQ computations and 2 pHash/dHash passes: about a second for a 12-megapixel
+    /// - Warning: About 17 PDQ computations and 2 pHash/dHash passes: about a second for a 12-megapixel
     ///   picture. Memory: one luma plane (4 bytes a pixel) at a time beside the caller's pixels.
     public init(_ view: PixelView, axis: PerceptualCore.AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) }) {
         width = view.fullWidth
@@ -93,6 +106,8 @@ public struct CaseHashSet: Sendable {
                 let cropView = view.cropped(to: crop.rect, fullWidth: crop.fullWidth, fullHeight: crop.fullHeight)
                 return CenterCropped(aspectWidth: aspect.width, aspectHeight: aspect.height, pdq: PDQCore.hash(cropView, dihedral: false))
             }
+            straightened = StraightenCore.standardDegrees.map { Straightened(degrees: $0, pdq: PDQCore.hashStraightened(view, degrees: $0)) }
+            cornerMasked = PDQCore.hashCornerMasked(view)
             return
         }
 
@@ -130,6 +145,9 @@ public struct CaseHashSet: Sendable {
                 CenterCropped(aspectWidth: aspect.width, aspectHeight: aspect.height,
                               pdq: hash(crop.rect, fullWidth: crop.fullWidth, fullHeight: crop.fullHeight))
             }
+            straightened = zip(StraightenCore.standardDegrees, PDQCore.hashStraightened(view, plane: luma, degrees: StraightenCore.standardDegrees))
+                .map { Straightened(degrees: $0, pdq: $1) }
+            cornerMasked = PDQCore.hashCornerMasked(view, rows: whole)
             withExtendedLifetime(plane) {}
         }
         // The first plane is released; the transposed one takes its place for the quarter turns.

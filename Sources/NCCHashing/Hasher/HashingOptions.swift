@@ -42,6 +42,14 @@ public struct HashingOptions: Sendable, Hashable {
     /// of posts and chats and collages match. Luma statistics over rows and columns, then one more PDQ for the
     /// photo and up to `PictureRegions.maximumTiles` for the tiles, each on part of the picture.
     public var pictureRegions: Bool = false
+    /// Also compute PDQ of the picture straightened by each of `StraightenCore.standardDegrees` (+3 and -3) and
+    /// cropped to the largest centred rectangle of its shape (default false): what a case stores so that a copy
+    /// straightened in a photo editor matches. Two more PDQ computations and one luma plane (4 bytes a pixel).
+    public var straightenedCrops: Bool = false
+    /// Also compute PDQ of the picture with its bottom-right quarter painted over (`CornerMaskCore`; default
+    /// false): what a case stores and a match sends so that copies with a sticker or emoji in that corner match.
+    /// One more PDQ computation.
+    public var cornerMask: Bool = false
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///

@@ -1,3 +1,5 @@
+import NCCHashCore
+
 /// Computes every hash nccmatch knows from an image's bytes, in one pass over the decoded pixels.
 ///
 /// This is the entry point for hashing: the CLI, the service's client commands and platforms'
@@ -46,6 +48,13 @@ public enum ImageHasher {
             hashes.centerCrops = CenterCrop.Aspect.standard.compactMap { aspect in
                 CenterCrop.cropped(image, to: aspect).map { ImageHashes.CenterCropped(aspect: aspect, pdq: PDQHasher.hash($0, dihedral: false)) }
             }
+        }
+        if options.straightenedCrops {
+            let turned = image.withPixelView { PDQCore.hashStraightened($0, degrees: StraightenCore.standardDegrees) }
+            hashes.straightened = zip(StraightenCore.standardDegrees, turned).map { ImageHashes.Straightened(degrees: $0, pdq: PDQResult($1)) }
+        }
+        if options.cornerMask {
+            hashes.cornerMasked = PDQResult(image.withPixelView { PDQCore.hashCornerMasked($0) })
         }
         if options.pictureRegions {
             if let region = PictureRegions.photoRegion(of: image) {

@@ -36,6 +36,26 @@ public struct ImageHashes: Sendable, Hashable {
     /// PDQ (without dihedral variants) of the tiles `PictureRegions.collageTiles` found in the picture, largest
     /// first; empty unless `HashingOptions.pictureRegions` asked for them and the picture is a collage.
     public var collageTiles: [PDQResult] = []
+    /// PDQ (without dihedral variants) of the picture straightened by each of `StraightenCore.standardDegrees` and
+    /// cropped, in that order; empty unless `HashingOptions.straightenedCrops` asked for them.
+    public var straightened: [Straightened] = []
+    /// PDQ (without dihedral variants) of the picture with its bottom-right quarter painted over (`CornerMaskCore`);
+    /// nil unless `HashingOptions.cornerMask` asked for it.
+    public var cornerMasked: PDQResult?
+
+    /// PDQ of a picture straightened by a few degrees and cropped (`StraightenCore`).
+    public struct Straightened: Sendable, Hashable {
+        /// The angle, in degrees counterclockwise.
+        public var degrees: Int
+        /// PDQ hash and quality of the straightened crop (without DCT-domain dihedral variants).
+        public var pdq: PDQResult
+
+        /// Makes a value from its parts.
+        public init(degrees: Int, pdq: PDQResult) {
+            self.degrees = degrees
+            self.pdq = pdq
+        }
+    }
 
     /// PDQ of a picture's centre crop to one aspect ratio (`CenterCrop.cropped`).
     public struct CenterCropped: Sendable, Hashable {

@@ -4,9 +4,12 @@
 ///
 /// A case stores, besides the picture's PDQ, pHash, dHash, MD5 and SHA-256: PDQ of the 8 rotated and
 /// mirrored copies of its pixels, of the picture without uniform borders, with its top and with its
-/// bottom caption band painted over, of its low-passed luma, and of its centre crops to 1:1, 4:5 and 9:16.
-/// A query sends its PDQ, the PDQ without uniform borders, the two caption-masked PDQs and the low-passed
-/// PDQ (with `dihedral`, also the DCT-domain rotations and mirrors of the first two), and, when the upload
+/// bottom caption band painted over, of its low-passed luma, of its centre crops to 1:1, 4:5 and 9:16, of the
+/// picture straightened by +3 and -3 degrees and cropped (`StraightenCore`), and with its bottom-right quarter
+/// painted over (`CornerMaskCore`).
+/// A query sends its PDQ, the PDQ without uniform borders, the two caption-masked PDQs, the low-passed
+/// PDQ and the PDQ with the bottom-right quarter painted over (with `dihedral`, also the DCT-domain rotations
+/// and mirrors of the first two), and, when the upload
 /// shows the picture inside something else, the PDQ of the photo rectangle of a screenshot and of each tile of
 /// a collage (`PictureRegions`). Every query hash is
 /// compared with every stored hash (docs/robustness.md gives the measurements behind this choice).
@@ -26,7 +29,10 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// The hashing a case needs for a picture: every companion it stores, without the DCT-domain dihedral
     /// variants (the stored pixel-level ones replace them).
     public func caseHashingOptions(mode: HashingMode = .fast) -> HashingOptions {
-        HashingOptions(mode: mode, pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
+        var options = HashingOptions(mode: mode, pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
+        options.straightenedCrops = true
+        options.cornerMask = true
+        return options
     }
 
     /// The hashing a query needs for a picture.
@@ -40,7 +46,8 @@ public struct MatchingPolicy: Sendable, Hashable {
     }
 
     /// `options` with the companion hashes a query sends turned on (`nccmatch hash --match-variants`):
-    /// the picture without uniform borders, caption-masked and low-passed. Other settings are kept.
+    /// the picture without uniform borders, caption-masked, low-passed and corner-masked, and the regions found
+    /// inside it. Other settings are kept.
     public func addingQueryCompanions(_ options: HashingOptions, when enabled: Bool = true) -> HashingOptions {
         guard enabled else { return options }
         var options = options
@@ -48,6 +55,7 @@ public struct MatchingPolicy: Sendable, Hashable {
         options.captionMask = true
         options.lowPass = true
         options.pictureRegions = true
+        options.cornerMask = true
         return options
     }
 
@@ -62,7 +70,8 @@ public struct MatchingPolicy: Sendable, Hashable {
 
     /// `storedPDQ` with the kind of each hash (`nccmatch hash --set case`): `pdq`, `pixel-rotate90` and the
     /// other pixel-level variants, `unletterboxed`, `caption-masked-top`, `caption-masked-bottom`, `low-passed`,
-    /// `center-crop-1:1` and the other ratios. A hash equal to an earlier one is listed once, under the first kind.
+    /// `center-crop-1:1` and the other ratios, `straightened+3`, `straightened-3`, `corner-masked-bottom-right`.
+    /// A hash equal to an earlier one is listed once, under the first kind.
     public func storedPDQKinds(_ picture: PDQCompanions) -> [KindedPDQ] {
         var all = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
         all += picture.pixelDihedral.enumerated().map { KindedPDQ(kind: "pixel-" + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
@@ -72,16 +81,23 @@ public struct MatchingPolicy: Sendable, Hashable {
         all += picture.centerCrops.enumerated().map { i, hash in
             KindedPDQ(kind: i < picture.centerCropAspects.count ? "center-crop-\(picture.centerCropAspects[i])" : "center-crop", hash: hash)
         }
+        all += picture.straightened.enumerated().map { i, hash in
+            guard i < picture.straightenedDegrees.count else { return KindedPDQ(kind: "straightened", hash: hash) }
+            let degrees = picture.straightenedDegrees[i]
+            return KindedPDQ(kind: "straightened" + (degrees < 0 ? "\(degrees)" : "+\(degrees)"), hash: hash)
+        }
+        if let corner = picture.cornerMasked { all.append(KindedPDQ(kind: "corner-masked-bottom-right", hash: corner)) }
         var seen: Set<PDQHash> = []
         return all.filter { seen.insert($0.hash).inserted }
     }
 
     /// The PDQ hashes a query sends for a picture, in this order: its PDQ; with `dihedral` its other seven
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
-    /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; the PDQ of the
+    /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; its PDQ with the
+    /// bottom-right quarter painted over; the PDQ of the
     /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
     ///
-    /// Centre crops and pixel-level rotations are stored by a case and never sent by a query; regions are
+    /// Centre crops, straightened crops and pixel-level rotations are stored by a case and never sent by a query; regions are
     /// sent by a query and never stored (a case's page does not search for them).
     public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
         queryPDQKinds(picture, dihedral: dihedral).map(\.hash)
@@ -89,7 +105,8 @@ public struct MatchingPolicy: Sendable, Hashable {
 
     /// `queryPDQ` with the kind of each hash (`nccmatch hash --set query`): `pdq`, `dct-rotate90` and the other
     /// DCT-domain variants, `unletterboxed` (and `unletterboxed-dct-...`), `caption-masked-top`,
-    /// `caption-masked-bottom`, `low-passed`, `photo-region`, `collage-tile-1` and the other tiles.
+    /// `caption-masked-bottom`, `low-passed`, `corner-masked-bottom-right`, `photo-region`, `collage-tile-1` and the
+    /// other tiles.
     public func queryPDQKinds(_ picture: PDQCompanions, dihedral: Bool) -> [KindedPDQ] {
         func variants(_ list: [PDQHash], prefix: String) -> [KindedPDQ] {
             list.enumerated().dropFirst().map { KindedPDQ(kind: prefix + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
@@ -104,6 +121,7 @@ public struct MatchingPolicy: Sendable, Hashable {
         }
         sent += picture.captionMasked.enumerated().map { KindedPDQ(kind: $0.offset == 0 ? "caption-masked-top" : "caption-masked-bottom", hash: $0.element) }
         if let lowPassed = picture.lowPassed { sent.append(KindedPDQ(kind: "low-passed", hash: lowPassed)) }
+        if let corner = picture.cornerMasked { sent.append(KindedPDQ(kind: "corner-masked-bottom-right", hash: corner)) }
         for region in regions where !sent.contains(where: { $0.hash == region.hash }) { sent.append(region) }
         return sent
     }
@@ -151,6 +169,13 @@ public struct PDQCompanions: Sendable, Hashable {
     public var photoRegionInChrome: Bool = false
     /// PDQ of the picture's collage tiles, largest first; empty when it is not a collage or when not computed.
     public var collageTiles: [PDQHash]
+    /// PDQ of the picture straightened by a few degrees and cropped (`StraightenCore`); empty when not computed.
+    public var straightened: [PDQHash] = []
+    /// The angles of `straightened` in degrees counterclockwise, in their order, when known (names them in
+    /// `nccmatch hash --set case`).
+    public var straightenedDegrees: [Int] = []
+    /// PDQ with the bottom-right quarter painted over (`CornerMaskCore`); nil when not computed.
+    public var cornerMasked: PDQHash?
 
     /// Makes a value from its parts (a hash list's fields); what is not given was not computed.
     public init(pdq: PDQHash, dihedral: [PDQHash] = [], pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil,
@@ -178,6 +203,9 @@ public struct PDQCompanions: Sendable, Hashable {
             photoRegion: hashes.photoRegion?.hash, collageTiles: hashes.collageTiles.map(\.hash))
         centerCropAspects = hashes.centerCrops.map(\.aspect)
         photoRegionInChrome = hashes.photoRegionInChrome
+        straightened = hashes.straightened.map(\.pdq.hash)
+        straightenedDegrees = hashes.straightened.map(\.degrees)
+        cornerMasked = hashes.cornerMasked?.hash
     }
 
     /// Names of the 8 dihedral variants in the order of `dihedral` and `pixelDihedral`.

@@ -46,7 +46,10 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Also compute PDQ of the picture's centre crops to 1:1, 4:5 and 9:16, leaving out ratios it already has (\"pdq_center_crops\" in jsonl), so that a platform's aspect-ratio crop of the picture matches; a case stores them, a match does not send them.")
     var centerCrops = false
 
-    @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass.")
+    @Flag(help: "Also compute PDQ of the picture straightened by +3 and -3 degrees and cropped to the largest centred rectangle of its shape (\"pdq_straightened\" in jsonl), so that a copy straightened in a photo editor matches; a case stores them, a match does not send them.")
+    var straightened = false
+
+    @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass, with the bottom-right quarter painted over (\"pdq_corner_masked\" in jsonl) and the photo region and collage tiles.")
     var matchVariants = false
 
     @Option(help: "Print exactly the hashes one side sends, each with its kind: case (what a case stores for a picture: case submit and the person's page) or query (what a platform's match sends for an upload, without --dihedral). Replaces the other hash flags; jsonl prints {path, set, hashes: [{kind, algorithm, hash, quality}]}.")
@@ -75,11 +78,11 @@ struct HashCommand: AsyncParsableCommand {
 
     func run() async throws {
         // --match-variants: the companions a query sends, as the matching policy (the one `match` uses) says.
-        let flagged = MatchingPolicy.standard.addingQueryCompanions(
-            HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
-                           unletterbox: unletterbox, pixelDihedral: pixelDihedral, captionMask: captionMask, lowPass: lowPass,
-                           centerCrops: centerCrops),
-            when: matchVariants)
+        var requested = HashingOptions(mode: mode, applyEXIFOrientation: !ignoreExif, maxPixels: maxMegapixels * 1_000_000,
+                                       unletterbox: unletterbox, pixelDihedral: pixelDihedral, captionMask: captionMask, lowPass: lowPass,
+                                       centerCrops: centerCrops)
+        requested.straightenedCrops = straightened
+        let flagged = MatchingPolicy.standard.addingQueryCompanions(requested, when: matchVariants)
         // --set: the policy alone decides what is hashed, as case submit and match do.
         let options = set.map { $0.options(flagged) } ?? flagged
         let side = set

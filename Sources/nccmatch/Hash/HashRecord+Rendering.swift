@@ -72,6 +72,20 @@ extension HashRecord {
                 }
                 json.raw("pdq_center_crops", "[" + crops.joined(separator: ",") + "]")
             }
+            if !hashes.straightened.isEmpty {
+                let turned = hashes.straightened.map { straightened in
+                    var inner = JSONObjectWriter()
+                    inner.int("degrees", straightened.degrees)
+                    inner.string("pdq", straightened.pdq.hash.hex)
+                    inner.int("quality", straightened.pdq.quality)
+                    return inner.finished()
+                }
+                json.raw("pdq_straightened", "[" + turned.joined(separator: ",") + "]")
+            }
+            if let corner = hashes.cornerMasked {
+                json.string("pdq_corner_masked", corner.hash.hex)
+                json.int("pdq_corner_masked_quality", corner.quality)
+            }
             if let region = hashes.photoRegion {
                 json.string("pdq_photo_region", region.hash.hex)
                 if hashes.photoRegionInChrome { json.raw("pdq_photo_region_in_chrome", "true") }

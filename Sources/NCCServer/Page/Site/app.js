@@ -326,7 +326,7 @@ function hashCount(hash) {
 /**
  * The hashes `nccmatch case submit` sends for one picture (Sources/nccmatch/Service/CasePictures.swift):
  * PDQ with its quality; its 8 rotated and mirrored forms; the companions (unletterboxed, caption-masked top and
- * bottom, low-passed, centre crops), each with the picture's own quality and each value once; pHash; dHash.
+ * bottom, low-passed, centre crops, straightened +3 and -3 degrees, bottom-right quarter masked), each with the picture's own quality and each value once; pHash; dHash.
  */
 function caseHashes(core) {
   const quality = core.quality;
@@ -344,6 +344,8 @@ function caseHashes(core) {
   if (core.captionMasked) { add(core.captionMasked.top); add(core.captionMasked.bottom); }
   add(typeof core.lowPassed === "string" ? core.lowPassed : core.lowPassed?.pdq);
   for (const crop of core.centerCrops || []) add(typeof crop === "string" ? crop : crop.pdq);
+  for (const turned of core.straightened || []) add(turned.pdq);
+  add(core.cornerMasked?.pdq);
   hashes.push({ algorithm: "phash", value: core.phash });
   hashes.push({ algorithm: "dhash", value: core.dhash });
   return hashes;

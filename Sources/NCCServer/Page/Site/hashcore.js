@@ -10,7 +10,7 @@
 //     rgba: Uint8ClampedArray or Uint8Array of width * height * 4 bytes (canvas ImageData.data; alpha ignored).
 //           The copy made inside the module is wiped before it is freed; the caller's array is left as is.
 //     result (hex strings are lowercase; the same values `nccmatch hash --mode exact --match-variants
-//     --pixel-dihedral --center-crops --format jsonl` prints for the same pixels):
+//     --pixel-dihedral --center-crops --straightened --format jsonl` prints for the same pixels):
 //     {
 //       width, height,                       // pixels
 //       pdq: "64 hex", quality: 0..100,      // jsonl "pdq", "pdq_quality"; quality < 50: too plain for the bank
@@ -21,9 +21,11 @@
 //       lowPassed: { pdq, quality },                                      // jsonl "pdq_low_passed", "_quality"
 //       centerCrops: [{ aspect: "1:1" | "4:5" | "9:16" | "16:9", pdq, quality }]  // jsonl "pdq_center_crops";
 //                                            // ratios the picture already has are left out
+//       straightened: [{ degrees: 3 | -3, pdq, quality }],               // jsonl "pdq_straightened" (hash --straightened)
+//       cornerMasked: { pdq, quality }       // jsonl "pdq_corner_masked", "_quality": bottom-right quarter painted over
 //     }
 //   A case sends: pdq (with quality), every distinct pdqPixelDihedral, unletterboxed.pdq, captionMasked.top and
-//   .bottom, lowPassed.pdq and every centerCrops[].pdq (companions, sent with the picture's own quality), then
+//   .bottom, lowPassed.pdq, every centerCrops[].pdq, every straightened[].pdq and cornerMasked.pdq (companions, sent with the picture's own quality), then
 //   phash and dhash: the set `nccmatch case submit` sends.
 //   core.hashLuma(luma, width, height, stride, fullRange) -> { pdq: "64 hex", quality: 0..100 }
 //     One sampled frame of a video, as `nccmatch hash` hashes it (jsonl "vpdq"[i].pdq and .quality): luma is the
