@@ -27,7 +27,8 @@
  * Fast mode (min_short_side > 0) on a picture over 24 megapixels: the RGB is averaged over 2x2, 4x4 or 8x8 blocks
  * while it is made, one row at a time (short side kept at min_short_side or more, as WebP's scaled decoding does), so
  * the full-size RGB never exists: only libheif's decoded planes do. When the caller prefers luma (fast mode), the
- * FFmpeg path gives 1 channel, the luma the hashers would take from its RGB, and makes no RGB at all (heif_hevc.c).
+ * FFmpeg path gives 1 channel, the luma the hashers would take from its RGB, and makes no RGB at all (heif_hevc.c;
+ * not for a nearly flat picture or a grid under 24 megapixels).
  *
  * libheif reports errors as values (no longjmp, no abort); they are mapped to NCC_STATUS_* here.
  * Buffers libheif allocates internally (the compressed data, intermediate planes of its own conversions) are freed

@@ -24,7 +24,8 @@
  * the hashers take from the RGB (0.299 R + 0.587 G + 0.114 B), which for a BT.601 matrix (iPhones, pillow-heif) is
  * the Y sample itself and for other matrices Y plus a fixed-point chroma term; it differs from the luma of the
  * exact RGB only by that RGB's rounding and clipping. No RGB is made, and over 24 megapixels the luma is averaged
- * into the reduced picture tile by tile, as the RGB is.
+ * into the reduced picture tile by tile, as the RGB is. Under 24 megapixels, a nearly flat single picture and any
+ * grid still give RGB (luma_is_close says why).
  *
  * libavcodec runs with one thread. Each decoded frame's buffers are wiped once converted (the decoder's pools would
  * otherwise hand them back unwiped); the compressed tile copies are wiped too.
@@ -604,6 +605,38 @@ static void place(target *t, const AVFrame *f, int x0, int y0) {
     }
 }
 
+/* Whether 8-bit luma hashes as the RGB does. PDQ takes its luma from the RGB in floating point; 8-bit luma loses the
+ * fractions, which on a nearly flat picture (PDQ quality near 0) moves PDQ far: on the corpus, three such pictures
+ * (PDQ quality 0, 1 and 23) moved 28 to 50 bits, the same as pdqhash fed Pillow's rounded luma. So the picture's
+ * quality is estimated the way PDQ computes it (gradients of a 64x64 reduction, 100 at most), here from the Y plane
+ * sampled every 4th pixel each way (every pixel on a side under 256), and below 60 the RGB is made instead. 1 when luma will do. */
+static int luma_is_close(const AVFrame *f, int width, int height) {
+    enum { side = 64 };
+    uint32_t sums[side * side] = { 0 }, counts[side * side] = { 0 };
+    const int ystride = height >= 4 * side ? 4 : 1, xstride = width >= 4 * side ? 4 : 1;
+    for (int y = 0; y < height; y += ystride) {
+        const uint8_t *row = f->data[0] + (size_t)y * (size_t)f->linesize[0];
+        const int cy = (int)((int64_t)y * side / height);
+        for (int x = 0; x < width; x += xstride) {
+            const int cell = cy * side + (int)((int64_t)x * side / width);
+            sums[cell] += row[x];
+            counts[cell]++;
+        }
+    }
+    double cells[side * side];
+    for (int i = 0; i < side * side; i++) cells[i] = counts[i] ? (double)sums[i] / counts[i] : 0;
+    double gradients = 0;
+    for (int i = 0; i < side - 1; i++) {
+        for (int j = 0; j < side; j++) {
+            /* Cells no sample fell into (a picture under 64 pixels a side) take no part. */
+            if (counts[i * side + j] && counts[(i + 1) * side + j]) gradients += fabs(cells[i * side + j] - cells[(i + 1) * side + j]) * 100 / 255;
+            if (counts[j * side + i] && counts[j * side + i + 1]) gradients += fabs(cells[j * side + i] - cells[j * side + i + 1]) * 100 / 255;
+        }
+    }
+    const double quality = gradients / 90 > 100 ? 100 : gradients / 90;
+    return quality >= 60;
+}
+
 static void set_coefficients(target *t, float kr, float kb) {
     const float kg = kb + kr - 1.0f;
     t->r_cr = (int)lroundf(256 * (2 * (-kr + 1)));
@@ -688,13 +721,12 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     t.shift = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
     t.out_width = (width + denom - 1) / denom;
     t.out_height = (height + denom - 1) / denom;
-    t.channels = luma ? 1 : 3;
+    /* Luma when asked for, except a single picture under the averaging size that looks nearly flat (decided once it
+     * is decoded) and a grid under that size (its tiles come one by one, too late to decide): see luma_is_close. */
+    t.channels = luma && (denom > 1 || !grid) ? 1 : 3;
     const int from_stream = kr <= 0 || kb <= 0;
     int stream_space = -1;
     if (!from_stream) set_coefficients(&t, kr, kb);
-    if (denom == 1) t.rgb = malloc((size_t)width * (size_t)height * (size_t)t.channels);
-    else t.sums = calloc((size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels, sizeof *t.sums);
-    if (t.rgb == NULL && t.sums == NULL) goto done;
     if ((d.frame = av_frame_alloc()) == NULL) goto done;
 
     for (int64_t i = 0; i < rows * columns; i++) {
@@ -717,6 +749,12 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
                 || !matrix_kr_kb(d.frame->colorspace, &skr, &skb)) { wipe_frame(d.frame); goto done; }
             if (stream_space < 0) set_coefficients(&t, skr, skb);
             stream_space = d.frame->colorspace;
+        }
+        if (t.rgb == NULL && t.sums == NULL) {
+            if (t.channels == 1 && denom == 1 && !luma_is_close(d.frame, (int)shown_width, (int)shown_height)) t.channels = 3;
+            if (denom == 1) t.rgb = malloc((size_t)width * (size_t)height * (size_t)t.channels);
+            else t.sums = calloc((size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels, sizeof *t.sums);
+            if (t.rgb == NULL && t.sums == NULL) { wipe_frame(d.frame); goto done; }
         }
         place(&t, d.frame, (int)((i % columns) * tile_width), (int)((i / columns) * tile_height));
         wipe_frame(d.frame);
