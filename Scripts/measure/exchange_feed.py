@@ -42,8 +42,8 @@ def value(i, seed):
 
 def replay(port, seed, records):
     process = subprocess.Popen([sys.executable, os.path.join(here, "stopncii_replay.py"), "--port", str(port),
-                                "--records", str(records), "--seed", str(seed)])
-    for _ in range(200):
+                                "--records", str(records), "--seed", str(seed), "--pregenerate"])
+    for _ in range(6000):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/control/stats", timeout=1)
             return process

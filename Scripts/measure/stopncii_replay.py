@@ -27,6 +27,8 @@ parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--malformed-every", type=int, default=0)
 parser.add_argument("--fetch-key", default="fetch-key")
 parser.add_argument("--subscription-key", default="subscription-key")
+parser.add_argument("--pregenerate", action="store_true",
+                    help="make every page of 800 before serving, so a measurement times nccmatch, not this script")
 args = parser.parse_args()
 
 lock = threading.Lock()
@@ -48,6 +50,20 @@ def record(i):
         v = v[:32]
     return {"signalType": "ImagePDQ", "hashValue": v, "hashStatus": "Active", "caseNumbers": {f"case-{i}": "Active"},
             "CSPFeedbacks": [], "lastModtimestamp": 1000 + i}
+
+
+def page_body(records, first, last, total):
+    more = last < total
+    return {"count": len(records), "hashRecords": records, "nextPageToken": str(last) if more else None,
+            "nextSetTimestamp": 1000 + last, "hasMoreRecords": more}
+
+
+pages = {}
+if args.pregenerate:
+    for first in range(0, args.records, 800):
+        last = min(args.records, first + 800)
+        pages[first] = json.dumps(page_body([record(i) for i in range(first, last)], first, last, args.records)).encode()
+    print("ready", flush=True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,11 +108,19 @@ class Handler(BaseHTTPRequestHandler):
             # A run covers records whose lastModtimestamp >= start; the token is the next index.
             first = int(q["nextPageToken"]) if "nextPageToken" in q else max(0, start - 1000)
             last = min(total, first + size)
-            records = [record(i) for i in range(first, last)]
             state["pages"] += 1
-        more = last < total
-        self.reply(200, {"count": len(records), "hashRecords": records, "nextPageToken": str(last) if more else None,
-                         "nextSetTimestamp": 1000 + last, "hasMoreRecords": more})
+            ready = pages.get(first) if size == 800 and not state["later"] else None
+        if ready is not None:
+            return self.send_bytes(ready)
+        records = [record(i) for i in range(first, last)]
+        self.reply(200, page_body(records, first, last, total))
+
+    def send_bytes(self, data):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self):
         url = urlparse(self.path)

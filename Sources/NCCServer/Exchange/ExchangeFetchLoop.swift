@@ -21,8 +21,14 @@ struct ExchangeFetchLoop: Sendable {
     let environment: [String: String]
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Whether platforms are matching just now (a match request within the last second).
+    let matchingBusy: @Sendable () -> Bool
     /// Called after each page is stored (the service's `refreshImported()`).
     let pageApplied: @Sendable () async -> Void
+    /// The share of time the loop may work while platforms are matching: after each page it rests
+    /// `(1 - share) / share` times as long as the page took, so an import costs matching about this share of one
+    /// core's time and never competes for the rest. Idle, it runs at full speed.
+    var shareWhileMatching = 0.1
     /// How often the exchanges are re-read and due ones fetched.
     var tick: Duration = .seconds(1)
     /// Most pages per run before the other exchanges get their turn (800 records a page on StopNCII).
@@ -103,9 +109,19 @@ struct ExchangeFetchLoop: Sendable {
             metrics.add("nccmatch_exchange_fetch_failures_total{exchange=\"\(name)\",code=\"\(error.code.rawValue)\"}")
             return .failed
         }
-        let pages = PageAppliedStore(inner: store) {
+        let clock = ContinuousClock()
+        let pageStart = Mutex(clock.now)
+        let pages = PageAppliedStore(inner: store) { [matchingBusy, shareWhileMatching] in
             metrics.add("nccmatch_exchange_pages_total{exchange=\"\(name)\"}")
             await pageApplied()
+            // The page's whole cost (fetch, parse, store, index) since the last one ended; rest in proportion while
+            // platforms are matching.
+            let took = clock.now - pageStart.withLock { $0 }
+            if matchingBusy() {
+                try? await Task.sleep(for: took * ((1 - shareWhileMatching) / shareWhileMatching))
+            }
+            let now = clock.now
+            pageStart.withLock { $0 = now }
         }
         let sync = ExchangeSync(exchange: name, importer: importer, store: pages, maxPages: maxPagesPerRun)
         let last = Mutex<ExchangeSync.Report?>(nil)

@@ -17,7 +17,8 @@ enum ExchangeLoops {
         if shared {
             logger.notice("exchange fetch and feedback loops run on this replica; run them on one replica only (--no-exchange-fetch on the others)")
         }
-        let fetch = ExchangeFetchLoop(store: store, environment: environment, metrics: service.metrics, logger: logger) {
+        let fetch = ExchangeFetchLoop(store: store, environment: environment, metrics: service.metrics, logger: logger,
+                                      matchingBusy: { service.matchActivity.isBusy() }) {
             // The page's hashes (and withdrawals) reach the indexes at once, not at the next second's poll.
             await service.refreshImported()
         }
