@@ -5,9 +5,9 @@
    API) configured with `nccmatch exchange add`; `nccmatch serve` starts and its fetch loop imports it; the time
    from the server's start until the feed's LAST record matches through /v1/match is reported (the whole path:
    fetch, parse, validate, store, follow, index).
-2. Match load with and without a fetch running: wrk drives /v1/match (1,000-item batches) for D seconds on the
-   filled bank with `--no-exchange-fetch`, then again while a second exchange of N more records is imported;
-   throughput and latency percentiles side by side, as ratios.
+2. Match load with and without a fetch running: wrk drives /v1/match (1,000-item batches) for D seconds in six
+   alternating phases while the server's fetch loop imports a second feed of N records, its replay paused
+   (no fetch) and resumed (fetch) in turn; throughput and latency side by side, as ratios.
 
 Usage: Scripts/measure/exchange_feed.py BINARY [--records 1000000] [--seconds 60]
 Needs wrk. Everything is made in a temporary folder and removed afterwards."""
@@ -17,6 +17,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,24 @@ def add_exchange(data, name, port):
         "--credential", "feedback_key=REPLAY_FETCH_KEY", "--interval", "10", "--data", data)
 
 
+def pdq_in_index(base):
+    status, text = call("GET", base + "/metrics")
+    for line in (text or "").splitlines():
+        if line.startswith('nccmatch_index_hashes{algorithm="pdq"}'):
+            return int(float(line.split()[1]))
+    return 0
+
+
+def wait_indexed(base, count, deadline):
+    """Polls /metrics (not /v1/match, which would count as platforms matching and make the fetch loop step
+    aside) until the PDQ index holds `count` hashes."""
+    while time.time() < deadline:
+        if pdq_in_index(base) >= count:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def wait_match(base, key, pdq, deadline):
     while time.time() < deadline:
         status, answer = call("POST", base + "/v1/match", {"items": [{"id": "probe", "algorithm": "pdq", "value": pdq}]}, bearer=key)
@@ -75,7 +94,7 @@ def wait_match(base, key, pdq, deadline):
     return False
 
 
-def wrk(base, key, work, rng, planted):
+def wrk(base, key, work, rng, planted, seconds):
     bodies = []
     for b in range(16):
         items = [{"id": f"{b}-{i}", "algorithm": "pdq", "value": planted[(b * 10 + i // 100) % len(planted)] if i % 100 == 0 else random_pdq(rng)}
@@ -107,7 +126,7 @@ function done(summary, latency, requests)
   io.write(string.format("REQUESTS %d\\nSECONDS %.2f\\nERRORS %d\\n", summary.requests, summary.duration / 1e6, summary.errors.status))
 end
 """)
-    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", lua, base],
+    out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "10s", "-s", lua, base],
                          capture_output=True, text=True).stdout
     figures = dict(line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("P50", "P99", "REQUESTS", "SECONDS", "ERRORS"))
     return {"batches_per_s": float(figures["REQUESTS"]) / float(figures["SECONDS"]), "p50_ms": float(figures["P50"]),
@@ -130,26 +149,40 @@ try:
     start = time.time()
     server, base = start_server(args.binary, data, limits)
     ready = time.time() - start
-    if not wait_match(base, key, value(args.records - 1, 1), start + 600):
-        raise RuntimeError("the feed's last record never matched")
+    if not wait_indexed(base, args.records, start + 600):
+        raise RuntimeError("the feed never reached the index")
     imported = time.time() - start
-    print(f"import: {args.records} records matched {imported:.1f} s after the server started (ready after {ready:.1f} s)", flush=True)
+    if not wait_match(base, key, value(args.records - 1, 1), time.time() + 10):
+        raise RuntimeError("the feed's last record does not match")
+    print(f"import: {args.records} records in the index {imported:.1f} s after the server started (ready after {ready:.1f} s); the last one matches", flush=True)
     server.terminate(); server.wait(); server = None
 
     rng = random.Random(3)
     planted = [value(rng.randrange(args.records), 1) for _ in range(160)]
-    server, base = start_server(args.binary, data, limits + ["--no-exchange-fetch"])
-    quiet = wrk(base, key, work, rng, planted)
-    server.terminate(); server.wait(); server = None
-
-    processes.append(replay(port2, 2, args.records))
+    # Load: one server whose fetch loop imports a second feed of N records. The replay is paused (SIGSTOP: the
+    # loop then waits on the network, using no CPU) and resumed in alternating phases, so "without" and "with"
+    # share the machine's state and any load from elsewhere falls on both alike.
+    second = replay(port2, 2, args.records)
+    processes.append(second)
     add_exchange(data, "feed-two", port2)
     server, base = start_server(args.binary, data, limits)
-    busy = wrk(base, key, work, rng, planted)
-    second_done = wait_match(base, key, value(args.records - 1, 2), time.time() + 1)
-    print(json.dumps({"without_fetch": quiet, "with_fetch": busy, "second_feed_finished_within_run": second_done}))
+    phase = max(5, args.seconds // 6)
+    totals = {"without_fetch": [], "with_fetch": []}
+    for round_ in range(3):
+        for name, sig in (("without_fetch", signal.SIGSTOP), ("with_fetch", signal.SIGCONT)):
+            second.send_signal(sig)
+            time.sleep(1)
+            totals[name].append(wrk(base, key, work, rng, planted, phase))
+    second.send_signal(signal.SIGCONT)
+    summary = {name: {"batches_per_s": sum(r["batches_per_s"] for r in runs) / len(runs),
+                      "p99_ms": max(r["p99_ms"] for r in runs), "p50_ms": sorted(r["p50_ms"] for r in runs)[1],
+                      "errors": sum(r["errors"] for r in runs)} for name, runs in totals.items()}
+    imported_two = pdq_in_index(base) - args.records
+    print(json.dumps({"phases": totals, "summary": summary, "second_feed_imported_during_run": imported_two}))
+    quiet, busy = summary["without_fetch"], summary["with_fetch"]
     print(f"throughput with a fetch running / without: {busy['batches_per_s'] / quiet['batches_per_s']:.3f}; "
-          f"p99 {busy['p99_ms']:.1f} ms vs {quiet['p99_ms']:.1f} ms (+{busy['p99_ms'] - quiet['p99_ms']:.1f} ms)")
+          f"worst p99 {busy['p99_ms']:.1f} ms vs {quiet['p99_ms']:.1f} ms ({busy['p99_ms'] - quiet['p99_ms']:+.1f} ms); "
+          f"{imported_two} records of the second feed imported meanwhile")
 finally:
     if server:
         server.terminate(); server.wait()

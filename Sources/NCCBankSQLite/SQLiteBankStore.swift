@@ -56,6 +56,10 @@ public final class SQLiteBankStore: BankStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 32 MiB of page cache (SQLite's default is 2 MiB): an exchange page of 800 records lands on about as
+            // many leaves of the records' key index, and a small cache read each back from disk on every page
+            // (600,000 reads for 200,000 records). Memory used only as the bank grows.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         /// Removes a bank this call created and could not finish, so that no empty file is left behind.
         func discardFresh() {

@@ -42,7 +42,8 @@ extension BankService {
     /// bank; the banks' rules (`filterByBank`: enabled, asked for, not quarantined, each bank's PDQ distance, allow-list
     /// banks silencing an upload) apply before the probing guard sees the matches.
     func match(bearer: String?, request: MatchRequest) async throws -> MatchResponse {
-        matchActivity.note()
+        matchActivity.begin()
+        defer { matchActivity.end() }
         try requireReady()
         let platform = try await authenticatePlatform(bearer)
         let trusted = configuration.trustedPlatforms.contains(platform.name)

@@ -19,7 +19,7 @@ public final class BankService: Sendable {
     let index: BankIndex
     let configuration: ServerConfiguration
     let metrics: ServiceMetrics
-    /// When matches were last asked for: the exchange fetch loop steps aside while they are.
+    /// Whether matches are being answered: the exchange fetch loop steps aside while they are.
     let matchActivity = MatchActivity()
     let logger: Logger
     private let readyFlag = Atomic<Bool>(false)

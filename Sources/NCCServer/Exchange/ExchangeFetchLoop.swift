@@ -21,7 +21,7 @@ struct ExchangeFetchLoop: Sendable {
     let environment: [String: String]
     let metrics: ServiceMetrics
     let logger: Logger
-    /// Whether platforms are matching just now (a match request within the last second).
+    /// Whether platforms are matching just now (`MatchActivity.isBusy`).
     let matchingBusy: @Sendable () -> Bool
     /// Called after each page is stored (the service's `refreshImported()`).
     let pageApplied: @Sendable () async -> Void
@@ -29,6 +29,8 @@ struct ExchangeFetchLoop: Sendable {
     /// `(1 - share) / share` times as long as the page took, so an import costs matching about this share of one
     /// core's time and never competes for the rest. Idle, it runs at full speed.
     var shareWhileMatching = 0.1
+    /// The longest rest after one page while platforms are matching.
+    var maxRest: Duration = .seconds(1)
     /// How often the exchanges are re-read and due ones fetched.
     var tick: Duration = .seconds(1)
     /// Most pages per run before the other exchanges get their turn (800 records a page on StopNCII).
@@ -111,14 +113,16 @@ struct ExchangeFetchLoop: Sendable {
         }
         let clock = ContinuousClock()
         let pageStart = Mutex(clock.now)
-        let pages = PageAppliedStore(inner: store) { [matchingBusy, shareWhileMatching] in
+        let pages = PageAppliedStore(inner: store) { [matchingBusy, shareWhileMatching, maxRest] in
             metrics.add("nccmatch_exchange_pages_total{exchange=\"\(name)\"}")
             await pageApplied()
             // The page's whole cost (fetch, parse, store, index) since the last one ended; rest in proportion while
             // platforms are matching.
             let took = clock.now - pageStart.withLock { $0 }
             if matchingBusy() {
-                try? await Task.sleep(for: took * ((1 - shareWhileMatching) / shareWhileMatching))
+                // At most `maxRest`: under heavy matching a page's wall time is mostly waiting for a core, not
+                // work, and resting nine times that would stop the import altogether.
+                try? await Task.sleep(for: min(took * ((1 - shareWhileMatching) / shareWhileMatching), maxRest))
             }
             let now = clock.now
             pageStart.withLock { $0 = now }
