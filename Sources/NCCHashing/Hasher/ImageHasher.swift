@@ -14,7 +14,7 @@ public enum ImageHasher {
     }
 
     /// Computes PDQ, pHash and dHash of pixels that are already decoded (and, as `options` ask,
-    /// the pixel-domain dihedral PDQ, the hashes with uniform borders stripped, the caption-masked, the low-passed and the centre-cropped PDQ).
+    /// the pixel-domain dihedral PDQ, the hashes with uniform borders stripped, the caption-masked, the low-passed, the centre-cropped, the straightened and the corner-masked PDQ).
     public static func hashes(of image: DecodedImage, options: HashingOptions = .init()) -> ImageHashes {
         let pdq = PDQHasher.hash(image, dihedral: options.pdqDihedral)
         let perceptual = PerceptualHasher.hashes(image)
