@@ -101,3 +101,46 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def write_match_lua(work, bodies, key):
+    """Writes the match bodies and a wrk script that posts them in turn to /v1/match with `key`, counting
+    non-200 answers; its `done` prints NON200, P50/P90/P99/P99.9 (ms), REQUESTS, SECONDS and SOCKET_ERRORS.
+    Returns the script's path."""
+    body_dir = os.path.join(work, "bodies")
+    os.makedirs(body_dir, exist_ok=True)
+    for i, body in enumerate(bodies):
+        with open(os.path.join(body_dir, f"{i}.json"), "w") as f:
+            f.write(body)
+    lua = os.path.join(work, "match.lua")
+    with open(lua, "w") as f:
+        f.write(f"""
+local bodies = {{}}
+local n = 0
+errors = 0
+local threads = {{}}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  for i = 0, {len(bodies) - 1} do
+    local file = io.open("{body_dir}/" .. i .. ".json", "r")
+    bodies[i] = file:read("*a")
+    file:close()
+  end
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", "/v1/match", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {key}"}}, bodies[n % {len(bodies)}])
+end
+function response(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("errors") end
+  io.write(string.format("NON200 %d\\n", bad))
+  for _, p in ipairs({{50, 90, 99, 99.9}}) do io.write(string.format("P%s %.1f\\n", p, latency:percentile(p) / 1000)) end
+  io.write(string.format("REQUESTS %d\\nSECONDS %.2f\\nSOCKET_ERRORS %d\\n", summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status))
+end
+""")
+    return lua

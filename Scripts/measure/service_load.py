@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_common import add_platform, call, random_pdq, rss_kib, start_server  # noqa: E402
+from service_common import add_platform, call, random_pdq, rss_kib, start_server, write_match_lua  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -70,42 +70,7 @@ try:
             else:
                 items.append({"id": f"{b}-{i}", "algorithm": "pdq", "value": random_pdq(rng)})
         bodies.append(json.dumps({"items": items}))
-    body_dir = os.path.join(work, "bodies")
-    os.makedirs(body_dir)
-    for i, body in enumerate(bodies):
-        with open(os.path.join(body_dir, f"{i}.json"), "w") as f:
-            f.write(body)
-    lua = os.path.join(work, "match.lua")
-    with open(lua, "w") as f:
-        f.write(f"""
-local bodies = {{}}
-local n = 0
-errors = 0
-local threads = {{}}
-function setup(thread) table.insert(threads, thread) end
-function init(args)
-  for i = 0, 15 do
-    local file = io.open("{body_dir}/" .. i .. ".json", "r")
-    bodies[i] = file:read("*a")
-    file:close()
-  end
-end
-function request()
-  n = n + 1
-  return wrk.format("POST", "/v1/match", {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {key}"}}, bodies[n % 16])
-end
-function response(status, headers, body)
-  if status ~= 200 then errors = errors + 1 end
-end
-function done(summary, latency, requests)
-  local bad = 0
-  for _, t in ipairs(threads) do bad = bad + t:get("errors") end
-  io.write(string.format("NON200 %d\\n", bad))
-  for _, p in ipairs({{50, 90, 99, 99.9}}) do io.write(string.format("P%s %.1f\\n", p, latency:percentile(p) / 1000)) end
-  io.write(string.format("REQUESTS %d\\nSECONDS %.2f\\nSOCKET_ERRORS %d\\n", summary.requests, summary.duration / 1e6,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout + summary.errors.status))
-end
-""")
+    lua = write_match_lua(work, bodies, key)
     samples = []
     stop = threading.Event()
     attack_answers = {}

@@ -1,4 +1,5 @@
 import Foundation
+import NCCExchange
 import NCCHashing
 
 /// What a bank's hashes do when an upload is near them.
@@ -60,9 +61,6 @@ public struct BankSettings: Sendable, Hashable, Codable {
         }
     }
 
-    /// Same rule as `ExchangeSettings.isValidName`.
-    public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.unicodeScalars.count <= 64 else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
-    }
+    /// Same rule as `ExchangeSettings.isValidName`: 1 to 64 of `a-z`, `0-9`, `_`, `-`, starting with a letter.
+    public static func isValidName(_ name: String) -> Bool { ExchangeSettings.isValidName(name) }
 }
