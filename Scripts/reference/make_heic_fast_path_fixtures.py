@@ -9,6 +9,8 @@
                                                  profile and stays on libheif's)
     Tests/Fixtures/images/heic/grid-26mp.heic    5120x5120 (over the 24 megapixels above which fast mode averages
                                                  while converting): one 512x512 tile repeated, stored once
+    Tests/Fixtures/images/heic/grid-flat.heic    a nearly flat 900x600 picture (a gentle gradient) as a grid of 256x256
+                                                 tiles: fast mode keeps it RGB, as a flat single picture
     Tests/Fixtures/heic-fast-path-expected.jsonl pdqhash 0.2.8 and imagehash 4.3.2 fed pillow-heif 1.9.0's pixels
                                                  (Scripts/reference/reference_hashes.py, no EXIF on top, as for HEIC)
 
@@ -43,6 +45,14 @@ def plain(image):
     return Image.frombytes("RGB", image.size, image.tobytes())
 
 
+def flat_picture():
+    """900x600, a gradient of 16 levels left to right and 8 top to bottom around a warm grey: PDQ quality near 0."""
+    picture = Image.new("RGB", (900, 600))
+    picture.putdata([(120 + x * 16 // 900 + y * 8 // 600, 110 + x * 16 // 900, 100 + y * 8 // 600)
+                     for y in range(600) for x in range(900)])
+    return picture
+
+
 def main():
     coffee = plain(Image.open(CORPUS / "scikit-image__coffee.png").convert("RGB").resize((900, 600), Image.LANCZOS))
     (IMAGES / "heic/grid.heic").write_bytes(grid_heic(coffee, 256, 0, 70))
@@ -53,6 +63,7 @@ def main():
         for x in range(0, 5120, 512):
             big.paste(tile, (x, y))
     (IMAGES / "heic/grid-26mp.heic").write_bytes(grid_heic(big, 512, 0, 50))
+    (IMAGES / "heic/grid-flat.heic").write_bytes(grid_heic(flat_picture(), 256, 0, 70))
     astronaut = Image.open(CORPUS / "scikit-image__astronaut.png").convert("RGB").resize((256, 256), Image.LANCZOS)
     exif = Image.Exif()
     exif[0x0112] = 6  # pillow-heif's writer turns this into an irot box, as for irot.heic

@@ -24,8 +24,9 @@
  * the hashers take from the RGB (0.299 R + 0.587 G + 0.114 B), which for a BT.601 matrix (iPhones, pillow-heif) is
  * the Y sample itself and for other matrices Y plus a fixed-point chroma term; it differs from the luma of the
  * exact RGB only by that RGB's rounding and clipping. No RGB is made, and over 24 megapixels the luma is averaged
- * into the reduced picture tile by tile, as the RGB is. Under 24 megapixels, a nearly flat single picture and any
- * grid still give RGB (luma_is_close says why).
+ * into the reduced picture tile by tile, as the RGB is. Under 24 megapixels a nearly flat picture still gives RGB
+ * (luma_is_close says why); a grid's tiles are then kept as planes in one picture-sized YCbCr buffer (1.5 bytes a
+ * pixel) until the whole picture can be judged, and the luma or RGB is made from it as for a single picture.
  *
  * libavcodec runs with one thread. Each decoded frame's buffers are wiped once converted (the decoder's pools would
  * otherwise hand them back unwiped); the compressed tile copies are wiped too.
@@ -639,6 +640,32 @@ static int luma_is_close(const AVFrame *f, int width, int height) {
     return quality >= 80;
 }
 
+/* A grid under the averaging size in fast mode keeps its tiles' planes in one picture-sized YCbCr buffer (Y, then
+ * Cb and Cr at half size each way: 1.5 bytes a pixel, 36 MB at 24 megapixels), so the whole picture's flatness is
+ * estimated before luma or RGB is chosen, as for a single picture. The same size as heif_decode.c's averaging
+ * threshold (NCC_HEIF_AVERAGE_ABOVE_PIXELS): over it the picture is averaged tile by tile. */
+#define NCC_HEVC_KEEP_PLANES_PIXELS 24000000LL
+
+typedef struct planes { uint8_t *y, *chroma; int width, height, chroma_width, chroma_height; } planes;
+
+static size_t planes_chroma_bytes(const planes *p) { return 2 * (size_t)p->chroma_width * (size_t)p->chroma_height; }
+
+/* Copies the part of a decoded tile at (x0, y0) (both even) that lies inside the picture into the kept planes. */
+static void keep_tile(planes *p, const AVFrame *f, int x0, int y0) {
+    const int w = f->width < p->width - x0 ? f->width : p->width - x0;
+    const int h = f->height < p->height - y0 ? f->height : p->height - y0;
+    for (int ty = 0; ty < h; ty++) {
+        memcpy(p->y + (size_t)(y0 + ty) * (size_t)p->width + (size_t)x0, f->data[0] + (size_t)ty * (size_t)f->linesize[0], (size_t)w);
+    }
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    uint8_t *cb = p->chroma, *cr = p->chroma + (size_t)p->chroma_width * (size_t)p->chroma_height;
+    for (int ty = 0; ty < ch; ty++) {
+        const size_t at = (size_t)(y0 / 2 + ty) * (size_t)p->chroma_width + (size_t)(x0 / 2);
+        memcpy(cb + at, f->data[1] + (size_t)ty * (size_t)f->linesize[1], (size_t)cw);
+        memcpy(cr + at, f->data[2] + (size_t)ty * (size_t)f->linesize[2], (size_t)cw);
+    }
+}
+
 static void set_coefficients(target *t, float kr, float kb) {
     const float kg = kb + kr - 1.0f;
     t->r_cr = (int)lroundf(256 * (2 * (-kr + 1)));
@@ -669,6 +696,7 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     uint32_t *tiles = NULL;
     decoder d = { 0 };
     target t = { 0 };
+    planes kept = { 0 };
     if (c == NULL || (c->items = calloc(NCC_HEIF_MAX_ITEMS, sizeof *c->items)) == NULL) goto done;
     c->file = data;
     c->file_size = size;
@@ -723,9 +751,18 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
     t.shift = denom == 8 ? 3 : denom == 4 ? 2 : denom == 2 ? 1 : 0;
     t.out_width = (width + denom - 1) / denom;
     t.out_height = (height + denom - 1) / denom;
-    /* Luma when asked for, except a single picture under the averaging size that looks nearly flat (decided once it
-     * is decoded) and a grid under that size (its tiles come one by one, too late to decide): see luma_is_close. */
-    t.channels = luma && (denom > 1 || !grid) ? 1 : 3;
+    /* Luma when asked for, except a picture under the averaging size that looks nearly flat (see luma_is_close):
+     * decided once a single picture is decoded, or, for a grid, once all its tiles are (their planes kept until then). */
+    const int keep = grid && luma && denom == 1 && (int64_t)shown_width * shown_height <= NCC_HEVC_KEEP_PLANES_PIXELS;
+    t.channels = luma && (denom > 1 || !grid || keep) ? 1 : 3;
+    if (keep) {
+        kept.width = (int)shown_width;
+        kept.height = (int)shown_height;
+        kept.chroma_width = (kept.width + 1) / 2;
+        kept.chroma_height = (kept.height + 1) / 2;
+        /* shown_width x shown_height is within max_pixels (checked above) and NCC_HEVC_KEEP_PLANES_PIXELS. */
+        if ((kept.y = malloc((size_t)kept.width * (size_t)kept.height)) == NULL || (kept.chroma = malloc(planes_chroma_bytes(&kept))) == NULL) goto done;
+    }
     const int from_stream = kr <= 0 || kb <= 0;
     int stream_space = -1;
     if (!from_stream) set_coefficients(&t, kr, kb);
@@ -752,6 +789,11 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
             if (stream_space < 0) set_coefficients(&t, skr, skb);
             stream_space = d.frame->colorspace;
         }
+        if (keep) {
+            keep_tile(&kept, d.frame, (int)((i % columns) * tile_width), (int)((i / columns) * tile_height));
+            wipe_frame(d.frame);
+            continue;
+        }
         if (t.rgb == NULL && t.sums == NULL) {
             if (t.channels == 1 && denom == 1 && !luma_is_close(d.frame, (int)shown_width, (int)shown_height)) t.channels = 3;
             if (denom == 1) t.rgb = malloc((size_t)width * (size_t)height * (size_t)t.channels);
@@ -762,6 +804,25 @@ int32_t ncc_heif_decode_hevc(const uint8_t *data, size_t size, int width, int he
         wipe_frame(d.frame);
     }
 
+    if (keep) {
+        /* The whole picture's planes, as one decoded frame of the shown size: the single picture's steps from here. */
+        AVFrame whole = { 0 };
+        whole.width = kept.width;
+        whole.height = kept.height;
+        whole.data[0] = kept.y;
+        whole.data[1] = kept.chroma;
+        whole.data[2] = kept.chroma + (size_t)kept.chroma_width * (size_t)kept.chroma_height;
+        whole.linesize[0] = kept.width;
+        whole.linesize[1] = whole.linesize[2] = kept.chroma_width;
+        if (!luma_is_close(&whole, kept.width, kept.height)) t.channels = 3;
+        if (t.channels == 1 && t.l_cb == 0 && t.l_cr == 0 && t.rotation == 0) {
+            t.rgb = kept.y; /* BT.601, upright: the luma is the Y plane itself */
+            kept.y = NULL;
+        } else {
+            if ((t.rgb = malloc((size_t)width * (size_t)height * (size_t)t.channels)) == NULL) goto done;
+            place(&t, &whole, 0, 0);
+        }
+    }
     if (t.sums != NULL) {
         const size_t byte_count = (size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels;
         uint8_t *out = malloc(byte_count);
@@ -794,6 +855,8 @@ done:
     if (d.frame != NULL) { wipe_frame(d.frame); av_frame_free(&d.frame); }
     decoder_close(&d);
     free_wiped(t.rgb, t.rgb != NULL ? (size_t)width * (size_t)height * (size_t)t.channels : 0);
+    free_wiped(kept.y, kept.y != NULL ? (size_t)kept.width * (size_t)kept.height : 0);
+    free_wiped(kept.chroma, kept.chroma != NULL ? planes_chroma_bytes(&kept) : 0);
     free_wiped((uint8_t *)t.sums, t.sums != NULL ? (size_t)t.out_width * (size_t)t.out_height * (size_t)t.channels * sizeof *t.sums : 0);
     free(tiles);
     if (c != NULL) free(c->items);

@@ -98,9 +98,12 @@ import Testing
     /// Fast mode asks for luma: the FFmpeg path hands back 1 channel made from the decoder's frame (no RGB), equal to
     /// the luma of the exact RGB (Pillow's `L` weights, which PDQ's are too) but for that RGB's rounding and clipping:
     /// within 1 on at least 99% of pixels, 0.5 on average. Covers single pictures, one turned (irot), with the fixtures'
-    /// BT.601 matrix (luma = Y) and with the nclx changed to BT.709 (1) and BT.2020 (9), where a chroma term is added.
+    /// BT.601 matrix (luma = Y) and with the nclx changed to BT.709 (1) and BT.2020 (9), where a chroma term is added;
+    /// and grids under 24 megapixels (their tiles' planes kept until the whole picture is judged), upright and turned.
     @Test(arguments: [("images/heic/photo.heic", 6), ("images/heic/irot-nclx.heic", 6),
-                      ("images/heic/irot-nclx.heic", 1), ("images/heic/irot-nclx.heic", 9)] as [(String, UInt8)])
+                      ("images/heic/irot-nclx.heic", 1), ("images/heic/irot-nclx.heic", 9),
+                      ("images/heic/grid.heic", 6), ("images/heic/grid-irot.heic", 6),
+                      ("images/heic/grid.heic", 1), ("images/heic/grid-irot.heic", 9)] as [(String, UInt8)])
     func lumaIsTheLumaOfTheExactPicture(_ file: String, matrix: UInt8) throws {
         var bytes = try fixture(file)
         if matrix != 6 {  // the nclx box: colour type, primaries (2 bytes), transfer (2), matrix (2), full-range flag
@@ -160,11 +163,25 @@ import Testing
         #expect(farthest <= 1 && differing * 10 <= 640 * 640, "\(differing) blocks differ, by \(farthest) at most")
     }
 
-    /// Under 24 megapixels a grid still gives RGB in fast mode (its tiles come one by one, too late to tell whether
-    /// the picture is nearly flat, where 8-bit luma would move PDQ far from exact).
-    @Test func aGridUnderTheAveragingSizeStaysRGB() throws {
-        let image = try ImageDecoder.decode(try fixture("images/heic/grid.heic"), options: .init(minimumShortSide: 256, preferLuma: true))
-        #expect(image.layout == .rgb8 && image.width == 900)
+    /// Under 24 megapixels a grid's tiles are kept as planes until the whole picture is decoded, then judged as a
+    /// single picture is: a photograph gives luma in fast mode (and its fast hash stays within 8 bits of exact); a
+    /// nearly flat picture, where 8-bit luma would move PDQ far from exact, gives the same RGB as exact mode.
+    @Test func aGridUnderTheAveragingSizeIsJudgedWhole() throws {
+        let photo = try fixture("images/heic/grid.heic")
+        let luma = try ImageDecoder.decode(photo, options: .init(minimumShortSide: 256, preferLuma: true))
+        #expect(luma.layout == .gray8 && luma.width == 900 && luma.height == 600)
+        let exact = try ImageHasher.hashFile(atPath: path("images/heic/grid.heic"), options: HashingOptions(mode: .exact)).image.get()
+        let fast = try ImageHasher.hashFile(atPath: path("images/heic/grid.heic"), options: HashingOptions(mode: .fast)).image.get()
+        #expect(fast.pdq.hash.distance(to: exact.pdq.hash) <= 8)
+
+        let flat = try fixture("images/heic/grid-flat.heic")
+        let rgb = try ImageDecoder.decode(flat)
+        let kept = try ImageDecoder.decode(flat, options: .init(minimumShortSide: 256, preferLuma: true))
+        #expect(rgb.layout == .rgb8 && kept.layout == .rgb8 && kept.width == 900 && kept.height == 600)
+        #expect(kept.pixels.withUnsafeBytes { k in rgb.pixels.withUnsafeBytes { r in k.elementsEqual(r) } })
+        let flatExact = try ImageHasher.hashFile(atPath: path("images/heic/grid-flat.heic"), options: HashingOptions(mode: .exact)).image.get()
+        let flatFast = try ImageHasher.hashFile(atPath: path("images/heic/grid-flat.heic"), options: HashingOptions(mode: .fast)).image.get()
+        #expect(flatFast.pdq.hash == flatExact.pdq.hash)
     }
 
     @Test func thePixelLimitCountsTheWholeGrid() throws {
