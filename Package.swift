@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C: libjpeg-turbo, libpng, libheif (HEIC/HEIF), libavif, libwebp and giflib decoding; setjmp/longjmp never leaves these files.
@@ -113,10 +114,15 @@ let package = Package(
         .target(name: "NCCClient", dependencies: ["NCCWire"]),
         // Swift: hash exchanges (StopNCII partner API, NCMEC hash API, pytx local files, signal CSV): records
         // validated page by page, checkpoints, the sync into a record store, feedback sent back through an outbox.
-        // Foundation's URLSession for HTTP; no bank store or server here (they implement its protocols).
+        // SwiftNIO for HTTP; no bank store or server here (they implement its protocols).
         .target(
             name: "NCCExchange",
-            dependencies: ["NCCHashing", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "NCCHashing", .product(name: "Crypto", package: "swift-crypto"),
+                // HTTP/1.1 to the exchanges (URLSession spun a core while an exchange held the connection silent).
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // Swift: the HTTP service (Hummingbird 2): JSON API under /v1, in-memory indexes kept in step with the store.
         .target(

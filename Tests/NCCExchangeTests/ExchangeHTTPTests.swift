@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import NCCExchange
 import Synchronization
 import Testing
@@ -79,5 +82,51 @@ struct ExchangeHTTPTests {
                                         http: ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 5, attempts: 1))
         let code = await Self.code { _ = try await importer.fetchPage(after: nil) }
         #expect(code == .unreachable)
+    }
+
+    @Test("An exchange that accepts the connection and never answers times out at the deadline without spinning a core")
+    func silentExchangeCostsNoCPU() async throws {
+        // A listening socket that is never read: the kernel completes the handshake and takes the request.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        #expect(bound && listen(listener, 16) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/fetch")!)
+        request.httpMethod = "GET"
+        let deadline = 2.0
+        let http = ExchangeHTTPClient(exchangeName: "StopNCII", deadline: deadline, attempts: 1)
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            #if os(Linux)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            #else
+            getrusage(RUSAGE_SELF, &usage)
+            #endif
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        // The process's CPU time also counts tests running alongside; a spin (0.8 of a core) fails every round,
+        // a quiet wait passes at least one of three.
+        var shares: [Double] = []
+        for _ in 0..<3 {
+            let cpu = cpuSeconds()
+            let start = ContinuousClock.now
+            let code = await Self.code { _ = try await http.sendOnce(request) }
+            let wall = ContinuousClock.now - start
+            let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+            #expect(code == .timedOut)
+            #expect(seconds >= deadline - 0.1 && seconds < deadline + 5)
+            shares.append((cpuSeconds() - cpu) / seconds)
+            if shares.last! < 0.2 { break }
+        }
+        #expect(shares.min()! < 0.2, "CPU per wall second while waiting: \(shares)")
     }
 }
