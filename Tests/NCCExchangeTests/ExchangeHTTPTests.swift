@@ -15,6 +15,24 @@ struct ExchangeHTTPTests {
                          http: ExchangeHTTPClient(exchangeName: "StopNCII", deadline: deadline, maxResponseBytes: maxBytes, attempts: 3, retryDelay: 0.05))
     }
 
+    /// A TCP socket listening on a free loopback port.
+    static func listener() throws -> (socket: Int32, port: Int) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard listener >= 0, bound, listen(listener, 16) == 0 else {
+            if listener >= 0 { close(listener) }
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        return (listener, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     static func code(_ body: () async throws -> Void) async -> ExchangeError.Code? {
         do { try await body(); return nil } catch let error as ExchangeError { return error.code } catch { return nil }
     }
@@ -87,19 +105,8 @@ struct ExchangeHTTPTests {
     @Test("An exchange that accepts the connection and never answers times out at the deadline without spinning a core")
     func silentExchangeCostsNoCPU() async throws {
         // A listening socket that is never read: the kernel completes the handshake and takes the request.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(listener >= 0)
+        let (listener, port) = try Self.listener()
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        #expect(bound && listen(listener, 16) == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/fetch")!)
         request.httpMethod = "GET"
         let deadline = 2.0
@@ -128,5 +135,62 @@ struct ExchangeHTTPTests {
             if shares.last! < 0.2 { break }
         }
         #expect(shares.min()! < 0.2, "CPU per wall second while waiting: \(shares)")
+    }
+
+    @Test("A redirect is returned as its status, never followed; the request carries its method, headers, body, Host and Connection: close")
+    func redirectNotFollowed() async throws {
+        let elsewhere = try await ReplayServer.start { _ in .json(Self.page) }
+        defer { Task { await elsewhere.stop() } }
+        let (listener, port) = try Self.listener()
+        // shutdown wakes the thread's accept should the client never connect.
+        defer { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+        let answer = "HTTP/1.1 302 Found\r\nLocation: \(elsewhere.baseURL.absoluteString)/v1/taken\r\nContent-Length: 0\r\n\r\n"
+        final class Seen: Sendable { let text = Mutex("") }
+        let seen = Seen()
+        // One connection answered by hand: the head and body read until the body's 2 bytes arrive, then the 302.
+        let thread = Thread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            var received = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while !String(decoding: received, as: UTF8.self).hasSuffix("\r\n\r\n{}") {
+                let count = read(connection, &chunk, chunk.count)
+                if count <= 0 { break }
+                received += chunk[0..<count]
+            }
+            seen.text.withLock { $0 = String(decoding: received, as: UTF8.self) }
+            _ = answer.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress, $0.count - 1) }
+        }
+        thread.start()
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/feedback?x=1")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data("{}".utf8)
+        let http = ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 10, attempts: 1)
+        let response = try await http.sendOnce(request)
+        #expect(response.status == 302 && response.body.isEmpty)
+        #expect(elsewhere.requests.isEmpty)
+        let head = seen.text.withLock { $0 }.lowercased()
+        #expect(head.hasPrefix("post /v1/feedback?x=1 http/1.1\r\n"))
+        for line in ["host: 127.0.0.1:\(port)", "connection: close", "content-length: 2", "content-type: application/json"] {
+            #expect(head.contains("\r\n\(line)\r\n"), "\(line) missing")
+        }
+        #expect(head.hasSuffix("\r\n\r\n{}"))
+    }
+
+    @Test("Cancelling the task ends a request to a silent exchange at once, long before the deadline")
+    func cancellation() async throws {
+        let (listener, port) = try Self.listener()
+        defer { close(listener) }
+        let request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/fetch")!)
+        let http = ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 30, attempts: 4)
+        let start = ContinuousClock.now
+        let task = Task { await Self.code { _ = try await http.send(request) } }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let code = await task.value
+        #expect(code == .unreachable)
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 }
