@@ -5,9 +5,9 @@
    API) configured with `nccmatch exchange add`; `nccmatch serve` starts and its fetch loop imports it; the time
    from the server's start until the feed's LAST record matches through /v1/match is reported (the whole path:
    fetch, parse, validate, store, follow, index).
-2. Match load with and without a fetch running: wrk drives /v1/match (1,000-item batches) for D/2 seconds with a
-   second feed of N records switched off, then D/2 seconds while the server's fetch loop imports it; throughput
-   and latency side by side, as ratios (run on an otherwise idle machine).
+2. Match load with and without a fetch running: after a 5 s warm-up, wrk drives /v1/match (1,000-item batches)
+   in six alternating phases of D/6 seconds while the server's fetch loop imports a second feed of N records, its
+   replay paused (no fetch) and resumed (fetch) in turn; throughput and latency side by side, as ratios.
 
 Usage: Scripts/measure/exchange_feed.py BINARY [--records 1000000] [--seconds 60]
 Needs wrk. Everything is made in a temporary folder and removed afterwards."""
@@ -134,23 +134,28 @@ try:
 
     rng = random.Random(3)
     planted = [value(rng.randrange(args.records), 1) for _ in range(160)]
-    # Load: one server; a second feed of N records is added switched off, matching is measured for D/2 seconds,
-    # then the feed is switched on (the loop re-reads exchanges every second) and matching is measured for D/2
-    # seconds while it imports. Sequential phases: run on an otherwise idle machine. (Pausing the replay instead
-    # would not do: while an exchange does not answer, FoundationNetworking's URLSession spins on a core.)
+    # Load: one server whose fetch loop imports a second feed of N records. Its replay is paused (SIGSTOP: the
+    # loop then waits on the network, which costs nothing) and resumed in alternating phases, after a warm-up, so
+    # "without" and "with" share the machine's state and any other load falls on both alike.
     second = replay(port2, 2, args.records)
     processes.append(second)
     add_exchange(data, "feed-two", port2)
-    cli("exchange", "set", "feed-two", "--disable", "--data", data)
+    second.send_signal(signal.SIGSTOP)
     server, base = start_server(args.binary, data, limits)
-    totals = {}
-    totals["without_fetch"] = [wrk(base, key, work, rng, planted, args.seconds // 2)]
-    cli("exchange", "set", "feed-two", "--enable", "--data", data)
-    time.sleep(1.5)
-    totals["with_fetch"] = [wrk(base, key, work, rng, planted, args.seconds // 2)]
-    summary = {name: runs[0] for name, runs in totals.items()}
+    wrk(base, key, work, rng, planted, 5)
+    phase = max(5, args.seconds // 6)
+    totals = {"without_fetch": [], "with_fetch": []}
+    for _ in range(3):
+        for name, sig in (("without_fetch", signal.SIGSTOP), ("with_fetch", signal.SIGCONT)):
+            second.send_signal(sig)
+            time.sleep(1)
+            totals[name].append(wrk(base, key, work, rng, planted, phase))
+    second.send_signal(signal.SIGCONT)
+    summary = {name: {"batches_per_s": sum(r["batches_per_s"] for r in runs) / len(runs),
+                      "p99_ms": max(r["p99_ms"] for r in runs), "p50_ms": sorted(r["p50_ms"] for r in runs)[1],
+                      "errors": sum(r["errors"] for r in runs)} for name, runs in totals.items()}
     imported_two = pdq_in_index(base) - args.records
-    print(json.dumps({"summary": summary, "second_feed_imported_during_run": imported_two}))
+    print(json.dumps({"phases": totals, "summary": summary, "second_feed_imported_during_run": imported_two}))
     quiet, busy = summary["without_fetch"], summary["with_fetch"]
     print(f"throughput with a fetch running / without: {busy['batches_per_s'] / quiet['batches_per_s']:.3f}; "
           f"worst p99 {busy['p99_ms']:.1f} ms vs {quiet['p99_ms']:.1f} ms ({busy['p99_ms'] - quiet['p99_ms']:+.1f} ms); "
