@@ -66,8 +66,7 @@ struct MemoryExchangeState: Sendable {
     var lastHashID: Int64 = 0
     var references: [ReferencePair: String] = [:]
     var referenceOwners: [String: ImportedReference] = [:]
-    var outbox: [FeedbackItem.Key: FeedbackItem] = [:]
-    var outboxOrder: [FeedbackItem.Key] = []
+    var outbox = FeedbackQueue()
     var quarantined: Set<BankItemReference> = []
     var audit: [AuditNote] = []
 
@@ -126,12 +125,6 @@ struct MemoryExchangeState: Sendable {
         staleLogEntries = 0
     }
 
-    mutating func enqueue(_ key: FeedbackItem.Key, now: Date) -> Bool {
-        guard outbox[key] == nil else { return false }
-        outbox[key] = FeedbackItem(key: key, now: now)
-        outboxOrder.append(key)
-        return true
-    }
 }
 
 /// Banks and exchanges in memory (`ExchangeBankStore`): the same rules and refusals as the SQLite and PostgreSQL
@@ -228,11 +221,7 @@ extension MemoryBankStore: ExchangeBankStore {
             let ids = state.feeds[name]!.records.values.sorted { $0.hashID < $1.hashID }.map(\.record.id)
             for id in ids { state.remove(id, exchange: name) }
             state.feeds[name] = nil
-            let pending = Set(state.outbox.values.filter {
-                if case .pending = $0.state { $0.key.exchange == name } else { false }
-            }.map(\.key))
-            for key in pending { state.outbox[key] = nil }
-            state.outboxOrder.removeAll { pending.contains($0) }
+            state.outbox.removePending(exchange: name)
             state.compactLog()
             state.note("exchange_removed", detail: "\(name): \(ids.count) records")
             return ids.count
@@ -344,7 +333,7 @@ extension MemoryBankStore: ExchangeBankStore {
             guard let owner = state.referenceOwners[matchRef], owner.platformID == platform.id else { throw BankError.matchRefNotFound }
             guard state.locations[owner.hashID] != nil else { throw BankError.hashWithdrawnForFeedback }
             let key = FeedbackItem.Key(exchange: owner.exchange, record: owner.record, outcome: ExchangeFeedbackOutcome(outcome))
-            let new = state.enqueue(key, now: Date())
+            let new = state.outbox.enqueue(key, now: Date())
             state.note("feedback", actor: "platform:\(platform.name)", matchRef: matchRef, detail: outcome.rawValue)
             return new
         }
@@ -356,36 +345,23 @@ extension MemoryBankStore: ExchangeBankStore {
     public func enqueue(_ key: FeedbackItem.Key, now: Date) async throws -> Bool {
         try withExchangeState { state, _ in
             try state.requireFeed(key.exchange)
-            return state.enqueue(key, now: now)
+            return state.outbox.enqueue(key, now: now)
         }
     }
 
     /// Up to `limit` pending items due at `now`, in the order they were queued.
     public func due(now: Date, limit: Int) async throws -> [FeedbackItem] {
-        try withExchangeState { state, _ in
-            var due: [FeedbackItem] = []
-            for key in state.outboxOrder where due.count < limit {
-                if let item = state.outbox[key], case .pending(let notBefore) = item.state, notBefore <= now { due.append(item) }
-            }
-            return due
-        }
+        try withExchangeState { state, _ in state.outbox.due(now: now, limit: limit) }
     }
 
     /// Records one try's outcome; a delivered item stays delivered, an unknown key changes nothing.
     public func record(_ key: FeedbackItem.Key, state newState: FeedbackItem.State, error: ExchangeError.Code?) async throws {
-        try withExchangeState { state, _ in
-            guard var item = state.outbox[key] else { return }
-            if case .delivered = item.state { return }
-            item.state = newState
-            item.attempts += 1
-            item.lastError = error
-            state.outbox[key] = item
-        }
+        try withExchangeState { state, _ in state.outbox.record(key, state: newState, error: error) }
     }
 
     /// Every item, in the order they were queued.
     public func items() async throws -> [FeedbackItem] {
-        try withExchangeState { state, _ in state.outboxOrder.compactMap { state.outbox[$0] } }
+        try withExchangeState { state, _ in state.outbox.items }
     }
 
     // MARK: Quarantine

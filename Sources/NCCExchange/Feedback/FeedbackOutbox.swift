@@ -63,48 +63,24 @@ public protocol FeedbackOutbox: Sendable {
 
 /// A `FeedbackOutbox` in memory, for tests and as the reference of the contract.
 public final class MemoryFeedbackOutbox: FeedbackOutbox {
-    private struct Queue {
-        var items: [FeedbackItem.Key: FeedbackItem] = [:]
-        var order: [FeedbackItem.Key] = []
-    }
-
-    private let queue = Mutex(Queue())
+    private let queue = Mutex(FeedbackQueue())
 
     /// An empty outbox.
     public init() {}
 
     public func enqueue(_ key: FeedbackItem.Key, now: Date) async throws -> Bool {
-        queue.withLock { queue in
-            guard queue.items[key] == nil else { return false }
-            queue.items[key] = FeedbackItem(key: key, now: now)
-            queue.order.append(key)
-            return true
-        }
+        queue.withLock { $0.enqueue(key, now: now) }
     }
 
     public func due(now: Date, limit: Int) async throws -> [FeedbackItem] {
-        queue.withLock { queue in
-            var due: [FeedbackItem] = []
-            for key in queue.order where due.count < limit {
-                if let item = queue.items[key], case .pending(let notBefore) = item.state, notBefore <= now { due.append(item) }
-            }
-            return due
-        }
+        queue.withLock { $0.due(now: now, limit: limit) }
     }
 
     public func record(_ key: FeedbackItem.Key, state: FeedbackItem.State, error: ExchangeError.Code?) async throws {
-        queue.withLock { queue in
-            guard var item = queue.items[key] else { return }
-            // A delivered item stays delivered (a late duplicate answer cannot reopen it).
-            if case .delivered = item.state { return }
-            item.state = state
-            item.attempts += 1
-            item.lastError = error
-            queue.items[key] = item
-        }
+        queue.withLock { $0.record(key, state: state, error: error) }
     }
 
     public func items() async throws -> [FeedbackItem] {
-        queue.withLock { queue in queue.order.compactMap { queue.items[$0] } }
+        queue.withLock { $0.items }
     }
 }
