@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "NCCExchange",
             dependencies: [
-                "NCCHashing", .product(name: "Crypto", package: "swift-crypto"),
+                "NCCHashing", "NCCWire", .product(name: "Crypto", package: "swift-crypto"),
                 // HTTP/1.1 to the exchanges (URLSession spun a core while an exchange held the connection silent).
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -415,7 +415,7 @@ struct UpsertRows {
         keys = RecordKeys(records.map(\.id))
         for record in records {
             statuses.append(record.status.rawValue)
-            caseNumbers.append(record.caseNumbers.isEmpty ? "" : Self.json(record.caseNumbers))
+            caseNumbers.append(record.caseNumbers.isEmpty ? "" : record.caseNumbersJSON)
             feedback.append(record.feedback.isEmpty ? "" : (try? JSONEncoder().encode(record.feedback)).map { String(decoding: $0, as: UTF8.self) } ?? "")
             lastModified.append(record.lastModified ?? 0)
             hasLastModified.append(record.lastModified != nil)
@@ -429,29 +429,6 @@ struct UpsertRows {
                 values.append(ByteBuffer())
             }
         }
-    }
-
-    /// Case numbers as a JSON object, written directly (a page of StopNCII records each carries one).
-    static func json(_ numbers: [String: ExchangeHashStatus]) -> String {
-        var text = "{"
-        for (i, (number, status)) in numbers.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { text += "," }
-            text += quoted(number) + ":" + quoted(status.rawValue)
-        }
-        return text + "}"
-    }
-
-    static func quoted(_ string: String) -> String {
-        var text = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
     }
 }
 

@@ -131,43 +131,13 @@ extension SQLiteBankStore: ExchangeBankStore {
             if record.status.removesHash { return try remove(key) }
             version += 1
             let matchable = ImportedHash.matchable(record.id)
-            let caseNumbers = record.caseNumbers.isEmpty ? nil : Self.json(record.caseNumbers)
+            let caseNumbers = record.caseNumbers.isEmpty ? nil : record.caseNumbersJSON
             let feedback = record.feedback.isEmpty ? nil : String(decoding: try encoder.encode(record.feedback), as: UTF8.self)
             try upsert.execute(arguments: [
                 exchangeID, key.entryKey, key.signalType, key.signalValue, key.entryMember, key.entryID, record.status.rawValue,
                 caseNumbers, feedback, record.lastModified, record.classification,
                 matchable?.algorithm.rawValue, matchable.map { Data($0.value) }, version,
             ])
-        }
-
-        /// `caseNumbers` as a JSON object with sorted keys, as `JSONEncoder` would write it (most records carry
-        /// one or two case numbers; this costs a fraction of an encoder per record).
-        static func json(_ caseNumbers: [String: ExchangeHashStatus]) -> String {
-            var text = "{"
-            for (index, key) in caseNumbers.keys.sorted().enumerated() {
-                if index > 0 { text += "," }
-                appendQuoted(key, to: &text)
-                text += ":"
-                appendQuoted(caseNumbers[key]!.rawValue, to: &text)
-            }
-            return text + "}"
-        }
-
-        /// Appends `value` as a JSON string (quotes, backslashes and control characters escaped).
-        static func appendQuoted(_ value: String, to text: inout String) {
-            text += "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-            text += "\""
         }
 
         mutating func remove(_ key: RecordKey) throws {
