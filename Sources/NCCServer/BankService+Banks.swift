@@ -96,13 +96,13 @@ extension BankService {
     /// `id`) with any match in an enabled allow-list bank loses every match. Videos belong to the own bank.
     func filterByBank(found: [[IndexMatch]], algorithms: [HashAlgorithm], uploads: [String],
                       videoFound: [[VideoFrameIndex.Hit]], videoUploads: [String], limits: [String: Int]) -> BankFiltered {
-        let ids = found.lazy.flatMap { $0.map { Int64(bitPattern: $0.id) } }
+        let ids = found.lazy.flatMap { $0.map(\.imageID) }
         let view = importedBanks.view(resolving: ids)
         var allowListed = Set<String>()
         var kept = found
         for (i, matches) in found.enumerated() where !matches.isEmpty {
             kept[i] = matches.filter { m in
-                let id = Int64(bitPattern: m.id)
+                let id = m.imageID
                 guard let bank = view.bankOf[id], let limit = limits[bank], let settings = view.banks[bank] else { return false }
                 if view.quarantined.contains(ImportedBanks.View.item(indexID: id, bank: bank)) { return false }
                 if algorithms[i] == .pdq && m.distance > limit { return false }

@@ -104,9 +104,9 @@ extension BankService {
             let words = algorithm == .pdq ? HashText.words(queries[i].bytes) : nil
             for (k, m) in matches.enumerated() {
                 // A bank narrower than PDQ's band has its boundary walks watched in its own outer bits.
-                let limit = algorithm == .pdq ? banked.bankOf[Int64(bitPattern: m.id)].flatMap { limits[$0] } : nil
+                let limit = algorithm == .pdq ? banked.bankOf[m.imageID].flatMap { limits[$0] } : nil
                 let outer = limit.map(Self.probeBand(pdqLimit:)) ?? band
-                candidates.append(.init(item: i, image: Int64(bitPattern: m.id), outerBand: m.distance >= outer, valueDigest: digest, pdqWords: words))
+                candidates.append(.init(item: i, image: m.imageID, outerBand: m.distance >= outer, valueDigest: digest, pdqWords: words))
                 owners.append((i, k))
             }
         }
@@ -155,12 +155,12 @@ extension BankService {
 
         // References: case pictures and videos (positive ids) as before (`m_`), imported hashes (negative ids) from
         // their exchange's records (`x_`).
-        let pictureIDs = Set(found.flatMap { $0.map { Int64(bitPattern: $0.id) } })
+        let pictureIDs = Set(found.flatMap { $0.map(\.imageID) })
         let caseIDs = pictureIDs.filter { $0 > 0 }.union(videoFound.flatMap { $0.map(\.videoID) })
         var refs = caseIDs.isEmpty ? [:] : try await matchReferences(platform: platform, imageIDs: Array(caseIDs))
-        let importedIDs = pictureIDs.filter { $0 < 0 }
+        let importedIDs = pictureIDs.compactMap(ImportedIndexID.hashID)
         if !importedIDs.isEmpty, let exchangeStore = importedBanks.store {
-            for (hashID, ref) in try await importedReferences(exchangeStore, platform: platform, hashIDs: importedIDs.map { -$0 }) { refs[-hashID] = ref }
+            for (hashID, ref) in try await importedReferences(exchangeStore, platform: platform, hashIDs: importedIDs) { refs[ImportedIndexID.of(hashID)] = ref }
         }
         var hits: [HashAlgorithm: Int] = [:]
         var results = request.items.map { MatchResponse.Result(id: $0.id, matches: []) }
@@ -170,7 +170,7 @@ extension BankService {
         for (i, item) in queryItems.enumerated() {
             var matches: [(ref: String, distance: Int, bank: String)] = []
             for m in found[i] {
-                let id = Int64(bitPattern: m.id)
+                let id = m.imageID
                 if let ref = refs[id], let bank = banked.bankOf[id] {
                     matches.append((ref, m.distance, bank))
                     refItems[ref] = ImportedBanks.View.item(indexID: id, bank: bank)

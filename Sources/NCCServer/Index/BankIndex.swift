@@ -128,6 +128,23 @@ final class BankIndex: Sendable {
     }
 }
 
+extension IndexMatch {
+    /// The bank image id this match names, read from the index's unsigned id by bit pattern: positive for a case
+    /// picture or video, negative for an imported hash (`ImportedIndexID`).
+    var imageID: Int64 { Int64(bitPattern: id) }
+}
+
+/// How an imported hash is kept in the matching indexes: as the negative of its store id (`ImportedHash.id`, always
+/// positive), so it never meets a case image id and the probing guard and the daily budget count it as one more
+/// picture. The one place that encoding is written.
+enum ImportedIndexID {
+    /// The index id of imported hash `hashID`.
+    static func of(_ hashID: Int64) -> Int64 { -hashID }
+
+    /// The imported hash behind `indexID`, or nil for a case picture or video.
+    static func hashID(_ indexID: Int64) -> Int64? { indexID < 0 && indexID != .min ? -indexID : nil }
+}
+
 /// Exact digests (MD5, SHA-256) to the images holding them.
 final class DigestTable: Sendable {
     struct Key: Hashable {

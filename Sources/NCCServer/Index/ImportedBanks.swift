@@ -58,7 +58,7 @@ final class ImportedBanks: Sendable {
 
         /// The bank item behind an index id, as the operator names it for quarantine.
         static func item(indexID: Int64, bank: String) -> BankItemReference {
-            BankItemReference(bank: bank, id: indexID == Int64.min ? Int64.max : abs(indexID))
+            BankItemReference(bank: bank, id: ImportedIndexID.hashID(indexID) ?? indexID)
         }
     }
 
@@ -106,7 +106,7 @@ final class ImportedBanks: Sendable {
             for id in indexIDs where bankOf[id] == nil {
                 if id > 0 {
                     bankOf[id] = BankSettings.ownBankName
-                } else if id != Int64.min, let entry = s.bankOf[-id] {
+                } else if let hashID = ImportedIndexID.hashID(id), let entry = s.bankOf[hashID] {
                     bankOf[id] = s.names[Int(entry.bank)]
                 }
             }
@@ -183,7 +183,7 @@ final class ImportedBanks: Sendable {
                     if old.bank == entry.bank && old.digest == entry.digest { continue }
                     replaced.insert(-hash.id)
                 }
-                hashes.append(StoredHash(id: -hash.id, imageID: -hash.id, algorithm: hash.algorithm, value: hash.value, kind: .picture))
+                hashes.append(StoredHash(id: ImportedIndexID.of(hash.id), imageID: ImportedIndexID.of(hash.id), algorithm: hash.algorithm, value: hash.value, kind: .picture))
             }
             return replaced
         }
@@ -193,7 +193,7 @@ final class ImportedBanks: Sendable {
         if !replaced.isEmpty { index.removeImages(replaced) }
         index.insert(hashes)
         let removed: [Int64] = state.withLock { s in changes.removed.filter { $0 > 0 && s.bankOf[$0] != nil } }
-        if !removed.isEmpty { index.removeImages(Set(removed.map { -$0 })) }
+        if !removed.isEmpty { index.removeImages(Set(removed.map(ImportedIndexID.of))) }
         state.withLock { s in
             for id in removed { s.bankOf[id] = nil }
             s.version = max(s.version, changes.version)
