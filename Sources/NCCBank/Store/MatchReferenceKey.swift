@@ -27,14 +27,18 @@ public struct MatchReferenceKey: Sendable {
 
     /// The match reference of bank picture `imageID` for platform `platformID`.
     public func reference(platformID: Int64, imageID: Int64) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(platformID):\(imageID)".utf8), using: SymmetricKey(data: bytes))
-        return "m_" + HexCodec.encode(bytes: mac.prefix(16))
+        tagged("m_", "\(platformID):\(imageID)")
     }
 
     /// The match reference of imported hash `hashID` (`ImportedHash.id`) for platform `platformID`: `x_` and the
     /// first 128 bits of HMAC-SHA256(key, "x:<platform id>:<hash id>"), so it never equals a case picture's.
     public func importedReference(platformID: Int64, hashID: Int64) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("x:\(platformID):\(hashID)".utf8), using: SymmetricKey(data: bytes))
-        return "x_" + HexCodec.encode(bytes: mac.prefix(16))
+        tagged("x_", "x:\(platformID):\(hashID)")
+    }
+
+    /// `prefix` and the first 128 bits of HMAC-SHA256(key, `message`) in lowercase hex.
+    private func tagged(_ prefix: String, _ message: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: bytes))
+        return prefix + HexCodec.encode(bytes: mac.prefix(16))
     }
 }
