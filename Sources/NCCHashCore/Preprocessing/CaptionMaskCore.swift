@@ -35,21 +35,7 @@ public enum CaptionMaskCore {
     /// The color the band is painted with: the rounded mean of each channel over the `kept` rows of `view`
     /// (4 values; for gray only the first counts, alpha is the mean alpha).
     public static func fill(of view: PixelView, kept: Range<Int>) -> (UInt8, UInt8, UInt8, UInt8) {
-        let w = view.width, bpp = view.layout.bytesPerPixel
-        // Int64: a 100-megapixel channel sums past 2^31 (Int is 32 bits in WebAssembly).
-        var sums: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
-        for y in kept {
-            let row = view.row(y)
-            for x in 0..<w {
-                let p = row + x * bpp
-                sums.0 += Int64(p[0])
-                if bpp >= 3 { sums.1 += Int64(p[1]); sums.2 += Int64(p[2]) }
-                if bpp == 4 { sums.3 += Int64(p[3]) }
-            }
-        }
-        let n = Int64(kept.count * w)
-        @inline(__always) func mean(_ s: Int64) -> UInt8 { UInt8(clamping: (s + n / 2) / max(n, 1)) }
-        return (mean(sums.0), mean(sums.1), mean(sums.2), mean(sums.3))
+        RectMask.meanColour(of: view, rows: kept, skipping: nil)
     }
 }
 
@@ -69,27 +55,7 @@ extension PDQCore {
     package static func hashCaptionMasked<Rows: PDQLumaRows>(
         _ view: PixelView, rows: Rows, painted: Range<Int>, kept: Range<Int>
     ) -> PDQOutcome {
-        let f = CaptionMaskCore.fill(of: view, kept: kept)
-        let pixel: (UInt8, UInt8, UInt8, UInt8) = f
-        let luma = withUnsafeBytes(of: pixel) { PDQLumaTerms.luma($0.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: view.layout) }
-        let masked = PDQMaskedRows(base: rows, painted: painted, luma: luma)
-        let fullSize = view.isScaled ? (width: view.fullWidth, height: view.fullHeight) : nil
-        return hash(rows: masked, fullSize: fullSize, dihedral: false)
-    }
-}
-
-/// Luma rows of a picture whose `painted` rows are all one luma value.
-struct PDQMaskedRows<Base: PDQLumaRows>: PDQLumaRows {
-    let base: Base
-    let painted: Range<Int>
-    let luma: Float
-    var width: Int { base.width }
-    var height: Int { base.height }
-    var plane: UnsafePointer<Float>? { nil }
-
-    func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        guard painted.contains(i) else { return base.row(i, scratch: scratch) }
-        scratch.update(repeating: luma, count: width)
-        return UnsafePointer(scratch)
+        let band = PixelRect(x: 0, y: painted.lowerBound, width: view.width, height: painted.count)
+        return hashMasked(view, rows: rows, rect: band, fill: CaptionMaskCore.fill(of: view, kept: kept))
     }
 }

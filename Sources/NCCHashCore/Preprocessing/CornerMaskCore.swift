@@ -24,22 +24,7 @@ public enum CornerMaskCore {
     /// The colour the corner is painted with: the rounded mean of each channel over the pixels of `view` outside
     /// `corner` (4 values; for gray only the first counts, alpha is the mean alpha).
     public static func fill(of view: PixelView, corner: PixelRect) -> (UInt8, UInt8, UInt8, UInt8) {
-        let w = view.width, bpp = view.layout.bytesPerPixel
-        // Int64: a 100-megapixel channel sums past 2^31 (Int is 32 bits in WebAssembly).
-        var sums: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
-        for y in 0..<view.height {
-            let row = view.row(y)
-            let end = y >= corner.y && y < corner.y + corner.height ? corner.x : w
-            for x in 0..<end {
-                let p = row + x * bpp
-                sums.0 += Int64(p[0])
-                if bpp >= 3 { sums.1 += Int64(p[1]); sums.2 += Int64(p[2]) }
-                if bpp == 4 { sums.3 += Int64(p[3]) }
-            }
-        }
-        let n = Int64(w * view.height - corner.width * corner.height)
-        @inline(__always) func mean(_ s: Int64) -> UInt8 { UInt8(clamping: (s + n / 2) / max(n, 1)) }
-        return (mean(sums.0), mean(sums.1), mean(sums.2), mean(sums.3))
+        RectMask.meanColour(of: view, rows: 0..<view.height, skipping: corner)
     }
 }
 
@@ -55,28 +40,6 @@ extension PDQCore {
     /// (computed from `view`, or a luma plane of it).
     package static func hashCornerMasked<Rows: PDQLumaRows>(_ view: PixelView, rows: Rows) -> PDQOutcome {
         let corner = CornerMaskCore.rect(width: view.width, height: view.height)
-        let pixel: (UInt8, UInt8, UInt8, UInt8) = CornerMaskCore.fill(of: view, corner: corner)
-        let luma = withUnsafeBytes(of: pixel) { PDQLumaTerms.luma($0.baseAddress!.assumingMemoryBound(to: UInt8.self), layout: view.layout) }
-        let masked = PDQCornerMaskedRows(base: rows, corner: corner, luma: luma)
-        let fullSize = view.isScaled ? (width: view.fullWidth, height: view.fullHeight) : nil
-        return hash(rows: masked, fullSize: fullSize, dihedral: false)
-    }
-}
-
-/// Luma rows of a picture whose `corner` rectangle is all one luma value.
-struct PDQCornerMaskedRows<Base: PDQLumaRows>: PDQLumaRows {
-    let base: Base
-    let corner: PixelRect
-    let luma: Float
-    var width: Int { base.width }
-    var height: Int { base.height }
-    var plane: UnsafePointer<Float>? { nil }
-
-    func row(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-        let source = base.row(i, scratch: scratch)
-        guard i >= corner.y, i < corner.y + corner.height else { return source }
-        if source != UnsafePointer(scratch) { scratch.update(from: source, count: width) }
-        (scratch + corner.x).update(repeating: luma, count: corner.width)
-        return UnsafePointer(scratch)
+        return hashMasked(view, rows: rows, rect: corner, fill: CornerMaskCore.fill(of: view, corner: corner))
     }
 }
