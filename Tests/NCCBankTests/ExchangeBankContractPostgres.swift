@@ -26,7 +26,7 @@ struct PostgresExchangeBankContractTests {
 struct PostgresExchangeBankTests {
     /// A PDQ record whose value is made from `index` (distinct for distinct indexes).
     static func pdq(_ index: Int, entry: UpstreamEntry? = nil, status: ExchangeHashStatus = .active) -> ExchangeRecord {
-        var generator = SplitMix(seed: UInt64(index) &+ 1)
+        var generator = SplitMix64(seed: UInt64(index) &+ 1)
         let hex = (0..<4).map { _ in String(format: "%016llx", generator.next()) }.joined()
         return ExchangeRecord(id: .init(signalType: .imagePDQ, signalValue: hex, entry: entry), status: status,
                               caseNumbers: ["SNCII-\(index)": .active], lastModified: 1_700_000_000 + Int64(index))
@@ -43,17 +43,6 @@ struct PostgresExchangeBankTests {
         let path = directory.url.appendingPathComponent("c.txt").path
         try (0...line).map { "pdq \(pdq($0).signalValue)\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
         return try await SignalFileImporter(path: path, format: .localFile).fetchPage(after: nil).checkpoint
-    }
-
-    static func code(_ body: () async throws -> Void) async -> BankError.Code? {
-        do {
-            try await body()
-            return nil
-        } catch let error as BankError {
-            return error.code
-        } catch {
-            return nil
-        }
     }
 
     /// Follows the feed to its end from `version`, as a server's index does; returns the live ids and the version.
@@ -76,11 +65,11 @@ struct PostgresExchangeBankTests {
             #expect(try await store.banks().map(\.name) == [BankSettings.ownBankName])
             try await store.addBank(BankSettings(name: "stopncii", pdqDistance: 20))
             try await store.addBank(BankSettings(name: "allowed", role: .allow))
-            #expect(await Self.code { try await store.addBank(BankSettings(name: "allowed")) } == .bankExists)
-            #expect(await Self.code { try await store.addBank(BankSettings(name: BankSettings.ownBankName)) } == .bankExists)
-            #expect(await Self.code { try await store.addBank(BankSettings(name: "wide", pdqDistance: 40)) } == .distanceTooWide)
-            #expect(await Self.code { try await store.updateBank(BankSettings(name: BankSettings.ownBankName, role: .allow)) } == .bankInvalid)
-            #expect(await Self.code { try await store.updateBank(BankSettings(name: "nope")) } == .bankNotFound)
+            #expect(await ExchangeBankContract.code { try await store.addBank(BankSettings(name: "allowed")) } == .bankExists)
+            #expect(await ExchangeBankContract.code { try await store.addBank(BankSettings(name: BankSettings.ownBankName)) } == .bankExists)
+            #expect(await ExchangeBankContract.code { try await store.addBank(BankSettings(name: "wide", pdqDistance: 40)) } == .distanceTooWide)
+            #expect(await ExchangeBankContract.code { try await store.updateBank(BankSettings(name: BankSettings.ownBankName, role: .allow)) } == .bankInvalid)
+            #expect(await ExchangeBankContract.code { try await store.updateBank(BankSettings(name: "nope")) } == .bankNotFound)
             let created = try #require(try await store.banks().first { $0.name == "stopncii" }?.createdAt)
             try await store.updateBank(BankSettings(name: "stopncii", enabled: false, pdqDistance: 40, distanceOverride: true, createdAt: Date(timeIntervalSince1970: 0)))
             let changed = try #require(try await store.banks().first { $0.name == "stopncii" })
@@ -90,11 +79,11 @@ struct PostgresExchangeBankTests {
 
             let settings = ExchangeSettings(name: "sn", kind: .stopNCII, bank: "stopncii", credentialEnvironment: ["fetch_key": "SN_FETCH"], intervalSeconds: 60)
             try await store.addExchange(settings)
-            #expect(await Self.code { try await store.addExchange(settings) } == .exchangeExists)
-            #expect(await Self.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: BankSettings.ownBankName)) } == .bankInUse)
-            #expect(await Self.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: "nope")) } == .bankNotFound)
-            #expect(await Self.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: "stopncii", intervalSeconds: 5)) } == .bankInvalid)
-            #expect(await Self.code { try await store.addExchange(ExchangeSettings(name: "X y", kind: .ncmec, bank: "stopncii")) } == .bankInvalid)
+            #expect(await ExchangeBankContract.code { try await store.addExchange(settings) } == .exchangeExists)
+            #expect(await ExchangeBankContract.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: BankSettings.ownBankName)) } == .bankInUse)
+            #expect(await ExchangeBankContract.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: "nope")) } == .bankNotFound)
+            #expect(await ExchangeBankContract.code { try await store.addExchange(ExchangeSettings(name: "x", kind: .ncmec, bank: "stopncii", intervalSeconds: 5)) } == .bankInvalid)
+            #expect(await ExchangeBankContract.code { try await store.addExchange(ExchangeSettings(name: "X y", kind: .ncmec, bank: "stopncii")) } == .bankInvalid)
             let listed = try #require(try await store.exchanges().first)
             #expect(listed.name == "sn" && listed.kind == .stopNCII && listed.bank == "stopncii" && listed.credentialEnvironment == ["fetch_key": "SN_FETCH"]
                     && listed.intervalSeconds == 60 && listed.enabled && listed.endpoint == nil)
@@ -106,13 +95,13 @@ struct PostgresExchangeBankTests {
             try await store.updateExchange(update)
             let updated = try #require(try await store.exchanges().first)
             #expect(!updated.enabled && updated.intervalSeconds == 600 && updated.endpoint == "https://api.example.org" && updated.bank == "stopncii")
-            #expect(await Self.code { try await store.updateExchange(ExchangeSettings(name: "nope", kind: .ncmec, bank: "stopncii")) } == .exchangeNotFound)
+            #expect(await ExchangeBankContract.code { try await store.updateExchange(ExchangeSettings(name: "nope", kind: .ncmec, bank: "stopncii")) } == .exchangeNotFound)
 
-            #expect(await Self.code { try await store.removeBank(name: "stopncii") } == .bankInUse)
-            #expect(await Self.code { try await store.removeBank(name: BankSettings.ownBankName) } == .bankInUse)
-            #expect(await Self.code { try await store.removeBank(name: "nope") } == .bankNotFound)
+            #expect(await ExchangeBankContract.code { try await store.removeBank(name: "stopncii") } == .bankInUse)
+            #expect(await ExchangeBankContract.code { try await store.removeBank(name: BankSettings.ownBankName) } == .bankInUse)
+            #expect(await ExchangeBankContract.code { try await store.removeBank(name: "nope") } == .bankNotFound)
             #expect(try await store.removeExchange(name: "sn") == 0)
-            #expect(await Self.code { _ = try await store.removeExchange(name: "sn") } == .exchangeNotFound)
+            #expect(await ExchangeBankContract.code { _ = try await store.removeExchange(name: "sn") } == .exchangeNotFound)
             try await store.removeBank(name: "stopncii")
             #expect(try await store.banks().map(\.name) == [BankSettings.ownBankName, "allowed"])
             let actions = try await store.auditEntries(limit: 100, after: nil).map(\.action)
@@ -126,7 +115,7 @@ struct PostgresExchangeBankTests {
             try await store.addBank(BankSettings(name: "feed"))
             try await store.addExchange(ExchangeSettings(name: "sn", kind: .stopNCII, bank: "feed"))
             let mark = try await Self.checkpoint()
-            #expect(await Self.code { try await store.apply([.upsert(Self.pdq(1))], checkpoint: mark, exchange: "nope") } == .exchangeNotFound)
+            #expect(await ExchangeBankContract.code { try await store.apply([.upsert(Self.pdq(1))], checkpoint: mark, exchange: "nope") } == .exchangeNotFound)
             #expect(try await store.checkpoint(exchange: "sn") == nil)
 
             let tmk = ExchangeRecord(id: .init(signalType: .videoTMK, signalValue: "tmk-value"))
@@ -188,7 +177,7 @@ struct PostgresExchangeBankTests {
             try await store.addBank(BankSettings(name: "feed"))
             try await store.addExchange(ExchangeSettings(name: "nc", kind: .ncmec, bank: "feed"))
             let mark = try await Self.checkpoint()
-            var generator = SplitMix(seed: 42)
+            var generator = SplitMix64(seed: 42)
             let printable = (0..<RecordValidator.maxOpaqueHashLength).map { _ in Character(UnicodeScalar(UInt8(0x21 + generator.next() % 94))) }
             let entry = UpstreamEntry(memberID: 3, entryID: "e\\1'")
             let long = ExchangeRecord(id: .init(signalType: .videoTMK, signalValue: String(printable), entry: entry), classification: "A1")
@@ -275,7 +264,7 @@ struct PostgresExchangeBankTests {
             #expect(try await store.recordImportedFeedback(platform: platform, matchRef: ref1, outcome: .removed, contentID: "post-1"))
             #expect(try await store.recordImportedFeedback(platform: platform, matchRef: ref1, outcome: .removed, contentID: "post-2") == false)
             #expect(try await store.recordImportedFeedback(platform: platform, matchRef: ref1, outcome: .notViolating, contentID: nil))
-            #expect(await Self.code { try await store.recordImportedFeedback(platform: other, matchRef: ref1, outcome: .removed, contentID: nil) } == .matchRefNotFound)
+            #expect(await ExchangeBankContract.code { try await store.recordImportedFeedback(platform: other, matchRef: ref1, outcome: .removed, contentID: nil) } == .matchRefNotFound)
             let items = try await store.items()
             #expect(items.map(\.key) == [.init(exchange: "sn", record: Self.pdq(1).id, outcome: .removed),
                                          .init(exchange: "sn", record: Self.pdq(1).id, outcome: .notViolating)])
@@ -286,14 +275,14 @@ struct PostgresExchangeBankTests {
 
             // The record leaves its exchange: feedback on it is no longer needed.
             try await store.apply([.remove(Self.pdq(2).id)], checkpoint: mark, exchange: "sn")
-            #expect(await Self.code { try await store.recordImportedFeedback(platform: platform, matchRef: ref2, outcome: .removed, contentID: nil) } == .hashWithdrawn)
+            #expect(await ExchangeBankContract.code { try await store.recordImportedFeedback(platform: platform, matchRef: ref2, outcome: .removed, contentID: nil) } == .hashWithdrawn)
             #expect(try await store.importedMatchReferences(platform: platform, hashIDs: [ids[1]]).isEmpty)
-            #expect(await Self.code { _ = try await store.enqueue(.init(exchange: "nope", record: Self.pdq(1).id, outcome: .removed), now: t0) } == .exchangeNotFound)
+            #expect(await ExchangeBankContract.code { _ = try await store.enqueue(.init(exchange: "nope", record: Self.pdq(1).id, outcome: .removed), now: t0) } == .exchangeNotFound)
 
             // Removing the exchange drops its pending feedback; delivered feedback stays visible.
             _ = try await store.removeExchange(name: "sn")
             #expect(try await store.items().map(\.state) == [.delivered(at: t0)])
-            #expect(await Self.code { try await store.recordImportedFeedback(platform: platform, matchRef: ref1, outcome: .removed, contentID: nil) } == .hashWithdrawn)
+            #expect(await ExchangeBankContract.code { try await store.recordImportedFeedback(platform: platform, matchRef: ref1, outcome: .removed, contentID: nil) } == .hashWithdrawn)
         }
     }
 
@@ -304,7 +293,7 @@ struct PostgresExchangeBankTests {
             try await store.setQuarantined(BankItemReference(bank: "feed", id: 7), true)
             try await store.setQuarantined(BankItemReference(bank: "feed", id: 7), true)
             try await store.setQuarantined(BankItemReference(bank: BankSettings.ownBankName, id: 3), true)
-            #expect(await Self.code { try await store.setQuarantined(BankItemReference(bank: "nope", id: 1), true) } == .bankNotFound)
+            #expect(await ExchangeBankContract.code { try await store.setQuarantined(BankItemReference(bank: "nope", id: 1), true) } == .bankNotFound)
             #expect(try await store.quarantinedItems().map(\.description) == ["cases/3", "feed/7"])
             try await store.setQuarantined(BankItemReference(bank: "feed", id: 7), false)
             #expect(try await store.quarantinedItems().map(\.description) == ["cases/3"])
@@ -326,10 +315,10 @@ struct PostgresExchangeBankTests {
             let mark = try await Self.checkpoint()
             store.close()
             let start = ContinuousClock.now
-            #expect(await Self.code { _ = try await store.banks() } == .databaseUnavailable)
-            #expect(await Self.code { try await store.apply([.upsert(Self.pdq(1))], checkpoint: mark, exchange: "sn") } == .databaseUnavailable)
-            #expect(await Self.code { _ = try await store.importedChanges(after: 0, limit: 10) } == .databaseUnavailable)
-            #expect(await Self.code { _ = try await store.enqueue(.init(exchange: "sn", record: Self.pdq(1).id, outcome: .removed), now: Date()) } == .databaseUnavailable)
+            #expect(await ExchangeBankContract.code { _ = try await store.banks() } == .databaseUnavailable)
+            #expect(await ExchangeBankContract.code { try await store.apply([.upsert(Self.pdq(1))], checkpoint: mark, exchange: "sn") } == .databaseUnavailable)
+            #expect(await ExchangeBankContract.code { _ = try await store.importedChanges(after: 0, limit: 10) } == .databaseUnavailable)
+            #expect(await ExchangeBankContract.code { _ = try await store.enqueue(.init(exchange: "sn", record: Self.pdq(1).id, outcome: .removed), now: Date()) } == .databaseUnavailable)
             #expect(ContinuousClock.now - start < .seconds(4 * 15 + 30))
             // Nothing was written: a new store object sees the exchange empty.
             #expect(try await fixture.openPostgres().exchangeRecordCount(exchange: "sn") == 0)
@@ -399,17 +388,4 @@ private final class Flag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
-}
-
-/// A small deterministic generator (SplitMix64) for distinct test hash values.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -188,14 +188,8 @@ import Testing
     @Test(arguments: ["webp/lossy.webp", "webp/alpha-lossless.webp", "gif/transparent.gif", "heic/photo.heic", "avif/photo.avif"])
     func mutatedFilesNeverCrash(_ file: String) throws {
         let original = try fixture("images/\(file)")
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ UInt64(original.count)
-        func next() -> Int {  // SplitMix64: the same mutations on every run
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-        }
+        var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15 &+ UInt64(original.count))
+        func next() -> Int { Int(truncatingIfNeeded: random.next() >> 1) }  // the same mutations on every run
         var decoded = 0
         for _ in 0..<200 {
             var bytes = original
