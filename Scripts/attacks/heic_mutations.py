@@ -13,13 +13,12 @@ Usage: Scripts/attacks/heic_mutations.py [--nccmatch .build/debug/nccmatch] [--c
 """
 import argparse
 import collections
-import json
 import pathlib
 import random
-import resource
-import subprocess
 import sys
 import tempfile
+
+from mutation_run import MutationRun
 
 BOXES = [b"meta", b"hdlr", b"pitm", b"iinf", b"infe", b"iloc", b"iref", b"dimg", b"iprp", b"ipco", b"ipma", b"hvcC",
          b"ispe", b"clap", b"irot", b"colr", b"idat", b"mdat"]
@@ -89,12 +88,8 @@ def main():
     if not sources:
         sys.exit(f"no HEIC files in {args.fixtures}")
     rng = random.Random(args.seed)
-    outcomes, codes, kinds, failures = collections.Counter(), collections.Counter(), collections.Counter(), []
-
-    def limit():
-        limit_bytes = args.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
+    kinds = collections.Counter()
+    run = MutationRun(args.nccmatch, args.timeout, args.memory_mb, "pdq")
     with tempfile.TemporaryDirectory(prefix="nccmatch-heic-mutations-") as folder:
         for n in range(args.count):
             source = rng.choice(sources)
@@ -103,39 +98,11 @@ def main():
             path = pathlib.Path(folder) / f"m{n:04d}.heic"
             path.write_bytes(data)
             mode = "fast" if n % 2 else "exact"
-            label = f"#{n} {kind} of {source.name} ({mode})"
-            try:
-                run = subprocess.run([args.nccmatch, "hash", "--format", "jsonl", "--jobs", "1", "--mode", mode, str(path)],
-                                     capture_output=True, text=True, timeout=args.timeout, preexec_fn=limit)
-            except subprocess.TimeoutExpired:
-                failures.append(f"{label}: no answer within {args.timeout} s")
-                continue
-            if run.returncode not in (0, 1):
-                failures.append(f"{label}: exit status {run.returncode} (signal {-run.returncode if run.returncode < 0 else '-'})")
-                continue
-            lines = run.stdout.strip().splitlines()
-            try:
-                record = json.loads(lines[0]) if len(lines) == 1 else None
-            except json.JSONDecodeError:
-                record = None
-            if record is None:
-                failures.append(f"{label}: not one JSON line: {run.stdout[:200]!r}")
-            elif "pdq" in record:
-                outcomes["hashed"] += 1
-            elif "error" in record and record["error"].get("code"):
-                outcomes["error"] += 1
-                codes[record["error"]["code"]] += 1
-            else:
-                failures.append(f"{label}: neither pdq nor error: {run.stdout[:200]!r}")
+            run.check(path, f"#{n} {kind} of {source.name} ({mode})", ["--mode", mode])
             path.unlink()
 
-    print(f"{args.count} mutated HEIC files: {outcomes['hashed']} hashed, {outcomes['error']} specific errors, {len(failures)} failures")
-    print("  mutations: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
-    for code, count in codes.most_common():
-        print(f"  {code}: {count}")
-    for failure in failures:
-        print("  FAIL " + failure)
-    sys.exit(1 if failures else 0)
+    sys.exit(run.report(f"{args.count} mutated HEIC files",
+                        ["  mutations: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))]))
 
 
 if __name__ == "__main__":

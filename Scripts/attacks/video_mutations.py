@@ -10,14 +10,12 @@ limit and an address-space limit, and checks: exit status 0 or 1 (never a signal
 Usage: Scripts/attacks/video_mutations.py [--nccmatch .build/debug/nccmatch] [--count 200] [--seed 1]
 """
 import argparse
-import collections
-import json
 import pathlib
 import random
-import resource
-import subprocess
 import sys
 import tempfile
+
+from mutation_run import MutationRun
 
 BOXES = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"stsz", b"stco", b"stts", b"stss", b"ctts",
          b"avc1", b"avcC", b"tkhd", b"mdhd", b"mvhd", b"elst", b"mdat"]
@@ -67,52 +65,17 @@ def main():
     # The smaller samples keep the run short; every mutation kind is tried on each.
     sources = [s for s in sources if s.stat().st_size < 1_300_000] or sources
     rng = random.Random(args.seed)
-    outcomes, codes, failures = collections.Counter(), collections.Counter(), []
-
-    def limit():
-        limit_bytes = args.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
+    run = MutationRun(args.nccmatch, args.timeout, args.memory_mb, "vpdq")
     with tempfile.TemporaryDirectory(prefix="nccmatch-video-mutations-") as folder:
         for n in range(args.count):
             source = rng.choice(sources)
             kind, data = mutate(source.read_bytes(), rng)
             path = pathlib.Path(folder) / f"m{n:04d}.mp4"
             path.write_bytes(data)
-            label = f"#{n} {kind} of {source.name}"
-            try:
-                run = subprocess.run([args.nccmatch, "hash", "--format", "jsonl", "--jobs", "1", str(path)],
-                                     capture_output=True, text=True, timeout=args.timeout, preexec_fn=limit)
-            except subprocess.TimeoutExpired:
-                failures.append(f"{label}: no answer within {args.timeout} s")
-                continue
-            finally:
-                pass
-            if run.returncode not in (0, 1):
-                failures.append(f"{label}: exit status {run.returncode} (signal {-run.returncode if run.returncode < 0 else '-'})")
-                continue
-            lines = run.stdout.strip().splitlines()
-            try:
-                record = json.loads(lines[0]) if len(lines) == 1 else None
-            except json.JSONDecodeError:
-                record = None
-            if record is None:
-                failures.append(f"{label}: not one JSON line: {run.stdout[:200]!r}")
-            elif "vpdq" in record:
-                outcomes["hashed"] += 1
-            elif "error" in record and record["error"].get("code"):
-                outcomes["error"] += 1
-                codes[record["error"]["code"]] += 1
-            else:
-                failures.append(f"{label}: neither vpdq nor error: {run.stdout[:200]!r}")
+            run.check(path, f"#{n} {kind} of {source.name}")
             path.unlink()
 
-    print(f"{args.count} mutated videos: {outcomes['hashed']} hashed, {outcomes['error']} specific errors, {len(failures)} failures")
-    for code, count in codes.most_common():
-        print(f"  {code}: {count}")
-    for failure in failures:
-        print("  FAIL " + failure)
-    sys.exit(1 if failures else 0)
+    sys.exit(run.report(f"{args.count} mutated videos"))
 
 
 if __name__ == "__main__":
