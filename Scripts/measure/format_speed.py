@@ -47,6 +47,8 @@ int main(int argc, char **argv) {
 """
 
 
+# Each input file: HEVC pictures (one for a one-picture HEIC, every tile of a grid), each as a 4-byte big-endian
+# length and an Annex B stream; one decoder per file, one thread, flushed between pictures (as nccmatch decodes them).
 AV_LOOP = r"""
 #include <libavcodec/avcodec.h>
 #include <stdio.h>
@@ -63,9 +65,20 @@ int main(int argc, char **argv) {
         AVCodecContext *c = avcodec_alloc_context3(codec);
         c->thread_count = 1;
         if (avcodec_open2(c, codec, NULL) < 0) return 1;
-        AVPacket *packet = av_packet_alloc(); packet->data = data; packet->size = (int)n;
+        AVPacket *packet = av_packet_alloc();
         AVFrame *frame = av_frame_alloc();
-        if (avcodec_send_packet(c, packet) < 0 || avcodec_send_packet(c, NULL) < 0 || avcodec_receive_frame(c, frame) < 0) return 1;
+        for (long at = 0; at + 4 <= n;) {
+            const int size = data[at] << 24 | data[at + 1] << 16 | data[at + 2] << 8 | data[at + 3];
+            uint8_t *picture = av_malloc(size + AV_INPUT_BUFFER_PADDING_SIZE);
+            memcpy(picture, data + at + 4, size);
+            memset(picture + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+            at += 4 + size;
+            packet->data = picture; packet->size = size;
+            if (avcodec_send_packet(c, packet) < 0 || avcodec_send_packet(c, NULL) < 0 || avcodec_receive_frame(c, frame) < 0) return 1;
+            av_frame_unref(frame);
+            avcodec_flush_buffers(c);
+            av_free(picture);
+        }
         av_frame_free(&frame); av_packet_free(&packet); avcodec_free_context(&c); free(data);
     }
     return 0;
@@ -73,9 +86,49 @@ int main(int argc, char **argv) {
 """
 
 
+def compile_av_loop(folder):
+    """Builds AV_LOOP in `folder`; returns the program's path."""
+    with open(os.path.join(folder, "av_loop.c"), "w") as source:
+        source.write(AV_LOOP)
+    loop = os.path.join(folder, "av_loop")
+    subprocess.run(["cc", "-O2", source.name, "-lavcodec", "-lavutil", "-o", loop], check=True)
+    return loop
+
+
+def annex_b_picture(hvcc, coded):
+    """One HEVC picture as AV_LOOP reads it: a 4-byte length, then an Annex B stream of the hvcC's parameter sets
+    and the item's NAL units (`coded`, length-prefixed as the hvcC says), each behind a start code."""
+    import struct
+    stream, at = bytearray(), 23
+    for _ in range(hvcc[22]):
+        count = struct.unpack(">H", hvcc[at + 1:at + 3])[0]
+        at += 3
+        for _ in range(count):
+            n = struct.unpack(">H", hvcc[at:at + 2])[0]
+            stream += b"\0\0\0\1" + hvcc[at + 2:at + 2 + n]
+            at += 2 + n
+    size_bytes, pos = (hvcc[21] & 3) + 1, 0
+    while pos < len(coded):
+        n = int.from_bytes(coded[pos:pos + size_bytes], "big")
+        stream += b"\0\0\0\1" + coded[pos + size_bytes:pos + size_bytes + n]
+        pos += size_bytes + n
+    return struct.pack(">I", len(stream)) + bytes(stream)
+
+
+def corpus_photos(count):
+    """The first `count` corpus photographs (JPEG), by file name, as the speed measurements use them."""
+    photos = []
+    with open(os.path.join(CORPUS, "MANIFEST.tsv")) as manifest:
+        header = manifest.readline().rstrip("\n").split("\t")
+        for line in manifest:
+            row = dict(zip(header, line.rstrip("\n").split("\t")))
+            if row["kind"] == "photo" and row["format"] == "JPEG":
+                photos.append(row["file"])
+    return photos[:count]
+
+
 def annex_b(heic, out):
-    """The HEVC picture of a one-picture HEIC (as pillow-heif writes them) as an Annex B stream: the hvcC's
-    parameter sets, then the item's NAL units, each behind a start code."""
+    """The HEVC picture of a one-picture HEIC (as pillow-heif writes them), written to `out` as AV_LOOP reads it."""
     import struct
     data = open(heic, "rb").read()
 
@@ -95,34 +148,14 @@ def annex_b(heic, out):
     base = int.from_bytes(data[pos:pos + base_size], "big")
     pos += base_size + 2
     offset, length = struct.unpack(">II", data[pos:pos + 8])
-    stream, at = bytearray(), 23
-    for _ in range(hvcc[22]):
-        count = struct.unpack(">H", hvcc[at + 1:at + 3])[0]
-        at += 3
-        for _ in range(count):
-            n = struct.unpack(">H", hvcc[at:at + 2])[0]
-            stream += b"\0\0\0\1" + hvcc[at + 2:at + 2 + n]
-            at += 2 + n
-    size_bytes, pos, end = (hvcc[21] & 3) + 1, base + offset, base + offset + length
-    while pos < end:
-        n = int.from_bytes(data[pos:pos + size_bytes], "big")
-        stream += b"\0\0\0\1" + data[pos + size_bytes:pos + size_bytes + n]
-        pos += size_bytes + n
     with open(out, "wb") as f:
-        f.write(stream)
+        f.write(annex_b_picture(hvcc, data[base + offset:base + offset + length]))
     return out
 
 
 def make_inputs(folder, count):
-    photos = []
-    with open(os.path.join(CORPUS, "MANIFEST.tsv")) as manifest:
-        header = manifest.readline().rstrip("\n").split("\t")
-        for line in manifest:
-            row = dict(zip(header, line.rstrip("\n").split("\t")))
-            if row["kind"] == "photo" and row["format"] == "JPEG":
-                photos.append(row["file"])
     webp, heic = [], []
-    for i, name in enumerate(photos[:count]):
+    for i, name in enumerate(corpus_photos(count)):
         image = Image.open(os.path.join(CORPUS, "images", name)).convert("RGB")
         size = (4000, 3000) if image.width >= image.height else (3000, 4000)
         image = image.resize(size, Image.LANCZOS)
@@ -165,10 +198,7 @@ def main():
             source.write(HEIF_LOOP)
         loop = os.path.join(folder, "heif_loop")
         subprocess.run(["cc", "-O2", source.name, "-lheif", "-o", loop], check=True)
-        with open(os.path.join(folder, "av_loop.c"), "w") as source:
-            source.write(AV_LOOP)
-        av_loop = os.path.join(folder, "av_loop")
-        subprocess.run(["cc", "-O2", source.name, "-lavcodec", "-lavutil", "-o", av_loop], check=True)
+        av_loop = compile_av_loop(folder)
         webp, heic = make_inputs(folder, count)
         hevc = [annex_b(p, p[:-5] + ".hevc") for p in heic]
         contenders = {
