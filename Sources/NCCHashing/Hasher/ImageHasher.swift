@@ -22,47 +22,7 @@ public enum ImageHasher {
             pdq: pdq, phash: perceptual.phash, dhash: perceptual.dhash,
             width: image.fullWidth, height: image.fullHeight, format: image.format
         )
-        if options.pixelDihedral {
-            hashes.pdqPixelDihedral = PDQHasher.pixelDihedralHashes(image)
-        }
-        if options.unletterbox {
-            let stripped = Unletterbox.crop(image)
-            if stripped.width < image.width || stripped.height < image.height {
-                let strippedPerceptual = PerceptualHasher.hashes(stripped)
-                hashes.unletterboxed = ImageHashes.Unletterboxed(
-                    pdq: PDQHasher.hash(stripped, dihedral: options.pdqDihedral),
-                    phash: strippedPerceptual.phash, dhash: strippedPerceptual.dhash,
-                    width: stripped.fullWidth, height: stripped.fullHeight
-                )
-            }
-        }
-        if options.captionMask {
-            hashes.captionMasked = ImageHashes.CaptionMasked(
-                top: PDQHasher.hash(CaptionMask.masked(image, edge: .top), dihedral: false),
-                bottom: PDQHasher.hash(CaptionMask.masked(image, edge: .bottom), dihedral: false))
-        }
-        if options.lowPass {
-            hashes.lowPassed = PDQHasher.hash(LowPass.filtered(image), dihedral: false)
-        }
-        if options.centerCrops {
-            hashes.centerCrops = CenterCrop.Aspect.standard.compactMap { aspect in
-                CenterCrop.cropped(image, to: aspect).map { ImageHashes.CenterCropped(aspect: aspect, pdq: PDQHasher.hash($0, dihedral: false)) }
-            }
-        }
-        if options.straightenedCrops {
-            let turned = image.withPixelView { PDQCore.hashStraightened($0, degrees: StraightenCore.standardDegrees) }
-            hashes.straightened = zip(StraightenCore.standardDegrees, turned).map { ImageHashes.Straightened(degrees: $0, pdq: PDQResult($1)) }
-        }
-        if options.cornerMask {
-            hashes.cornerMasked = PDQResult(image.withPixelView { PDQCore.hashCornerMasked($0) })
-        }
-        if options.pictureRegions {
-            if let region = PictureRegions.photoRegion(of: image) {
-                hashes.photoRegion = PDQHasher.hash(PictureRegions.cut(image, region), dihedral: false)
-                hashes.photoRegionInChrome = PictureRegions.isInChrome(region, of: image)
-            }
-            hashes.collageTiles = PictureRegions.collageTiles(of: image).map { PDQHasher.hash(PictureRegions.cut(image, $0), dihedral: false) }
-        }
+        addCompanions(to: &hashes, of: image, options: options)
         return hashes
     }
 

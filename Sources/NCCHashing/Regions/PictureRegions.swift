@@ -44,7 +44,10 @@ public enum PictureRegions {
     /// 3% of its width or height (an ordinary photo: its plain hash already covers it).
     public static func photoRegion(of image: DecodedImage) -> Unletterbox.Bounds? {
         guard image.width >= 16, image.height >= 16 else { return nil }
-        let plane = LumaPlane(image)
+        return photoRegion(in: LumaPlane(image), of: image)
+    }
+
+    private static func photoRegion(in plane: LumaPlane, of image: DecodedImage) -> Unletterbox.Bounds? {
         guard let found = plane.photoRegion() else { return nil }
         // A margin of one colour left around the photo (a chat bubble's, with its rounded corners) is trimmed.
         let b = plane.trimmed(found, tolerance: edgeTolerance, share: edgeShare)
@@ -56,8 +59,11 @@ public enum PictureRegions {
     /// by gutters into 2 to 6 tiles each at least `minimumTileShare` of its part.
     public static func collageTiles(of image: DecodedImage) -> [Unletterbox.Bounds] {
         guard image.width >= 16, image.height >= 16 else { return [] }
-        let plane = LumaPlane(image)
-        return plane.collageTiles().map { plane.trimmed($0, tolerance: edgeTolerance, share: edgeShare) }
+        return collageTiles(in: LumaPlane(image))
+    }
+
+    private static func collageTiles(in plane: LumaPlane) -> [Unletterbox.Bounds] {
+        plane.collageTiles().map { plane.trimmed($0, tolerance: edgeTolerance, share: edgeShare) }
     }
 
     /// Tolerance, in luma levels, of the last trim around a found region: edge rows and columns with
@@ -82,9 +88,23 @@ public enum PictureRegions {
 
     /// The rectangle `b` of `image` as a picture of its own (for hashing).
     public static func cut(_ image: DecodedImage, _ b: Unletterbox.Bounds) -> DecodedImage {
-        let fullWidth = max(1, Int((Double(b.width) * Double(image.fullWidth) / Double(image.width)).rounded()))
-        let fullHeight = max(1, Int((Double(b.height) * Double(image.fullHeight) / Double(image.height)).rounded()))
-        return Unletterbox.copy(image, bounds: b, fullWidth: fullWidth, fullHeight: fullHeight)
+        let full = fullSize(of: b, in: image)
+        return Unletterbox.copy(image, bounds: b, fullWidth: full.width, fullHeight: full.height)
+    }
+
+    /// The size at full resolution that the rectangle `b` of `image` stands for (its share of the picture's
+    /// full size, rounded): what `cut` gives the region and what its PDQ is computed for.
+    public static func fullSize(of b: Unletterbox.Bounds, in image: DecodedImage) -> (width: Int, height: Int) {
+        (max(1, Int((Double(b.width) * Double(image.fullWidth) / Double(image.width)).rounded())),
+         max(1, Int((Double(b.height) * Double(image.fullHeight) / Double(image.height)).rounded())))
+    }
+
+    /// `photoRegion(of:)` and `collageTiles(of:)` together, from one luma plane of the picture (what a query
+    /// computes: the plane is built once instead of once per search).
+    public static func regions(of image: DecodedImage) -> (photo: Unletterbox.Bounds?, tiles: [Unletterbox.Bounds]) {
+        guard image.width >= 16, image.height >= 16 else { return (nil, []) }
+        let plane = LumaPlane(image)
+        return (photoRegion(in: plane, of: image), collageTiles(in: plane))
     }
 }
 
