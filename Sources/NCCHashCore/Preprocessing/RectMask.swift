@@ -60,3 +60,72 @@ struct PDQRectMaskedRows<Base: PDQLumaRows>: PDQLumaRows {
         return UnsafePointer(scratch)
     }
 }
+
+extension RectMask {
+    /// The fills of the top and bottom caption masks (`CaptionMaskCore`) and of the corner mask (`CornerMaskCore`)
+    /// of `view`, from one pass over its pixels instead of three: each is `meanColour` over its own pixels, from
+    /// exact integer sums, so the values are the same.
+    ///
+    /// Each row's sums are taken left of the corner's first column and from it on; a caption fill adds whole rows
+    /// of its kept band, the corner fill every row less the corner's part of the rows it covers.
+    static func captionAndCornerFills(of view: PixelView, topKept: Range<Int>, bottomKept: Range<Int>, corner: PixelRect)
+        -> (top: (UInt8, UInt8, UInt8, UInt8), bottom: (UInt8, UInt8, UInt8, UInt8), corner: (UInt8, UInt8, UInt8, UInt8)) {
+        typealias Sums = (Int64, Int64, Int64, Int64)
+        let w = view.width, bpp = view.layout.bytesPerPixel, split = min(max(corner.x, 0), w)
+        let cornerRows = corner.y..<(corner.y + corner.height)
+        @inline(__always) func add(_ a: inout Sums, _ b: Sums) { a.0 += b.0; a.1 += b.1; a.2 += b.2; a.3 += b.3 }
+        @inline(__always) func sums(_ row: UnsafePointer<UInt8>, _ range: Range<Int>) -> Sums {
+            // Int64 throughout: a row of a 100-megapixel picture sums past 2^31 (Int is 32 bits in WebAssembly).
+            var s: Sums = (0, 0, 0, 0)
+            switch bpp {
+            case 1:
+                for x in range { s.0 += Int64(row[x]) }
+            case 3:
+                for x in range { let p = row + 3 * x; s.0 += Int64(p[0]); s.1 += Int64(p[1]); s.2 += Int64(p[2]) }
+            default:
+                for x in range { let p = row + bpp * x; s.0 += Int64(p[0]); s.1 += Int64(p[1]); s.2 += Int64(p[2]); s.3 += Int64(p[3]) }
+            }
+            return s
+        }
+        var top: Sums = (0, 0, 0, 0), bottom: Sums = (0, 0, 0, 0), rest: Sums = (0, 0, 0, 0)
+        var restCount: Int64 = 0
+        for y in 0..<view.height {
+            let row = view.row(y)
+            let left = sums(row, 0..<split), right = sums(row, split..<w)
+            var whole = left
+            add(&whole, right)
+            if topKept.contains(y) { add(&top, whole) }
+            if bottomKept.contains(y) { add(&bottom, whole) }
+            if cornerRows.contains(y) {
+                add(&rest, left)
+                restCount += Int64(split)
+            } else {
+                add(&rest, whole)
+                restCount += Int64(w)
+            }
+        }
+        @inline(__always) func mean(_ s: Sums, _ n: Int64) -> (UInt8, UInt8, UInt8, UInt8) {
+            @inline(__always) func one(_ v: Int64) -> UInt8 { UInt8(clamping: (v + n / 2) / max(n, 1)) }
+            return (one(s.0), one(s.1), one(s.2), one(s.3))
+        }
+        return (mean(top, Int64(topKept.count) * Int64(w)), mean(bottom, Int64(bottomKept.count) * Int64(w)), mean(rest, restCount))
+    }
+}
+
+extension PDQCore {
+    /// PDQ of `view` with its top caption band, with its bottom caption band and with its bottom-right quarter
+    /// painted over: the values `hashCaptionMasked(_:rows:painted:kept:)` (top, bottom) and
+    /// `hashCornerMasked(_:rows:)` give, with the three fills taken in one pass over the pixels. `view` must be
+    /// at least `minimumDimension` on each side; `rows` are its luma (computed from it, or a plane of it).
+    package static func hashCaptionAndCornerMasked<Rows: PDQLumaRows>(_ view: PixelView, rows: Rows)
+        -> (top: PDQOutcome, bottom: PDQOutcome, corner: PDQOutcome) {
+        let top = CaptionMaskCore.band(height: view.height, edge: .top)
+        let bottom = CaptionMaskCore.band(height: view.height, edge: .bottom)
+        let corner = CornerMaskCore.rect(width: view.width, height: view.height)
+        let fills = RectMask.captionAndCornerFills(of: view, topKept: top.kept, bottomKept: bottom.kept, corner: corner)
+        func band(_ painted: Range<Int>) -> PixelRect { PixelRect(x: 0, y: painted.lowerBound, width: view.width, height: painted.count) }
+        return (hashMasked(view, rows: rows, rect: band(top.painted), fill: fills.top),
+                hashMasked(view, rows: rows, rect: band(bottom.painted), fill: fills.bottom),
+                hashMasked(view, rows: rows, rect: corner, fill: fills.corner))
+    }
+}

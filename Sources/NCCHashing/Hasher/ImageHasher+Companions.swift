@@ -51,7 +51,12 @@ extension ImageHasher {
                     phash: Hash64(perceptual.phash), dhash: Hash64(perceptual.dhash),
                     width: stripped.fullWidth, height: stripped.fullHeight)
             }
-            if options.captionMask {
+            // The query and the case both paint the caption bands and the corner: their fills come from one pass.
+            let masks = options.captionMask && options.cornerMask && large ? PDQCore.hashCaptionAndCornerMasked(view, rows: whole) : nil
+            if let masks {
+                hashes.captionMasked = ImageHashes.CaptionMasked(top: PDQResult(masks.top), bottom: PDQResult(masks.bottom))
+                hashes.cornerMasked = PDQResult(masks.corner)
+            } else if options.captionMask {
                 func masked(_ edge: CaptionMaskCore.Edge) -> PDQResult {
                     guard large else { return PDQResult(PDQCore.degenerate(dihedral: false)) }
                     let band = CaptionMaskCore.band(height: view.height, edge: edge)
@@ -77,7 +82,7 @@ extension ImageHasher {
                     : StraightenCore.standardDegrees.map { _ in PDQCore.degenerate(dihedral: false) }
                 hashes.straightened = zip(StraightenCore.standardDegrees, straight).map { ImageHashes.Straightened(degrees: $0, pdq: PDQResult($1)) }
             }
-            if options.cornerMask {
+            if options.cornerMask && masks == nil {
                 hashes.cornerMasked = PDQResult(large ? PDQCore.hashCornerMasked(view, rows: whole) : PDQCore.degenerate(dihedral: false))
             }
             if let region = regions.photo {

@@ -37,6 +37,9 @@ public enum PictureRegions {
     public static let backgroundEdgeShare = 0.6
     /// The least share of each side of a part a collage tile must have.
     public static let minimumTileShare = 0.15
+    /// The most lines the last trim around a found region takes from each of its edges: 2% of the side, at
+    /// least 8 (a chat bubble's margin, a gutter's blurred edge); deeper flat lines are the picture's own.
+    static func maximumTrimDepth(_ side: Int) -> Int { max(8, side / 50) }
     /// Most tiles hashed per upload (the largest first): a query's cost stays bounded whatever the upload.
     public static let maximumTiles = 4
 
@@ -117,6 +120,11 @@ struct LumaPlane {
     init(_ image: DecodedImage) {
         width = image.width
         height = image.height
+        // A gray picture's bytes are its luma already: read them in place.
+        if image.layout == .gray8 && image.pixels.count >= width * height {
+            buffer = image.pixels
+            return
+        }
         buffer = PixelBuffer(count: width * height)
         let count = width * height
         let layout = image.layout
@@ -136,38 +144,86 @@ struct LumaPlane {
         }
     }
 
-    /// For each row in `rows` (or column in `columns` when `alongColumns`), the largest share of its pixels
-    /// in `span` within `tolerance` of one value.
-    /// With `background` (256 flags), the share of pixels whose value is flagged instead.
+    /// For each row in `lines` (or column when `alongColumns`), the largest share of its pixels in `span` within
+    /// `tolerance` of one value. With `background` (256 flags), the share of pixels whose value is flagged instead.
+    ///
+    /// Columns are read a band of rows at a time across many columns (never down one column at a time), and a
+    /// row's histogram is kept in four interleaved parts, so that runs of one value (a flat gutter, app chrome) do
+    /// not wait on the previous count of the same bin.
     func flatShares(alongColumns: Bool, lines: Range<Int>, span: Range<Int>, tolerance: Int = PictureRegions.gutterTolerance, background: [Bool]? = nil) -> [Double] {
-        buffer.withUnsafeBytes { raw in
+        guard !lines.isEmpty else { return [] }
+        let total = Double(max(span.count, 1))
+        let width = self.width
+        return buffer.withUnsafeBytes { raw in
             let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var histogram = [Int](repeating: 0, count: 256)
+            if let background {
+                let table = background.map { $0 ? 1 : 0 }
+                return table.withUnsafeBufferPointer { t in
+                    var counts = [Int](repeating: 0, count: lines.count)
+                    counts.withUnsafeMutableBufferPointer { c in
+                        if alongColumns {
+                            for y in span {
+                                let row = p + y * width + lines.lowerBound
+                                for i in 0..<lines.count { c[i] += t[Int(row[i])] }
+                            }
+                        } else {
+                            for (i, line) in lines.enumerated() {
+                                let row = p + line * width
+                                var k = 0
+                                for x in span { k += t[Int(row[x])] }
+                                c[i] = k
+                            }
+                        }
+                    }
+                    return counts.map { Double($0) / total }
+                }
+            }
+            let window = 2 * tolerance + 1
+            // The most pixels within `window` consecutive values in a 256-bin histogram.
+            func best(_ h: UnsafePointer<UInt32>) -> Double {
+                var inWindow = 0
+                for i in 0..<window { inWindow += Int(h[i]) }
+                var most = inWindow
+                for i in window..<256 {
+                    inWindow += Int(h[i]) - Int(h[i - window])
+                    most = max(most, inWindow)
+                }
+                return Double(most) / total
+            }
             var shares: [Double] = []
             shares.reserveCapacity(lines.count)
-            let window = 2 * tolerance + 1
-            for line in lines {
-                for i in 0..<256 { histogram[i] = 0 }
+            let band = 16
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256 * band) { hist in
+                let h = hist.baseAddress!
                 if alongColumns {
-                    for y in span { histogram[Int(p[y * width + line])] += 1 }
+                    var first = lines.lowerBound
+                    while first < lines.upperBound {
+                        let n = min(band, lines.upperBound - first)
+                        h.initialize(repeating: 0, count: 256 * band)
+                        for y in span {
+                            let row = p + y * width + first
+                            for c in 0..<n { h[c &* 256 &+ Int(row[c])] &+= 1 }
+                        }
+                        for c in 0..<n { shares.append(best(h + c * 256)) }
+                        first += n
+                    }
                 } else {
-                    let row = p + line * width
-                    for x in span { histogram[Int(row[x])] += 1 }
+                    for line in lines {
+                        h.initialize(repeating: 0, count: 1024)
+                        let row = p + line * width
+                        var x = span.lowerBound
+                        while x + 4 <= span.upperBound {
+                            h[Int(row[x])] &+= 1
+                            h[256 &+ Int(row[x + 1])] &+= 1
+                            h[512 &+ Int(row[x + 2])] &+= 1
+                            h[768 &+ Int(row[x + 3])] &+= 1
+                            x += 4
+                        }
+                        while x < span.upperBound { h[Int(row[x])] &+= 1; x += 1 }
+                        for i in 0..<256 { h[i] = h[i] &+ h[256 + i] &+ h[512 + i] &+ h[768 + i] }
+                        shares.append(best(h))
+                    }
                 }
-                if let background {
-                    var flagged = 0
-                    for i in 0..<256 where background[i] { flagged += histogram[i] }
-                    shares.append(Double(flagged) / Double(max(span.count, 1)))
-                    continue
-                }
-                var inWindow = 0
-                for i in 0..<window { inWindow += histogram[i] }
-                var best = inWindow
-                for i in window..<256 {
-                    inWindow += histogram[i] - histogram[i - window]
-                    best = max(best, inWindow)
-                }
-                shares.append(Double(best) / Double(max(span.count, 1)))
             }
             return shares
         }
@@ -239,10 +295,13 @@ struct LumaPlane {
 
     /// The pieces of `part` between runs of gutter lines across it (`alongColumns`: vertical gutters), with
     /// gutters at its edges trimmed; nil unless there are 2 to 6 pieces, each at least `minimumTileShare`.
-    func split(_ part: Unletterbox.Bounds, alongColumns: Bool) -> [Unletterbox.Bounds]? {
+    ///
+    /// With `value` (256 flags: the gutter value found by the first split), only lines flat at that value are
+    /// gutters: a picture's own flat band of another colour does not split its tile.
+    func split(_ part: Unletterbox.Bounds, alongColumns: Bool, value: [Bool]? = nil) -> [Unletterbox.Bounds]? {
         let lines = alongColumns ? part.x..<(part.x + part.width) : part.y..<(part.y + part.height)
         let span = alongColumns ? part.y..<(part.y + part.height) : part.x..<(part.x + part.width)
-        let gutter = flatShares(alongColumns: alongColumns, lines: lines, span: span).map { $0 >= PictureRegions.gutterShare }
+        let gutter = flatShares(alongColumns: alongColumns, lines: lines, span: span, background: value).map { $0 >= PictureRegions.gutterShare }
         var pieces: [Range<Int>] = []
         var start: Int?
         for (i, g) in gutter.enumerated() {
@@ -265,8 +324,15 @@ struct LumaPlane {
         var best: [Unletterbox.Bounds] = []
         for acrossFirst in [false, true] {
             guard let first = split(whole, alongColumns: acrossFirst) else { continue }
+            // The gutter's value: the most common one of the first gutter line after the first piece.
+            let line = acrossFirst ? first[0].x + first[0].width : first[0].y + first[0].height
+            let gutterValue = mode(alongColumns: acrossFirst, line: min(line, (acrossFirst ? width : height) - 1))
+            var value = [Bool](repeating: false, count: 256)
+            for v in max(0, gutterValue - PictureRegions.gutterTolerance)...min(255, gutterValue + PictureRegions.gutterTolerance) { value[v] = true }
             var tiles: [Unletterbox.Bounds] = []
-            for piece in first { tiles += split(piece, alongColumns: !acrossFirst) ?? [trimmed(piece)] }
+            for piece in first {
+                tiles += split(piece, alongColumns: !acrossFirst, value: value) ?? [trimmed(piece, share: PictureRegions.gutterShare, background: value)]
+            }
             if tiles.count > best.count { best = tiles }
         }
         return Array(best.sorted { $0.width * $0.height > $1.width * $1.height }.prefix(PictureRegions.maximumTiles))
@@ -274,13 +340,24 @@ struct LumaPlane {
 
     /// `piece` without flat lines along its own edges (the collage's frame beside a single cell, a bubble's
     /// margin): rows first, then columns over the kept rows, then rows again over the kept columns.
-    func trimmed(_ piece: Unletterbox.Bounds, tolerance: Int = PictureRegions.gutterTolerance, share: Double = PictureRegions.gutterShare) -> Unletterbox.Bounds {
+    ///
+    /// A line is flat when `share` of it lies within `tolerance` of one value or, with `background` (256 flags),
+    /// when `share` of it has a flagged value (a collage's gutter value). Without `background`, at most
+    /// `PictureRegions.maximumTrimDepth` of a side's lines go from each edge: a bubble's margin is a few pixels,
+    /// while a picture's own flat sky, dark floor or plain backdrop (which the case's hash keeps) can be deep.
+    func trimmed(_ piece: Unletterbox.Bounds, tolerance: Int = PictureRegions.gutterTolerance, share: Double = PictureRegions.gutterShare,
+                 background: [Bool]? = nil) -> Unletterbox.Bounds {
         func keep(alongColumns: Bool, _ b: Unletterbox.Bounds) -> Range<Int> {
             let lines = alongColumns ? b.x..<(b.x + b.width) : b.y..<(b.y + b.height)
             let span = alongColumns ? b.y..<(b.y + b.height) : b.x..<(b.x + b.width)
-            let flags = flatShares(alongColumns: alongColumns, lines: lines, span: span, tolerance: tolerance)
-            guard let first = flags.firstIndex(where: { $0 < share }),
-                  let last = flags.lastIndex(where: { $0 < share }) else { return lines }
+            let flags = flatShares(alongColumns: alongColumns, lines: lines, span: span, tolerance: tolerance, background: background)
+            guard var first = flags.firstIndex(where: { $0 < share }),
+                  var last = flags.lastIndex(where: { $0 < share }) else { return lines }
+            if background == nil {
+                let depth = PictureRegions.maximumTrimDepth(lines.count)
+                first = min(first, depth)
+                last = max(last, lines.count - 1 - depth)
+            }
             return (lines.lowerBound + first)..<(lines.lowerBound + last + 1)
         }
         var b = piece
