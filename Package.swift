@@ -32,6 +32,8 @@ let package = Package(
         ),
         // C: XOR+popcount kernels with runtime CPU dispatch (AVX-512 VPOPCNTDQ, AVX2, POPCNT, portable).
         .target(name: "CHammingKernels"),
+        // C: the horizontal pass of the Lanczos resize pHash and dHash start from, with runtime CPU dispatch (AVX2, SSE2).
+        .target(name: "CResampleKernels"),
         // Swift, no Foundation: the numeric hashing core and the hex codec; builds natively and as Embedded Swift
         // for wasm32 (the person's page hashes with this very code).
         .target(name: "NCCHashCore"),
@@ -41,6 +43,7 @@ let package = Package(
             dependencies: [
                 "NCCHashCore",
                 "CImageCodecs",
+                "CResampleKernels",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -7,22 +7,28 @@ public struct LanczosAxis: Sendable {
     /// Fractional bits of the fixed-point weights (Pillow: 32 - 8 - 2).
     static let precisionBits = 22
 
-    let inputSize: Int
-    let outputSize: Int
+    package let inputSize: Int
+    package let outputSize: Int
     /// Stride between the weight lists of two outputs in `weights`.
-    let kernelSize: Int
+    package let kernelSize: Int
     /// First input index read by each output.
-    let starts: [Int]
+    package let starts: [Int]
     /// Number of inputs read by each output.
-    let counts: [Int]
+    package let counts: [Int]
     /// `outputSize * kernelSize` fixed-point weights.
     let weights: [Int32]
     /// The same weights split as `high * 2048 + low` (`low` in 0..<2048), so a dot product with
     /// 8-bit pixels runs on 16-bit multiply-adds (SSE2 `pmaddwd`) yet sums to the exact Int32 result.
-    let weightsHigh: [Int16]
-    let weightsLow: [Int16]
+    package let weightsHigh: [Int16]
+    package let weightsLow: [Int16]
     /// Bits of `weightsLow`.
     static let splitBits = 11
+
+    /// A native horizontal pass that writes the same bytes as the Swift loop (`LanczosPlan.horizontalPass`) for one
+    /// source row of `inputSize` samples into `outputSize` samples.
+    public typealias RowKernel = @Sendable (_ row: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<UInt8>) -> Void
+    /// Set by the native library (NCCHashing's SIMD kernel, chosen at run time); nil: the Swift loop (the page).
+    package var rowKernel: RowKernel? = nil
 
     /// First input index any output reads.
     var firstUsed: Int { starts[0] }
@@ -253,6 +259,7 @@ public struct LanczosPlan: Sendable {
     /// One row of the horizontal pass: `outputWidth` samples from `inputWidth` at `row`.
     @inline(__always)
     static func horizontalPass(_ row: UnsafePointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, axis: LanczosAxis) {
+        if let kernel = axis.rowKernel { return kernel(row, out) }
         axis.weightsHigh.withUnsafeBufferPointer { high in
             axis.weightsLow.withUnsafeBufferPointer { low in
                 let h = high.baseAddress!, l = low.baseAddress!

@@ -69,8 +69,9 @@ public struct LanczosResampler: Sendable {
     }
 }
 
-/// Lanczos weight tables by (input size, output size): photos come in a few common sizes, and a
-/// 4000-wide table costs tens of thousands of `sin` calls to build.
+/// Lanczos weight tables by (input size, output size), each with the C kernel of its horizontal pass
+/// (`NativeLanczosRow`): photos come in a few common sizes, and a 4000-wide table costs tens of thousands of `sin`
+/// calls to build.
 final class LanczosAxisCache: @unchecked Sendable {
     static let shared = LanczosAxisCache()
     private let lock = NSLock()
@@ -83,7 +84,7 @@ final class LanczosAxisCache: @unchecked Sendable {
     func axis(inputSize: Int, outputSize: Int) -> LanczosAxis {
         let key = Key(inputSize: inputSize, outputSize: outputSize)
         if let hit = lock.withLock({ tables[key] }) { return hit }
-        let made = LanczosAxis(inputSize: inputSize, outputSize: outputSize)
+        let made = NativeLanczosRow.attached(to: LanczosAxis(inputSize: inputSize, outputSize: outputSize))
         lock.withLock {
             if tables.count >= limit { tables.removeAll(keepingCapacity: true) }
             tables[key] = made
