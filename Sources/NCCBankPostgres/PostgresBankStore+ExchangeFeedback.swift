@@ -121,7 +121,8 @@ extension PostgresBankStore {
         }
     }
 
-    /// Records the outcome of one try; a delivered item stays delivered.
+    /// Records the outcome of one try and clears its in-doubt mark (`sent_at`), counting the try unless
+    /// `markSending` did; a delivered item stays delivered.
     public func record(_ key: FeedbackItem.Key, state: FeedbackItem.State, error: ExchangeError.Code?) async throws {
         let keys = RecordKeys([key.record])
         var name = "pending", notBefore: Double?, deliveredAt: Double?, failure: String?
@@ -133,7 +134,7 @@ extension PostgresBankStore {
         try await transaction { [name, notBefore, deliveredAt, failure] c, logger in
             _ = try await c.query("""
                 UPDATE exchange_feedback f SET state = \(name), not_before = \(notBefore), delivered_at = \(deliveredAt), failure = \(failure),
-                    attempts = f.attempts + 1, last_error = \(error?.rawValue)
+                    attempts = f.attempts + (CASE WHEN f.sent_at IS NULL THEN 1 ELSE 0 END), last_error = \(error?.rawValue), sent_at = NULL
                 FROM (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
                 WHERE f.exchange = \(key.exchange) AND f.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
                   AND f.outcome = \(key.outcome.rawValue) AND f.state <> 'delivered'
@@ -148,12 +149,65 @@ extension PostgresBankStore {
         }
     }
 
-    static let feedbackColumns = "exchange, signal_type, signal_value, entry, outcome, state, not_before, delivered_at, failure, attempts, last_error"
+    /// Marks a try beginning at `at` (`sent_at`, one more try, due again at `recheckAt`), committed before the
+    /// request leaves, if the item is pending with exactly `attempts` tries (so two replicas never send it at
+    /// once); returns whether it did.
+    public func markSending(_ key: FeedbackItem.Key, attempts: Int, at: Date, recheckAt: Date) async throws -> Bool {
+        let keys = RecordKeys([key.record])
+        return try await transaction { c, logger in
+            var marked = false
+            for try await _ in try await c.query("""
+                UPDATE exchange_feedback f SET sent_at = \(at.timeIntervalSinceReferenceDate), not_before = \(recheckAt.timeIntervalSinceReferenceDate),
+                    attempts = f.attempts + 1
+                FROM (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
+                WHERE f.exchange = \(key.exchange) AND f.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
+                  AND f.outcome = \(key.outcome.rawValue) AND f.state = 'pending' AND f.attempts = \(Int32(clamping: attempts))
+                RETURNING 1
+                """, logger: logger).decode(Int.self) {
+                marked = true
+            }
+            return marked
+        }
+    }
+
+    /// Moves a pending item's due time, keeping `sent_at` and its tries.
+    public func postpone(_ key: FeedbackItem.Key, until notBefore: Date) async throws {
+        let keys = RecordKeys([key.record])
+        try await transaction { c, logger in
+            _ = try await c.query("""
+                UPDATE exchange_feedback f SET not_before = \(notBefore.timeIntervalSinceReferenceDate)
+                FROM (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
+                WHERE f.exchange = \(key.exchange) AND f.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
+                  AND f.outcome = \(key.outcome.rawValue) AND f.state = 'pending'
+                """, logger: logger)
+        }
+    }
+
+    /// The current record `id` of `exchange`, or nil: one look-up through the unique record key.
+    /// - Warning: returns an imported hash value; never log or serve it.
+    public func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord? {
+        let keys = RecordKeys([id])
+        let rows = try await transaction(writing: false) { c, logger -> [StoredRecordRow] in
+            var rows: [StoredRecordRow] = []
+            for try await row in try await c.query("""
+                SELECT r.signal_type, r.signal_value, r.entry, r.status, r.case_numbers, r.feedback, r.last_modified, r.classification
+                FROM exchange_records r, (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
+                WHERE r.exchange = \(exchange) AND r.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
+                """, logger: logger).decode((String, String, String, String, String?, String?, Int64?, String?).self) {
+                rows.append(StoredRecordRow(type: row.0, value: row.1, entry: row.2, status: row.3, caseNumbers: row.4,
+                                            feedback: row.5, lastModified: row.6, classification: row.7))
+            }
+            return rows
+        }
+        return try rows.first?.record()
+    }
+
+    static let feedbackColumns = "exchange, signal_type, signal_value, entry, outcome, state, not_before, delivered_at, failure, attempts, last_error, sent_at"
 
     static func feedbackItems(_ rows: PostgresRowSequence) async throws -> [FeedbackItem] {
         var items: [FeedbackItem] = []
-        for try await (exchange, type, value, entryText, outcomeName, stateName, notBefore, deliveredAt, failure, attempts, lastError) in rows.decode(
-            (String, String, String, String, String, String, Double?, Double?, String?, Int32, String?).self) {
+        for try await (exchange, type, value, entryText, outcomeName, stateName, notBefore, deliveredAt, failure, attempts, lastError, sentAt) in rows.decode(
+            (String, String, String, String, String, String, Double?, Double?, String?, Int32, String?, Double?).self) {
             let entry = entryText.isEmpty ? nil : RecordKeys.entry(entryText)
             guard let outcome = ExchangeFeedbackOutcome(rawValue: outcomeName), entryText.isEmpty || entry != nil else {
                 throw BankError(.storeCorrupt, "A stored feedback item cannot be read; the bank was written by a newer nccmatch, or is damaged.")
@@ -168,6 +222,7 @@ extension PostgresBankStore {
             }
             item.attempts = Int(attempts)
             item.lastError = lastError.flatMap(ExchangeError.Code.init(rawValue:))
+            item.inDoubtSince = sentAt.map(Date.init(timeIntervalSinceReferenceDate:))
             items.append(item)
         }
         return items

@@ -19,18 +19,18 @@ extension PostgresBankStore: ExchangeBankStore {
     /// `database_unavailable` (at least; the store's own timeout when longer).
     static let exchangeCallTimeout: Double = 60
 
-    static let exchangeColumns = "name, kind, bank, endpoint, credential_environment, interval_seconds, enabled, created_at"
+    static let exchangeColumns = "name, kind, bank, endpoint, credential_environment, interval_seconds, enabled, created_at, feedback_source"
 
     static func exchanges(_ rows: PostgresRowSequence) async throws -> [ExchangeSettings] {
         var result: [ExchangeSettings] = []
-        for try await (name, kind, bank, endpoint, credentials, interval, enabled, created) in rows.decode(
-            (String, String, String, String?, String, Int64, Bool, Date).self) {
+        for try await (name, kind, bank, endpoint, credentials, interval, enabled, created, feedbackSource) in rows.decode(
+            (String, String, String, String?, String, Int64, Bool, Date, String?).self) {
             guard let kind = ExchangeSettings.Kind(rawValue: kind),
                   let environment = try? JSONDecoder().decode([String: String].self, from: Data(credentials.utf8)) else {
                 throw BankError(.storeCorrupt, "The exchange \(name) has settings this nccmatch cannot read; the bank was written by a newer nccmatch, or is damaged.")
             }
             result.append(ExchangeSettings(name: name, kind: kind, bank: bank, endpoint: endpoint, credentialEnvironment: environment,
-                                           intervalSeconds: Int(interval), enabled: enabled, createdAt: created))
+                                           intervalSeconds: Int(interval), enabled: enabled, createdAt: created, feedbackSource: feedbackSource))
         }
         return result
     }
@@ -92,7 +92,7 @@ extension PostgresBankStore: ExchangeBankStore {
                 try await c.query("""
                     INSERT INTO exchanges (\(unescaped: Self.exchangeColumns))
                     VALUES (\(settings.name), \(settings.kind.rawValue), \(settings.bank), \(settings.endpoint), \(credentials),
-                            \(Int64(settings.intervalSeconds)), \(settings.enabled), \(settings.createdAt))
+                            \(Int64(settings.intervalSeconds)), \(settings.enabled), \(settings.createdAt), \(settings.feedbackSource))
                     """, logger: logger)
             } catch where Self.isUniqueViolation(error) {
                 // Added by another writer since the check above.
@@ -102,7 +102,7 @@ extension PostgresBankStore: ExchangeBankStore {
         }
     }
 
-    /// Replaces an exchange's switch, interval, endpoint and credential names (`bank_invalid`, `exchange_not_found`);
+    /// Replaces an exchange's switch, interval, endpoint, credential names and feedback source (`bank_invalid`, `exchange_not_found`);
     /// its name, kind and bank stay. Writes an `exchange_changed` audit record.
     public func updateExchange(_ settings: ExchangeSettings) async throws {
         try BankError.validate(settings)
@@ -111,7 +111,7 @@ extension PostgresBankStore: ExchangeBankStore {
             var found = false
             for try await _ in try await c.query("""
                 UPDATE exchanges SET enabled = \(settings.enabled), interval_seconds = \(Int64(settings.intervalSeconds)),
-                    endpoint = \(settings.endpoint), credential_environment = \(credentials)
+                    endpoint = \(settings.endpoint), credential_environment = \(credentials), feedback_source = \(settings.feedbackSource)
                 WHERE name = \(settings.name) RETURNING 1
                 """, logger: logger).decode(Int.self) {
                 found = true

@@ -239,6 +239,12 @@ extension PostgresBankStore {
             )
             """,
         ]),
+        Migration(version: 6, name: "feedback in doubt (a try's start, set before its request leaves), an exchange's feedback source", sql: [
+            // Seconds since 2001-01-01 UTC, as the outbox's other times; NULL when no try is under way.
+            "ALTER TABLE exchange_feedback ADD COLUMN sent_at DOUBLE PRECISION",
+            // Our platform's name at the exchange (`ExchangeSettings.feedbackSource`).
+            "ALTER TABLE exchanges ADD COLUMN feedback_source TEXT",
+        ]),
     ]
 
     /// Applies the migrations not yet applied, under an advisory lock so concurrent starts take turns.

@@ -74,7 +74,7 @@ extension SQLiteBankStore {
         }
         return ExchangeSettings(name: row["name"], kind: kind, bank: row["bank"], endpoint: row["endpoint"], credentialEnvironment: credentials,
                                 intervalSeconds: row["interval_seconds"], enabled: row["enabled"],
-                                createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                                createdAt: Date(timeIntervalSince1970: row["created_at"]), feedbackSource: row["feedback_source"])
     }
 
     static func credentialsJSON(_ settings: ExchangeSettings) throws -> String {
@@ -109,23 +109,23 @@ extension SQLiteBankStore {
             if settings.bank == BankSettings.ownBankName { throw BankError.ownBankNotForExchanges }
             guard try Self.bankExists(db, settings.bank) else { throw BankError.bankNotFound(settings.bank) }
             try db.execute(sql: """
-                INSERT INTO exchanges (name, kind, bank, endpoint, credential_environment, interval_seconds, enabled, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO exchanges (name, kind, bank, endpoint, credential_environment, interval_seconds, enabled, created_at, feedback_source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [settings.name, settings.kind.rawValue, settings.bank, settings.endpoint, credentials,
-                                 settings.intervalSeconds, settings.enabled, settings.createdAt.timeIntervalSince1970])
+                                 settings.intervalSeconds, settings.enabled, settings.createdAt.timeIntervalSince1970, settings.feedbackSource])
             try Self.audit(db, actor: "operator", action: "exchange_added", detail: "\(settings.name) into \(settings.bank)")
         }
     }
 
-    /// Replaces an exchange's switch, interval, endpoint and credential names (`bank_invalid`,
+    /// Replaces an exchange's switch, interval, endpoint, credential names and feedback source (`bank_invalid`,
     /// `exchange_not_found`), with an `exchange_changed` audit record.
     public func updateExchange(_ settings: ExchangeSettings) async throws {
         try BankError.validate(settings)
         let credentials = try Self.credentialsJSON(settings)
         try await write { db in
             let id = try Self.requireExchange(db, settings.name)
-            try db.execute(sql: "UPDATE exchanges SET enabled = ?, interval_seconds = ?, endpoint = ?, credential_environment = ? WHERE id = ?",
-                           arguments: [settings.enabled, settings.intervalSeconds, settings.endpoint, credentials, id])
+            try db.execute(sql: "UPDATE exchanges SET enabled = ?, interval_seconds = ?, endpoint = ?, credential_environment = ?, feedback_source = ? WHERE id = ?",
+                           arguments: [settings.enabled, settings.intervalSeconds, settings.endpoint, credentials, settings.feedbackSource, id])
             try Self.audit(db, actor: "operator", action: "exchange_changed", detail: settings.name)
         }
     }

@@ -165,20 +165,25 @@ extension SQLiteBankStore: ExchangeBankStore {
         try await read { db in
             guard let id = try Self.exchangeID(db, exchange) else { return [] }
             let decoder = JSONDecoder()
-            return try Row.fetchAll(db, sql: "SELECT * FROM exchange_records WHERE exchange_id = ? ORDER BY id", arguments: [id]).map { row in
-                guard let status = ExchangeHashStatus(rawValue: row["status"]) else { throw Self.damagedRecord() }
-                let caseNumbers: String? = row["case_numbers"]
-                let feedback: String? = row["feedback"]
-                do {
-                    return ExchangeRecord(
-                        id: RecordKey.id(row), status: status,
-                        caseNumbers: try caseNumbers.map { try decoder.decode([String: ExchangeHashStatus].self, from: Data($0.utf8)) } ?? [:],
-                        feedback: try feedback.map { try decoder.decode([UpstreamFeedback].self, from: Data($0.utf8)) } ?? [],
-                        lastModified: row["last_modified"], classification: row["classification"])
-                } catch {
-                    throw Self.damagedRecord()
-                }
+            return try Row.fetchAll(db, sql: "SELECT * FROM exchange_records WHERE exchange_id = ? ORDER BY id", arguments: [id]).map {
+                try Self.exchangeRecord($0, decoder: decoder)
             }
+        }
+    }
+
+    /// A record from its `exchange_records` row; throws `store_corrupt` for a damaged one.
+    static func exchangeRecord(_ row: Row, decoder: JSONDecoder = JSONDecoder()) throws -> ExchangeRecord {
+        guard let status = ExchangeHashStatus(rawValue: row["status"]) else { throw Self.damagedRecord() }
+        let caseNumbers: String? = row["case_numbers"]
+        let feedback: String? = row["feedback"]
+        do {
+            return ExchangeRecord(
+                id: RecordKey.id(row), status: status,
+                caseNumbers: try caseNumbers.map { try decoder.decode([String: ExchangeHashStatus].self, from: Data($0.utf8)) } ?? [:],
+                feedback: try feedback.map { try decoder.decode([UpstreamFeedback].self, from: Data($0.utf8)) } ?? [],
+                lastModified: row["last_modified"], classification: row["classification"])
+        } catch {
+            throw Self.damagedRecord()
         }
     }
 
@@ -311,6 +316,7 @@ extension SQLiteBankStore: ExchangeBankStore {
         }
         item.attempts = row["attempts"]
         item.lastError = (row["last_error"] as String?).flatMap(ExchangeError.Code.init(rawValue:))
+        item.inDoubtSince = (row["sent_at"] as Double?).map(Date.init(timeIntervalSince1970:))
         return item
     }
 
@@ -333,7 +339,8 @@ extension SQLiteBankStore: ExchangeBankStore {
         }
     }
 
-    /// Records one try's outcome; a delivered item stays delivered, an unknown key changes nothing.
+    /// Records one try's outcome and clears its in-doubt mark (`sent_at`), counting the try unless `markSending`
+    /// did; a delivered item stays delivered, an unknown key changes nothing.
     public func record(_ key: FeedbackItem.Key, state: FeedbackItem.State, error: ExchangeError.Code?) async throws {
         try await write { db in
             var arguments: StatementArguments
@@ -348,7 +355,8 @@ extension SQLiteBankStore: ExchangeBankStore {
             arguments += [error?.rawValue]
             arguments += Self.keyArguments(key)
             try db.execute(sql: """
-                UPDATE feedback_outbox SET state = ?, not_before = ?, delivered_at = ?, failed_code = ?, last_error = ?, attempts = attempts + 1
+                UPDATE feedback_outbox SET state = ?, not_before = ?, delivered_at = ?, failed_code = ?, last_error = ?,
+                    attempts = attempts + (CASE WHEN sent_at IS NULL THEN 1 ELSE 0 END), sent_at = NULL
                 WHERE \(Self.outboxKeyClause) AND state <> 'delivered'
                 """, arguments: arguments)
         }
@@ -357,5 +365,38 @@ extension SQLiteBankStore: ExchangeBankStore {
     /// Every item, in the order they were queued.
     public func items() async throws -> [FeedbackItem] {
         try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM feedback_outbox ORDER BY id").map(Self.item) }
+    }
+
+    /// Marks a try beginning at `at` (`sent_at`, one more try, due again at `recheckAt`), committed before the
+    /// request leaves, if the item is pending with exactly `attempts` tries; returns whether it did.
+    public func markSending(_ key: FeedbackItem.Key, attempts: Int, at: Date, recheckAt: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE feedback_outbox SET sent_at = ?, not_before = ?, attempts = attempts + 1
+                WHERE \(Self.outboxKeyClause) AND state = 'pending' AND attempts = ?
+                """, arguments: [at.timeIntervalSince1970, recheckAt.timeIntervalSince1970] + Self.keyArguments(key) + [attempts])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Moves a pending item's due time, keeping `sent_at` and its tries.
+    public func postpone(_ key: FeedbackItem.Key, until notBefore: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE feedback_outbox SET not_before = ? WHERE \(Self.outboxKeyClause) AND state = 'pending'",
+                           arguments: [notBefore.timeIntervalSince1970] + Self.keyArguments(key))
+        }
+    }
+
+    /// The current record `id` of `exchange`, or nil: one look-up through the record key's unique index.
+    /// - Warning: returns an imported hash value; never log or serve it.
+    public func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord? {
+        let key = RecordKey(id)
+        return try await read { db in
+            guard let exchangeID = try Self.exchangeID(db, exchange),
+                  let row = try Row.fetchOne(db, sql: """
+                      SELECT * FROM exchange_records WHERE exchange_id = ? AND entry_key = ? AND signal_type = ? AND signal_value = ?
+                      """, arguments: [exchangeID, key.entryKey, key.signalType, key.signalValue]) else { return nil }
+            return try Self.exchangeRecord(row)
+        }
     }
 }

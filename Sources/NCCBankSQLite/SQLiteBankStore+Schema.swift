@@ -170,6 +170,14 @@ extension SQLiteBankStore {
             try db.execute(sql: "INSERT INTO banks (name, role, enabled, pdq_distance, distance_override, created_at) VALUES (?, 'match', 1, NULL, 0, ?)",
                            arguments: [BankSettings.ownBankName, Date().timeIntervalSince1970])
         }
+        migrator.registerMigration("v4: feedback in doubt (a try's start, set before its request leaves), an exchange's feedback source") { db in
+            // `sent_at`: REAL seconds since 1970, NULL when no try is under way (`FeedbackItem.inDoubtSince`).
+            // `feedback_source`: our platform's name at the exchange (`ExchangeSettings.feedbackSource`).
+            try db.execute(sql: """
+                ALTER TABLE feedback_outbox ADD COLUMN sent_at REAL;
+                ALTER TABLE exchanges ADD COLUMN feedback_source TEXT;
+                """)
+        }
         return migrator
     }
 }

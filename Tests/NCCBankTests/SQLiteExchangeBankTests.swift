@@ -23,7 +23,7 @@ import Testing
             let queue = try DatabaseQueue(path: fixture.location + "/" + SQLiteBankStore.fileName)
             try await queue.write { db in
                 for table in Self.exchangeTables { try db.execute(sql: "DROP TABLE \(table)") }
-                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v3:%'")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v3:%' OR identifier LIKE 'v4:%'")
             }
             try queue.close()
             let store = try await ExchangeBankContract.open(fixture)

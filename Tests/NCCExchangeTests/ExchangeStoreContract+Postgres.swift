@@ -22,6 +22,21 @@ struct PostgresExchangeStoreContractTests {
         try await Self.withStore { store in try await ExchangeStoreContract.outbox(store) }
     }
 
+    @Test("PostgresBankStore marks tries in doubt")
+    func inDoubt() async throws {
+        try await Self.withStore { store in try await ExchangeStoreContract.inDoubt(store) }
+    }
+
+    @Test("PostgresBankStore finds a record by its id")
+    func recordLookup() async throws {
+        try await Self.withStore { store in try await ExchangeStoreContract.recordLookup(store) }
+    }
+
+    @Test("PostgresBankStore keeps an exchange's feedback source")
+    func feedbackSource() async throws {
+        try await Self.withStore { store in try await ExchangeStoreContract.feedbackSource(store) }
+    }
+
     /// Runs `body` on a fresh bank with the bodies' exchanges configured, and drops its database afterwards.
     static func withStore(_ body: (PostgresBankStore) async throws -> Void) async throws {
         let url = try TestRequirements.requirePostgresURL()

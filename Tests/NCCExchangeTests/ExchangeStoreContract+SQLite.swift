@@ -29,4 +29,19 @@ struct SQLiteExchangeStoreContractTests {
     func outbox() async throws {
         try await Self.withBank(exchanges: ["s"]) { try await ExchangeStoreContract.outbox($0) }
     }
+
+    @Test("SQLiteBankStore marks tries in doubt")
+    func inDoubt() async throws {
+        try await Self.withBank(exchanges: ["s"]) { try await ExchangeStoreContract.inDoubt($0) }
+    }
+
+    @Test("SQLiteBankStore finds a record by its id")
+    func recordLookup() async throws {
+        try await Self.withBank(exchanges: ["a", "b"]) { try await ExchangeStoreContract.recordLookup($0) }
+    }
+
+    @Test("SQLiteBankStore keeps an exchange's feedback source")
+    func feedbackSource() async throws {
+        try await Self.withBank(exchanges: []) { try await ExchangeStoreContract.feedbackSource($0) }
+    }
 }

@@ -105,4 +105,98 @@ struct FeedbackTests {
         #expect(try await outbox.items().map(\.state) == [.failed(.unauthorized), .failed(.misconfigured)])
         #expect(try await outbox.due(now: Self.t0.addingTimeInterval(86_400), limit: 10).isEmpty)
     }
+
+    @Test("An item in doubt is settled from StopNCII's record: our feedback there is delivered unsent; absent, it is sent once the feed was read past the try, or after the bounded wait")
+    func settlesInDoubt() async throws {
+        // Records as StopNCII's FetchHashes returns them (pytx `exchanges/clients/stopncii/api.py`,
+        // `StopNCIIHashRecord`, `CSPFeedbacks` with `source` and `feedbackValue`), read through our importer.
+        let ours = "Example Platform"
+        let hashes = (1...4).map { FixtureFiles.pdq($0) }
+        let feedback: [[[String: Any]]] = [
+            [["source": ours, "feedbackValue": "Blocked", "tags": [String]()]],          // ours, the value we send: held
+            [["source": "Another Platform", "feedbackValue": "Blocked", "tags": [String]()]], // someone else's only
+            [["source": ours, "feedbackValue": "NotBlocked", "tags": [String]()]],       // ours, another value
+            [],
+        ]
+        let exchangeNow = Int64(Date().timeIntervalSince1970)
+        let page: [String: Any] = [
+            "count": 4, "hasMoreRecords": false, "nextSetTimestamp": exchangeNow,
+            "hashRecords": zip(hashes, feedback).map { hash, feedback -> [String: Any] in
+                ["lastModtimestamp": exchangeNow - 1, "signalType": "ImagePDQ", "hashValue": hash, "hashStatus": "Active",
+                 "caseNumbers": [String: String](), "CSPFeedbacks": feedback]
+            },
+        ]
+        let pageData = try JSONSerialization.data(withJSONObject: page)
+        let server = try await ReplayServer.start { request in request.method == "GET" ? .data(pageData) : .json("{}") }
+        defer { Task { await server.stop() } }
+        let base = server.baseURL.appendingPathComponent("v1")
+        let store = MemoryExchangeRecordStore()
+        _ = try await ExchangeSync(exchange: "sncii", importer: StopNCIIImporter(baseURL: base, fetchFunctionKey: "f", subscriptionKey: "s"), store: store).run()
+        #expect(try await store.record(.init(signalType: .imagePDQ, signalValue: hashes[0]), exchange: "sncii")?.feedback.first?.source == ours)
+
+        // Four items whose process died during their request: three tried long before the feed was read, the
+        // fourth just now (the feed may not show it yet).
+        let outbox = MemoryFeedbackOutbox()
+        let keys = hashes.map { FeedbackItem.Key(exchange: "sncii", record: .init(signalType: .imagePDQ, signalValue: $0), outcome: .removed) }
+        let now = Date()
+        for (index, key) in keys.enumerated() {
+            #expect(try await outbox.enqueue(key, now: now.addingTimeInterval(-200)))
+            let sentAt = index == 3 ? now.addingTimeInterval(-5) : now.addingTimeInterval(-100)
+            #expect(try await outbox.markSending(key, attempts: 0, at: sentAt, recheckAt: sentAt))
+        }
+        let settings = ExchangeSettings(name: "sncii", kind: .stopNCII, bank: "b", intervalSeconds: 60, feedbackSource: "  example platform ")
+        let sender = StopNCIIFeedbackSender(baseURL: base, feedbackFunctionKey: "fk", subscriptionKey: "s")
+        let delivery = FeedbackDelivery(outbox: outbox, senders: ["sncii": sender], exchanges: ["sncii": settings], records: store)
+        let report = try await delivery.deliverDue(now: now)
+        #expect(report.settled == 1 && report.delivered == 3 && report.retrying == 1)
+        var posted: [String] { server.requests.filter { $0.method == "POST" }.compactMap { request in
+            ((try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]).flatMap { ($0["hashFeedbacks"] as? [[String: Any]])?.first?["hashValue"] as? String }
+        } }
+        #expect(posted == [hashes[1], hashes[2]])
+        var items = try await outbox.items()
+        #expect(items.map(\.attempts) == [1, 2, 2, 1] && items.prefix(3).allSatisfy { $0.state == .delivered(at: now) && $0.inDoubtSince == nil })
+        // The fourth waits for the feed (rechecked every 5 s), then, the feed not showing it within the window and
+        // three intervals, is sent.
+        #expect(items[3].inDoubtSince != nil && items[3].state == .pending(notBefore: now.addingTimeInterval(5)))
+        _ = try await delivery.deliverDue(now: now.addingTimeInterval(5))
+        #expect(posted.count == 2)
+        _ = try await delivery.deliverDue(now: now.addingTimeInterval(-5 + 35 + 180))
+        #expect(posted == [hashes[1], hashes[2], hashes[3]])
+        items = try await outbox.items()
+        #expect(items[3].inDoubtSince == nil && items[3].attempts == 2)
+
+        // Without a feedback source the exchange's record cannot say: an item in doubt is sent again.
+        let unsettled = MemoryFeedbackOutbox()
+        #expect(try await unsettled.enqueue(keys[0], now: now))
+        #expect(try await unsettled.markSending(keys[0], attempts: 0, at: now.addingTimeInterval(-100), recheckAt: now))
+        var plain = settings
+        plain.feedbackSource = nil
+        _ = try await FeedbackDelivery(outbox: unsettled, senders: ["sncii": sender], exchanges: ["sncii": plain], records: store).deliverDue(now: now)
+        #expect(posted.last == hashes[0] && posted.count == 4)
+    }
+
+    @Test("The settlement rule: our source and value settle; another source, another value or no source do not; the wait is bounded")
+    func settlementRule() throws {
+        let record = ExchangeRecord(id: .init(signalType: .imagePDQ, signalValue: FixtureFiles.pdq(1)), status: .active,
+                                    feedback: [UpstreamFeedback(source: "Other", value: "Blocked", tags: []), UpstreamFeedback(source: "Ours", value: "NotBlocked", tags: [])])
+        #expect(FeedbackSettlement.shows(record, source: "ours", outcome: .notViolating))
+        #expect(!FeedbackSettlement.shows(record, source: "Ours", outcome: .removed))
+        #expect(!FeedbackSettlement.shows(record, source: "Other platform", outcome: .removed))
+        var item = FeedbackItem(key: .init(exchange: "s", record: record.id, outcome: .removed), now: Self.t0)
+        let settings = ExchangeSettings(name: "s", kind: .stopNCII, bank: "b", intervalSeconds: 100, feedbackSource: "Ours")
+        let rule = FeedbackSettlement()
+        #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0) == .send) // not in doubt
+        item.inDoubtSince = Self.t0
+        #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0) == .wait(until: Self.t0.addingTimeInterval(5)))
+        #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0.addingTimeInterval(334)) == .wait(until: Self.t0.addingTimeInterval(335)))
+        #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0.addingTimeInterval(335)) == .send)
+        var ncmec = settings
+        ncmec.kind = .ncmec
+        #expect(rule.decide(item, settings: ncmec, record: record, checkpoint: nil, now: Self.t0) == .send)
+        var disabled = settings
+        disabled.enabled = false
+        #expect(rule.decide(item, settings: disabled, record: record, checkpoint: nil, now: Self.t0) == .send)
+        item.key.outcome = .notViolating
+        #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0) == .delivered)
+    }
 }

@@ -42,10 +42,17 @@ extension BankError {
         BankError(.bankInvalid, "An exchange is fetched at most every \(ExchangeSettings.minimumInterval) seconds (the exchanges ask partners not to poll harder); \(seconds) is too short.")
     }
 
-    /// Throws `exchangeNameInvalid` or `exchangeIntervalTooShort` for settings no driver stores.
+    /// `bank_invalid`: an exchange's feedback source is not usable (`ExchangeSettings.isValidFeedbackSource`).
+    public static var feedbackSourceInvalid: BankError {
+        BankError(.bankInvalid, "A feedback source is the name the exchange shows for your platform: 1 to \(ExchangeSettings.maxFeedbackSourceLength) characters, no control characters.")
+    }
+
+    /// Throws `exchangeNameInvalid`, `exchangeIntervalTooShort` or `feedbackSourceInvalid` for settings no driver
+    /// stores.
     public static func validate(_ exchange: ExchangeSettings) throws {
         guard ExchangeSettings.isValidName(exchange.name) else { throw exchangeNameInvalid }
         guard exchange.intervalSeconds >= ExchangeSettings.minimumInterval else { throw exchangeIntervalTooShort(exchange.intervalSeconds) }
+        if let source = exchange.feedbackSource, !ExchangeSettings.isValidFeedbackSource(source) { throw feedbackSourceInvalid }
     }
 
     /// `exchange_not_found`.

@@ -199,7 +199,7 @@ extension MemoryBankStore: ExchangeBankStore {
         }
     }
 
-    /// Replaces an exchange's switch, interval, endpoint and credential names (`bank_invalid`,
+    /// Replaces an exchange's switch, interval, endpoint, credential names and feedback source (`bank_invalid`,
     /// `exchange_not_found`), with an `exchange_changed` audit record.
     public func updateExchange(_ settings: ExchangeSettings) async throws {
         try withExchangeState { state, _ in
@@ -209,6 +209,7 @@ extension MemoryBankStore: ExchangeBankStore {
             state.feeds[settings.name]!.settings.intervalSeconds = settings.intervalSeconds
             state.feeds[settings.name]!.settings.endpoint = settings.endpoint
             state.feeds[settings.name]!.settings.credentialEnvironment = settings.credentialEnvironment
+            state.feeds[settings.name]!.settings.feedbackSource = settings.feedbackSource
             state.note("exchange_changed", detail: settings.name)
         }
     }
@@ -271,6 +272,12 @@ extension MemoryBankStore: ExchangeBankStore {
         try withExchangeState { state, _ in
             (state.feeds[exchange]?.records.values ?? [:].values).sorted { $0.hashID < $1.hashID }.map(\.record)
         }
+    }
+
+    /// The current record `id` of `exchange`, or nil.
+    /// - Warning: returns an imported hash value; never log or serve it.
+    public func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord? {
+        try withExchangeState { state, _ in state.feeds[exchange]?.records[id]?.record }
     }
 
     /// Matchable upserts and removals after `version`, oldest first, at most `limit` together.
@@ -362,6 +369,16 @@ extension MemoryBankStore: ExchangeBankStore {
     /// Every item, in the order they were queued.
     public func items() async throws -> [FeedbackItem] {
         try withExchangeState { state, _ in state.outbox.items }
+    }
+
+    /// Marks a try beginning at `at` if the item is pending with `attempts` tries; returns whether it did.
+    public func markSending(_ key: FeedbackItem.Key, attempts: Int, at: Date, recheckAt: Date) async throws -> Bool {
+        try withExchangeState { state, _ in state.outbox.markSending(key, attempts: attempts, at: at, recheckAt: recheckAt) }
+    }
+
+    /// Moves a pending item's due time, keeping its in-doubt mark.
+    public func postpone(_ key: FeedbackItem.Key, until notBefore: Date) async throws {
+        try withExchangeState { state, _ in state.outbox.postpone(key, until: notBefore) }
     }
 
     // MARK: Quarantine

@@ -27,14 +27,33 @@ public struct FeedbackQueue: Sendable {
         return due
     }
 
-    /// Records one try's outcome; a delivered item stays delivered (a late duplicate answer cannot reopen it), an
-    /// unknown key changes nothing.
+    /// Records one try's outcome and clears the in-doubt mark; counts the try unless `markSending` did. A
+    /// delivered item stays delivered (a late duplicate answer cannot reopen it), an unknown key changes nothing.
     public mutating func record(_ key: FeedbackItem.Key, state: FeedbackItem.State, error: ExchangeError.Code?) {
         guard var item = byKey[key] else { return }
         if case .delivered = item.state { return }
         item.state = state
-        item.attempts += 1
+        if item.inDoubtSince == nil { item.attempts += 1 }
+        item.inDoubtSince = nil
         item.lastError = error
+        byKey[key] = item
+    }
+
+    /// Marks a try of `key` beginning at `at` (in doubt since `at`, one more try, due again at `recheckAt`) if the
+    /// item is pending with exactly `attempts` tries; returns whether it did.
+    public mutating func markSending(_ key: FeedbackItem.Key, attempts: Int, at: Date, recheckAt: Date) -> Bool {
+        guard var item = byKey[key], case .pending = item.state, item.attempts == attempts else { return false }
+        item.inDoubtSince = at
+        item.attempts += 1
+        item.state = .pending(notBefore: recheckAt)
+        byKey[key] = item
+        return true
+    }
+
+    /// Moves a pending item's due time, keeping its in-doubt mark and tries.
+    public mutating func postpone(_ key: FeedbackItem.Key, until notBefore: Date) {
+        guard var item = byKey[key], case .pending = item.state else { return }
+        item.state = .pending(notBefore: notBefore)
         byKey[key] = item
     }
 

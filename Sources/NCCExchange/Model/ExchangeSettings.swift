@@ -40,10 +40,20 @@ public struct ExchangeSettings: Sendable, Hashable, Codable {
     public var enabled: Bool
     /// When it was added.
     public var createdAt: Date
+    /// Our platform's name as the exchange shows it on the feedback it holds (StopNCII: the `source` of our
+    /// entries in a hash record's `CSPFeedbacks`, the name StopNCII gave our account), or nil when not known.
+    /// With it, feedback whose try ended without an answer (a crash, a time-out) is settled from the exchange's
+    /// feed, so it is delivered exactly once; without it such feedback is sent again (at least once). At most
+    /// `maxFeedbackSourceLength` characters, no control characters.
+    public var feedbackSource: String?
+
+    /// The longest `feedbackSource`, in characters.
+    public static let maxFeedbackSourceLength = 200
 
     /// Makes settings.
     public init(name: String, kind: Kind, bank: String, endpoint: String? = nil, credentialEnvironment: [String: String] = [:],
-                intervalSeconds: Int = ExchangeSettings.defaultInterval, enabled: Bool = true, createdAt: Date = Date()) {
+                intervalSeconds: Int = ExchangeSettings.defaultInterval, enabled: Bool = true, createdAt: Date = Date(),
+                feedbackSource: String? = nil) {
         self.name = name
         self.kind = kind
         self.bank = bank
@@ -52,6 +62,14 @@ public struct ExchangeSettings: Sendable, Hashable, Codable {
         self.intervalSeconds = intervalSeconds
         self.enabled = enabled
         self.createdAt = createdAt
+        self.feedbackSource = feedbackSource
+    }
+
+    /// Whether `source` can be a `feedbackSource`: 1 to `maxFeedbackSourceLength` characters, no control
+    /// characters, not only spaces.
+    public static func isValidFeedbackSource(_ source: String) -> Bool {
+        !source.trimmingCharacters(in: .whitespaces).isEmpty && source.count <= maxFeedbackSourceLength
+            && !source.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Whether `name` is a usable exchange or bank name: 1 to 64 of `a-z`, `0-9`, `_`, `-`, starting with a letter.

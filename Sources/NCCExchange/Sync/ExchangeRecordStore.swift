@@ -14,4 +14,15 @@ public protocol ExchangeRecordStore: Sendable {
 
     /// The current records of `exchange` (for the index that matches them, and for tests).
     func records(exchange: String) async throws -> [ExchangeRecord]
+
+    /// The current record `id` of `exchange`, or nil (not stored, or an unknown exchange). Feedback settlement
+    /// reads it (`FeedbackSettlement`); the bank drivers find it by its key.
+    func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord?
+}
+
+extension ExchangeRecordStore {
+    /// A walk of `records(exchange:)`, for small stores (the memory ones).
+    public func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord? {
+        try await records(exchange: exchange).first { $0.id == id }
+    }
 }

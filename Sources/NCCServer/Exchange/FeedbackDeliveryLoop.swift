@@ -14,6 +14,12 @@ import NCCExchange
 /// credentials are missing from the environment keeps its items pending (tried again with the same doubling
 /// waits), so setting the variable and restarting the server delivers them. Log lines and metrics carry exchange
 /// names, counts and codes only.
+///
+/// A try is marked in the store before its request leaves. An item still marked when found (this or another
+/// process died during its request) or whose request ended without an answer is in doubt: for StopNCII with a
+/// feedback source it is settled from the exchange's record (`FeedbackSettlement`: delivered without sending when
+/// the record shows our feedback, `nccmatch_feedback_settled_total{as="delivered"}`; sent again once the feed was
+/// read past the try, or after three fetch intervals); for other exchanges it is sent again.
 struct FeedbackDeliveryLoop: Sendable {
     /// The store holding the outbox and the exchanges' settings.
     let store: any ExchangeBankStore
@@ -64,7 +70,7 @@ struct FeedbackDeliveryLoop: Sendable {
                             logger.warning("feedback not sent: the exchange's configuration is incomplete", metadata: [
                                 "exchange": "\(exchange.name)", "code": "\(error.code.rawValue)", "variable": "\(error.variable ?? "-")"])
                         }
-                        try await deliver(item, via: sender)
+                        try await deliver(item, via: sender, exchanges: exchanges)
                     }
                 }
                 if ticks % gaugeEvery == 0 { gaugeNames = try await updateGauge(exchanges: Set(exchanges.keys), previous: gaugeNames) }
@@ -81,45 +87,40 @@ struct FeedbackDeliveryLoop: Sendable {
         }
     }
 
-    /// One try of one item, recorded in the outbox.
-    func deliver(_ item: FeedbackItem, via sender: Result<(any FeedbackSender)?, ExchangeConnectionError>) async throws {
+    /// One try of one item, recorded in the outbox (`FeedbackDelivery.attempt`: an item in doubt is settled from
+    /// the exchange's record first; a try is marked before its request leaves).
+    func deliver(_ item: FeedbackItem, via sender: Result<(any FeedbackSender)?, ExchangeConnectionError>,
+                 exchanges: [String: ExchangeSettings]) async throws {
         let now = Date()
         let exchange = item.key.exchange
-        let failure: ExchangeError
+        let delivery = FeedbackDelivery(outbox: store, senders: [:], exchanges: exchanges, records: store,
+                                        retryDelay: retryDelay, maxDelay: maxDelay, maxAttempts: maxAttempts)
         switch sender {
         case .failure:
-            let wait = min(maxDelay, retryDelay * pow(2, Double(item.attempts)))
-            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(wait)), error: .misconfigured)
-            return
+            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(delivery.wait(afterAttempts: item.attempts))), error: .misconfigured)
         case .success(nil):
             // A file exchange: there is no one to send feedback to.
             try await store.record(item.key, state: .delivered(at: now), error: nil)
-            return
         case .success(let sender?):
-            let result: Result<FeedbackSendResult, ExchangeError>
-            do throws(ExchangeError) {
-                result = .success(try await sender.send(item.key))
-            } catch {
-                result = .failure(error)
-            }
-            switch result {
-            case .success(let sent):
-                try await store.record(item.key, state: .delivered(at: now), error: nil)
+            switch try await delivery.attempt(item, with: sender, now: now) {
+            case .delivered(let sent):
                 if sent == .accepted { metrics.add("nccmatch_feedback_delivered_total{exchange=\"\(exchange)\"}") }
-                return
-            case .failure(let error):
-                failure = error
+            case .settled:
+                metrics.add("nccmatch_feedback_settled_total{exchange=\"\(exchange)\",as=\"delivered\"}")
+                logger.notice("feedback in doubt found in the exchange's record: delivered, not sent again", metadata: ["exchange": "\(exchange)"])
+            case .waiting, .taken:
+                break
+            case .inDoubt(let code):
+                metrics.add("nccmatch_feedback_in_doubt_total{exchange=\"\(exchange)\",code=\"\(code.rawValue)\"}")
+                logger.notice("feedback sent without an answer: to be settled from the exchange's feed", metadata: [
+                    "exchange": "\(exchange)", "code": "\(code.rawValue)", "attempts": "\(item.attempts + 1)"])
+            case .retrying(let code):
+                metrics.add("nccmatch_feedback_retried_total{exchange=\"\(exchange)\",code=\"\(code.rawValue)\"}")
+                logger.notice("feedback to be tried again", metadata: ["exchange": "\(exchange)", "code": "\(code.rawValue)", "attempts": "\(item.attempts + 1)"])
+            case .failed(let code):
+                metrics.add("nccmatch_feedback_failed_total{exchange=\"\(exchange)\",code=\"\(code.rawValue)\"}")
+                logger.error("feedback refused for good", metadata: ["exchange": "\(exchange)", "code": "\(code.rawValue)", "attempts": "\(item.attempts + 1)"])
             }
-        }
-        if failure.isTransient, item.attempts + 1 < maxAttempts {
-            let wait = min(maxDelay, retryDelay * pow(2, Double(item.attempts)))
-            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(wait)), error: failure.code)
-            metrics.add("nccmatch_feedback_retried_total{exchange=\"\(exchange)\",code=\"\(failure.code.rawValue)\"}")
-            logger.notice("feedback to be tried again", metadata: ["exchange": "\(exchange)", "code": "\(failure.code.rawValue)", "attempts": "\(item.attempts + 1)"])
-        } else {
-            try await store.record(item.key, state: .failed(failure.code), error: failure.code)
-            metrics.add("nccmatch_feedback_failed_total{exchange=\"\(exchange)\",code=\"\(failure.code.rawValue)\"}")
-            logger.error("feedback refused for good", metadata: ["exchange": "\(exchange)", "code": "\(failure.code.rawValue)", "attempts": "\(item.attempts + 1)"])
         }
     }
 

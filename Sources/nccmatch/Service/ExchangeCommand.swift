@@ -37,9 +37,14 @@ struct ExchangeCommand: AsyncParsableCommand {
         var credential: [String] = []
         @Option(help: "Seconds between fetches in `serve` (at least 10).") var interval: Int = ExchangeSettings.defaultInterval
         @Flag(help: "Add it switched off: `serve` does not fetch it.") var disabled = false
+        @Option(help: ArgumentHelp("Your platform's name as the exchange shows it on your feedback (StopNCII: the `source` of your CSPFeedbacks). With it, feedback whose sending was cut off is checked against the exchange's feed instead of being sent again.", valueName: "name"))
+        var feedbackSource: String?
         @OptionGroup var options: DataOption
 
         func validate() throws {
+            if let feedbackSource, !ExchangeSettings.isValidFeedbackSource(feedbackSource) {
+                throw ValidationError("--feedback-source is 1 to \(ExchangeSettings.maxFeedbackSourceLength) characters, no control characters: the name the exchange shows for your platform.")
+            }
             guard ExchangeSettings.isValidName(name) else {
                 throw ValidationError("An exchange name is 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter.")
             }
@@ -70,7 +75,7 @@ struct ExchangeCommand: AsyncParsableCommand {
 
         func settings() throws -> ExchangeSettings {
             ExchangeSettings(name: name, kind: kind, bank: bank, endpoint: endpoint, credentialEnvironment: try credentials(),
-                             intervalSeconds: interval, enabled: !disabled)
+                             intervalSeconds: interval, enabled: !disabled, feedbackSource: feedbackSource)
         }
 
         func run() async throws {
@@ -82,6 +87,9 @@ struct ExchangeCommand: AsyncParsableCommand {
             for (credentialName, variable) in settings.credentialEnvironment.sorted(by: { $0.key < $1.key }) {
                 let set = !(environment[variable] ?? "").isEmpty
                 print("  \(credentialName) from $\(variable)\(set ? "" : " (not set here: set it where `serve` and `exchange fetch` run)")")
+            }
+            if kind == .stopNCII, feedbackSource == nil {
+                print("  no --feedback-source: feedback whose sending is cut off (a crash, a time-out) is sent again, so StopNCII may receive it twice; `nccmatch exchange set \(name) --feedback-source NAME` adds it.")
             }
         }
     }
@@ -119,16 +127,23 @@ struct ExchangeCommand: AsyncParsableCommand {
 
     struct Change: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "set", abstract: "Change an exchange: switch `serve`'s fetching on or off, its interval.")
+            commandName: "set", abstract: "Change an exchange: switch `serve`'s fetching on or off, its interval, its feedback source.")
         @Argument(help: "The exchange's name.") var name: String
         @Flag(help: "Switch fetching on or off.") var switchTo: Switch?
         @Option(help: "Seconds between fetches (at least 10).") var interval: Int?
+        @Option(help: ArgumentHelp("Your platform's name as the exchange shows it on your feedback (see `exchange add`); an empty value removes it.", valueName: "name"))
+        var feedbackSource: String?
         @OptionGroup var options: DataOption
 
         enum Switch: String, EnumerableFlag { case enable, disable }
 
         func validate() throws {
-            if switchTo == nil && interval == nil { throw ValidationError("Nothing to change: give --enable, --disable or --interval N.") }
+            if switchTo == nil && interval == nil && feedbackSource == nil {
+                throw ValidationError("Nothing to change: give --enable, --disable, --interval N or --feedback-source NAME.")
+            }
+            if let feedbackSource, !feedbackSource.isEmpty, !ExchangeSettings.isValidFeedbackSource(feedbackSource) {
+                throw ValidationError("--feedback-source is 1 to \(ExchangeSettings.maxFeedbackSourceLength) characters, no control characters: the name the exchange shows for your platform.")
+            }
             if let interval, interval < ExchangeSettings.minimumInterval {
                 throw ValidationError("--interval is at least \(ExchangeSettings.minimumInterval) seconds.")
             }
@@ -140,8 +155,10 @@ struct ExchangeCommand: AsyncParsableCommand {
                 guard var exchange = try await store.exchanges().first(where: { $0.name == name }) else { throw BankError.exchangeNotFound(name) }
                 if let switchTo { exchange.enabled = switchTo == .enable }
                 if let interval { exchange.intervalSeconds = interval }
+                if let feedbackSource { exchange.feedbackSource = feedbackSource.isEmpty ? nil : feedbackSource }
                 try await store.updateExchange(exchange)
-                print("Exchange \(name): \(exchange.enabled ? "enabled" : "disabled"), every \(exchange.intervalSeconds) s.")
+                let source = exchange.feedbackSource.map { ", feedback source \($0)" } ?? ""
+                print("Exchange \(name): \(exchange.enabled ? "enabled" : "disabled"), every \(exchange.intervalSeconds) s\(source).")
             } catch { throw bankFailure(error) }
         }
     }
@@ -212,7 +229,10 @@ struct ExchangeCommand: AsyncParsableCommand {
             abstract: "The feedback sent back to exchanges: exchange, outcome, state, tries, last error.",
             discussion: """
                 One line per item. Hash values are left out unless --show-values is given (they are the \
-                exchange's data: keep such output private).
+                exchange's data: keep such output private). State in_doubt: its sending was cut off (the server \
+                stopped, or no answer came); with a feedback source (StopNCII) it is settled from the exchange's \
+                feed (delivered when the feed shows it, else sent again, within three fetch intervals); without \
+                one it is sent again. `at` is when it is looked at next.
                 """)
         @Argument(help: "Only this exchange's items.") var name: String?
         @Flag(help: "Add each item's signal type and hash value.") var showValues = false
@@ -229,7 +249,7 @@ struct ExchangeCommand: AsyncParsableCommand {
             for item in items where name == nil || item.key.exchange == name {
                 let (state, at): (String, String)
                 switch item.state {
-                case .pending(let notBefore): (state, at) = ("pending", format.string(from: notBefore))
+                case .pending(let notBefore): (state, at) = (item.inDoubtSince == nil ? "pending" : "in_doubt", format.string(from: notBefore))
                 case .delivered(let date): (state, at) = ("delivered", format.string(from: date))
                 case .failed(let code): (state, at) = ("failed:\(code.rawValue)", "-")
                 }
