@@ -617,13 +617,23 @@ static int luma_is_close(const AVFrame *f, int width, int height) {
     enum { side = 64 };
     uint32_t sums[side * side] = { 0 }, counts[side * side] = { 0 };
     const int ystride = height >= 4 * side ? 4 : 1, xstride = width >= 4 * side ? 4 : 1;
+    /* Sample x falls in column cell x * side / width (rounded down): cell c holds the sampled x from the first
+     * multiple of xstride at or after ceil(c * width / side) up to the next cell's first; no division per sample. */
+    int first[side + 1], taken[side];
+    for (int c = 0; c <= side; c++) {
+        const int64_t x = ((int64_t)c * width + side - 1) / side;
+        const int64_t sampled = (x + xstride - 1) / xstride * xstride;
+        first[c] = (int)(sampled < width ? sampled : width);
+    }
+    for (int c = 0; c < side; c++) taken[c] = first[c + 1] > first[c] ? (first[c + 1] - first[c] + xstride - 1) / xstride : 0;
     for (int y = 0; y < height; y += ystride) {
         const uint8_t *row = f->data[0] + (size_t)y * (size_t)f->linesize[0];
         const int cy = (int)((int64_t)y * side / height);
-        for (int x = 0; x < width; x += xstride) {
-            const int cell = cy * side + (int)((int64_t)x * side / width);
-            sums[cell] += row[x];
-            counts[cell]++;
+        for (int c = 0; c < side; c++) {
+            uint32_t sum = 0;
+            for (int x = first[c]; x < first[c + 1]; x += xstride) sum += row[x];
+            sums[cy * side + c] += sum;
+            counts[cy * side + c] += (uint32_t)taken[c];
         }
     }
     double cells[side * side];
