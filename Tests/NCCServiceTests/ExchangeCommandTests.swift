@@ -156,7 +156,7 @@ import Testing
         #expect(!metrics.contains(kept) && !metrics.contains(Self.fetchKey))
     }
 
-    @Test("feedback on 1,000 imported matches reaches the exchange once each, across a SIGKILL of the server while sending")
+    @Test("feedback on 1,000 imported matches reaches the exchange exactly once each, across a SIGKILL of the server while a request is in flight")
     func feedbackAcrossKill() async throws {
         let replay = try await StopNCIIReplay.start(pageLimit: 800, feedbackDelay: .milliseconds(10))
         defer { Task { await replay.stop() } }
@@ -169,7 +169,7 @@ import Testing
         let data = ["--data", dataPath.path]
         try await run(["bank", "add", "sncii-bank"] + data)
         try await run(["exchange", "add", "sncii", "--kind", "stopncii", "--bank", "sncii-bank", "--endpoint", replay.baseURL.appendingPathComponent("v1").absoluteString,
-                 "--interval", "600"] + Self.credentials + data)
+                 "--interval", "600", "--feedback-source", StopNCIIReplay.cspName] + Self.credentials + data)
         #expect(Self.table(try await run(["exchange", "fetch", "sncii"] + data, environment: Self.environment))["stored"] == "1000")
 
         let wrapper = try Self.wrapper(in: dir)
@@ -185,6 +185,8 @@ import Testing
             if let ref = (result["matches"] as? [[String: Any]])?.first?["match_ref"] as? String { refs.append(ref) }
         }
         try #require(refs.count == 1_000, "\(answer.status) \(answer.text.prefix(300))")
+        // The 100th feedback is taken by the exchange, but its answer is held: the kill lands with it in flight.
+        replay.holdFeedback(at: 100)
         let base = server.base!
         try await withThrowingTaskGroup(of: Int.self) { group in
             for chunk in stride(from: 0, to: refs.count, by: 125) {
@@ -200,20 +202,27 @@ import Testing
             for try await status in group { #expect(status == 200) }
         }
 
-        // Killed in the middle of sending, then started again: the outbox goes on where it was.
-        _ = try await waitFor(seconds: 120) { replay.feedbacks.count >= 100 ? true : nil }
+        _ = try await waitFor(seconds: 120) { replay.holding ? true : nil }
         server.kill()
         let atKill = replay.feedbacks.count
+        replay.releaseHold()
+        // The item in flight was marked before its request left: the outbox holds it in doubt, not delivered.
+        let inDoubt = try await run(["exchange", "feedback", "sncii"] + data).split(separator: "\n").filter { $0.contains("\tin_doubt\t") }
+        #expect(atKill == 100 && inDoubt.count == 1, "\(atKill) posts at the kill, \(inDoubt.count) in doubt")
+
+        // Started again: the feed shows the exchange took the item in flight, so it is settled, not sent again.
         server = try await offPool { try ServerProcess(data: dataPath, extra: extra, binary: wrapper) }
-        _ = try await waitFor(seconds: 300) { Set(replay.feedbackHashes).count == 1_000 ? true : nil }
+        _ = try await waitFor(seconds: 300) { try await rows(["exchange", "list"] + data)["sncii"]?[7] == "1000" ? true : nil }
         try await Task.sleep(for: .seconds(3))
         let sent = replay.feedbackHashes
-        #expect(atKill < 1_000, "the kill came after every item was sent; nothing was tested across it")
         #expect(Set(sent) == Set(values))
-        // An item is marked delivered only after the exchange accepted it: the one in flight at the kill may go
-        // twice (StopNCII keeps a platform's latest value per hash), never more.
-        #expect(sent.count <= 1_001, "\(sent.count - 1_000) items were sent twice")
+        let repeated = Dictionary(grouping: sent, by: { $0 }).filter { $0.value.count > 1 }.count
+        #expect(replay.feedbacks.count == 1_000 && sent.count == 1_000 && repeated == 0,
+                "the exchange received \(replay.feedbacks.count) posts for 1,000 items, \(repeated) items more than once")
         #expect(try await rows(["exchange", "list"] + data)["sncii"]?[6...8] == ["0", "1000", "0"])
+        let metrics = try await HTTP.send("GET", server.url("metrics")).text
+        #expect(metrics.contains("nccmatch_feedback_settled_total{exchange=\"sncii\",as=\"delivered\"} 1"), "the item in flight was not settled from the feed")
+        #expect(metrics.contains("nccmatch_feedback_delivered_total{exchange=\"sncii\"} 900"))
     }
 
     @Test("serve imports a pytx local_file while an exchange missing its variables fails alone, by code; file feedback is closed with nothing sent")
@@ -338,22 +347,43 @@ import Testing
     }
 }
 
-/// StopNCII's partner API replayed on loopback: a store of records keyed by type and hash, each upsert stamped
-/// with a later `lastModtimestamp`; `FetchHashes` pages the records changed since `startTimestamp` (`pageLimit` a
-/// page, the page token being the offset) and answers `nextSetTimestamp` after the newest; `SubmitFeedback` is
-/// logged. Both check the function key and the subscription key.
+/// StopNCII's partner API replayed on loopback: a store of aggregate hash records keyed by type and hash, each
+/// change stamped with a later `lastModtimestamp` (seconds since 1970, never behind this host's clock);
+/// `FetchHashes` pages the records changed since `startTimestamp` (`pageLimit` a page, the page token being the
+/// offset) and answers `nextSetTimestamp` after the newest. Both endpoints check the function key and the
+/// subscription key.
+///
+/// `SubmitFeedback` behaves as the documented aggregate record does (pytx
+/// `python-threatexchange/threatexchange/exchanges/clients/stopncii/api.py`: `StopNCIIHashRecord.CSPFeedbacks`, a
+/// list of `StopNCIICSPFeedback` with `feedbackValue`, `tags` and `source`, "Name of the Content Service Provider";
+/// a later record for the same hash replaces the earlier): each POST is counted (every one, repeats included),
+/// then sets the `CSPFeedbacks` entry of the platform behind the subscription key it authenticated with
+/// (`cspName`) and stamps the record later, so the next `FetchHashes` returns it. Its answer comes after
+/// `feedbackDelay`; `holdFeedback(at:)` keeps the answer to the n-th POST back until `releaseHold()`, after the
+/// feedback was taken (as a server that stored it but whose answer never reached the sender).
 final class StopNCIIReplay: Sendable {
     struct Seen: Sendable {
         var headers: [String: String]
         var body: Data
     }
 
+    /// The CSP name StopNCII shows for the platform holding `ExchangeCommandTests.subscriptionKey`.
+    static let cspName = "Example Platform"
+
     private struct State {
         var records: [String: (timestamp: Int64, json: [String: any Sendable])] = [:]
-        var clock: Int64 = 1_700_000_000
+        var clock: Int64 = 0
         var fetches = 0
         var lastHeaders: [String: String] = [:]
         var feedbacks: [Seen] = []
+        var holdAt: Int?
+        var holding = false
+
+        /// The next change's stamp: later than every earlier one, never behind this host's clock.
+        mutating func tick() -> Int64 {
+            clock = max(clock + 1, Int64(Date().timeIntervalSince1970))
+            return clock
+        }
     }
 
     private let state = Mutex(State())
@@ -366,6 +396,14 @@ final class StopNCIIReplay: Sendable {
     var fetches: Int { state.withLock { $0.fetches } }
     var lastHeaders: [String: String] { state.withLock { $0.lastHeaders } }
     var feedbacks: [Seen] { state.withLock { $0.feedbacks } }
+    /// Whether an answer is being held back now (`holdFeedback(at:)`).
+    var holding: Bool { state.withLock { $0.holding } }
+
+    /// Holds back the answer to the `count`-th `SubmitFeedback` POST (counting from 1) until `releaseHold()`.
+    func holdFeedback(at count: Int) { state.withLock { $0.holdAt = count } }
+
+    /// Lets a held answer go (to a sender that may be gone).
+    func releaseHold() { state.withLock { $0.holdAt = nil } }
 
     /// The `hashValue` of every feedback received, in order (repeats kept).
     var feedbackHashes: [String] {
@@ -390,8 +428,16 @@ final class StopNCIIReplay: Sendable {
             var query: [String: String] = [:]
             for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
             let body = Data(buffer: try await request.body.collect(upTo: 1 << 20))
-            if request.uri.path.hasSuffix("SubmitFeedback"), replay.feedbackDelay > .zero { try await Task.sleep(for: replay.feedbackDelay) }
+            // The feedback is taken first; its answer follows after the delay (or the hold).
             let (status, answer) = replay.answer(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
+            if request.uri.path.hasSuffix("SubmitFeedback") {
+                if replay.feedbackDelay > .zero { try await Task.sleep(for: replay.feedbackDelay) }
+                let number = replay.feedbacks.count
+                while replay.state.withLock({ state in
+                    state.holding = state.holdAt == number
+                    return state.holding
+                }) { try await Task.sleep(for: .milliseconds(20)) }
+            }
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
         let app = Application(
@@ -424,9 +470,9 @@ final class StopNCIIReplay: Sendable {
     /// Stores or replaces the record for `signalType` and `value`, stamped later than every earlier change.
     func upsert(signalType: String, value: String, status: String) {
         state.withLock { state in
-            state.clock += 1
-            state.records["\(signalType)/\(value)"] = (state.clock, [
-                "lastModtimestamp": state.clock, "hashValue": value, "hashStatus": status, "signalType": signalType,
+            let stamp = state.tick()
+            state.records["\(signalType)/\(value)"] = (stamp, [
+                "lastModtimestamp": stamp, "hashValue": value, "hashStatus": status, "signalType": signalType,
                 "caseNumbers": ["27664732-76e1-4a17-8099-455798e67022": status],
             ])
         }
@@ -454,6 +500,21 @@ final class StopNCIIReplay: Sendable {
                 guard headers["x-functions-key"] == ExchangeCommandTests.feedbackKey,
                       headers["ocp-apim-subscription-key"] == ExchangeCommandTests.subscriptionKey else { return (401, Data("{}".utf8)) }
                 state.feedbacks.append(Seen(headers: headers, body: body))
+                // Each hash's CSPFeedbacks entry of this platform takes the new value; the record changes.
+                let items = ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any])?["hashFeedbacks"] as? [[String: Any]] ?? []
+                for item in items {
+                    guard let hash = item["hashValue"] as? String, let value = item["feedbackValue"] as? String else { return (400, Data("{}".utf8)) }
+                    // pytx: "Why isn't signalType used here?" -- the hash alone names the record.
+                    for (key, record) in state.records where record.json["hashValue"] as? String == hash {
+                        var json = record.json
+                        var feedbacks = (json["CSPFeedbacks"] as? [[String: any Sendable]] ?? []).filter { $0["source"] as? String != Self.cspName }
+                        feedbacks.append(["source": Self.cspName, "feedbackValue": value, "tags": item["tags"] as? [String] ?? []])
+                        let stamp = state.tick()
+                        json["CSPFeedbacks"] = feedbacks
+                        json["lastModtimestamp"] = stamp
+                        state.records[key] = (stamp, json)
+                    }
+                }
                 return (200, Data("{}".utf8))
             default:
                 return (404, Data("{}".utf8))
