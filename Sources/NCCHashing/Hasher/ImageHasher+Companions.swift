@@ -43,11 +43,14 @@ extension ImageHasher {
             if options.pixelDihedral && large {
                 PDQCore.pixelDihedralHashes(view, plane: luma, transposed: false, into: &turned)
             }
-            if options.unletterbox, let stripped = UnletterboxCore.stripped(view) {
-                let b = UnletterboxCore.bounds(of: view)
+            let kept = options.unletterbox ? UnletterboxCore.bounds(of: view) : PixelRect(x: 0, y: 0, width: w, height: view.height)
+            if kept.width < w || kept.height < view.height {
+                // `UnletterboxCore.stripped(view)`, from the bounds found once.
+                let full = UnletterboxCore.fullSize(of: kept, in: view)
+                let stripped = view.cropped(to: kept, fullWidth: full.width, fullHeight: full.height)
                 let perceptual = PerceptualCore.hashes(stripped, axis: LanczosAxisCache.shared.axis)
                 hashes.unletterboxed = ImageHashes.Unletterboxed(
-                    pdq: hash(b, fullWidth: stripped.fullWidth, fullHeight: stripped.fullHeight, dihedral: options.pdqDihedral),
+                    pdq: hash(kept, fullWidth: stripped.fullWidth, fullHeight: stripped.fullHeight, dihedral: options.pdqDihedral),
                     phash: Hash64(perceptual.phash), dhash: Hash64(perceptual.dhash),
                     width: stripped.fullWidth, height: stripped.fullHeight)
             }
