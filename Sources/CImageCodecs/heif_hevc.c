@@ -33,12 +33,12 @@
  *
  * Memory: a grid costs one tile's decode at a time. A single coded picture is decoded whole: its frame (1.5 bytes a
  * pixel) and the decoder's per-block tables (motion field, intra modes, coded-block flags, deblocking strengths:
- * about 1.4 bytes a pixel) live together, so `nccmatch hash --mode fast` peaks at about 3 MB a megapixel over its
+ * about 1.5 bytes a pixel) live together, so `nccmatch hash --mode fast` peaks at about 3 MB a megapixel over its
  * own 52 MB (Scripts/measure/heic_memory.py, release build): 164 MB at 8192x4352, the largest picture HEVC's
  * highest level (6.2, MaxLumaPs 35,651,584) allows and so the largest a conformant encoder writes untiled; 358 MB
  * for a 10000x10000 single picture, which no level allows (a bare libavcodec decode of it peaks at 312 MB). None of
  * the context's options lowers this without changing pixels: thread_count is already 1, AV_CODEC_FLAG2_FAST
- * changes nothing, skip_loop_filter = AVDISCARD_ALL saves 12 MB (the deblocking strengths) but skips deblocking
+ * changes nothing, skip_loop_filter = AVDISCARD_ALL saves 12 MB but skips deblocking
  * and SAO, and the frame's row padding is 1%. Such files are still hashed, never refused.
  */
 #include <math.h>
