@@ -58,6 +58,31 @@ struct RealWorldCopyTests {
         #expect(Self.sent(collage).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
     }
 
+    /// `photo()` with its top 35% painted one dark value: a night sky, a dark backdrop.
+    static func photoWithFlatBand() -> DecodedImage {
+        let picture = photo()
+        return PixelOps.withRGB(picture) { src in
+            PixelOps.makeRGB(width: picture.width, height: picture.height, format: .jpeg) { out in
+                out.update(from: src, count: picture.width * picture.height * 3)
+                Painter(pixels: out, width: picture.width, height: picture.height).rect(0, 0, picture.width, picture.height * 35 / 100, (12, 14, 20))
+            }
+        }
+    }
+
+    @Test("a picture's own flat band is kept in its screenshot region and in its collage tile")
+    func flatBandKept() throws {
+        let picture = Self.photoWithFlatBand()
+        let shot = try ImageTransform.appScreenshot(dark: false).apply(to: picture)
+        let region = try #require(PictureRegions.photoRegion(of: shot))
+        // At most the last trim's depth (2% of a side, at least 8 lines) of the band is lost, not the band.
+        #expect(abs(region.y - 148) <= 12 && abs(region.height - 540) <= 12 && region.width >= 712)
+        #expect(Self.sent(shot).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
+        let collage = try ImageTransform.collage(columns: 2, rows: 2).apply(to: picture)
+        let tile = try #require(PictureRegions.collageTiles(of: collage).first { $0.x < 30 && $0.y < 30 })
+        #expect(abs(tile.y - 12) <= 10 && abs(tile.height - 391) <= 10 && abs(tile.width - 522) <= 6)
+        #expect(Self.sent(collage).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
+    }
+
     @Test("an ordinary photo has no region and no tiles: the query sends nothing more")
     func ordinaryPhoto() {
         let picture = Self.photo()

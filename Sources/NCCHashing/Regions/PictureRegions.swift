@@ -354,9 +354,11 @@ struct LumaPlane {
             guard var first = flags.firstIndex(where: { $0 < share }),
                   var last = flags.lastIndex(where: { $0 < share }) else { return lines }
             if background == nil {
-                let depth = PictureRegions.maximumTrimDepth(lines.count)
-                first = min(first, depth)
-                last = max(last, lines.count - 1 - depth)
+                // Counted from the piece's own edges, over all three passes.
+                let start = alongColumns ? piece.x : piece.y, end = start + (alongColumns ? piece.width : piece.height)
+                let depth = PictureRegions.maximumTrimDepth(end - start)
+                first = max(0, min(first, start + depth - lines.lowerBound))
+                last = min(lines.count - 1, max(last, end - 1 - depth - lines.lowerBound))
             }
             return (lines.lowerBound + first)..<(lines.lowerBound + last + 1)
         }
