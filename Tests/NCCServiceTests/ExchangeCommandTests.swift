@@ -78,6 +78,16 @@ import Testing
         #expect(withdrawn["removed"] == "1")
         #expect(try await rows(["bank", "list"] + data)["sncii-bank"]?[3] == "3")
 
+        // The feedback source: named when added without one, set, refused with a control character, removed.
+        #expect(try await run(["exchange", "set", "sncii", "--feedback-source", "Example Platform"] + data).contains("feedback source Example Platform"))
+        let badSource = try await cli(["exchange", "set", "sncii", "--feedback-source", "a\u{7}b"] + data)
+        #expect(badSource.status == 2 && badSource.stderr.contains("--feedback-source"))
+        #expect(!(try await run(["exchange", "set", "sncii", "--feedback-source", ""] + data)).contains("feedback source"))
+        try await run(["bank", "add", "second-bank"] + data)
+        #expect(try await run(["exchange", "add", "sncii-2", "--kind", "stopncii", "--bank", "second-bank"] + data).contains("no --feedback-source"))
+        try await run(["exchange", "remove", "sncii-2"] + data)
+        try await run(["bank", "remove", "second-bank"] + data)
+
         try await run(["bank", "set", "known-fp", "--enable", "--default-distance"] + data)
         #expect(try await rows(["bank", "list"] + data)["known-fp"]?[1...2] == ["yes", "default"])
         let quarantine = try await cli(["bank", "quarantine", "sncii-bank"] + data)
