@@ -97,7 +97,13 @@ struct FeedbackDeliveryLoop: Sendable {
                                         retryDelay: retryDelay, maxDelay: maxDelay, maxAttempts: maxAttempts)
         switch sender {
         case .failure:
-            try await store.record(item.key, state: .pending(notBefore: now.addingTimeInterval(delivery.wait(afterAttempts: item.attempts))), error: .misconfigured)
+            let later = now.addingTimeInterval(delivery.wait(afterAttempts: item.attempts))
+            if item.inDoubtSince != nil {
+                // Kept in doubt (its mark is what settles it once the credentials are back), due again later.
+                try await store.postpone(item.key, until: later)
+            } else {
+                try await store.record(item.key, state: .pending(notBefore: later), error: .misconfigured)
+            }
         case .success(nil):
             // A file exchange: there is no one to send feedback to.
             try await store.record(item.key, state: .delivered(at: now), error: nil)
