@@ -199,4 +199,37 @@ struct FeedbackTests {
         item.key.outcome = .notViolating
         #expect(rule.decide(item, settings: settings, record: record, checkpoint: nil, now: Self.t0) == .delivered)
     }
+
+    @Test("A request that times out leaves its item in doubt, not sent again; the exchange's record showing it settles it unsent")
+    func timedOutTryIsSettled() async throws {
+        let posts = Mutex(0)
+        let server = try await ReplayServer.start { _ in
+            // Taken, then answered far too late for the sender's 1 s deadline (which a loaded machine can stretch
+            // to several seconds).
+            posts.withLock { $0 += 1 }
+            try? await Task.sleep(for: .seconds(120))
+            return .json("{}")
+        }
+        defer { Task { await server.stop() } }
+        let key = FeedbackItem.Key(exchange: "sncii", record: .init(signalType: .imagePDQ, signalValue: FixtureFiles.pdq(7)), outcome: .notViolating)
+        let outbox = MemoryFeedbackOutbox()
+        let store = MemoryExchangeRecordStore()
+        #expect(try await outbox.enqueue(key, now: Self.t0))
+        let sender = StopNCIIFeedbackSender(baseURL: server.baseURL, feedbackFunctionKey: "f", subscriptionKey: "s",
+                                            http: ExchangeHTTPClient(exchangeName: "StopNCII", deadline: 1, maxResponseBytes: 1 << 20))
+        let settings = ExchangeSettings(name: "sncii", kind: .stopNCII, bank: "b", feedbackSource: "Example Platform")
+        let delivery = FeedbackDelivery(outbox: outbox, senders: ["sncii": sender], exchanges: ["sncii": settings], records: store)
+        let item = try #require(try await outbox.due(now: Date(), limit: 1).first)
+        #expect(try await delivery.attempt(item, with: sender) == .inDoubt(.timedOut))
+        let inDoubt = try #require(try await outbox.items().first)
+        #expect(inDoubt.inDoubtSince != nil && inDoubt.attempts == 1)
+        #expect(try await outbox.due(now: Date(), limit: 1).isEmpty)
+        // The next fetch brings the record with our feedback.
+        var record = ExchangeRecord(id: key.record, status: .active)
+        record.feedback = [UpstreamFeedback(source: "Example Platform", value: "NotBlocked", tags: [])]
+        try await store.apply([.upsert(record)], checkpoint: try await ExchangeStoreContract.checkpoint(), exchange: "sncii")
+        let report = try await delivery.deliverDue(now: Date().addingTimeInterval(36))
+        #expect(report.settled == 1 && posts.withLock { $0 } == 1)
+        #expect(try await outbox.items().first.map { ($0.inDoubtSince, $0.attempts) } ?? (Date(), 0) == (nil, 1))
+    }
 }
