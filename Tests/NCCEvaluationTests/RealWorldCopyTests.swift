@@ -100,6 +100,30 @@ struct RealWorldCopyTests {
         #expect(closest > 31)
     }
 
+    @Test("a case of a screenshot stores its photo's hashes in place of the screenshot's; an ordinary photo keeps its own", arguments: [false, true])
+    func screenshotCase(dark: Bool) throws {
+        let policy = MatchingPolicy.standard
+        let picture = Self.photo()
+        let shot = try ImageTransform.appScreenshot(dark: dark).apply(to: picture)
+        let stored = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: shot, options: policy.caseHashingOptions())))
+        #expect(stored.count <= 20)
+        #expect(stored.first?.kind == "photo-region")
+        #expect(stored.allSatisfy { $0.kind.hasPrefix("photo-region") })
+        #expect(stored.contains { $0.kind == "photo-region-center-crop-1:1" })
+        // The screenshot's own hash is not stored; the photo's lands near the picture's.
+        #expect(!stored.map(\.hash).contains(Self.pdq(shot)))
+        #expect(stored[0].hash.distance(to: Self.pdq(picture)) <= 31)
+        // The same screenshot re-shared (re-encoded) still matches through the region its query sends.
+        let again = try #require(ImageTransform(id: "jpeg-q70")).apply(to: shot)
+        #expect(Self.sent(again).flatMap { q in stored.map { $0.hash.distance(to: q) } }.min()! <= 31)
+        // And the picture itself matches the screenshot's case.
+        #expect(Self.sent(picture).flatMap { q in stored.map { $0.hash.distance(to: q) } }.min()! <= 31)
+
+        let own = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: picture, options: policy.caseHashingOptions())))
+        #expect(own.first?.kind == "pdq" && !own.contains { $0.kind.hasPrefix("photo-region") })
+        #expect(PictureRegions.screenshotPhoto(of: picture) == nil)
+    }
+
     @Test("the recipes are fixed: the same picture gives the same copy", arguments: ImageTransform.realWorld.map(\.id))
     func deterministic(id: String) throws {
         let t = try #require(ImageTransform(id: id))

@@ -50,6 +50,11 @@ public struct HashingOptions: Sendable, Hashable {
     /// false): what a case stores and a match sends so that copies with a sticker or emoji in that corner match.
     /// One more PDQ computation.
     public var cornerMask: Bool = false
+    /// When the picture is a screenshot with its photo inside app chrome (`PictureRegions.screenshotPhoto`), also
+    /// compute every hash these options ask for on that photo alone (`ImageHashes.photoRegionCase`; default false):
+    /// what a case stores *instead of* the screenshot's own hashes, which the app's chrome dominates. The region
+    /// search, and for a screenshot one more set of hashes on part of the picture.
+    public var photoRegionCase: Bool = false
 
     /// The shorter side, in pixels, that `fast` mode decodes a JPEG down to at least.
     ///

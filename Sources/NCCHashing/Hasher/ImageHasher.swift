@@ -23,6 +23,7 @@ public enum ImageHasher {
             width: image.fullWidth, height: image.fullHeight, format: image.format
         )
         addCompanions(to: &hashes, of: image, options: options)
+        addPhotoRegionCase(to: &hashes, of: image, options: options)
         return hashes
     }
 

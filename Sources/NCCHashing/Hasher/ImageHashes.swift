@@ -42,6 +42,10 @@ public struct ImageHashes: Sendable, Hashable {
     /// PDQ (without dihedral variants) of the picture with its bottom-right quarter painted over (`CornerMaskCore`);
     /// nil unless `HashingOptions.cornerMask` asked for it.
     public var cornerMasked: PDQResult?
+    /// The hashes of the photo inside a screenshot's app chrome (`PictureRegions.screenshotPhoto`), computed with
+    /// the same options on the photo alone: at most one element; empty unless `HashingOptions.photoRegionCase`
+    /// asked for it and the picture is such a screenshot.
+    public var photoRegionCase: [ImageHashes] = []
 
     /// PDQ of a picture straightened by a few degrees and cropped (`StraightenCore`).
     public struct Straightened: Sendable, Hashable {

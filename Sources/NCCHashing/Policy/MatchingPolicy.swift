@@ -6,7 +6,10 @@
 /// mirrored copies of its pixels, of the picture without uniform borders, with its top and with its
 /// bottom caption band painted over, of its low-passed luma, of its centre crops to 1:1, 4:5 and 9:16, of the
 /// picture straightened by +3 and -3 degrees and cropped (`StraightenCore`), and with its bottom-right quarter
-/// painted over (`CornerMaskCore`).
+/// painted over (`CornerMaskCore`). For a screenshot whose photo sits inside app chrome
+/// (`PictureRegions.screenshotPhoto`), a case stores all of these computed on the photo alone *instead of* on the
+/// screenshot: the screenshot's own hashes describe the app, and screenshots of other pictures in the same app
+/// would match them.
 /// A query sends its PDQ, the PDQ without uniform borders, the two caption-masked PDQs, the low-passed
 /// PDQ and the PDQ with the bottom-right quarter painted over (with `dihedral`, also the DCT-domain rotations
 /// and mirrors of the first two), and, when the upload
@@ -32,6 +35,7 @@ public struct MatchingPolicy: Sendable, Hashable {
         var options = HashingOptions(mode: mode, pdqDihedral: false, unletterbox: true, pixelDihedral: true, captionMask: true, lowPass: true, centerCrops: true)
         options.straightenedCrops = true
         options.cornerMask = true
+        options.photoRegionCase = true
         return options
     }
 
@@ -72,7 +76,15 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// other pixel-level variants, `unletterboxed`, `caption-masked-top`, `caption-masked-bottom`, `low-passed`,
     /// `center-crop-1:1` and the other ratios, `straightened+3`, `straightened-3`, `corner-masked-bottom-right`.
     /// A hash equal to an earlier one is listed once, under the first kind.
+    ///
+    /// For a screenshot with its photo in app chrome (`PDQCompanions.photoRegionCase`), the same list computed on
+    /// the photo alone *replaces* the screenshot's, each kind prefixed `photo-region` (`photo-region`,
+    /// `photo-region-pixel-rotate90`, ...): a re-shared screenshot still matches through the photo region its
+    /// query sends, and screenshots of other pictures in the same app do not match the chrome.
     public func storedPDQKinds(_ picture: PDQCompanions) -> [KindedPDQ] {
+        if let photo = picture.photoRegionCase.first {
+            return storedPDQKinds(photo).map { KindedPDQ(kind: $0.kind == "pdq" ? "photo-region" : "photo-region-" + $0.kind, hash: $0.hash) }
+        }
         var all = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
         all += picture.pixelDihedral.enumerated().map { KindedPDQ(kind: "pixel-" + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
         if let stripped = picture.unletterboxed { all.append(KindedPDQ(kind: "unletterboxed", hash: stripped)) }
@@ -97,8 +109,9 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// bottom-right quarter painted over; the PDQ of the
     /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
     ///
-    /// Centre crops, straightened crops and pixel-level rotations are stored by a case and never sent by a query; regions are
-    /// sent by a query and never stored (a case's page does not search for them).
+    /// Centre crops, straightened crops and pixel-level rotations are stored by a case and never sent by a query; collage tiles
+    /// are sent by a query and never stored; a photo region is sent by a query, and a case stores the hashes of a
+    /// screenshot's photo in place of the screenshot's (`storedPDQKinds`; the person's page does not search for it).
     public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
         queryPDQKinds(picture, dihedral: dihedral).map(\.hash)
     }
@@ -176,6 +189,10 @@ public struct PDQCompanions: Sendable, Hashable {
     public var straightenedDegrees: [Int] = []
     /// PDQ with the bottom-right quarter painted over (`CornerMaskCore`); nil when not computed.
     public var cornerMasked: PDQHash?
+    /// The same hashes of the photo inside a screenshot's app chrome (`PictureRegions.screenshotPhoto`), at most
+    /// one; a case stores them instead of the screenshot's (`MatchingPolicy.storedPDQKinds`). Empty when the
+    /// picture is not such a screenshot or when not computed.
+    public var photoRegionCase: [PDQCompanions] = []
 
     /// Makes a value from its parts (a hash list's fields); what is not given was not computed.
     public init(pdq: PDQHash, dihedral: [PDQHash] = [], pixelDihedral: [PDQHash] = [], unletterboxed: PDQHash? = nil,
@@ -206,6 +223,7 @@ public struct PDQCompanions: Sendable, Hashable {
         straightened = hashes.straightened.map(\.pdq.hash)
         straightenedDegrees = hashes.straightened.map(\.degrees)
         cornerMasked = hashes.cornerMasked?.hash
+        photoRegionCase = hashes.photoRegionCase.map(PDQCompanions.init)
     }
 
     /// Names of the 8 dihedral variants in the order of `dihedral` and `pixelDihedral`.

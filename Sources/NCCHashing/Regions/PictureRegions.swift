@@ -89,6 +89,24 @@ public enum PictureRegions {
             || (Double(region.y - b.y) > dy && Double((b.y + b.height) - (region.y + region.height)) > dy)
     }
 
+    /// The photo inside a screenshot's app chrome, or nil when the picture is not confidently such a screenshot:
+    /// the picture has a phone screen's shape (portrait, at least `screenshotMinimumAspect` times as tall as wide),
+    /// `photoRegion` found a photo and `isInChrome` says chrome with text or icons lies on both sides of it. What
+    /// a case stores the hashes of *instead of* the whole picture's (`HashingOptions.photoRegionCase`): a
+    /// screenshot's own hashes describe the app, and screenshots of other pictures in the same app land near them.
+    /// - Warning: A picture wrongly taken for a screenshot keeps only its photo's hashes in a case; an ordinary
+    ///   photo, a captioned picture or a collage is never one (tested over the corpus, docs/robustness.md).
+    public static func screenshotPhoto(of image: DecodedImage) -> Unletterbox.Bounds? {
+        guard Double(image.height) >= screenshotMinimumAspect * Double(image.width) else { return nil }
+        guard let region = photoRegion(of: image), isInChrome(region, of: image) else { return nil }
+        return region
+    }
+
+    /// The least height over width of a picture `screenshotPhoto` takes for a phone screenshot: phones since
+    /// 16:9 (1.78) are taller than this, while photos (4:3, 3:2, square, landscape) are not. Without it, drawings on
+    /// white, pictures with black corners and wallpapers with flat bands were taken for screenshots in the corpus.
+    public static let screenshotMinimumAspect = 1.7
+
     /// The rectangle `b` of `image` as a picture of its own (for hashing).
     public static func cut(_ image: DecodedImage, _ b: Unletterbox.Bounds) -> DecodedImage {
         let full = fullSize(of: b, in: image)
