@@ -18,7 +18,7 @@ import random
 import sys
 import tempfile
 
-from mutation_run import MutationRun
+from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, isobmff
 
 BOXES = [b"meta", b"hdlr", b"pitm", b"iinf", b"infe", b"iloc", b"iref", b"dimg", b"iprp", b"ipco", b"ipma", b"hvcC",
          b"ispe", b"clap", b"irot", b"colr", b"idat", b"mdat"]
@@ -27,31 +27,12 @@ COUNTS = {b"iinf": 12, b"iloc": 14, b"ipma": 12, b"dimg": 10}  # byte offset of 
 
 def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     b = bytearray(data)
-    kind = rng.choice(["bitflips", "overwrite", "truncate", "box_size", "count", "extent", "grid", "nal_length",
-                       "ispe", "meta_noise"])
-    value = rng.choice([0, 1, 2, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, rng.randrange(1 << 32)])
-    if kind == "bitflips":
-        for _ in range(rng.choice([1, 10, 100])):
-            i = rng.randrange(len(b))
-            b[i] ^= 1 << rng.randrange(8)
-    elif kind == "overwrite":
-        start = rng.randrange(len(b))
-        length = rng.choice([4, 64, 1024])
-        b[start:start + length] = bytes(rng.randrange(256) for _ in range(min(length, len(b) - start)))
-    elif kind == "truncate":
-        b = b[: rng.randrange(1, len(b))]
-    elif kind in ("box_size", "count"):
-        box = rng.choice(BOXES if kind == "box_size" else list(COUNTS))
-        at = b.find(box)
-        if at >= 4:
-            offset = at - 4 if kind == "box_size" else at + COUNTS[box] - 4
-            width = 4 if kind == "box_size" else 2
-            b[offset:offset + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "big")
-    elif kind == "extent":
-        at = b.find(b"iloc")
-        if at >= 0:  # somewhere in the entries: an offset or a length
-            offset = at + 12 + 4 * rng.randrange(1, 12)
-            b[offset:offset + 4] = value.to_bytes(4, "big")
+    kind = rng.choice(BLIND_KINDS + ISOBMFF_KINDS[:3] + ["grid", "nal_length"] + ISOBMFF_KINDS[3:])
+    value = field_value(rng)
+    if kind in BLIND_KINDS:
+        blind(b, rng, kind)
+    elif kind in ISOBMFF_KINDS:
+        isobmff(b, rng, kind, value, BOXES, COUNTS)
     elif kind == "grid":
         at = b.find(b"idat")
         if at >= 0:
@@ -62,14 +43,6 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
         if at >= 0:
             offset = at + 4 + rng.randrange(21, 40)
             b[offset:offset + 2] = (value & 0xFFFF).to_bytes(2, "big")
-    elif kind == "ispe":
-        at = b.find(b"ispe")
-        if at >= 0:
-            offset = at + 8 + rng.choice([0, 4])
-            b[offset:offset + 4] = value.to_bytes(4, "big")
-    elif kind == "meta_noise":
-        at = max(b.find(b"meta"), 0)
-        b[at + 8:at + 264] = bytes(rng.randrange(256) for _ in range(min(256, len(b) - at - 8)))
     return kind, bytes(b)
 
 

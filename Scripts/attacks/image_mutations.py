@@ -29,28 +29,7 @@ import struct
 import sys
 import tempfile
 
-from mutation_run import MutationRun
-
-VALUES = [0, 1, 2, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF]
-
-
-def value(rng):
-    return rng.choice(VALUES + [rng.randrange(1 << 32)])
-
-
-def blind(b, rng, kind):
-    """The mutations every format gets."""
-    if kind == "bitflips":
-        for _ in range(rng.choice([1, 10, 100])):
-            i = rng.randrange(len(b))
-            b[i] ^= 1 << rng.randrange(8)
-    elif kind == "overwrite":
-        start = rng.randrange(len(b))
-        length = rng.choice([4, 64, 1024])
-        b[start:start + length] = bytes(rng.randrange(256) for _ in range(min(length, len(b) - start)))
-    elif kind == "truncate":
-        del b[rng.randrange(1, len(b)):]
-    return b
+from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, isobmff
 
 
 def webp_chunks(b):
@@ -78,33 +57,34 @@ def webp_chunks_from(b, start, end):
 def mutate_webp(b, rng):
     kind = rng.choice(["bitflips", "overwrite", "truncate", "riff_size", "chunk_size", "canvas", "frame_rect",
                        "vp8_size", "vp8l_size"])
-    if kind in ("bitflips", "overwrite", "truncate"):
+    if kind in BLIND_KINDS:
         return kind, blind(b, rng, kind)
     chunks = webp_chunks(b)
     if kind == "riff_size":
-        struct.pack_into("<I", b, 4, value(rng))
+        struct.pack_into("<I", b, 4, field_value(rng))
     elif kind == "chunk_size" and chunks:
         at, _ = rng.choice(chunks)
-        struct.pack_into("<I", b, at + 4, value(rng))
+        struct.pack_into("<I", b, at + 4, field_value(rng))
     elif kind == "canvas":  # VP8X: 24-bit width-1 and height-1 after 4 bytes of flags
         for at, fourcc in chunks:
             if fourcc == b"VP8X" and at + 18 <= len(b):
-                b[at + 12 + rng.choice([0, 3]):at + 15 + rng.choice([0, 3])] = value(rng).to_bytes(4, "little")[:3]
+                field = at + 12 + rng.choice([0, 3])
+                b[field:field + 3] = field_value(rng).to_bytes(4, "little")[:3]
     elif kind == "frame_rect":  # ANMF: x/2, y/2, width-1, height-1 (24 bits each), duration (24), flags
         frames = [at for at, fourcc in chunks if fourcc == b"ANMF"]
         if frames:
             at = rng.choice(frames) + 8 + 3 * rng.randrange(5)
-            b[at:at + 3] = value(rng).to_bytes(4, "little")[:3]
+            b[at:at + 3] = field_value(rng).to_bytes(4, "little")[:3]
     elif kind == "vp8_size":  # VP8 key frame: 3-byte tag, start code, then 14-bit width and height
         bitstreams = [at for at, fourcc in chunks if fourcc == b"VP8 "]
         if bitstreams:
             at = rng.choice(bitstreams) + 8 + 6 + rng.choice([0, 2])
-            struct.pack_into("<H", b, at, value(rng) & 0xFFFF)
+            struct.pack_into("<H", b, at, field_value(rng) & 0xFFFF)
     elif kind == "vp8l_size":  # VP8L: signature 0x2f, then 14-bit width-1, 14-bit height-1 packed
         bitstreams = [at for at, fourcc in chunks if fourcc == b"VP8L"]
         if bitstreams:
             at = rng.choice(bitstreams) + 8 + 1
-            struct.pack_into("<I", b, at, value(rng))
+            struct.pack_into("<I", b, at, field_value(rng))
     return kind, b
 
 
@@ -136,17 +116,17 @@ def gif_blocks(b):
 def mutate_gif(b, rng):
     kind = rng.choice(["bitflips", "overwrite", "truncate", "screen", "colour_table", "descriptor", "lzw_size",
                        "sub_block", "control", "frame_bomb"])
-    if kind in ("bitflips", "overwrite", "truncate"):
+    if kind in BLIND_KINDS:
         return kind, blind(b, rng, kind)
     descriptors, controls = gif_blocks(b)
     if kind == "screen":
-        struct.pack_into("<H", b, 6 + rng.choice([0, 2]), value(rng) & 0xFFFF)
+        struct.pack_into("<H", b, 6 + rng.choice([0, 2]), field_value(rng) & 0xFFFF)
     elif kind == "colour_table":
         target = rng.choice([10] + [d + 9 for d in descriptors])
         b[target] = (b[target] & 0x78) | rng.choice([0x80, 0x87, 0x00, 0x07, 0xFF])
     elif kind == "descriptor" and descriptors:
         at = rng.choice(descriptors) + 1 + 2 * rng.randrange(4)
-        struct.pack_into("<H", b, at, value(rng) & 0xFFFF)
+        struct.pack_into("<H", b, at, field_value(rng) & 0xFFFF)
     elif kind == "lzw_size" and descriptors:
         at = rng.choice(descriptors)
         flags = b[at + 9]
@@ -177,35 +157,16 @@ AVIF_COUNTS = {b"iinf": 12, b"iloc": 14, b"ipma": 12}  # byte offset of a count 
 
 
 def mutate_avif(b, rng):
-    kind = rng.choice(["bitflips", "overwrite", "truncate", "box_size", "count", "extent", "ispe", "av1c",
-                       "meta_noise", "obu"])
-    if kind in ("bitflips", "overwrite", "truncate"):
-        return kind, blind(b, rng, kind)
-    v = value(rng)
-    if kind in ("box_size", "count"):
-        box = rng.choice(AVIF_BOXES if kind == "box_size" else list(AVIF_COUNTS))
-        at = b.find(box)
-        if at >= 4:
-            offset = at - 4 if kind == "box_size" else at + AVIF_COUNTS[box] - 4
-            width = 4 if kind == "box_size" else 2
-            b[offset:offset + width] = (v & ((1 << (8 * width)) - 1)).to_bytes(width, "big")
-    elif kind == "extent":
-        at = b.find(b"iloc")
-        if at >= 0:
-            offset = at + 12 + 4 * rng.randrange(1, 10)
-            b[offset:offset + 4] = v.to_bytes(4, "big")
-    elif kind == "ispe":
-        at = b.find(b"ispe")
-        if at >= 0:
-            offset = at + 8 + rng.choice([0, 4])
-            b[offset:offset + 4] = v.to_bytes(4, "big")
+    kind = rng.choice(BLIND_KINDS + ISOBMFF_KINDS + ["av1c", "obu"])
+    value = field_value(rng)
+    if kind in BLIND_KINDS:
+        blind(b, rng, kind)
+    elif kind in ISOBMFF_KINDS:
+        isobmff(b, rng, kind, value, AVIF_BOXES, AVIF_COUNTS)
     elif kind == "av1c":
         at = b.find(b"av1C")
         if at >= 0:
             b[at + 4 + rng.randrange(4)] = rng.randrange(256)
-    elif kind == "meta_noise":
-        at = max(b.find(b"meta"), 0)
-        b[at + 8:at + 264] = bytes(rng.randrange(256) for _ in range(min(256, len(b) - at - 8)))
     elif kind == "obu":  # the coded picture's first bytes (sequence header, frame header)
         at = b.find(b"mdat")
         if at >= 0 and at + 40 < len(b):

@@ -2,7 +2,8 @@
 limit and an address-space limit, and check that it answers with a hash or a specific error, never a crash.
 
 A run passes a file when: exit status 0 or 1 (never a signal), one JSON line, and either the expected hash field
-or an `error` with a code. Used by heic_mutations.py and video_mutations.py."""
+or an `error` with a code. Also the mutation steps the formats share (blind ones, HEIF-family boxes). Used by
+heic_mutations.py, image_mutations.py and video_mutations.py."""
 import collections
 import json
 import resource
@@ -60,3 +61,63 @@ class MutationRun:
         for failure in self.failures:
             print("  FAIL " + failure)
         return 1 if self.failures else 0
+
+
+BLIND_KINDS = ["bitflips", "overwrite", "truncate"]
+"""The mutations every format gets (`blind`)."""
+
+VALUES = [0, 1, 2, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF]
+"""Field values that break size arithmetic, besides a random 32-bit one (`field_value`)."""
+
+
+def field_value(rng):
+    """A value to write into a size, count or offset field (two draws from `rng`, always)."""
+    return rng.choice(VALUES + [rng.randrange(1 << 32)])
+
+
+def blind(b, rng, kind, flips=(1, 10, 100), runs=(4, 64, 1024)):
+    """Applies one of BLIND_KINDS to the bytearray `b`: bit flips (a count from `flips`), a run of random bytes
+    (a length from `runs`) or a truncation. Returns the mutated bytes."""
+    if kind == "bitflips":
+        for _ in range(rng.choice(flips)):
+            i = rng.randrange(len(b))
+            b[i] ^= 1 << rng.randrange(8)
+    elif kind == "overwrite":
+        start = rng.randrange(len(b))
+        length = rng.choice(runs)
+        b[start:start + length] = bytes(rng.randrange(256) for _ in range(min(length, len(b) - start)))
+    elif kind == "truncate":
+        del b[rng.randrange(1, len(b)):]
+    return b
+
+
+ISOBMFF_KINDS = ["box_size", "count", "extent", "ispe", "meta_noise"]
+"""The mutations of a HEIF-family file's boxes (`isobmff`)."""
+
+
+def isobmff(b, rng, kind, value, boxes, counts):
+    """Applies one of ISOBMFF_KINDS to the bytearray `b` of a HEIF-family file (HEIC, AVIF): writes `value` into
+    the size of one of `boxes`, the entry count of one of `counts` (box type -> offset of its 16-bit count from
+    the type), an iloc extent offset or length, or an ispe width or height, or replaces 256 bytes of the meta box
+    with noise. Returns the mutated bytes."""
+    if kind in ("box_size", "count"):
+        box = rng.choice(boxes if kind == "box_size" else list(counts))
+        at = b.find(box)
+        if at >= 4:
+            offset = at - 4 if kind == "box_size" else at + counts[box] - 4
+            width = 4 if kind == "box_size" else 2
+            b[offset:offset + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "big")
+    elif kind == "extent":
+        at = b.find(b"iloc")
+        if at >= 0:  # somewhere in the entries: an offset or a length
+            offset = at + 12 + 4 * rng.randrange(1, 12)
+            b[offset:offset + 4] = value.to_bytes(4, "big")
+    elif kind == "ispe":
+        at = b.find(b"ispe")
+        if at >= 0:
+            offset = at + 8 + rng.choice([0, 4])
+            b[offset:offset + 4] = value.to_bytes(4, "big")
+    elif kind == "meta_noise":
+        at = max(b.find(b"meta"), 0)
+        b[at + 8:at + 264] = bytes(rng.randrange(256) for _ in range(min(256, len(b) - at - 8)))
+    return b

@@ -15,7 +15,7 @@ import random
 import sys
 import tempfile
 
-from mutation_run import MutationRun
+from mutation_run import BLIND_KINDS, MutationRun, blind
 
 BOXES = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"stsz", b"stco", b"stts", b"stss", b"ctts",
          b"avc1", b"avcC", b"tkhd", b"mdhd", b"mvhd", b"elst", b"mdat"]
@@ -24,16 +24,8 @@ BOXES = [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"stsz", b"stco",
 def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     b = bytearray(data)
     kind = rng.choice(["bitflips", "overwrite", "truncate", "box_size", "table_count", "header_noise", "dimensions"])
-    if kind == "bitflips":
-        for _ in range(rng.choice([1, 10, 100, 1000])):
-            i = rng.randrange(len(b))
-            b[i] ^= 1 << rng.randrange(8)
-    elif kind == "overwrite":
-        start = rng.randrange(len(b))
-        length = rng.choice([4, 64, 4096])
-        b[start:start + length] = bytes(rng.randrange(256) for _ in range(min(length, len(b) - start)))
-    elif kind == "truncate":
-        b = b[: rng.randrange(1, len(b))]
+    if kind in BLIND_KINDS:
+        blind(b, rng, kind, flips=(1, 10, 100, 1000), runs=(4, 64, 4096))
     elif kind in ("box_size", "table_count", "dimensions"):
         box = rng.choice(BOXES if kind == "box_size" else ([b"stsz", b"stco", b"stts", b"stss", b"ctts", b"stsd"]
                                                             if kind == "table_count" else [b"avc1", b"tkhd"]))
