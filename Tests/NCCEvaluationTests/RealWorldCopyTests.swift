@@ -124,6 +124,29 @@ struct RealWorldCopyTests {
         #expect(PictureRegions.screenshotPhoto(of: picture) == nil)
     }
 
+    @Test("a chat photo with a band in the header's colour is found whole, and its case stores the photo's hashes")
+    func chatPhotoInHeaderColour() throws {
+        // A photo whose left part has two bands of the chat header's teal (as a dark sky or a teal wall would): with
+        // the wallpaper beside the bubble, those rows read as chrome when the header's colour counts as background,
+        // the photo was cut in three pieces too short to be a region, and the case stored the screenshot's own
+        // hashes (a match with other people's chat screenshots, as `eval` found for a dark wallpaper).
+        let picture = PixelOps.makeRGB(width: 400, height: 300, format: .jpeg) { out in
+            let p = Painter(pixels: out, width: 400, height: 300)
+            RealWorldCopies.fillField(p, 0, 0, 400, 300, seed: 77)
+            p.disk(300, 60, 40, (230, 60, 40))
+            p.rect(0, 70, 250, 60, (0, 128, 105))
+            p.rect(0, 190, 250, 60, (0, 128, 105))
+        }
+        let shot = try ImageTransform.chatScreenshot.apply(to: picture)
+        let region = try #require(PictureRegions.screenshotPhoto(of: shot))
+        #expect(abs(region.x - 188) <= 8 && abs(region.width - 506) <= 12)
+        #expect(abs(region.height - 380) <= 12)
+        let policy = MatchingPolicy.standard
+        let stored = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: shot, options: policy.caseHashingOptions())))
+        #expect(stored.first?.kind == "photo-region")
+        #expect(!stored.map(\.hash).contains(Self.pdq(shot)))
+    }
+
     @Test("the recipes are fixed: the same picture gives the same copy", arguments: ImageTransform.realWorld.map(\.id))
     func deterministic(id: String) throws {
         let t = try #require(ImageTransform(id: id))

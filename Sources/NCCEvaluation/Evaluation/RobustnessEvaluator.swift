@@ -74,7 +74,10 @@ public struct ImageMeasurement: Sendable {
     public var queryUploadSeconds: Double = 0
     /// For the screenshot transforms (by index in the options' transforms), the PDQ hashes a case would store
     /// if the *screenshot* were banked: what screenshots of other pictures in the same app chrome are compared with.
-    public var screenshotCaseHashes: [Int: [PDQHash]] = [:]
+    public var screenshotCaseHashes: [Int: [KindedPDQ]] = [:]
+    /// For the screenshot transforms (by index), the PDQ hashes a platform's query sends for the screenshot,
+    /// with their kinds: what `sameChrome` compares with the other pictures' `screenshotCaseHashes`.
+    public var screenshotQueryHashes: [Int: [KindedPDQ]] = [:]
 }
 
 /// Runs the robustness evaluation: transforms every picture in memory, hashes originals and copies,
@@ -120,7 +123,8 @@ public enum RobustnessEvaluator {
         let t4 = clock.now
         _ = ImageHasher.hashes(of: bankImage, options: policy.queryHashingOptions(dihedral: false, mode: options.mode))
         let t5 = clock.now
-        var screenshotCaseHashes: [Int: [PDQHash]] = [:]
+        var screenshotCaseHashes: [Int: [KindedPDQ]] = [:]
+        var screenshotQueryHashes: [Int: [KindedPDQ]] = [:]
         let copies: [QueryCopy?] = options.transforms.enumerated().map { index, transform in
             let copy: DecodedImage
             if transform == .original {
@@ -130,11 +134,12 @@ public enum RobustnessEvaluator {
                 copy = made
             }
             if transform.isScreenshot {
-                screenshotCaseHashes[index] = policy.storedPDQ(PDQCompanions(ImageHasher.hashes(of: copy, options: policy.caseHashingOptions(mode: options.mode))))
+                screenshotCaseHashes[index] = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: copy, options: policy.caseHashingOptions(mode: options.mode))))
             }
             // Hashed as a platform's query is (`nccmatch match`), with the DCT-domain variants the other signals use.
             let hashes = ImageHasher.hashes(of: copy, options: policy.queryHashingOptions(dihedral: true))
             let plain = ImageSignature(pdq: hashes.pdq.hash, quality: hashes.pdq.quality, dihedral: hashes.pdq.dihedral, phash: hashes.phash, dhash: hashes.dhash)
+            if transform.isScreenshot { screenshotQueryHashes[index] = policy.queryPDQKinds(PDQCompanions(hashes), dihedral: false) }
             let unletterboxed: ImageSignature
             if options.unletterboxThreshold == Unletterbox.defaultThreshold {
                 unletterboxed = hashes.unletterboxed.map {
@@ -156,6 +161,7 @@ public enum RobustnessEvaluator {
         measurement.plainUploadSeconds = seconds(t4 - t3)
         measurement.queryUploadSeconds = seconds(t5 - t4)
         measurement.screenshotCaseHashes = screenshotCaseHashes
+        measurement.screenshotQueryHashes = screenshotQueryHashes
         return .success(measurement)
     }
 
@@ -209,6 +215,10 @@ public enum RobustnessEvaluator {
     static func csvField(_ text: String) -> String {
         text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
+
+    /// How near (PDQ bits) a PDQ of the same upload must come to a bank picture for the service to count a pHash
+    /// or dHash match with it (`MatchPolicy.pdqGateDistance` in NCCServer); `sameChrome` counts the pairs past it.
+    static let pdqGateDistance = 50
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -279,19 +289,40 @@ public enum RobustnessEvaluator {
         let screenshotIndices = transforms.indices.filter { transforms[$0].isScreenshot }
         if !screenshotIndices.isEmpty {
             var plain = DistanceHistogram(bits: 256), recommended = DistanceHistogram(bits: 256)
+            var close: [RobustnessReport.SameChromePair] = []
+            var phashNear = 0, dhashNear = 0, past64Gate = 0
+            let limit = MatchSignal.pdqRecommended.defaultDistance
             for (q, b) in pairs {
                 for ti in screenshotIndices {
                     guard let copy = kept[q].measurement.copies[ti], let other = kept[b].measurement.copies[ti],
                           let stored = kept[b].measurement.screenshotCaseHashes[ti] else { continue }
                     plain.add(copy.plain.pdq.distance(to: other.plain.pdq))
-                    var best = 256
-                    for h in copy.sentPDQ where best > 0 { best = min(best, MatchSignal.minimum(stored, h)) }
-                    recommended.add(best)
+                    // A case stores the whole screenshot's pHash and dHash; a query sends its own.
+                    let near64 = (phash: copy.plain.phash.distance(to: other.plain.phash) <= MatchSignal.phash.defaultDistance,
+                                  dhash: copy.plain.dhash.distance(to: other.plain.dhash) <= MatchSignal.dhash.defaultDistance)
+                    if near64.phash { phashNear += 1 }
+                    if near64.dhash { dhashNear += 1 }
+                    let sent = kept[q].measurement.screenshotQueryHashes[ti] ?? copy.sentPDQ.map { KindedPDQ(kind: "pdq", hash: $0) }
+                    var best = (distance: 256, sent: "", stored: "")
+                    for h in sent where best.distance > 0 {
+                        for s in stored {
+                            let d = h.hash.distance(to: s.hash)
+                            if d < best.distance { best = (d, h.kind, s.kind) }
+                        }
+                    }
+                    recommended.add(best.distance)
+                    if (near64.phash || near64.dhash) && best.distance <= Self.pdqGateDistance { past64Gate += 1 }
+                    if best.distance <= limit {
+                        close.append(.init(transform: transforms[ti].id, query: kept[q].image.file, queryKind: best.sent,
+                                           stored: kept[b].image.file, storedKind: best.stored, distance: best.distance))
+                    }
                 }
             }
             sameChrome = .init(transforms: screenshotIndices.map { transforms[$0].id }, comparisons: recommended.total,
                                smallestPlainPDQ: plain.smallest, smallestRecommended: recommended.smallest,
-                               countAtDefault: recommended.countAtOrBelow(MatchSignal.pdqRecommended.defaultDistance))
+                               countAtDefault: recommended.countAtOrBelow(limit),
+                               phashCountAtDefault: phashNear, dhashCountAtDefault: dhashNear, phashDHashPastGate: past64Gate,
+                               pairsAtDefault: close.sorted { ($0.distance, $0.query, $0.stored) < ($1.distance, $1.query, $1.stored) })
         }
         // What the recommended policy costs, measured: hashes stored per picture and sent per copy.
         let storedPerPicture = kept.isEmpty ? 0 : Double(kept.reduce(0) { $0 + $1.measurement.bank.storedPDQ.count }) / Double(kept.count)

@@ -128,6 +128,32 @@ public struct RobustnessReport: Sendable, Codable {
         public var smallestRecommended: Int?
         /// Pairs within PDQ's default distance by the recommended policy (false matches).
         public var countAtDefault: Int
+        /// Pairs whose whole screenshots' pHash (what a case stores and a query sends) lie within pHash's default distance.
+        public var phashCountAtDefault: Int = 0
+        /// The same for dHash.
+        public var dhashCountAtDefault: Int = 0
+        /// Pairs within pHash's or dHash's default distance whose closest PDQ (sent against stored) is within the service's
+        /// gate (50 bits): the only ones where a pHash or dHash match would be reported. 0 means these signals add no
+        /// same-chrome false match.
+        public var phashDHashPastGate: Int = 0
+        /// Those pairs, closest first: which pictures, and which sent and stored kinds came closest (no hashes).
+        public var pairsAtDefault: [SameChromePair] = []
+    }
+
+    /// One pair of screenshots of different pictures in the same chrome that the recommended policy matches.
+    public struct SameChromePair: Sendable, Codable {
+        /// The screenshot transform (the app's chrome).
+        public var transform: String
+        /// The corpus file whose screenshot was sent as a query.
+        public var query: String
+        /// The kind of the sent hash that came closest (`MatchingPolicy.queryPDQKinds`).
+        public var queryKind: String
+        /// The corpus file whose screenshot a case stored.
+        public var stored: String
+        /// The kind of the stored hash that came closest (`MatchingPolicy.storedPDQKinds`).
+        public var storedKind: String
+        /// Their PDQ distance, in bits.
+        public var distance: Int
     }
 
     /// How pictures were grouped into scenes when the corpus had no MANIFEST.tsv.

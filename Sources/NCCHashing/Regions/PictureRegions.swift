@@ -12,7 +12,10 @@
 ///   photograph's rows are mostly other values, however smooth. The photo is the longest run of non-chrome
 ///   rows (gaps of up to 0.5% of the height closed), then the longest run of non-chrome columns over those
 ///   rows, then the rows again over those columns (a chat bubble is narrower than the screen); uniform
-///   borders left inside it (a bubble's margin) are stripped as `Unletterbox` strips them.
+///   borders left inside it (a bubble's margin) are stripped as `Unletterbox` strips them. When that finds
+///   nothing, the search runs once more with only the left and right columns' values as background: a photo
+///   with wide areas near the header's colour (a dark sky under a teal chat header) has those rows taken for
+///   chrome, while the colour beside it (the wallpaper) is what truly surrounds it.
 /// - **Gutters** (`collageTiles`): a row or column is a gutter when `gutterShare` of it is within
 ///   `gutterTolerance` of one value. Runs of gutters across the whole of a part split it; a part is split across,
 ///   then each piece down (or the other way round), one level each: 2x2, 3x1 and 1x3 grids and their mixes.
@@ -278,9 +281,8 @@ struct LumaPlane {
     }
 
     func photoRegion() -> Unletterbox.Bounds? {
-        let threshold = PictureRegions.chromeShare
-        var background = [Bool](repeating: false, count: 256)
-        var found = false
+        var background = [Bool](repeating: false, count: 256), sides = background
+        var found = false, foundSides = false
         for (alongColumns, line) in [(false, 0), (false, height - 1), (true, 0), (true, width - 1)] {
             let value = mode(alongColumns: alongColumns, line: line)
             var flags = [Bool](repeating: false, count: 256)
@@ -289,8 +291,19 @@ struct LumaPlane {
             guard share >= PictureRegions.backgroundEdgeShare else { continue }
             for v in flags.indices where flags[v] { background[v] = true }
             found = true
+            if alongColumns { for v in flags.indices where flags[v] { sides[v] = true }; foundSides = true }
         }
         guard found else { return nil }
+        if let region = photoRegion(background: background) { return region }
+        // A photo whose own tones lie near the header's colour (a dark sky under a teal or dark bar) has rows
+        // taken for chrome and is cut into pieces: a second search counts only the values of the screen's
+        // sides (a chat's wallpaper, a feed's background) as chrome, the colours that run beside the photo.
+        guard foundSides, sides != background else { return nil }
+        return photoRegion(background: sides)
+    }
+
+    private func photoRegion(background: [Bool]) -> Unletterbox.Bounds? {
+        let threshold = PictureRegions.chromeShare
         func content(alongColumns: Bool, lines: Range<Int>, span: Range<Int>) -> Range<Int>? {
             let flags = flatShares(alongColumns: alongColumns, lines: lines, span: span, background: background).map { $0 < threshold }
             let gap = max(1, (alongColumns ? width : height) / 200)
