@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_common import ROOT, add_platform, call, rss_kib, start_server, write_match_lua  # noqa: E402
+from service_common import ROOT, add_platform, call, rss_kib, write_match_lua  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -53,6 +53,7 @@ parser.add_argument("--near", type=float, default=0.01, help="share of uploads t
 parser.add_argument("--uploads", type=int, default=1000, help="uploads (policy) or items (baseline) per batch")
 parser.add_argument("--only", choices=["policy", "baseline"])
 parser.add_argument("--perf", type=int, default=0)
+parser.add_argument("--work", help="keep the banks in this folder and reuse them on the next run (default: a temporary folder, removed)")
 args = parser.parse_args()
 
 rng = random.Random(14)
@@ -176,16 +177,45 @@ def uptime():
         return f.read().split()[:3]
 
 
+def start_server(binary, data, extra):
+    """As service_common.start_server, but waits out /readyz answers that time out while a large index is built."""
+    process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = process.stdout.readline().decode()
+    if "listening on" not in line:
+        raise RuntimeError(f"server did not start: {line!r}")
+    base = line.split("listening on ", 1)[1].strip()
+    for _ in range(6000):
+        try:
+            status, _ = call("GET", base + "/readyz", timeout=5)
+            if status == 200:
+                return process, base
+        except OSError:
+            pass
+        time.sleep(0.05)
+    process.terminate()
+    raise RuntimeError("server never became ready")
+
+
 def run(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes):
     data = os.path.join(work, "data-" + name)
     start = time.monotonic()
-    out = subprocess.run([args.binary, "admin", "import", "--data", data, export], capture_output=True, text=True, check=True)
+    if os.path.exists(os.path.join(data, "bank.sqlite")):
+        out = subprocess.CompletedProcess([], 0, "reused " + data, "")
+    else:
+        out = subprocess.run([args.binary, "admin", "import", "--data", data, export], capture_output=True, text=True, check=True)
     import_seconds = time.monotonic() - start
     limits = ["--rate-requests", "100000", "--rate-hashes", "100000000", "--log-level", "warning"]
     start = time.monotonic()
     server, base = start_server(args.binary, data, limits)
+    try:
+        return measure(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes, data, server, base, start, out, import_seconds)
+    finally:
+        server.terminate(); server.wait()
+
+
+def measure(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes, data, server, base, start, out, import_seconds):
     ready = time.monotonic() - start
-    key = add_platform(args.binary, data, "load")
+    key = add_platform(args.binary, data, name + "-%d" % time.time_ns())
     rss_idle = rss_kib(server.pid)
     samples, stop = [], threading.Event()
 
@@ -217,7 +247,6 @@ def run(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes
         report = subprocess.run(["perf", "report", "-i", perf_data, "--stdio", "--no-children", "--percent-limit", "1.5", "-g", "none"],
                                 capture_output=True, text=True).stdout
         profile = [line for line in report.splitlines() if line.strip() and not line.startswith("#")][:30]
-    server.terminate(); server.wait()
     uploads_per_batch = args.uploads
     return {
         "bank": name,
@@ -246,7 +275,8 @@ def run(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes
     }
 
 
-work = tempfile.mkdtemp(prefix="nccmatch-policy-load-")
+work = args.work or tempfile.mkdtemp(prefix="nccmatch-policy-load-")
+os.makedirs(work, exist_ok=True)
 try:
     case_sets, query_sets = corpus_sets()
     paths = sorted(case_sets)
@@ -274,6 +304,7 @@ try:
             continue
         export = os.path.join(work, name + ".jsonl")
         start = time.monotonic()
+        rng.seed(14 + len(name)); nrng = np.random.default_rng(14 + len(name))  # the same bank and bodies on every run
         if name == "policy":
             written, kept = write_bank(export, case_templates, args.pictures, 1000)
             bodies, per_batch, near = make_bodies(new_templates, near_templates, kept)
@@ -283,8 +314,8 @@ try:
         print(f"{name}: {written} hashes written in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
         result = run(name, work, export, bodies, per_batch, near, written)
         os.remove(export)
-        shutil.rmtree(os.path.join(work, "data-" + name), ignore_errors=True)
         print(json.dumps(result, indent=2), flush=True)
         results.append(result)
 finally:
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
