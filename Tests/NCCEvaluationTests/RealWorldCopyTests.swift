@@ -142,9 +142,17 @@ struct RealWorldCopyTests {
         #expect(abs(region.x - 188) <= 8 && abs(region.width - 506) <= 12)
         #expect(abs(region.height - 380) <= 12)
         let policy = MatchingPolicy.standard
-        let stored = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: shot, options: policy.caseHashingOptions())))
+        let hashes = ImageHasher.hashes(of: shot, options: policy.caseHashingOptions())
+        let stored = policy.storedPDQKinds(PDQCompanions(hashes))
         #expect(stored.first?.kind == "photo-region")
         #expect(!stored.map(\.hash).contains(Self.pdq(shot)))
+        // Its pHash and dHash are the photo's too, not the screen's (which other chat screenshots come near).
+        let hash64 = policy.storedHash64(hashes)
+        let photo = ImageHasher.hashes(of: PictureRegions.cut(shot, region), options: HashingOptions())
+        #expect(hash64.photoRegion && hash64.phash == photo.phash && hash64.dhash == photo.dhash)
+        #expect(hash64.phash != hashes.phash)
+        let own = ImageHasher.hashes(of: picture, options: policy.caseHashingOptions())
+        #expect(!policy.storedHash64(own).photoRegion && policy.storedHash64(own).phash == own.phash)
     }
 
     @Test("the recipes are fixed: the same picture gives the same copy", arguments: ImageTransform.realWorld.map(\.id))

@@ -78,6 +78,9 @@ public struct ImageMeasurement: Sendable {
     /// For the screenshot transforms (by index), the PDQ hashes a platform's query sends for the screenshot,
     /// with their kinds: what `sameChrome` compares with the other pictures' `screenshotCaseHashes`.
     public var screenshotQueryHashes: [Int: [KindedPDQ]] = [:]
+    /// For the screenshot transforms (by index), the pHash and dHash (in that order) a case would store for the
+    /// screenshot (`MatchingPolicy.storedHash64`).
+    public var screenshotCaseHash64: [Int: [Hash64]] = [:]
 }
 
 /// Runs the robustness evaluation: transforms every picture in memory, hashes originals and copies,
@@ -125,6 +128,7 @@ public enum RobustnessEvaluator {
         let t5 = clock.now
         var screenshotCaseHashes: [Int: [KindedPDQ]] = [:]
         var screenshotQueryHashes: [Int: [KindedPDQ]] = [:]
+        var screenshotCaseHash64: [Int: [Hash64]] = [:]
         let copies: [QueryCopy?] = options.transforms.enumerated().map { index, transform in
             let copy: DecodedImage
             if transform == .original {
@@ -134,7 +138,10 @@ public enum RobustnessEvaluator {
                 copy = made
             }
             if transform.isScreenshot {
-                screenshotCaseHashes[index] = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: copy, options: policy.caseHashingOptions(mode: options.mode))))
+                let stored = ImageHasher.hashes(of: copy, options: policy.caseHashingOptions(mode: options.mode))
+                screenshotCaseHashes[index] = policy.storedPDQKinds(PDQCompanions(stored))
+                let hash64 = policy.storedHash64(stored)
+                screenshotCaseHash64[index] = [hash64.phash, hash64.dhash]
             }
             // Hashed as a platform's query is (`nccmatch match`), with the DCT-domain variants the other signals use.
             let hashes = ImageHasher.hashes(of: copy, options: policy.queryHashingOptions(dihedral: true))
@@ -162,6 +169,7 @@ public enum RobustnessEvaluator {
         measurement.queryUploadSeconds = seconds(t5 - t4)
         measurement.screenshotCaseHashes = screenshotCaseHashes
         measurement.screenshotQueryHashes = screenshotQueryHashes
+        measurement.screenshotCaseHash64 = screenshotCaseHash64
         return .success(measurement)
     }
 
@@ -297,9 +305,10 @@ public enum RobustnessEvaluator {
                     guard let copy = kept[q].measurement.copies[ti], let other = kept[b].measurement.copies[ti],
                           let stored = kept[b].measurement.screenshotCaseHashes[ti] else { continue }
                     plain.add(copy.plain.pdq.distance(to: other.plain.pdq))
-                    // A case stores the whole screenshot's pHash and dHash; a query sends its own.
-                    let near64 = (phash: copy.plain.phash.distance(to: other.plain.phash) <= MatchSignal.phash.defaultDistance,
-                                  dhash: copy.plain.dhash.distance(to: other.plain.dhash) <= MatchSignal.dhash.defaultDistance)
+                    // A query sends the whole screenshot's pHash and dHash; a case stores the ones the policy chooses.
+                    let stored64 = kept[b].measurement.screenshotCaseHash64[ti] ?? [other.plain.phash, other.plain.dhash]
+                    let near64 = (phash: copy.plain.phash.distance(to: stored64[0]) <= MatchSignal.phash.defaultDistance,
+                                  dhash: copy.plain.dhash.distance(to: stored64[1]) <= MatchSignal.dhash.defaultDistance)
                     if near64.phash { phashNear += 1 }
                     if near64.dhash { dhashNear += 1 }
                     let sent = kept[q].measurement.screenshotQueryHashes[ti] ?? copy.sentPDQ.map { KindedPDQ(kind: "pdq", hash: $0) }

@@ -128,7 +128,8 @@ public struct RobustnessReport: Sendable, Codable {
         public var smallestRecommended: Int?
         /// Pairs within PDQ's default distance by the recommended policy (false matches).
         public var countAtDefault: Int
-        /// Pairs whose whole screenshots' pHash (what a case stores and a query sends) lie within pHash's default distance.
+        /// Pairs where the query's pHash (the whole screenshot's) lies within pHash's default distance of the pHash a
+        /// case stores for the other screenshot (`MatchingPolicy.storedHash64`).
         public var phashCountAtDefault: Int = 0
         /// The same for dHash.
         public var dhashCountAtDefault: Int = 0

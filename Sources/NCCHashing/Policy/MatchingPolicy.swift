@@ -103,6 +103,15 @@ public struct MatchingPolicy: Sendable, Hashable {
         return all.filter { seen.insert($0.hash).inserted }
     }
 
+    /// The pHash and dHash a case stores for a picture hashed with `caseHashingOptions`: its own, or for a
+    /// screenshot whose photo sits in app chrome (`ImageHashes.photoRegionCase`) the photo's, as its PDQ set is
+    /// (`photoRegion` true): screenshots of different pictures in one app have their whole-screen pHash within 8
+    /// far more often than their PDQ within 31 (`nccmatch eval`'s same-chrome figures, docs/robustness.md).
+    public func storedHash64(_ hashes: ImageHashes) -> (phash: Hash64, dhash: Hash64, photoRegion: Bool) {
+        if let photo = hashes.photoRegionCase.first { return (photo.phash, photo.dhash, true) }
+        return (hashes.phash, hashes.dhash, false)
+    }
+
     /// The PDQ hashes a query sends for a picture, in this order: its PDQ; with `dihedral` its other seven
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
     /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; its PDQ with the

@@ -38,8 +38,9 @@ extension HashRecord {
                 // A picture too plain to be matched by its look is stored by its digests only (as case submit does).
                 if hashes.pdq.quality >= policy.minimumQuality {
                     entries += policy.storedPDQKinds(picture).map { SetEntry(kind: $0.kind, algorithm: "pdq", value: $0.hash.hex, quality: hashes.pdq.quality) }
-                    entries.append(SetEntry(kind: "phash", algorithm: "phash", value: hashes.phash.hex))
-                    entries.append(SetEntry(kind: "dhash", algorithm: "dhash", value: hashes.dhash.hex))
+                    let hash64 = policy.storedHash64(hashes), prefix = hash64.photoRegion ? "photo-region-" : ""
+                    entries.append(SetEntry(kind: prefix + "phash", algorithm: "phash", value: hash64.phash.hex))
+                    entries.append(SetEntry(kind: prefix + "dhash", algorithm: "dhash", value: hash64.dhash.hex))
                 }
             case .query:
                 entries += policy.queryPDQKinds(picture, dihedral: false).map { SetEntry(kind: $0.kind, algorithm: "pdq", value: $0.hash.hex, quality: nil) }

@@ -95,8 +95,9 @@ enum CasePictures {
                 for hash in stored {
                     hashes.append(CaseHash(algorithm: .pdq, value: hash.hex, quality: h.pdq.quality))
                 }
-                hashes.append(CaseHash(algorithm: .phash, value: h.phash.hex))
-                hashes.append(CaseHash(algorithm: .dhash, value: h.dhash.hex))
+                let hash64 = policy.storedHash64(h)
+                hashes.append(CaseHash(algorithm: .phash, value: hash64.phash.hex))
+                hashes.append(CaseHash(algorithm: .dhash, value: hash64.dhash.hex))
                 kinds = ["PDQ, plus \(stored.count - 1) more so that turned, mirrored, re-framed, captioned, blurred or platform-cropped copies match too", "pHash", "dHash"]
             case .failure(let error) where error.code == .unsupportedFormat && VideoCase.looksLikeVideo(path):
                 // A video: its frames' vPDQ, hashed here as `nccmatch hash` does; nothing of the video is sent.
