@@ -53,6 +53,8 @@ parser.add_argument("--near", type=float, default=0.01, help="share of uploads t
 parser.add_argument("--uploads", type=int, default=1000, help="uploads (policy) or items (baseline) per batch")
 parser.add_argument("--only", choices=["policy", "baseline"])
 parser.add_argument("--perf", type=int, default=0)
+parser.add_argument("--plain-queries", action="store_true",
+                    help="policy bank, but baseline batches (1,000 plain items; near copies: a stored picture's first hash, 8 bits flipped)")
 parser.add_argument("--work", help="keep the banks in this folder and reuse them on the next run (default: a temporary folder, removed)")
 args = parser.parse_args()
 
@@ -249,7 +251,7 @@ def measure(name, work, export, bodies, items_per_batch, near_per_batch, bank_ha
         profile = [line for line in report.splitlines() if line.strip() and not line.startswith("#")][:30]
     uploads_per_batch = args.uploads
     return {
-        "bank": name,
+        "bank": name + (" (plain queries)" if args.plain_queries and name == "policy" else ""),
         "bank_pictures": args.pictures,
         "bank_pdq_hashes": bank_hashes,
         "export_file_mb": round(os.path.getsize(export) / 1e6),
@@ -307,7 +309,10 @@ try:
         rng.seed(14 + len(name)); nrng = np.random.default_rng(14 + len(name))  # the same bank and bodies on every run
         if name == "policy":
             written, kept = write_bank(export, case_templates, args.pictures, 1000)
-            bodies, per_batch, near = make_bodies(new_templates, near_templates, kept)
+            if args.plain_queries:
+                bodies, per_batch, near = make_bodies(plain, [t[:1] for t in case_templates], kept)
+            else:
+                bodies, per_batch, near = make_bodies(new_templates, near_templates, kept)
         else:
             written, kept = write_bank(export, plain, args.pictures, 1000)
             bodies, per_batch, near = make_bodies(plain, plain * len(plain), {k: (0, p) for k, (_, p) in kept.items()})
