@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_common import ROOT, add_platform, call, rss_kib, write_match_lua  # noqa: E402
+from service_common import ROOT, add_platform, call, rss_kib, start_server, write_match_lua  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -177,25 +177,6 @@ def make_bodies(new_templates, near_templates, kept, count=16):
 def uptime():
     with open("/proc/loadavg") as f:
         return f.read().split()[:3]
-
-
-def start_server(binary, data, extra):
-    """As service_common.start_server, but waits out /readyz answers that time out while a large index is built."""
-    process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    line = process.stdout.readline().decode()
-    if "listening on" not in line:
-        raise RuntimeError(f"server did not start: {line!r}")
-    base = line.split("listening on ", 1)[1].strip()
-    for _ in range(6000):
-        try:
-            status, _ = call("GET", base + "/readyz", timeout=5)
-            if status == 200:
-                return process, base
-        except OSError:
-            pass
-        time.sleep(0.05)
-    process.terminate()
-    raise RuntimeError("server never became ready")
 
 
 def run(name, work, export, bodies, items_per_batch, near_per_batch, bank_hashes):

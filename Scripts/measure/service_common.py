@@ -28,7 +28,8 @@ def start_cluster(directory):
 
 
 def start_server(binary, data, extra=()):
-    """Starts `nccmatch serve` on a free port; returns (process, base URL) once /readyz answers 200."""
+    """Starts `nccmatch serve` on a free port; returns (process, base URL) once /readyz answers 200 (a /readyz that
+    times out, as while a large index is built, is waited out)."""
     process = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--log-level", "warning", *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     line = process.stdout.readline().decode()
@@ -40,9 +41,10 @@ def start_server(binary, data, extra=()):
             with urllib.request.urlopen(base + "/readyz", timeout=2) as answer:
                 if answer.status == 200:
                     return process, base
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError and socket timeouts are OSErrors)
             pass
         time.sleep(0.05)
+    process.terminate()
     raise RuntimeError("server never became ready")
 
 
