@@ -138,7 +138,9 @@ struct FeedbackTests {
         // fourth just now (the feed may not show it yet).
         let outbox = MemoryFeedbackOutbox()
         let keys = hashes.map { FeedbackItem.Key(exchange: "sncii", record: .init(signalType: .imagePDQ, signalValue: $0), outcome: .removed) }
-        let now = Date()
+        // The clock of the delivery is the exchange's page time, not the wall clock: on a loaded machine the fetch
+        // above may take longer than the 35 s answer window, which would move the tries relative to the feed.
+        let now = Date(timeIntervalSince1970: TimeInterval(exchangeNow))
         for (index, key) in keys.enumerated() {
             #expect(try await outbox.enqueue(key, now: now.addingTimeInterval(-200)))
             let sentAt = index == 3 ? now.addingTimeInterval(-5) : now.addingTimeInterval(-100)
