@@ -20,15 +20,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-import numpy as np
-import pdqhash
 import pillow_heif
 from PIL import Image
 
 pillow_heif.register_heif_opener()
-CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from speed_common import CORPUS, corpus_photos, per_file, pillow_pdqhash as reference  # noqa: E402
 
 HEIF_LOOP = r"""
 #include <libheif/heif.h>
@@ -115,18 +113,6 @@ def annex_b_picture(hvcc, coded):
     return struct.pack(">I", len(stream)) + bytes(stream)
 
 
-def corpus_photos(count):
-    """The first `count` corpus photographs (JPEG), by file name, as the speed measurements use them."""
-    photos = []
-    with open(os.path.join(CORPUS, "MANIFEST.tsv")) as manifest:
-        header = manifest.readline().rstrip("\n").split("\t")
-        for line in manifest:
-            row = dict(zip(header, line.rstrip("\n").split("\t")))
-            if row["kind"] == "photo" and row["format"] == "JPEG":
-                photos.append(row["file"])
-    return photos[:count]
-
-
 def annex_b(heic, out):
     """The HEVC picture of a one-picture HEIC (as pillow-heif writes them), written to `out` as AV_LOOP reads it."""
     import struct
@@ -164,17 +150,6 @@ def make_inputs(folder, count):
         heic.append(os.path.join(folder, f"photo-{i:02d}.heic"))
         image.save(heic[-1], quality=75)
     return webp, heic
-
-
-def per_file(fn, paths):
-    start = time.perf_counter()
-    fn(paths)
-    return (time.perf_counter() - start) / len(paths)
-
-
-def reference(paths):
-    for p in paths:
-        pdqhash.compute(np.asarray(Image.open(p).convert("RGB")))
 
 
 def command(*prefix):

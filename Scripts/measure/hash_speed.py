@@ -18,43 +18,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import imagehash
-import numpy as np
-import pdqhash
 from PIL import Image
 
-CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "corpus")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from speed_common import CORPUS, corpus_photos, per_file, pillow_pdqhash  # noqa: E402
 
 
 def make_inputs(folder, count):
-    photos = []
-    with open(os.path.join(CORPUS, "MANIFEST.tsv")) as manifest:
-        header = manifest.readline().rstrip("\n").split("\t")
-        for line in manifest:
-            row = dict(zip(header, line.rstrip("\n").split("\t")))
-            if row["kind"] == "photo" and row["format"] == "JPEG":
-                photos.append(row["file"])
     paths = []
-    for i, name in enumerate(photos[:count]):
+    for i, name in enumerate(corpus_photos(count)):
         image = Image.open(os.path.join(CORPUS, "images", name)).convert("RGB")
         size = (4000, 3000) if image.width >= image.height else (3000, 4000)
         path = os.path.join(folder, f"photo-{i:02d}.jpg")
         image.resize(size, Image.LANCZOS).save(path, quality=90)
         paths.append(path)
     return paths
-
-
-def per_file(fn, paths):
-    start = time.perf_counter()
-    fn(paths)
-    return (time.perf_counter() - start) / len(paths)
-
-
-def pillow_pdqhash(paths):
-    for p in paths:
-        pdqhash.compute(np.asarray(Image.open(p).convert("RGB")))
 
 
 def imagehash_phash(paths):

@@ -23,7 +23,8 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
-from format_speed import CORPUS, annex_b_picture, command, compile_av_loop, corpus_photos, per_file, reference  # noqa: E402
+from format_speed import annex_b_picture, command, compile_av_loop  # noqa: E402
+from speed_common import CORPUS, corpus_photos, per_file, pillow_pdqhash as reference  # noqa: E402
 import make_heic_grid  # noqa: E402
 from make_heic_grid import grid_heic  # noqa: E402
 

@@ -25,7 +25,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
-from format_speed import CORPUS, corpus_photos  # noqa: E402
+from speed_common import CORPUS, corpus_photos  # noqa: E402
 from make_heic_grid import grid_heic  # noqa: E402
 
 pillow_heif.register_heif_opener()
