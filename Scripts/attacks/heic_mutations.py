@@ -18,32 +18,34 @@ import random
 import sys
 import tempfile
 
-from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, isobmff
+from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, heif_mutation
 
 BOXES = [b"meta", b"hdlr", b"pitm", b"iinf", b"infe", b"iloc", b"iref", b"dimg", b"iprp", b"ipco", b"ipma", b"hvcC",
          b"ispe", b"clap", b"irot", b"colr", b"idat", b"mdat"]
 COUNTS = {b"iinf": 12, b"iloc": 14, b"ipma": 12, b"dimg": 10}  # byte offset of a count field from the box type
 
 
+def grid(b, rng, value):
+    """The grid descriptor (idat): rows, columns or output size."""
+    at = b.find(b"idat")
+    if at >= 0:
+        field = rng.randrange(2, 8)
+        b[at + 4 + field] = value & 0xFF
+
+
+def nal_length(b, rng, value):
+    """A NAL unit length in the hvcC box."""
+    at = b.find(b"hvcC")
+    if at >= 0:
+        offset = at + 4 + rng.randrange(21, 40)
+        b[offset:offset + 2] = (value & 0xFFFF).to_bytes(2, "big")
+
+
+KINDS = BLIND_KINDS + ISOBMFF_KINDS[:3] + ["grid", "nal_length"] + ISOBMFF_KINDS[3:]
+
+
 def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
-    b = bytearray(data)
-    kind = rng.choice(BLIND_KINDS + ISOBMFF_KINDS[:3] + ["grid", "nal_length"] + ISOBMFF_KINDS[3:])
-    value = field_value(rng)
-    if kind in BLIND_KINDS:
-        blind(b, rng, kind)
-    elif kind in ISOBMFF_KINDS:
-        isobmff(b, rng, kind, value, BOXES, COUNTS)
-    elif kind == "grid":
-        at = b.find(b"idat")
-        if at >= 0:
-            field = rng.randrange(2, 8)
-            b[at + 4 + field] = value & 0xFF
-    elif kind == "nal_length":
-        at = b.find(b"hvcC")
-        if at >= 0:
-            offset = at + 4 + rng.randrange(21, 40)
-            b[offset:offset + 2] = (value & 0xFFFF).to_bytes(2, "big")
-    return kind, bytes(b)
+    return heif_mutation(data, rng, KINDS, BOXES, COUNTS, {"grid": grid, "nal_length": nal_length})
 
 
 def main():

@@ -29,7 +29,7 @@ import struct
 import sys
 import tempfile
 
-from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, isobmff
+from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, heif_mutation
 
 
 def webp_chunks(b):
@@ -156,23 +156,23 @@ AVIF_BOXES = [b"meta", b"hdlr", b"pitm", b"iinf", b"infe", b"iloc", b"iprp", b"i
 AVIF_COUNTS = {b"iinf": 12, b"iloc": 14, b"ipma": 12}  # byte offset of a count field from the box type
 
 
+def av1c(b, rng, value):
+    """One byte of the av1C box's first four."""
+    at = b.find(b"av1C")
+    if at >= 0:
+        b[at + 4 + rng.randrange(4)] = rng.randrange(256)
+
+
+def obu(b, rng, value):
+    """The coded picture's first bytes (sequence header, frame header)."""
+    at = b.find(b"mdat")
+    if at >= 0 and at + 40 < len(b):
+        for _ in range(rng.choice([1, 4, 16])):
+            b[at + 4 + rng.randrange(32)] = rng.randrange(256)
+
+
 def mutate_avif(b, rng):
-    kind = rng.choice(BLIND_KINDS + ISOBMFF_KINDS + ["av1c", "obu"])
-    value = field_value(rng)
-    if kind in BLIND_KINDS:
-        blind(b, rng, kind)
-    elif kind in ISOBMFF_KINDS:
-        isobmff(b, rng, kind, value, AVIF_BOXES, AVIF_COUNTS)
-    elif kind == "av1c":
-        at = b.find(b"av1C")
-        if at >= 0:
-            b[at + 4 + rng.randrange(4)] = rng.randrange(256)
-    elif kind == "obu":  # the coded picture's first bytes (sequence header, frame header)
-        at = b.find(b"mdat")
-        if at >= 0 and at + 40 < len(b):
-            for _ in range(rng.choice([1, 4, 16])):
-                b[at + 4 + rng.randrange(32)] = rng.randrange(256)
-    return kind, b
+    return heif_mutation(b, rng, BLIND_KINDS + ISOBMFF_KINDS + ["av1c", "obu"], AVIF_BOXES, AVIF_COUNTS, {"av1c": av1c, "obu": obu})
 
 
 FORMATS = {"webp": mutate_webp, "gif": mutate_gif, "avif": mutate_avif}

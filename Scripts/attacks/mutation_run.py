@@ -121,3 +121,19 @@ def isobmff(b, rng, kind, value, boxes, counts):
         at = max(b.find(b"meta"), 0)
         b[at + 8:at + 264] = bytes(rng.randrange(256) for _ in range(min(256, len(b) - at - 8)))
     return b
+
+
+def heif_mutation(data, rng, kinds, boxes, counts, own):
+    """One mutation of a HEIF-family file: a kind drawn from `kinds` (BLIND_KINDS, ISOBMFF_KINDS and the format's
+    own, in the order given), a field value, then `blind`, `isobmff`, or `own[kind](b, rng, value)` for the
+    format's own kinds. Returns (kind, mutated bytes)."""
+    b = bytearray(data)
+    kind = rng.choice(kinds)
+    value = field_value(rng)
+    if kind in BLIND_KINDS:
+        blind(b, rng, kind)
+    elif kind in ISOBMFF_KINDS:
+        isobmff(b, rng, kind, value, boxes, counts)
+    else:
+        own[kind](b, rng, value)
+    return kind, bytes(b)
