@@ -187,17 +187,12 @@ extension PostgresBankStore {
     /// - Warning: returns an imported hash value; never log or serve it.
     public func record(_ id: ExchangeRecord.ID, exchange: String) async throws -> ExchangeRecord? {
         let keys = RecordKeys([id])
-        let rows = try await transaction(writing: false) { c, logger -> [StoredRecordRow] in
-            var rows: [StoredRecordRow] = []
-            for try await row in try await c.query("""
-                SELECT r.signal_type, r.signal_value, r.entry, r.status, r.case_numbers, r.feedback, r.last_modified, r.classification
+        let rows = try await transaction(writing: false) { c, logger in
+            try await StoredRecordRow.rows(try await c.query("""
+                SELECT \(unescaped: StoredRecordRow.columns)
                 FROM exchange_records r, (VALUES (\(keys.types[0]), \(keys.values[0]), \(keys.entries[0]))) AS k(t, v, e)
                 WHERE r.exchange = \(exchange) AND r.record_key = \(unescaped: Self.recordKeySQL("k.t", "k.v", "k.e"))
-                """, logger: logger).decode((String, String, String, String, String?, String?, Int64?, String?).self) {
-                rows.append(StoredRecordRow(type: row.0, value: row.1, entry: row.2, status: row.3, caseNumbers: row.4,
-                                            feedback: row.5, lastModified: row.6, classification: row.7))
-            }
-            return rows
+                """, logger: logger))
         }
         return try rows.first?.record()
     }

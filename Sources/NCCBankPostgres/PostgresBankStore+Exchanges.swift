@@ -249,16 +249,10 @@ extension PostgresBankStore: ExchangeBankStore {
     /// The current records of `exchange` (none for an exchange that does not exist).
     /// - Warning: returns imported hash values; never log or serve them.
     public func records(exchange: String) async throws -> [ExchangeRecord] {
-        let rows = try await transaction(writing: false, deadline: .connection) { c, logger -> [StoredRecordRow] in
-            var rows: [StoredRecordRow] = []
-            for try await row in try await c.query("""
-                SELECT signal_type, signal_value, entry, status, case_numbers, feedback, last_modified, classification
-                FROM exchange_records WHERE exchange = \(exchange) ORDER BY id
-                """, logger: logger).decode((String, String, String, String, String?, String?, Int64?, String?).self) {
-                rows.append(StoredRecordRow(type: row.0, value: row.1, entry: row.2, status: row.3, caseNumbers: row.4,
-                                            feedback: row.5, lastModified: row.6, classification: row.7))
-            }
-            return rows
+        let rows = try await transaction(writing: false, deadline: .connection) { c, logger in
+            try await StoredRecordRow.rows(try await c.query("""
+                SELECT \(unescaped: StoredRecordRow.columns) FROM exchange_records WHERE exchange = \(exchange) ORDER BY id
+                """, logger: logger))
         }
         return try rows.map { try $0.record() }
     }
@@ -436,6 +430,19 @@ struct UpsertRows {
 struct StoredRecordRow: Sendable {
     let type: String, value: String, entry: String, status: String
     let caseNumbers: String?, feedback: String?, lastModified: Int64?, classification: String?
+
+    /// The `exchange_records` columns `rows` reads, in its order.
+    static let columns = "signal_type, signal_value, entry, status, case_numbers, feedback, last_modified, classification"
+
+    /// The rows of a query selecting `columns`.
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [StoredRecordRow] {
+        var rows: [StoredRecordRow] = []
+        for try await row in sequence.decode((String, String, String, String, String?, String?, Int64?, String?).self) {
+            rows.append(StoredRecordRow(type: row.0, value: row.1, entry: row.2, status: row.3, caseNumbers: row.4,
+                                        feedback: row.5, lastModified: row.6, classification: row.7))
+        }
+        return rows
+    }
 
     func record() throws -> ExchangeRecord {
         let entry = entry.isEmpty ? nil : RecordKeys.entry(entry)
