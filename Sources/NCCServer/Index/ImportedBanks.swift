@@ -181,7 +181,7 @@ final class ImportedBanks: Sendable {
                 if let old = s.bankOf.updateValue(entry, forKey: hash.id) {
                     // The same record again (duplicates in a feed, a re-read from an earlier checkpoint): nothing to do.
                     if old.bank == entry.bank && old.digest == entry.digest { continue }
-                    replaced.insert(-hash.id)
+                    replaced.insert(ImportedIndexID.of(hash.id))
                 }
                 hashes.append(StoredHash(id: ImportedIndexID.of(hash.id), imageID: ImportedIndexID.of(hash.id), algorithm: hash.algorithm, value: hash.value, kind: .picture))
             }
