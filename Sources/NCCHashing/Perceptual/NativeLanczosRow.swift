@@ -1,48 +1,36 @@
 import CResampleKernels
 import NCCHashCore
 
-/// One axis's Lanczos weights laid out for the C kernel (`ncc_lanczos_row`: AVX2 or SSE2 multiply-adds chosen at
+/// One axis's Lanczos weights handed to the C kernel (`ncc_lanczos_row`: AVX2 or SSE2 multiply-adds chosen at
 /// run time), which writes the same bytes as NCCHashCore's Swift loop in a quarter of its time or less.
 ///
-/// The tables are copied once per axis (weights, not pixels, so nothing to wipe) and live as long as the axis.
+/// The axis's own immutable tables are passed as they are; their buffers are borrowed for each row.
 final class NativeLanczosRow: Sendable {
-    private let outputs: Int
-    private let stride: Int
-    private nonisolated(unsafe) let starts: UnsafeMutableBufferPointer<Int>
-    private nonisolated(unsafe) let counts: UnsafeMutableBufferPointer<Int>
-    private nonisolated(unsafe) let high: UnsafeMutableBufferPointer<Int16>
-    private nonisolated(unsafe) let low: UnsafeMutableBufferPointer<Int16>
+    private let axis: LanczosAxis
     /// 0 portable C, 1 SSE2, 2 AVX2, -1 the fastest this CPU runs.
     private let path: Int32
 
     /// The kernel for `axis`; `path` pins a variant (tests compare them), nil takes the fastest.
     init(_ axis: LanczosAxis, path: Int32? = nil) {
-        outputs = axis.outputSize
-        stride = axis.kernelSize
-        starts = .allocate(capacity: axis.starts.count)
-        _ = starts.initialize(from: axis.starts)
-        counts = .allocate(capacity: axis.counts.count)
-        _ = counts.initialize(from: axis.counts)
-        high = .allocate(capacity: axis.weightsHigh.count)
-        _ = high.initialize(from: axis.weightsHigh)
-        low = .allocate(capacity: axis.weightsLow.count)
-        _ = low.initialize(from: axis.weightsLow)
+        self.axis = axis
         self.path = path ?? -1
-    }
-
-    deinit {
-        starts.deallocate()
-        counts.deallocate()
-        high.deallocate()
-        low.deallocate()
     }
 
     /// The horizontal pass of one row: `axis.inputSize` bytes at `row` into `axis.outputSize` bytes at `out`.
     func run(_ row: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<UInt8>) {
-        if path < 0 {
-            ncc_lanczos_row(row, out, outputs, starts.baseAddress!, counts.baseAddress!, high.baseAddress!, low.baseAddress!, stride)
-        } else {
-            ncc_lanczos_row_on(path, row, out, outputs, starts.baseAddress!, counts.baseAddress!, high.baseAddress!, low.baseAddress!, stride)
+        let outputs = axis.outputSize, stride = axis.kernelSize, path = path
+        axis.starts.withUnsafeBufferPointer { starts in
+            axis.counts.withUnsafeBufferPointer { counts in
+                axis.weightsHigh.withUnsafeBufferPointer { high in
+                    axis.weightsLow.withUnsafeBufferPointer { low in
+                        if path < 0 {
+                            ncc_lanczos_row(row, out, outputs, starts.baseAddress!, counts.baseAddress!, high.baseAddress!, low.baseAddress!, stride)
+                        } else {
+                            ncc_lanczos_row_on(path, row, out, outputs, starts.baseAddress!, counts.baseAddress!, high.baseAddress!, low.baseAddress!, stride)
+                        }
+                    }
+                }
+            }
         }
     }
 
