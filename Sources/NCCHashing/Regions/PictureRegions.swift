@@ -20,9 +20,10 @@
 ///   `gutterTolerance` of one value. Runs of gutters across the whole of a part split it; a part is split across,
 ///   then each piece down (or the other way round), one level each: 2x2, 3x1 and 1x3 grids and their mixes.
 ///
-/// - Warning: Both are heuristics for the *query* side: the hashes they give are sent *beside* the plain
-///   hash, never instead. A picture with a flat band across it (a sky, a dark floor, a painted margin) loses
-///   that band from its region; the companion then lands further from the original than the plain hash would.
+/// - Warning: Both are heuristics. On the query side the hashes they give are sent *beside* the plain hash,
+///   never instead. On the case side only `screenshotPhoto`, a stricter test, replaces a picture's hashes with
+///   its photo's. A picture with a flat band across it (a sky, a dark floor, a painted margin) loses that band
+///   from its region; the companion then lands further from the original than the plain hash would.
 public enum PictureRegions {
     /// Tolerance, in luma levels, around a background value of the screenshot.
     public static let chromeTolerance = 5
@@ -80,9 +81,10 @@ public enum PictureRegions {
 
     /// Whether `region` is surrounded by chrome with text or icons rather than by uniform borders only: true
     /// when stripping uniform borders (`Unletterbox`) leaves more than 2% of the height of the picture outside
-    /// `region` both above and below it, or 2% of the width both left and right of it. A screenshot's plain hashes then describe the app more than the
-    /// photo, and two screenshots of different pictures in one app would match through them: the policy
-    /// sends only the region (and tiles) for such an upload.
+    /// `region` both above and below it, or 2% of the width both left and right of it. A screenshot's plain hashes
+    /// then describe the app more than the photo, and two screenshots of different pictures in one app would match
+    /// through them: `screenshotPhoto` uses it so that a case stores the photo's hashes instead (a query still
+    /// sends both; `ImageHashes.photoRegionInChrome` reports it).
     public static func isInChrome(_ region: Unletterbox.Bounds, of image: DecodedImage) -> Bool {
         let b = Unletterbox.bounds(of: image)
         let dx = Double(image.width) * 0.02, dy = Double(image.height) * 0.02
