@@ -224,10 +224,6 @@ public enum RobustnessEvaluator {
         text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
-    /// How near (PDQ bits) a PDQ of the same upload must come to a bank picture for the service to count a pHash
-    /// or dHash match with it (`MatchPolicy.pdqGateDistance` in NCCServer); `sameChrome` counts the pairs past it.
-    static let pdqGateDistance = 50
-
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
@@ -320,7 +316,7 @@ public enum RobustnessEvaluator {
                         }
                     }
                     recommended.add(best.distance)
-                    if (near64.phash || near64.dhash) && best.distance <= Self.pdqGateDistance { past64Gate += 1 }
+                    if (near64.phash || near64.dhash) && best.distance <= MatchingPolicy.pdqGateDistance { past64Gate += 1 }
                     if best.distance <= limit {
                         close.append(.init(transform: transforms[ti].id, query: kept[q].image.file, queryKind: best.sent,
                                            stored: kept[b].image.file, storedKind: best.stored, distance: best.distance))

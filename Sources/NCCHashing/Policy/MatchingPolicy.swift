@@ -24,6 +24,13 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// its MD5 and SHA-256, and the bank refuses such a PDQ.
     public let minimumQuality: Int
 
+    /// How near (PDQ bits) a PDQ of the same upload must come to a bank picture for a pHash or dHash match with
+    /// that picture to count: 64-bit hashes at distance 8 are reachable by random search, 256-bit PDQ hashes are
+    /// not. Different pictures of the shared corpus are at least 70 bits apart (docs/robustness.md); 50 leaves room
+    /// for copies whose PDQ drifted past 31 while their pHash stayed close. The service applies it to every match
+    /// (`/v1/match`), `nccmatch eval` counts against it.
+    public static let pdqGateDistance = 50
+
     /// Makes the policy; `standard` is the only one nccmatch uses.
     public init(minimumQuality: Int = 50) {
         self.minimumQuality = minimumQuality

@@ -19,10 +19,9 @@ enum MatchPolicy {
         }
     }
 
-    /// How near a PDQ of the same upload must be to a bank picture for its pHash or dHash match to count.
-    /// Different pictures of the shared corpus are at least 70 bits apart (docs/robustness.md); 50 leaves
-    /// room for copies whose PDQ drifted past 31 while their pHash stayed close.
-    static let pdqGateDistance = 50
+    /// How near a PDQ of the same upload must be to a bank picture for its pHash or dHash match to count
+    /// (`MatchingPolicy.pdqGateDistance`, which `nccmatch eval` counts against too).
+    static let pdqGateDistance = MatchingPolicy.pdqGateDistance
 
     /// Matches at this distance or more count as probing evidence when repeated with many distinct query
     /// values against one bank picture (a boundary walk lives there; copies of a picture mostly land below).
