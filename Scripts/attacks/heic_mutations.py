@@ -12,11 +12,9 @@ exits 1 on any failure.
 Usage: Scripts/attacks/heic_mutations.py [--nccmatch .build/debug/nccmatch] [--count 1000] [--seed 1]
 """
 import argparse
-import collections
 import pathlib
 import random
 import sys
-import tempfile
 
 from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, heif_mutation
 
@@ -62,22 +60,10 @@ def main():
     sources = sorted(p for p in pathlib.Path(args.fixtures).glob("*.heic"))
     if not sources:
         sys.exit(f"no HEIC files in {args.fixtures}")
-    rng = random.Random(args.seed)
-    kinds = collections.Counter()
     run = MutationRun(args.nccmatch, args.timeout, args.memory_mb, "pdq")
-    with tempfile.TemporaryDirectory(prefix="nccmatch-heic-mutations-") as folder:
-        for n in range(args.count):
-            source = rng.choice(sources)
-            kind, data = mutate(source.read_bytes(), rng)
-            kinds[kind] += 1
-            path = pathlib.Path(folder) / f"m{n:04d}.heic"
-            path.write_bytes(data)
-            mode = "fast" if n % 2 else "exact"
-            run.check(path, f"#{n} {kind} of {source.name} ({mode})", ["--mode", mode])
-            path.unlink()
+    kinds = run.mutate_all(sources, mutate, args.count, random.Random(args.seed), "heic", modes=("exact", "fast"))
 
-    sys.exit(run.report(f"{args.count} mutated HEIC files",
-                        ["  mutations: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))]))
+    sys.exit(run.report(f"{args.count} mutated HEIC files", kinds))
 
 
 if __name__ == "__main__":

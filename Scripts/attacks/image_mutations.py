@@ -22,12 +22,10 @@ Usage: Scripts/attacks/image_mutations.py [--nccmatch .build/release/nccmatch] [
                                           [--formats webp,gif,avif]
 """
 import argparse
-import collections
 import pathlib
 import random
 import struct
 import sys
-import tempfile
 
 from mutation_run import BLIND_KINDS, ISOBMFF_KINDS, MutationRun, blind, field_value, heif_mutation
 
@@ -195,21 +193,11 @@ def main():
         sources = sorted(pathlib.Path(args.fixtures, fmt).glob(f"*.{fmt}"))
         if not sources:
             sys.exit(f"no {fmt} files in {args.fixtures}/{fmt}")
-        rng = random.Random(f"{args.seed}-{fmt}")
-        kinds = collections.Counter()
         run = MutationRun(args.nccmatch, args.timeout, args.memory_mb, "pdq")
-        with tempfile.TemporaryDirectory(prefix=f"nccmatch-{fmt}-mutations-") as folder:
-            for n in range(args.count):
-                source = rng.choice(sources)
-                kind, data = FORMATS[fmt](bytearray(source.read_bytes()), rng)
-                kinds[kind] += 1
-                path = pathlib.Path(folder) / f"m{n:04d}.{fmt}"
-                path.write_bytes(data)
-                mode = "fast" if n % 2 else "exact"
-                run.check(path, f"#{n} {kind} of {source.name} ({mode})", ["--mode", mode])
-                path.unlink()
-        status |= run.report(f"{args.count} mutated {fmt.upper()} files",
-                             ["  mutations: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))])
+        mutate = FORMATS[fmt]
+        kinds = run.mutate_all(sources, lambda data, rng: mutate(bytearray(data), rng), args.count,
+                               random.Random(f"{args.seed}-{fmt}"), fmt, modes=("exact", "fast"))
+        status |= run.report(f"{args.count} mutated {fmt.upper()} files", kinds)
     sys.exit(status)
 
 

@@ -6,8 +6,10 @@ or an `error` with a code. Also the mutation steps the formats share (blind ones
 heic_mutations.py, image_mutations.py and video_mutations.py."""
 import collections
 import json
+import pathlib
 import resource
 import subprocess
+import tempfile
 
 
 class MutationRun:
@@ -51,11 +53,29 @@ class MutationRun:
         else:
             self.failures.append(f"{label}: neither {self.hash_field} nor error: {run.stdout[:200]!r}")
 
-    def report(self, headline, extra_lines=()):
-        """Prints the counts and every failure; returns the exit status (1 on any failure)."""
+    def mutate_all(self, sources, mutate, count, rng, suffix, modes=None):
+        """Makes `count` mutated files, one at a time in a temporary folder (removed after each check): a source
+        drawn from `sources`, then `mutate(bytes, rng)` -> (kind, bytes); checks each, with `--mode` taken in turn
+        from `modes` when given. Returns how many of each kind were made."""
+        kinds = collections.Counter()
+        with tempfile.TemporaryDirectory(prefix=f"nccmatch-{suffix}-mutations-") as folder:
+            for n in range(count):
+                source = rng.choice(sources)
+                kind, data = mutate(source.read_bytes(), rng)
+                kinds[kind] += 1
+                path = pathlib.Path(folder) / f"m{n:04d}.{suffix}"
+                path.write_bytes(data)
+                extra = ["--mode", modes[n % len(modes)]] if modes else []
+                self.check(path, f"#{n} {kind} of {source.name}" + (f" ({extra[1]})" if extra else ""), extra)
+                path.unlink()
+        return kinds
+
+    def report(self, headline, kinds=None):
+        """Prints the counts (and the mutations made, `kinds` from `mutate_all`) and every failure; returns the
+        exit status (1 on any failure)."""
         print(f"{headline}: {self.outcomes['hashed']} hashed, {self.outcomes['error']} specific errors, {len(self.failures)} failures")
-        for line in extra_lines:
-            print(line)
+        if kinds:
+            print("  mutations: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
         for code, count in self.codes.most_common():
             print(f"  {code}: {count}")
         for failure in self.failures:

@@ -13,7 +13,6 @@ import argparse
 import pathlib
 import random
 import sys
-import tempfile
 
 from mutation_run import BLIND_KINDS, MutationRun, blind
 
@@ -56,16 +55,8 @@ def main():
         sys.exit(f"no videos in {args.videos}")
     # The smaller samples keep the run short; every mutation kind is tried on each.
     sources = [s for s in sources if s.stat().st_size < 1_300_000] or sources
-    rng = random.Random(args.seed)
     run = MutationRun(args.nccmatch, args.timeout, args.memory_mb, "vpdq")
-    with tempfile.TemporaryDirectory(prefix="nccmatch-video-mutations-") as folder:
-        for n in range(args.count):
-            source = rng.choice(sources)
-            kind, data = mutate(source.read_bytes(), rng)
-            path = pathlib.Path(folder) / f"m{n:04d}.mp4"
-            path.write_bytes(data)
-            run.check(path, f"#{n} {kind} of {source.name}")
-            path.unlink()
+    run.mutate_all(sources, mutate, args.count, random.Random(args.seed), "mp4")
 
     sys.exit(run.report(f"{args.count} mutated videos"))
 
