@@ -84,10 +84,12 @@ enum Planner {
     static func chooseLayout(words: Int, entries: Int, designDistance: Int) -> [Substring]? {
         let totalBits = words * 64
         guard entries >= 2048 else { return nil }
-        // Directories and starts may cost 16 bytes an entry or 96 MiB, whichever is more (10 million PDQ
-        // codes then fit in about 1 GB all told), but never more than 512 bytes an entry, so the small
-        // segments that inserts create stay small.
-        let directoryBudget = min(max(16 * entries, 96 << 20), 512 * entries)
+        // Directories and starts may cost 64 bytes an entry or 96 MiB, whichever is more, but never more than
+        // 512 bytes an entry, so the small segments that inserts create stay small. 64 bytes lets a bank of
+        // 2 to 18 million PDQ codes keep the 11 tables of 23-24 bits that suit it (1.5-2.2 times the queries a
+        // second of the 12-13 narrower tables a 16-byte budget forced, for 15-30% more memory: at 17.8 million
+        // codes 112 bytes an entry all told instead of 96; `nccmatch bench`, docs/robustness.md).
+        let directoryBudget = min(max(64 * entries, 96 << 20), 512 * entries)
         var best: (layout: [Substring], cost: Double)?
         let minimum = (totalBits + maxSubstringBits - 1) / maxSubstringBits
         for m in minimum...max(minimum, totalBits / 8) {
