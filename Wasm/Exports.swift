@@ -3,8 +3,8 @@
 //
 // The page's JavaScript (Sources/NCCServer/Page/Site/hashcore.js) drives it:
 //   1. `hashcore_alloc(byteCount)` for the picture's RGBA bytes, which it copies in;
-//   2. `hashcore_hash_rgba(pointer, width, height)` computes every hash a case stores (`CaseHashSet`) and
-//      returns the byte length of a JSON text (or a negative `HashCoreStatus`);
+//   2. `hashcore_hash_rgba(pointer, width, height)` computes every hash a case stores (`CaseHashSet`, with the
+//      set of a screenshot's photo nested in it) and returns the byte length of a JSON text (or a negative `HashCoreStatus`);
 //   3. `hashcore_result()` gives where that text starts;
 //   4. `hashcore_free(pointer, byteCount)` wipes and frees the pixels; `hashcore_clear_result()` wipes the text.
 // The JSON's field names are the JavaScript API documented at the top of hashcore.js.
@@ -236,6 +236,16 @@ struct JSONText {
         key("pdq"); pdq(set.cornerMasked.hash)
         key("quality"); int(set.cornerMasked.quality)
         raw("}")
+        if let region = set.photoRegion, let photo = set.photoRegionCase.first {
+            // A screenshot: where its photo is, and the photo's own set (what the case stores instead).
+            key("photoRegion"); raw("{")
+            key("x"); int(region.x)
+            key("y"); int(region.y)
+            key("width"); int(region.width)
+            key("height"); int(region.height)
+            raw("}")
+            key("photoRegionCase"); write(photo)
+        }
         raw("}")
     }
 

@@ -4,7 +4,8 @@
 //   node Scripts/wasm/hash-rgba.mjs [path/to/hashcore.wasm] < frames
 //
 // stdin: frames of [width: u32 little-endian][height: u32 little-endian][width * height * 4 RGBA bytes].
-// stdout: one JSON line per frame: hashcore.js's result plus "ms" (time inside hashRGBA), or {"error": code}.
+// stdout: one JSON line per frame: hashcore.js's result plus "ms" (time inside hashRGBA) and "caseHashes" (what the
+// page sends for it: hashcore.js's caseHashes), or {"error": code}.
 // The pixels exist only in this process's memory; nothing is written anywhere.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -30,6 +31,7 @@ while (offset + 8 <= input.length) {
     const started = performance.now();
     const result = core.hashRGBA(rgba, width, height);
     result.ms = performance.now() - started;
+    result.caseHashes = core.caseHashes(result);
     process.stdout.write(JSON.stringify(result) + "\n");
   } catch (error) {
     process.stdout.write(JSON.stringify({ error: error.code || String(error) }) + "\n");

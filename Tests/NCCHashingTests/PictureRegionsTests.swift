@@ -1,4 +1,6 @@
 import Foundation
+import NCCEvaluation
+import NCCHashCore
 import NCCHashing
 import NCCTestSupport
 import Testing
@@ -98,5 +100,42 @@ import Testing
             #expect(policy.queryPDQKinds(sent, dihedral: dihedral).map(\.hash) == policy.queryPDQ(sent, dihedral: dihedral))
         }
         #expect(Set(policy.queryPDQKinds(sent, dihedral: false).map(\.kind)) == ["pdq", "caption-masked-top", "caption-masked-bottom", "low-passed", "corner-masked-bottom-right"])
+    }
+
+    @Test("the core's search on the page's RGBA pixels finds what PictureRegions finds on the command line's RGB or gray pixels")
+    func coreAgreesWithPictureRegions() throws {
+        let photo = try decode("scikit-image__chelsea.png")
+        let rgbBytes = try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("Samples/images/scikit-image__coffee.png"))
+        let rgb = try rgbBytes.withUnsafeBytes { try ImageDecoder.decode($0) }
+        let transforms: [ImageTransform] = [.appScreenshot(dark: false), .appScreenshot(dark: true), .chatScreenshot, .collage(columns: 2, rows: 2)]
+        var images = [photo, rgb, canvas(width: photo.width, height: photo.height * 2 + 120, background: 250, picture: photo, x: 0, y: 100,
+                                         textRows: [20..<40, 60..<80, (photo.height + 130)..<(photo.height + 150)])]
+        images += try transforms.map { try $0.apply(to: rgb) }
+        var screenshots = 0, tiled = 0
+        for image in images {
+            // The same pixels as a browser canvas gives them: RGBA, alpha 255.
+            var rgba = [UInt8](repeating: 255, count: image.width * image.height * 4)
+            image.pixels.withUnsafeBytes { p in
+                for i in 0..<(image.width * image.height) { for c in 0..<3 { rgba[i * 4 + c] = image.layout == .gray8 ? p[i] : p[i * 3 + c] } }
+            }
+            func rect(_ b: Unletterbox.Bounds) -> PixelRect { PixelRect(x: b.x, y: b.y, width: b.width, height: b.height) }
+            rgba.withUnsafeBufferPointer { buffer in
+                let view = PixelView(base: buffer.baseAddress!, width: image.width, height: image.height, layout: .rgba8)
+                let region = PictureRegions.photoRegion(of: image).map(rect)
+                let tiles = PictureRegions.collageTiles(of: image).map(rect)
+                #expect(PictureRegionsCore.photoRegion(of: view) == region)
+                #expect(PictureRegionsCore.collageTiles(of: view) == tiles)
+                #expect(PictureRegionsCore.screenshotPhoto(of: view) == PictureRegions.screenshotPhoto(of: image).map(rect))
+                if let region, let bounds = PictureRegions.photoRegion(of: image) {
+                    #expect(PictureRegionsCore.isInChrome(region, of: view) == PictureRegions.isInChrome(bounds, of: image))
+                }
+                let found = PictureRegionsCore.regions(of: view)
+                #expect(found.photo == region && found.tiles == tiles)
+            }
+            if PictureRegions.screenshotPhoto(of: image) != nil { screenshots += 1 }
+            if !PictureRegions.collageTiles(of: image).isEmpty { tiled += 1 }
+        }
+        // Both kinds of find were exercised: the three phone screenshots and the collage.
+        #expect(screenshots == 3 && tiled >= 1)
     }
 }

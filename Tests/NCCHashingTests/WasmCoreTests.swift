@@ -1,5 +1,6 @@
 import Foundation
 import NCCHashCore
+import NCCEvaluation
 import NCCHashing
 import NCCTestSupport
 import Testing
@@ -22,6 +23,16 @@ import Testing
         struct CenterCropped: Codable, Equatable {
             var aspect: String, pdq: String, quality: Int
         }
+        struct Region: Codable, Equatable {
+            var x: Int, y: Int, width: Int, height: Int
+        }
+        /// The photo's own set, nested (an array keeps the recursive value finite).
+        struct Nested: Codable, Equatable {
+            var set: [CoreResult]
+            init(_ set: CoreResult) { self.set = [set] }
+            init(from decoder: any Decoder) throws { set = [try CoreResult(from: decoder)] }
+            func encode(to encoder: any Encoder) throws { try set[0].encode(to: encoder) }
+        }
         var width: Int, height: Int
         var pdq: String, quality: Int, phash: String, dhash: String
         var pdqPixelDihedral: [String]
@@ -29,6 +40,8 @@ import Testing
         var captionMasked: CaptionMasked
         var lowPassed: LowPassed
         var centerCrops: [CenterCropped]
+        var photoRegion: Region?
+        var photoRegionCase: Nested?
 
         var description: String {
             String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
@@ -54,10 +67,13 @@ import Testing
             centerCrops = set.centerCrops.map {
                 CenterCropped(aspect: "\($0.aspectWidth):\($0.aspectHeight)", pdq: hex($0.pdq.hash), quality: $0.pdq.quality)
             }
+            photoRegion = set.photoRegion.map { Region(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
+            photoRegionCase = set.photoRegionCase.first.map { Nested(CoreResult($0)) }
         }
 
-        /// What `ImageHasher` computes with the options a case uses, in the same shape.
-        init(_ h: ImageHashes) {
+        /// What `ImageHasher` computes with the options a case uses, in the same shape (`image`: the picture
+        /// hashed, whose screenshot photo `PictureRegions` finds).
+        init(_ h: ImageHashes, of image: DecodedImage? = nil) {
             width = h.width
             height = h.height
             pdq = h.pdq.hash.hex
@@ -73,6 +89,8 @@ import Testing
                                           bottom: masked.bottom.hash.hex, bottomQuality: masked.bottom.quality)
             lowPassed = LowPassed(pdq: h.lowPassed!.hash.hex, quality: h.lowPassed!.quality)
             centerCrops = h.centerCrops.map { CenterCropped(aspect: $0.aspect.description, pdq: $0.pdq.hash.hex, quality: $0.pdq.quality) }
+            photoRegion = image.flatMap(PictureRegions.screenshotPhoto).map { Region(x: $0.x, y: $0.y, width: $0.width, height: $0.height) }
+            photoRegionCase = h.photoRegionCase.first.map { Nested(CoreResult($0)) }
         }
     }
 
@@ -82,6 +100,24 @@ import Testing
         var width: Int
         var height: Int
         var rgba: [UInt8]
+
+        init(name: String, width: Int, height: Int, rgba: [UInt8]) {
+            self.name = name
+            self.width = width
+            self.height = height
+            self.rgba = rgba
+        }
+
+        /// A decoded picture's pixels as RGBA (alpha 255).
+        init(name: String, _ image: DecodedImage) {
+            var rgba = [UInt8](repeating: 255, count: image.width * image.height * 4)
+            image.pixels.withUnsafeBytes { p in
+                for i in 0..<(image.width * image.height) {
+                    for c in 0..<3 { rgba[i * 4 + c] = image.layout == .gray8 ? p[i] : p[i * 3 + c] }
+                }
+            }
+            self.init(name: name, width: image.width, height: image.height, rgba: rgba)
+        }
 
         var image: DecodedImage {
             let buffer = PixelBuffer(count: width * height * 3)
@@ -106,13 +142,7 @@ import Testing
                       let image = try? bytes.withUnsafeBytes({ try ImageDecoder.decode($0) }),
                       image.width * image.height <= 2_000_000
                 else { continue }
-                var rgba = [UInt8](repeating: 255, count: image.width * image.height * 4)
-                image.pixels.withUnsafeBytes { p in
-                    for i in 0..<(image.width * image.height) {
-                        for c in 0..<3 { rgba[i * 4 + c] = image.layout == .gray8 ? p[i] : p[i * 3 + c] }
-                    }
-                }
-                pictures.append(Picture(name: name, width: image.width, height: image.height, rgba: rgba))
+                pictures.append(Picture(name: name, image))
             }
         }
         var random = SplitMix64(seed: 13)
@@ -143,7 +173,37 @@ import Testing
         synthetic("too small 4x9", 4, 9, pattern)
         synthetic("one column 1x50", 1, 50, pattern)
         synthetic("flat 200x100", 200, 100) { _, _, _ in (120, 130, 140) }
-        return pictures
+        return pictures + (try screenshots())
+    }
+
+    /// Phone screenshots of a sample photo as `nccmatch eval`'s real-world copies make them (app chrome light and
+    /// dark, a chat bubble; 720x1560, JPEG-encoded and decoded): pictures whose case stores the photo's hashes.
+    static func screenshots() throws -> [Picture] {
+        let url = TestPaths.packageRoot.appendingPathComponent("Samples/images/scikit-image__chelsea.png")
+        guard let bytes = try? Data(contentsOf: url) else { return [] }
+        let photo = try bytes.withUnsafeBytes { try ImageDecoder.decode($0) }
+        return try [ImageTransform.appScreenshot(dark: false), .appScreenshot(dark: true), .chatScreenshot].map { transform in
+            Picture(name: "\(transform.id) of chelsea", try transform.apply(to: photo))
+        }
+    }
+
+    /// What `nccmatch case submit` sends for a picture besides its MD5 and SHA-256 (Sources/nccmatch/Service/
+    /// CasePictures.swift): the policy's stored PDQs with the picture's quality, then its stored pHash and dHash.
+    static func submitted(_ h: ImageHashes) -> [SentHash] {
+        let policy = MatchingPolicy.standard
+        let hash64 = policy.storedHash64(h)
+        return policy.storedPDQ(PDQCompanions(h)).map { SentHash(algorithm: "pdq", value: $0.hex, quality: h.pdq.quality) }
+            + [SentHash(algorithm: "phash", value: hash64.phash.hex, quality: nil), SentHash(algorithm: "dhash", value: hash64.dhash.hex, quality: nil)]
+    }
+
+    /// One hash of a case request, as hashcore.js's `caseHashes` lists it.
+    struct SentHash: Codable, Equatable {
+        var algorithm: String, value: String, quality: Int?
+    }
+
+    /// The page's list for one picture: hashcore.js's `caseHashes`, as Scripts/wasm/hash-rgba.mjs prints it.
+    struct PageCase: Codable {
+        var caseHashes: [SentHash]
     }
 
     /// Runs `Scripts/wasm/hash-rgba.mjs` under node on `pictures` (pixels through a pipe, never a file).
@@ -188,6 +248,31 @@ import Testing
             }
             #expect(wasm == native, "\(picture.name): WebAssembly \(wasm) vs native \(native)")
         }
+        let screenshots = pictures.filter { $0.name.hasSuffix("of chelsea") }
+        #expect(screenshots.count == 3 && screenshots.allSatisfy { picture in
+            lines[pictures.firstIndex { $0.name == picture.name }!].contains("\"photoRegionCase\"")
+        }, "the WebAssembly core finds the photo of each screenshot")
+    }
+
+    /// What the page sends for a picture (hashcore.js's `caseHashes` over the WebAssembly core's result) is what
+    /// `nccmatch case submit` sends for the same pixels, hash for hash and in order: for screenshots, the photo's
+    /// hashes in place of the screenshot's (`MatchingPolicy.storedPDQKinds`, `storedHash64`); for other pictures
+    /// their own.
+    @Test(.needsTool("node"))
+    func thePageSendsWhatCaseSubmitSends() throws {
+        let node = try TestRequirements.requireTool("node")
+        let options = MatchingPolicy.standard.caseHashingOptions(mode: .exact)
+        let pictures = try Self.pictures().filter { $0.width >= 16 && $0.height >= 16 && $0.width * $0.height >= 40_000 }
+        let lines = try Self.wasmResults(pictures, node: node)
+        try #require(lines.count == pictures.count, "one result per picture from node")
+        var screenshots = 0
+        for (picture, line) in zip(pictures, lines) {
+            let page = try JSONDecoder().decode(PageCase.self, from: Data(line.utf8)).caseHashes
+            let h = ImageHasher.hashes(of: picture.image, options: options)
+            if !h.photoRegionCase.isEmpty { screenshots += 1 }
+            #expect(page == Self.submitted(h), "\(picture.name)")
+        }
+        #expect(screenshots == 3, "the three screenshots, and only they, store their photo's hashes")
     }
 
     /// The native core on RGBA pixels gives what `ImageHasher` gives on the same pixels as RGB with the hashing
@@ -198,7 +283,8 @@ import Testing
             let native = picture.rgba.withUnsafeBufferPointer {
                 CoreResult(CaseHashSet(PixelView(base: $0.baseAddress!, width: picture.width, height: picture.height, layout: .rgba8)))
             }
-            let pipeline = CoreResult(ImageHasher.hashes(of: picture.image, options: options))
+            let image = picture.image
+            let pipeline = CoreResult(ImageHasher.hashes(of: image, options: options), of: image)
             #expect(native == pipeline, "\(picture.name)")
         }
     }

@@ -7,6 +7,10 @@
 /// already have, PDQ of the picture straightened by each of `StraightenCore.standardDegrees` and cropped, and PDQ
 /// with its bottom-right quarter painted over (`CornerMaskCore`). The companions are read through views of the same pixels: no copy of the picture is made,
 /// so a 12-megapixel RGBA picture needs its own 48 MB plus one 48 MB luma plane (for the turned copies).
+///
+/// For a phone screenshot with its photo inside app chrome (`PictureRegionsCore.screenshotPhoto`), the same set is
+/// also computed on the photo rectangle (`photoRegionCase`), and a case stores that set's hashes *instead of* the
+/// screenshot's, as `MatchingPolicy.storedPDQKinds` and `storedHash64` do for `nccmatch case submit`.
 public struct CaseHashSet: Sendable {
     /// The hashes of the picture without its uniform borders.
     public struct Unletterboxed: Sendable, Equatable {
@@ -66,6 +70,13 @@ public struct CaseHashSet: Sendable {
     public var straightened: [Straightened]
     /// PDQ with the bottom-right quarter painted over (`CornerMaskCore`).
     public var cornerMasked: PDQOutcome
+    /// The photo rectangle inside the picture's app chrome, in its pixels (`PictureRegionsCore.screenshotPhoto`);
+    /// nil when the picture is not such a screenshot or when the search was not asked for.
+    public var photoRegion: PixelRect?
+    /// The same set computed on `photoRegion` (at most one, itself without a `photoRegionCase`): what a case stores
+    /// for the screenshot in place of its own PDQs, pHash and dHash; its MD5 and SHA-256 stay the file's, and its
+    /// PDQs are sent with the screenshot's own quality (`pdq.quality`), as `nccmatch case submit` sends them.
+    public var photoRegionCase: [CaseHashSet]
 
     /// Computes the set for `view`.
     ///
@@ -76,12 +87,20 @@ public struct CaseHashSet: Sendable {
     /// (`PDQCore.hash`, `PDQCore.pixelDihedralHashes`, `PDQCore.hashCaptionMasked`, `LowPassCore.filtered`)
     /// give, bit for bit; only the luma is computed once instead of once per hash.
     ///
-    /// - Parameter axis: Where the Lanczos weights of pHash and dHash come from (a cache natively).
+    /// - Parameters:
+    ///   - axis: Where the Lanczos weights of pHash and dHash come from (a cache natively).
+    ///   - screenshotPhoto: Also look for a screenshot's photo and compute `photoRegionCase` (what a case does;
+    ///     false for the photo's own set, as `HashingOptions.photoRegionCase` is turned off inside it).
     /// - Warning: About 17 PDQ computations and 2 pHash/dHash passes: about a second for a 12-megapixel
-    ///   picture. Memory: one luma plane (4 bytes a pixel) at a time beside the caller's pixels.
-    public init(_ view: PixelView, axis: PerceptualCore.AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) }) {
+    ///   picture, and as much again on the photo of a screenshot. Memory: one luma plane (4 bytes a pixel) at a
+    ///   time beside the caller's pixels (the screenshot search's 1-byte plane first, released before the rest).
+    public init(_ view: PixelView, axis: PerceptualCore.AxisSource = { LanczosAxis(inputSize: $0, outputSize: $1) },
+                screenshotPhoto: Bool = true) {
         width = view.fullWidth
         height = view.fullHeight
+        // The photo's set first: its planes are released before the screenshot's own are made.
+        photoRegion = screenshotPhoto ? PictureRegionsCore.screenshotPhoto(of: view) : nil
+        photoRegionCase = photoRegion.map { [CaseHashSet(PictureRegionsCore.cut(view, $0), axis: axis, screenshotPhoto: false)] } ?? []
         (phash, dhash) = PerceptualCore.hashes(view, axis: axis)
         let strippedRect: PixelRect? = UnletterboxCore.stripped(view).map { _ in UnletterboxCore.bounds(of: view) }
         let crops = CenterCropCore.standardAspects.compactMap { aspect in

@@ -203,7 +203,7 @@ function onWorkerMessage(message) {
         picture.hashes = exact;
       } else {
         picture.status = "ready";
-        picture.hashes = [...caseHashes(result.core), ...exact];
+        picture.hashes = [...result.caseHashes, ...exact];
       }
     }
   }
@@ -321,34 +321,6 @@ function spaced(frames, limit) {
 /** How many hashes an entry counts for in a case request: a video's frames, one otherwise. */
 function hashCount(hash) {
   return hash.frames ? Math.max(1, hash.frames.length) : 1;
-}
-
-/**
- * The hashes `nccmatch case submit` sends for one picture (Sources/nccmatch/Service/CasePictures.swift):
- * PDQ with its quality; its 8 rotated and mirrored forms; the companions (unletterboxed, caption-masked top and
- * bottom, low-passed, centre crops, straightened +3 and -3 degrees, bottom-right quarter masked), each with the picture's own quality and each value once; pHash; dHash.
- */
-function caseHashes(core) {
-  const quality = core.quality;
-  const hashes = [{ algorithm: "pdq", value: core.pdq, quality }];
-  const seen = new Set([core.pdq]);
-  const add = (value) => {
-    if (typeof value === "string" && value.length === 64 && !seen.has(value)) {
-      seen.add(value);
-      hashes.push({ algorithm: "pdq", value, quality });
-    }
-  };
-  for (const value of core.pdqPixelDihedral || []) add(value);
-  const unletterboxed = core.unletterboxed;
-  add(typeof unletterboxed === "string" ? unletterboxed : unletterboxed?.pdq);
-  if (core.captionMasked) { add(core.captionMasked.top); add(core.captionMasked.bottom); }
-  add(typeof core.lowPassed === "string" ? core.lowPassed : core.lowPassed?.pdq);
-  for (const crop of core.centerCrops || []) add(typeof crop === "string" ? crop : crop.pdq);
-  for (const turned of core.straightened || []) add(turned.pdq);
-  add(core.cornerMasked?.pdq);
-  hashes.push({ algorithm: "phash", value: core.phash });
-  hashes.push({ algorithm: "dhash", value: core.dhash });
-  return hashes;
 }
 
 function problemText(problem) {

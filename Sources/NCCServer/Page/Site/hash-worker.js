@@ -277,7 +277,7 @@ self.onmessage = async (event) => {
     // Milliseconds of each stage (digests and decoding overlap), for the page's measurements.
     const stages = { digests: digestedAt - started, decode: bitmapAt - started, readback: decodedAt - bitmapAt,
       waitCore: hashStarted - decodedAt, hash: done - hashStarted };
-    post({ type: "done", result: { md5, sha256, decoded: true, width, height, core: hashed,
+    post({ type: "done", result: { md5, sha256, decoded: true, width, height, core: hashed, caseHashes: core.caseHashes(hashed),
       decodeMs: decodedAt - started, hashMs: done - decodedAt, stages } });
   } catch (error) {
     post({ type: "error", code: "failed" });

@@ -22,11 +22,16 @@
 //       centerCrops: [{ aspect: "1:1" | "4:5" | "9:16" | "16:9", pdq, quality }]  // jsonl "pdq_center_crops";
 //                                            // ratios the picture already has are left out
 //       straightened: [{ degrees: 3 | -3, pdq, quality }],               // jsonl "pdq_straightened" (hash --straightened)
-//       cornerMasked: { pdq, quality }       // jsonl "pdq_corner_masked", "_quality": bottom-right quarter painted over
+//       cornerMasked: { pdq, quality },      // jsonl "pdq_corner_masked", "_quality": bottom-right quarter painted over
+//       photoRegion?: { x, y, width, height },  // only for a phone screenshot with its photo inside app chrome
+//       photoRegionCase?: { ...the same fields, for that photo alone }  // `hash --set case`'s photo-region kinds
 //     }
-//   A case sends: pdq (with quality), every distinct pdqPixelDihedral, unletterboxed.pdq, captionMasked.top and
-//   .bottom, lowPassed.pdq, every centerCrops[].pdq, every straightened[].pdq and cornerMasked.pdq (companions, sent with the picture's own quality), then
-//   phash and dhash: the set `nccmatch case submit` sends.
+//   core.caseHashes(result) -> [{ algorithm: "pdq", value, quality }, ..., { algorithm: "phash", value }, { algorithm: "dhash", value }]
+//     What a case sends besides the file's MD5 and SHA-256: pdq (with quality), every distinct pdqPixelDihedral,
+//     unletterboxed.pdq, captionMasked.top and .bottom, lowPassed.pdq, every centerCrops[].pdq, every
+//     straightened[].pdq and cornerMasked.pdq (companions, sent with the picture's own quality), then phash and
+//     dhash, all taken from photoRegionCase instead when there is one: the set `nccmatch case submit` sends
+//     (`nccmatch hash --set case` lists it with kinds).
 //   core.hashLuma(luma, width, height, stride, fullRange) -> { pdq: "64 hex", quality: 0..100 }
 //     One sampled frame of a video, as `nccmatch hash` hashes it (jsonl "vpdq"[i].pdq and .quality): luma is the
 //     frame's 8-bit Y plane (Uint8Array, rows `stride` bytes apart, stride >= width); fullRange false for the
@@ -62,7 +67,7 @@ async function compile(wasm) {
 }
 
 /**
- * Loads the core; resolves to `{ hashRGBA, hashLuma, hashFrameRGBA }` (see the API above). Rejects with a
+ * Loads the core; resolves to `{ hashRGBA, hashLuma, hashFrameRGBA, caseHashes }` (see the API above). Rejects with a
  * HashCoreError of code "core_unavailable" when the module cannot be fetched or compiled (the module uses
  * WebAssembly SIMD: Chrome 91, Firefox 89, Safari 16.4 and later).
  */
@@ -131,5 +136,37 @@ export async function loadHashCore(wasm) {
     return run(luma, byteCount, (core, pointer) => core.hashcore_hash_luma(pointer, width, height, stride, fullRange ? 1 : 0));
   }
 
-  return { hashRGBA, hashLuma, hashFrameRGBA };
+  return { hashRGBA, hashLuma, hashFrameRGBA, caseHashes };
+}
+
+/**
+ * The look hashes `nccmatch case submit` sends for one picture, from `hashRGBA`'s result
+ * (Sources/nccmatch/Service/CasePictures.swift, in the order of MatchingPolicy.storedPDQKinds and storedHash64): PDQ with its quality; its 8 rotated and mirrored forms; the
+ * companions (unletterboxed, caption-masked top and bottom, low-passed, centre crops, straightened +3 and -3 degrees,
+ * bottom-right quarter masked), each with the picture's own quality and each value once; pHash; dHash. For a phone
+ * screenshot with its photo inside app chrome (`photoRegionCase`), all of them are the photo's instead of the
+ * screenshot's (the screenshot's own hashes describe the app), still sent with the screenshot's quality.
+ */
+export function caseHashes(core) {
+  const quality = core.quality;
+  const set = core.photoRegionCase || core;
+  const hashes = [{ algorithm: "pdq", value: set.pdq, quality }];
+  const seen = new Set([set.pdq]);
+  const add = (value) => {
+    if (typeof value === "string" && value.length === 64 && !seen.has(value)) {
+      seen.add(value);
+      hashes.push({ algorithm: "pdq", value, quality });
+    }
+  };
+  for (const value of set.pdqPixelDihedral || []) add(value);
+  const unletterboxed = set.unletterboxed;
+  add(typeof unletterboxed === "string" ? unletterboxed : unletterboxed?.pdq);
+  if (set.captionMasked) { add(set.captionMasked.top); add(set.captionMasked.bottom); }
+  add(typeof set.lowPassed === "string" ? set.lowPassed : set.lowPassed?.pdq);
+  for (const crop of set.centerCrops || []) add(typeof crop === "string" ? crop : crop.pdq);
+  for (const turned of set.straightened || []) add(turned.pdq);
+  add(set.cornerMasked?.pdq);
+  hashes.push({ algorithm: "phash", value: set.phash });
+  hashes.push({ algorithm: "dhash", value: set.dhash });
+  return hashes;
 }
