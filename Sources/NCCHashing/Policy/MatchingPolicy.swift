@@ -127,7 +127,7 @@ public struct MatchingPolicy: Sendable, Hashable {
     ///
     /// Centre crops, straightened crops and pixel-level rotations are stored by a case and never sent by a query; collage tiles
     /// are sent by a query and never stored; a photo region is sent by a query, and a case stores the hashes of a
-    /// screenshot's photo in place of the screenshot's (`storedPDQKinds`; the person's page does not search for it).
+    /// screenshot's photo in place of the screenshot's (`storedPDQKinds`; the person's page does the same, `CaseHashSet.photoRegionCase`).
     public func queryPDQ(_ picture: PDQCompanions, dihedral: Bool) -> [PDQHash] {
         queryPDQKinds(picture, dihedral: dihedral).map(\.hash)
     }
