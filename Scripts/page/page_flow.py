@@ -437,7 +437,9 @@ class CompositorLoad:
         self.cpu = max(os.sched_getaffinity(0))
         self.starved = {}
         self.stopping = threading.Event()
-        busy = f"import os\nos.sched_setaffinity(0, {{{self.cpu}}})\nwhile True: pass"
+        # Each busy process ends by itself when this script is gone or after two minutes, whatever happens here.
+        busy = (f"import os, time\nos.sched_setaffinity(0, {{{self.cpu}}})\nparent, end = os.getppid(), time.monotonic() + 120\n"
+                "while os.getppid() == parent and time.monotonic() < end: pass")
         self.busy = [subprocess.Popen([sys.executable, "-c", busy]) for _ in range(2)]
         self.watcher = threading.Thread(target=self.watch, daemon=True)
         self.watcher.start()
