@@ -6,12 +6,13 @@
         --binary .build/debug/nccmatch [--cli .build/release/nccmatch] [--corpus ../shared/corpus/images] \
         [--batch 40] [--speed-only] [--pause SECONDS]
 
-The reference hashes come from one `nccmatch hash --mode exact --format jsonl --match-variants
---pixel-dihedral --center-crops --straightened` call over the whole corpus (`--cli`, a release build by default). The pictures
+The reference hashes come from one `nccmatch hash --set case --mode exact --format jsonl` call over the whole
+corpus (`--cli`, a release build by default): what a case stores for each picture, as `nccmatch case submit`
+sends it (for a screenshot with its photo in app chrome, the photo's hashes). The pictures
 go through the page as a person's would (chosen, hashed in the worker, sent with
 `POST /v1/cases`, read back from the DevTools network record), in batches, each batch a case on a temporary
-bank. Reports, per kind (JPEG, PNG), the distribution of PDQ, pHash and dHash distances to
-`nccmatch hash --mode exact` and of the quality difference; then the 12-megapixel timing: a 4000x3000 JPEG
+bank. Reports, per kind (JPEG, PNG), the distribution of the first PDQ's, pHash's and dHash's distances to the
+CLI's case list and of the quality difference, and how many pictures send exactly that list; then the 12-megapixel timing: a 4000x3000 JPEG
 cut losslessly (jpegtran) from the corpus's largest photograph, chosen alone 5 times, each in a freshly
 loaded page; the worker's time (digests, decode, read-back, hash, with each stage printed) and the time from
 choosing to ready.
@@ -62,33 +63,37 @@ def conformance(args, base, driver, record):
     paths = sorted(glob.glob(os.path.join(args.corpus, "*.jpg")) + glob.glob(os.path.join(args.corpus, "*.jpeg"))
                    + glob.glob(os.path.join(args.corpus, "*.png")))
     started = time.time()
-    expected = page_common.cli_hash(args.cli, paths)
+    expected = page_common.cli_case_sets(args.cli, paths)
     print(f"{args.cli} hashed {len(expected)} of {len(paths)} pictures in one call in {time.time() - started:.1f} s", flush=True)
     distances = collections.defaultdict(lambda: collections.defaultdict(list))
     problems, outliers = [], []
-    exact_only, whole = collections.Counter(), collections.Counter()
+    exact_only, whole, screenshots = collections.Counter(), collections.Counter(), collections.Counter()
     for start in range(0, len(paths), args.batch):
         batch = paths[start:start + args.batch]
         sent, states = send_batch(driver, record, base, batch)
         for path in batch:
             name = os.path.basename(path)
             kind = "png" if path.endswith(".png") else "jpeg"
-            record_cli = expected.get(path)
+            case_cli = expected.get(path)
             hashes = sent.get(name, [])
             pdq = [h for h in hashes if h["algorithm"] == "pdq"]
-            if record_cli is not None and not pdq and states.get(name) == "exactOnly" and record_cli["pdq_quality"] < 50:
+            first_cli = {a: next((h for h in case_cli["hashes"] if h["algorithm"] == a), None)
+                         for a in ("pdq", "phash", "dhash")} if case_cli else {}
+            if case_cli is not None and not case_cli["error"] and not first_cli["pdq"] and not pdq and states.get(name) == "exactOnly":
                 exact_only[kind] += 1  # both say: too plain to be recognised by its look, exact copies only
                 continue
-            if record_cli is None or not pdq:
-                problems.append(f"{name}: page state {states.get(name)}, CLI quality {record_cli and record_cli.get('pdq_quality')}")
+            if case_cli is None or not pdq or not first_cli["pdq"]:
+                quality = first_cli.get("pdq") and first_cli["pdq"].get("quality")
+                problems.append(f"{name}: page state {states.get(name)}, CLI quality {quality}, CLI error {case_cli and case_cli['error']}")
                 continue
             first = {a: next((h for h in hashes if h["algorithm"] == a), None) for a in ("phash", "dhash")}
-            distances[kind]["pdq"].append(page_common.hamming(pdq[0]["value"], record_cli["pdq"]))
-            distances[kind]["phash"].append(page_common.hamming(first["phash"]["value"], record_cli["phash"]))
-            distances[kind]["dhash"].append(page_common.hamming(first["dhash"]["value"], record_cli["dhash"]))
-            distances[kind]["quality"].append(abs(pdq[0]["quality"] - record_cli["pdq_quality"]))
-            strip = lambda hs: [(h["algorithm"], h["value"], h.get("quality")) for h in hs]
-            whole[kind] += strip([{k: v for k, v in h.items() if k != "image"} for h in hashes]) == strip(page_common.case_hashes_from_cli(record_cli))
+            distances[kind]["pdq"].append(page_common.hamming(pdq[0]["value"], first_cli["pdq"]["value"]))
+            distances[kind]["phash"].append(page_common.hamming(first["phash"]["value"], first_cli["phash"]["value"]))
+            distances[kind]["dhash"].append(page_common.hamming(first["dhash"]["value"], first_cli["dhash"]["value"]))
+            distances[kind]["quality"].append(abs(pdq[0]["quality"] - first_cli["pdq"]["quality"]))
+            whole[kind] += page_common.without_kinds(hashes) == page_common.without_kinds(case_cli["hashes"])
+            if first_cli["pdq"]["kind"].startswith("photo-region"):
+                screenshots[kind] += 1
             worst = max(distances[kind][signal][-1] for signal in ("pdq", "phash", "dhash"))
             if worst > (0 if kind == "png" else 4):
                 outliers.append(f"{name}: PDQ {distances[kind]['pdq'][-1]}, pHash {distances[kind]['phash'][-1]}, "
@@ -103,7 +108,8 @@ def conformance(args, base, driver, record):
                   f"({100 * within / len(values):.1f}%), max {max(values)}, distribution {dict(sorted(counts.items()))}")
     for kind in sorted(whole):
         print(f"{kind}: {whole[kind]} of {len(distances[kind]['pdq'])} pictures send exactly the hashes `nccmatch case submit` "
-              f"sends (every PDQ with its companions, pHash, dHash, MD5, SHA-256, in order)")
+              f"sends (every PDQ with its companions, pHash, dHash, MD5, SHA-256, in order; "
+              f"{screenshots[kind]} of them screenshots whose case stores their photo's hashes)")
     for kind in sorted(exact_only):
         print(f"{kind}: {exact_only[kind]} more pictures are exact-only (quality under 50) on the page and in the CLI alike")
     for outlier in outliers:

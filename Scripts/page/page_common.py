@@ -1,6 +1,6 @@
 """What the page scripts share: a `nccmatch serve` on a temporary bank, headless Chromium driven by Selenium
 through Debian's chromedriver (nothing is downloaded: Selenium Manager is never asked), the DevTools network
-record, and the hashes `nccmatch case submit` sends for a picture, computed by the CLI."""
+record, and the hashes a case stores for a picture, as the CLI states them (`nccmatch hash --set case`)."""
 import contextlib
 import json
 import os
@@ -95,45 +95,35 @@ class NetworkRecord:
         return self.requests
 
 
-def case_hashes_from_cli(record: dict) -> list:
-    """The hashes `nccmatch case submit` sends for one picture, from its line of
-    `nccmatch hash --mode exact --format jsonl --match-variants --pixel-dihedral --center-crops --straightened`
-    (the order and de-duplication of Sources/nccmatch/Service/CasePictures.swift)."""
-    quality = record["pdq_quality"]
-    if quality < 50:
-        return [{"algorithm": "md5", "value": record["md5"]}, {"algorithm": "sha256", "value": record["sha256"]}]
-    hashes = [{"algorithm": "pdq", "value": record["pdq"], "quality": quality}]
-    seen = {record["pdq"]}
-    companions = list(record.get("pdq_pixel_dihedral", []))
-    if record.get("unletterboxed"):
-        companions.append(record["unletterboxed"]["pdq"])
-    if record.get("pdq_caption_masked"):
-        companions += [record["pdq_caption_masked"]["top"], record["pdq_caption_masked"]["bottom"]]
-    if record.get("pdq_low_passed"):
-        companions.append(record["pdq_low_passed"])
-    companions += [crop["pdq"] for crop in record.get("pdq_center_crops", [])]
-    companions += [turned["pdq"] for turned in record.get("pdq_straightened", [])]
-    if record.get("pdq_corner_masked"):
-        companions.append(record["pdq_corner_masked"])
-    for value in companions:
-        if value not in seen:
-            seen.add(value)
-            hashes.append({"algorithm": "pdq", "value": value, "quality": quality})
-    hashes.append({"algorithm": "phash", "value": record["phash"]})
-    hashes.append({"algorithm": "dhash", "value": record["dhash"]})
-    hashes += [{"algorithm": "md5", "value": record["md5"]}, {"algorithm": "sha256", "value": record["sha256"]}]
-    return hashes
-
-
-def cli_hash(binary: str, paths) -> dict:
-    """`nccmatch hash --mode exact` records by path."""
-    out = subprocess.run([binary, "hash", "--mode", "exact", "--format", "jsonl", "--match-variants",
-                          "--pixel-dihedral", "--center-crops", "--straightened", *paths], capture_output=True, text=True)
-    records = {}
+def cli_case_sets(binary: str, paths) -> dict:
+    """What a case stores for each picture, by path, as the CLI states it:
+    `nccmatch hash --set case --mode exact --format jsonl`. Each is a list of
+    `{"kind", "algorithm", "value"[, "quality"]}` (the line's `hash` named `value`, as a case body names it), in
+    the order `nccmatch case submit` sends them (Sources/nccmatch/Service/CasePictures.swift and `--set case`
+    both list `MatchingPolicy.storedPDQKinds`, then `storedHash64`'s pHash and dHash, then MD5 and SHA-256):
+    for a screenshot with its photo in app chrome, the photo's hashes (kinds `photo-region...`) in place of the
+    screenshot's; MD5 and SHA-256 only for a picture too plain to be matched by its look. `--mode exact`, the
+    decoding the page reproduces (`case submit` itself decodes JPEGs in fast mode)."""
+    out = subprocess.run([binary, "hash", "--set", "case", "--mode", "exact", "--format", "jsonl", *paths],
+                         capture_output=True, text=True)
+    sets = {}
     for line in out.stdout.splitlines():
         record = json.loads(line)
-        records[record["path"]] = record
-    return records
+        if record.get("set") != "case":
+            raise RuntimeError(f"`nccmatch hash --set case` printed a line of another set: {line[:200]}")
+        hashes = []
+        for h in record["hashes"]:
+            entry = {"kind": h["kind"], "algorithm": h["algorithm"], "value": h["hash"]}
+            if "quality" in h:
+                entry["quality"] = h["quality"]
+            hashes.append(entry)
+        sets[record["path"]] = {"hashes": hashes, "error": record.get("error")}
+    return sets
+
+
+def without_kinds(hashes) -> list:
+    """The hashes as a case body holds them: algorithm, value and, for PDQ, quality (no kind, no picture number)."""
+    return [{k: v for k, v in h.items() if k not in ("kind", "image")} for h in hashes]
 
 
 def cli_video(binary: str, path: str) -> dict:

@@ -6,7 +6,7 @@
 
 Starts its own server on a temporary bank (the binary's `serve`), then drives the page as a person would:
 chooses the pictures of Samples/images plus a JPEG with an EXIF rotation and a PNG with transparent parts (made
-by test_pictures.py), opens a
+by test_pictures.py) and a phone screenshot of Samples' coffee photo in app chrome (made with ffmpeg), opens a
 case, saves the secret as a text file, checks the status, has a platform match a re-encoded copy and report
 it removed, checks again, withdraws; then bad input (a text file, a damaged JPEG, a flat picture, a
 100-megapixel picture, the bank unreachable). Every request the browser makes is recorded through the
@@ -14,8 +14,12 @@ DevTools protocol, and the script asserts:
 
 - no request carries picture bytes: every body is the hash JSON (no multipart, nothing over 64 KB, only
   `{"hashes": [...]}` with hash fields), and no request goes to another origin;
-- the hashes sent equal `nccmatch hash --mode exact` (the CLI, through case_hashes_from_cli) on PNGs, and are
-  within 4 bits on JPEGs (browser decoders differ slightly); quality equal or within 1;
+- the hashes sent equal what the CLI says a case stores (`nccmatch hash --set case --mode exact`, through
+  page_common.cli_case_sets) on PNGs, and are within 4 bits on JPEGs (browser decoders differ slightly); quality
+  equal or within 1;
+- among the pictures, a phone screenshot (a photo inside app chrome, made with ffmpeg by phone_screenshot) that
+  the CLI finds a screenshot of (its case stores the photo's hashes, kinds `photo-region...`): the page sends
+  exactly that list, in order, not the screenshot's own hashes;
 - the case matches a re-encoded copy through `nccmatch match --server`, and no longer after withdrawal;
 - status and withdrawal work, and every answer of the page carries the Content-Security-Policy;
 - a video (a 29.97 fps H.264 clip made with ffmpeg from Samples/images) is sampled by the browser at one frame a
@@ -241,6 +245,38 @@ def compare_hashes(sent, expected, name, is_png):
         check(len(sent_pdq) == len(exp_by["pdq"]) and worst <= 4,
               f"{name}: {len(sent_pdq)} PDQs vs the CLI's {len(exp_by['pdq'])}, each within {worst} bits")
     return distances
+
+
+def phone_screenshot(photo_png: str, out: str):
+    """A phone screenshot of `photo_png` posted in a photo-sharing app, made with ffmpeg (no fixture in git):
+    a 720 x 1560 white canvas with a status bar (clock, signal, battery), a post header (avatar, name, menu
+    dots), the photo at the screen's full width, an action bar (four icons), three lines of caption "text",
+    and a bottom navigation bar of five icons. `nccmatch hash --set case` finds the photo inside it, so a case
+    stores the photo's hashes (kinds `photo-region...`), not the screenshot's."""
+    with open(photo_png, "rb") as f:
+        header = f.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{photo_png} is not a PNG"
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    top = 148
+    below = top + round(720 * height / width / 2) * 2 + 22  # the photo's height after scale=720:-2
+    ink, grey = "0x262626", "0x737373"
+    boxes = [(36, 14, 64, 22, ink, "fill"),                                        # clock
+             *[(560 + 9 * i, 34 - 5 * (i + 1), 6, 5 * (i + 1), ink, "fill") for i in range(4)],  # signal
+             (646, 14, 44, 22, ink, "3"), (650, 18, 30, 14, ink, "fill"),       # battery
+             (36, 70, 60, 60, "0xd62976", "4"), (44, 78, 44, 44, grey, "fill"),  # avatar
+             (112, 86, 190, 26, ink, "fill"),                                    # name
+             *[(656 + 14 * i, 96, 8, 8, ink, "fill") for i in range(3)],        # menu dots
+             (28, below, 36, 32, ink, "4"), (92, below, 36, 32, ink, "4"),      # action bar
+             (150, below, 34, 30, ink, "4"), (660, below - 2, 26, 36, ink, "4"),
+             (24, below + 60, 240, 24, ink, "fill"), (24, below + 100, 660, 24, ink, "fill"),  # caption
+             (24, below + 136, 420, 24, ink, "fill"), (24, below + 176, 300, 22, grey, "fill"),
+             (0, 1456, 720, 1, grey, "fill"),                                    # navigation bar
+             *[(52 + 144 * i, 1486, 40, 40, ink, "4") for i in range(5)]]
+    draw = ",".join(f"drawbox=x={x}:y={y}:w={w}:h={h}:c={c}:t={t}" for x, y, w, h, c, t in boxes)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=white:s=720x1560", "-i", photo_png,
+                    "-filter_complex", f"[1:v]scale=720:-2:flags=lanczos[photo];[0:v][photo]overlay=0:{top},format=rgb24,{draw}",
+                    "-frames:v", "1", out], check=True)
+    return out
 
 
 def match_refs(output):
@@ -535,9 +571,19 @@ def run(args):
     work = tempfile.mkdtemp(prefix="nccmatch-page-flow-")
     made = test_pictures.write_all(work)
     samples = sorted(glob.glob(os.path.join(ROOT, "Samples/images/*.png")) + glob.glob(os.path.join(ROOT, "Samples/images/*.jpg")))
-    pictures = samples + [made["rotated"], made["transparent"]]
-    expected = page_common.cli_hash(args.binary, pictures)
-    check(len(expected) == len(pictures), f"the CLI hashed the {len(pictures)} pictures")
+    screenshot_png = phone_screenshot(os.path.join(ROOT, "Samples/images/scikit-image__coffee.png"),
+                                      os.path.join(work, "app-screenshot.png"))
+    pictures = samples + [made["rotated"], made["transparent"], screenshot_png]
+    expected = page_common.cli_case_sets(args.binary, pictures)
+    check(len(expected) == len(pictures) and not any(e["error"] for e in expected.values()),
+          f"`nccmatch hash --set case` hashed the {len(pictures)} pictures")
+    # The screenshot must be one to the CLI (its case stores the photo's hashes), or the comparison below would
+    # not test the page's photo-region case at all.
+    kinds = [h["kind"] for h in expected.get(screenshot_png, {"hashes": []})["hashes"]]
+    pdq_kinds = [k for k in kinds if not k.endswith(("phash", "dhash")) and k not in ("md5", "sha256")]
+    check(pdq_kinds and all(k.startswith("photo-region") for k in pdq_kinds)
+          and "photo-region-phash" in kinds and "photo-region-dhash" in kinds,
+          f"the CLI finds the photo inside the app screenshot: a case stores the photo's {len(pdq_kinds)} PDQs, pHash and dHash ({kinds[:3]}...)")
     check_languages()
     contrast_failures = contrast.check(out=lambda line: None)
     check(not contrast_failures, f"contrast: every colour pair of page.css meets WCAG AA ({len(contrast.PAIRS)} pairs, "
@@ -594,8 +640,14 @@ def run(args):
                 by_image.setdefault(h["image"], []).append({k: v for k, v in h.items() if k != "image"})
             check(len(by_image) == len(pictures), f"{len(by_image)} pictures sent")
             for index, path in enumerate(pictures):
-                compare_hashes(by_image.get(index, []), page_common.case_hashes_from_cli(expected[path]),
+                compare_hashes(by_image.get(index, []), page_common.without_kinds(expected[path]["hashes"]),
                                os.path.basename(path), path.endswith(".png"))
+            # The screenshot (a PNG, so nothing may differ): exactly the list `--set case` prints, in its order.
+            shot_index = pictures.index(screenshot_png)
+            check(by_image.get(shot_index, []) == page_common.without_kinds(expected[screenshot_png]["hashes"]),
+                  f"app-screenshot.png: the page sends the photo's hashes, exactly `nccmatch hash --set case`'s "
+                  f"{len(expected[screenshot_png]['hashes'])} (every photo-region PDQ with the screenshot's quality, "
+                  f"the photo's pHash and dHash, the file's MD5 and SHA-256), in order")
 
             # Status: nothing found yet.
             by_id(driver, "to-status").click()
