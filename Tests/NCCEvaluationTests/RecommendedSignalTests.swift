@@ -40,4 +40,24 @@ struct RecommendedSignalTests {
         #expect(MatchSignal.pdqRecommended.distance(copy, m.bank) <= 16)
         #expect(m.bank.captionMasked.count == 2 && copy.captionMasked.count == 2)
     }
+    /// What the service's index counts: the picture's own stored PDQ (the first) at any distance, another stored
+    /// hash only within `companionMaxDistance`; the smallest such distance wins.
+    @Test func aCompanionCountsOnlyWithinItsDistance() {
+        func flipped(_ base: PDQHash, _ bits: Int) -> PDQHash {
+            var w = [base.words.0, base.words.1, base.words.2, base.words.3]
+            for b in 0..<bits { w[b / 64] ^= 1 << UInt64(b % 64) }
+            return PDQHash(words: (w[0], w[1], w[2], w[3]))
+        }
+        let own = PDQHash(words: (0, 0, 0, 0)), companion = PDQHash(words: (~0, ~0, 0, 0))  // 128 bits apart
+        let policy = MatchingPolicy.standard, limit = MatchingPolicy.companionMaxDistance
+        #expect(policy.matchDistance(sent: [flipped(own, 30)], stored: [own, companion]) == 30)
+        #expect(policy.matchDistance(sent: [flipped(companion, limit)], stored: [own, companion]) == limit)
+        // One bit further the companion no longer counts: only the own hash answers, 128 - (limit + 1) bits away.
+        #expect(policy.matchDistance(sent: [flipped(companion, limit + 1)], stored: [own, companion]) == 128 - limit - 1)
+        // The same hash stored first is the picture's own and counts at any distance.
+        #expect(policy.matchDistance(sent: [flipped(companion, limit + 1)], stored: [companion, own]) == limit + 1)
+        // Every sent hash is tried; the smallest counted distance wins.
+        #expect(policy.matchDistance(sent: [flipped(own, 40), flipped(companion, 3)], stored: [own, companion]) == 3)
+        #expect(policy.matchDistance(sent: [], stored: [own]) == 256)
+    }
 }

@@ -138,4 +138,33 @@ import Testing
                                   distances: [:])
         #expect(answers.map { $0.map { Int64(bitPattern: $0.id) } } == [[-7], [-7]])
     }
+    /// A picture's first stored PDQ is its own, searched at the full distance; its others are companions, searched
+    /// only within `MatchingPolicy.companionMaxDistance`, whichever order or batch they arrive in.
+    @Test func companionsAreSearchedOnlyWithinTheirDistance() {
+        let index = BankIndex()
+        let own = Self.value(.pdq, 0x00), companion = Self.value(.pdq, 0xff)  // 256 bits apart
+        // Listed companion first: the lower row id decides, not the order.
+        index.insert([StoredHash(id: 11, imageID: 7, algorithm: .pdq, value: companion),
+                      StoredHash(id: 10, imageID: 7, algorithm: .pdq, value: own)])
+        let limit = MatchingPolicy.companionMaxDistance
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0x00, flipped: 31)) == [IndexMatch(id: 7, distance: 31)])
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0xff, flipped: limit)) == [IndexMatch(id: 7, distance: limit)])
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0xff, flipped: limit + 1)).isEmpty)
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0xff, flipped: limit + 1), distances: [.pdq: 256]) == [IndexMatch(id: 7, distance: 256 - limit - 1)],
+                "past the companion distance only the own PDQ answers")
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0xff, flipped: 16), distances: [.pdq: 15]).isEmpty, "a narrower distance wins")
+
+        // A later batch for the same picture adds companions only; a new picture's first PDQ is its own.
+        index.insert([StoredHash(id: 12, imageID: 7, algorithm: .pdq, value: Self.value(.pdq, 0x0f)),
+                      StoredHash(id: 13, imageID: 8, algorithm: .pdq, value: Self.value(.pdq, 0x0f))])
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0x0f, flipped: 25)) == [IndexMatch(id: 8, distance: 25)])
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0x0f, flipped: 5)) == [IndexMatch(id: 7, distance: 5), IndexMatch(id: 8, distance: 5)])
+        #expect(index.counts[.pdq] == 4)
+
+        // Withdrawing a picture drops both tiers.
+        index.removeImages([7])
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0xff, flipped: 3)).isEmpty)
+        #expect(Self.match(index, .pdq, Self.value(.pdq, 0x00, flipped: 3)).isEmpty)
+        #expect(index.counts[.pdq] == 1)
+    }
 }

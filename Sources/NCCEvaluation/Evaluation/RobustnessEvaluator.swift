@@ -309,10 +309,11 @@ public enum RobustnessEvaluator {
                     if near64.dhash { dhashNear += 1 }
                     let sent = kept[q].measurement.screenshotQueryHashes[ti] ?? copy.sentPDQ.map { KindedPDQ(kind: "pdq", hash: $0) }
                     var best = (distance: 256, sent: "", stored: "")
+                    // As the service's index compares them: the stored companions only within `companionMaxDistance`.
                     for h in sent where best.distance > 0 {
-                        for s in stored {
+                        for (k, s) in stored.enumerated() {
                             let d = h.hash.distance(to: s.hash)
-                            if d < best.distance { best = (d, h.kind, s.kind) }
+                            if d < best.distance && (k == 0 || d <= MatchingPolicy.companionMaxDistance) { best = (d, h.kind, s.kind) }
                         }
                     }
                     recommended.add(best.distance)

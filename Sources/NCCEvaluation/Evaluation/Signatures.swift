@@ -186,7 +186,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqUnletterboxReplaceQuery: "PDQ with dihedral queries of the copy with uniform borders stripped instead of the copy; bank: the original as it is"
         case .pdqUnletterboxReplaceBoth: "PDQ with dihedral queries of the copy with uniform borders stripped; bank: the original with uniform borders stripped"
         case .pdqPixelsUnletterbox: "PDQ, the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
-        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma, and the bank its centre crops to 1:1, 4:5 and 9:16; every query hash against every stored hash"
+        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma, and the bank its centre crops to 1:1, 4:5 and 9:16; every query hash against the picture's own stored PDQ, and against its stored companions within \(MatchingPolicy.companionMaxDistance) bits"
         case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
         case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
         case .pdqDihedralUnletterbox: "PDQ with dihedral queries of the copy and of the copy with uniform borders stripped (--unletterbox)"
@@ -223,11 +223,9 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
             }
             return best
         case .pdqRecommended:
-            // What runs: every hash the policy has a query send against every hash it has a case store, as one
-            // index holding them all compares them.
-            var best = 256
-            for q in query.sentPDQ where best > 0 { best = min(best, Self.minimum(bank.storedPDQ, q)) }
-            return best
+            // What runs: every hash the policy has a query send against every hash it has a case store, the
+            // stored companions within `companionMaxDistance`, as the service's index compares them.
+            return MatchingPolicy.standard.matchDistance(sent: query.sentPDQ, stored: bank.storedPDQ)
         case .pdqPixelsUnletterbox:
             var best = Self.minimum(bank.pixelDihedral, query.plain.pdq)
             let strippedQuery = query.unletterboxed != query.plain

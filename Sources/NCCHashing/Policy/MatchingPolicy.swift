@@ -15,7 +15,8 @@
 /// and mirrors of the first two), and, when the upload
 /// shows the picture inside something else, the PDQ of the photo rectangle of a screenshot and of each tile of
 /// a collage (`PictureRegions`). Every query hash is
-/// compared with every stored hash (docs/robustness.md gives the measurements behind this choice).
+/// compared with the picture's own stored PDQ at the full distance and with its stored companions within
+/// `companionMaxDistance` (`matchDistance`; docs/robustness.md gives the measurements behind these choices).
 public struct MatchingPolicy: Sendable, Hashable {
     /// The policy nccmatch uses everywhere.
     public static let standard = MatchingPolicy()
@@ -30,6 +31,17 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// for copies whose PDQ drifted past 31 while their pHash stayed close. The service applies it to every match
     /// (`/v1/match`), `nccmatch eval` counts against it.
     public static let pdqGateDistance = 50
+
+    /// How near (PDQ bits) a query hash must come to one of a picture's stored *companions* (every PDQ a case
+    /// stores for it but the first, the picture's own: `storedPDQ`'s order) for the match to count; the picture's
+    /// own PDQ matches at the full distance (31 by default). A platform's copy that only a companion catches (a
+    /// crop, a turn, a masked or low-passed form) lies within this of it far more often than not, while a
+    /// different picture's 17 companions would otherwise give it 17 chances at 31 bits: on the shared corpus the
+    /// closest different pictures move from 52 to 72 bits apart. It also keeps the index's cost near a bank of the
+    /// pictures' own hashes alone: the companions, 16 of every 17.8 stored hashes, are searched within this
+    /// distance, a fraction of the work at 31 (docs/robustness.md, "Companions within 21 bits").
+    /// The service (`BankIndex`), `nccmatch eval` and `matchDistance` apply it; a narrower `max_distance` wins.
+    public static let companionMaxDistance = 21
 
     /// Makes the policy; `standard` is the only one nccmatch uses.
     public init(minimumQuality: Int = 50) {
@@ -77,6 +89,21 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// between different pictures with them.
     public func storedPDQ(_ picture: PDQCompanions) -> [PDQHash] {
         storedPDQKinds(picture).map(\.hash)
+    }
+
+    /// The distance at which a query sending `sent` matches a picture whose case stores `stored` (in
+    /// `storedPDQ`'s order, the picture's own PDQ first), as the service's index measures it: the smallest
+    /// distance from any sent hash to the first stored hash, or to another stored hash when that one is within
+    /// `companionMaxDistance`; 256 when neither. A match counts at a distance `d` when this is `d` or less.
+    public func matchDistance(sent: [PDQHash], stored: [PDQHash]) -> Int {
+        var best = 256
+        for q in sent where best > 0 {
+            for (k, s) in stored.enumerated() {
+                let d = q.distance(to: s)
+                if d < best && (k == 0 || d <= Self.companionMaxDistance) { best = d }
+            }
+        }
+        return best
     }
 
     /// `storedPDQ` with the kind of each hash (`nccmatch hash --set case`): `pdq`, `pixel-rotate90` and the

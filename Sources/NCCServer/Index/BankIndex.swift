@@ -10,11 +10,20 @@ import Synchronization
 /// removing an image id drops all its hashes (the dihedral variants included) at once. Videos' frames go to
 /// `videos` (matched as a whole, never as pictures); a video's digests sit in the digest table like a picture's.
 ///
+/// PDQ sits in two tiers, as `MatchingPolicy.matchDistance` counts a match: `pdq` holds each picture's own PDQ
+/// (the first one stored for it; an imported hash is a picture of its own), searched at the full distance, and
+/// `pdqCompanions` every other PDQ a case stores for it (rotated, cropped, masked, low-passed forms), searched only
+/// within `MatchingPolicy.companionMaxDistance`. At 17.8 stored hashes a picture the companions are most of the
+/// bank, and that narrower search is what keeps a million-picture bank near the cost of its own hashes alone.
+///
 /// Searches run concurrently; writes are serialised by the indexes themselves and by a `Mutex` for the digests.
 ///
 /// - Warning: holds bank hash values; nothing here may be logged or served.
 final class BankIndex: Sendable {
+    /// Each picture's own PDQ (and every imported PDQ), matched at the full distance.
     let pdq = PDQIndex()
+    /// Every other PDQ a case stores for a picture, matched within `MatchingPolicy.companionMaxDistance`.
+    let pdqCompanions = PDQIndex(ids: [], words: [], options: IndexOptions(designDistance: MatchingPolicy.companionMaxDistance))
     let phash = Hash64Index()
     let dhash = Hash64Index()
     /// Videos' frames.
@@ -24,17 +33,27 @@ final class BankIndex: Sendable {
     /// Number of live hashes per algorithm (video frames are counted under `.pdq`).
     var counts: [HashAlgorithm: Int] {
         let exact = digests.counts()
-        return [.pdq: pdq.count + videos.count, .phash: phash.count, .dhash: dhash.count, .md5: exact.md5, .sha256: exact.sha256]
+        return [.pdq: pdq.count + pdqCompanions.count + videos.count, .phash: phash.count, .dhash: dhash.count, .md5: exact.md5, .sha256: exact.sha256]
     }
 
-    /// Adds stored hashes.
+    /// Adds stored hashes. A picture's first PDQ (the lowest row id of a picture not yet holding one) goes to
+    /// `pdq`, its others to `pdqCompanions`.
     func insert(_ hashes: [StoredHash]) {
         var groups: [HashAlgorithm: (ids: [UInt64], words: [UInt64])] = [:]
+        var companions: (ids: [UInt64], words: [UInt64]) = ([], [])
         var exact: [StoredHash] = []
         videos.insert(hashes)
+        var own: [Int64: Int64] = [:]  // image id -> row id of its own PDQ, for pictures new to the index
+        for hash in hashes where hash.algorithm == .pdq && hash.kind == .picture {
+            if let first = own[hash.imageID] { own[hash.imageID] = min(first, hash.id) } else { own[hash.imageID] = hash.id }
+        }
+        own = own.filter { !pdq.contains(id: UInt64(bitPattern: $0.key)) }
         for hash in hashes {
             if hash.kind == .video && hash.algorithm != .md5 && hash.algorithm != .sha256 { continue }
             switch hash.algorithm {
+            case .pdq where own[hash.imageID] != hash.id:
+                companions.ids.append(UInt64(bitPattern: hash.imageID))
+                companions.words.append(contentsOf: HashText.words(hash.value))
             case .pdq, .phash, .dhash:
                 groups[hash.algorithm, default: ([], [])].ids.append(UInt64(bitPattern: hash.imageID))
                 groups[hash.algorithm, default: ([], [])].words.append(contentsOf: HashText.words(hash.value))
@@ -50,6 +69,7 @@ final class BankIndex: Sendable {
             case .md5, .sha256: break  // never grouped: exact digests went to `exact`
             }
         }
+        if !companions.ids.isEmpty { pdqCompanions.insert(ids: companions.ids, words: companions.words) }
         digests.insert(exact)
     }
 
@@ -64,7 +84,9 @@ final class BankIndex: Sendable {
         for (algorithm, ids) in images {
             for id in ids {
                 switch algorithm {
-                case .pdq: pdq.remove(id: UInt64(bitPattern: id))
+                case .pdq:
+                    pdq.remove(id: UInt64(bitPattern: id))
+                    pdqCompanions.remove(id: UInt64(bitPattern: id))
                 case .phash: phash.remove(id: UInt64(bitPattern: id))
                 case .dhash: dhash.remove(id: UInt64(bitPattern: id))
                 case .md5, .sha256: break  // never collected: exact digests went to `exact`
@@ -79,6 +101,7 @@ final class BankIndex: Sendable {
     func removeImages(_ imageIDs: Set<Int64>) {
         for id in imageIDs {
             _ = pdq.remove(id: UInt64(bitPattern: id))
+            _ = pdqCompanions.remove(id: UInt64(bitPattern: id))
             _ = phash.remove(id: UInt64(bitPattern: id))
             _ = dhash.remove(id: UInt64(bitPattern: id))
         }
@@ -93,6 +116,7 @@ final class BankIndex: Sendable {
     }
 
     /// For each query, the matching images with their smallest distance, sorted by distance then image id.
+    /// PDQ companions count only within `MatchingPolicy.companionMaxDistance` (or the narrower distance asked for).
     func match(_ queries: [Query], distances: [HashAlgorithm: Int]) -> [[IndexMatch]] {
         var results = [[IndexMatch]](repeating: [], count: queries.count)
         var positions: [HashAlgorithm: [Int]] = [:]
@@ -105,7 +129,8 @@ final class BankIndex: Sendable {
                 for i in members { words.append(contentsOf: HashText.words(queries[i].bytes)) }
                 let distance = distances[algorithm] ?? algorithm.defaultMaxDistance
                 let found: [[IndexMatch]] = switch algorithm {
-                case .pdq: pdq.search(queryWords: words, within: distance)
+                case .pdq: Self.merged(pdq.search(queryWords: words, within: distance),
+                                       pdqCompanions.search(queryWords: words, within: min(distance, MatchingPolicy.companionMaxDistance)))
                 case .phash: phash.search(queryWords: words, within: distance)
                 case .dhash: dhash.search(queryWords: words, within: distance)
                 case .md5, .sha256: []  // unreachable: the outer case holds the Hamming algorithms only
@@ -118,6 +143,15 @@ final class BankIndex: Sendable {
             }
         }
         return results
+    }
+
+    /// Both tiers' matches per query, sorted by distance then id as one index would sort them.
+    static func merged(_ own: [[IndexMatch]], _ companions: [[IndexMatch]]) -> [[IndexMatch]] {
+        zip(own, companions).map { own, companions in
+            if companions.isEmpty { return own }
+            if own.isEmpty { return companions }
+            return (own + companions).sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }
+        }
     }
 
     /// Keeps each image once, at its smallest distance (the index already sorts by distance then id).
