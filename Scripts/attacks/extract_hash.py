@@ -13,7 +13,10 @@ Each attack runs twice in the same run: with an ordinary key, and with a key of 
 trusts (`serve --trusted-platform`), which gets the answers every key got before the hardening (exact
 distances, no pairing rule, nothing withheld): the side-by-side before/after.
 
-Usage: Scripts/attacks/extract_hash.py path/to/nccmatch [--pictures 10000] [--seconds 30]
+With --companion, each picture also stores a second PDQ after its own (a companion, as `case submit` stores its
+rotated, cropped and masked forms, matched only within 21 bits) and the walk targets that companion.
+
+Usage: Scripts/attacks/extract_hash.py path/to/nccmatch [--pictures 10000] [--seconds 30] [--companion]
 Runs its own `nccmatch serve` on a temporary data directory on loopback and removes it afterwards.
 """
 import argparse
@@ -52,7 +55,8 @@ def walk(base, key, target, rng):
     """The boundary walk from a copy 10 bits away from `target`; returns (requests, answers, rebuilt)."""
     start = flip(target, rng.sample(range(256), 10))
     requests = 0
-    # 1. Flip bits one by one until the copy stops matching: the last one that matched is exactly 31 away.
+    # 1. Flip bits one by one until the copy stops matching: the last one that matched is exactly 31 away
+    #    (21 for a companion).
     order = rng.sample(range(256), 256)
     steps = [flip(start, order[:k]) for k in range(0, 64)]
     status, answer = call("POST", base + "/v1/match", {"items": [{"id": str(k), "algorithm": "pdq", "value": v} for k, v in enumerate(steps)]}, bearer=key)
@@ -83,6 +87,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--serve-arg", action="append", default=[], help="extra `serve` options (repeatable)")
+    parser.add_argument("--companion", action="store_true", help="store a companion PDQ per picture and walk towards it")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     extra = ["--secret-rounds", "1000", "--case-burst", "100000", "--cases-per-hour", "1e9",
@@ -93,12 +98,15 @@ def main():
             hashes = []
             for image in range(start, min(start + 1000, args.pictures)):
                 pdq, phash = balanced(rng, 256), balanced(rng, 64)
-                pictures.append((pdq, phash))
+                companion = balanced(rng, 256)
+                pictures.append((companion if args.companion else pdq, phash))
                 hashes += [{"algorithm": "pdq", "value": pdq, "quality": 90, "image": image},
                            {"algorithm": "phash", "value": phash, "image": image}]
+                if args.companion:
+                    hashes.append({"algorithm": "pdq", "value": companion, "quality": 90, "image": image})
             status, _ = call("POST", base + "/v1/cases", {"hashes": hashes})
             assert status == 201, status
-        print(f"bank: {len(pictures)} pictures (PDQ + pHash each)")
+        print(f"bank: {len(pictures)} pictures (PDQ + pHash each" + (", and a companion PDQ: the walks target it)" if args.companion else ")"))
 
         for label, name in (("trusted key (as before)", "trusted-partner"), ("ordinary key", "curious-partner")):
             key = add_platform(args.binary, data, name)
