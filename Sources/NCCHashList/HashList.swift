@@ -226,6 +226,7 @@ struct Reader {
         if let corner = record.cornerMasked { picture.cornerMasked = try Self.pdq(corner, what: "pdq_corner_masked") }
         if let region = record.photoRegion { picture.photoRegion = try Self.pdq(region, what: "pdq_photo_region") }
         picture.photoRegionInChrome = record.photoRegionInChrome
+        if let corner = record.photoRegionCornerMasked { picture.photoRegionCornerMasked = try Self.pdq(corner, what: "pdq_photo_region_corner_masked") }
         picture.collageTiles = try Self.pdqList(record.collageTiles, what: "pdq_collage_tiles")
         codes.pdq = QueryCodes.words(policy.queryPDQ(picture, dihedral: dihedral))
         return codes

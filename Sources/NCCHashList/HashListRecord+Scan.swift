@@ -28,6 +28,7 @@ extension HashListRecord {
             case "pdq_low_passed" where companions: guard scanner.string(value, into: &record.lowPassed) else { return nil }
             case "pdq_corner_masked" where companions: guard scanner.string(value, into: &record.cornerMasked) else { return nil }
             case "pdq_photo_region" where companions: guard scanner.string(value, into: &record.photoRegion) else { return nil }
+            case "pdq_photo_region_corner_masked" where companions: guard scanner.string(value, into: &record.photoRegionCornerMasked) else { return nil }
             case "pdq_photo_region_in_chrome" where companions: return nil // rare (screenshots): the full decoder reads it
             case "pdq_collage_tiles" where companions:
                 guard let list = scanner.stringList(value) else { return nil }
@@ -95,7 +96,7 @@ private struct PlainJSONScanner {
     private static let names: [String] = [
         "id", "path", "pdq", "phash", "dhash", "pdq_low_passed", "pdq_quality", "pdq_dihedral", "unletterboxed",
         "pdq_caption_masked", "error", "top", "bottom", "code", "pdq_photo_region", "pdq_collage_tiles",
-        "pdq_photo_region_in_chrome", "pdq_corner_masked",
+        "pdq_photo_region_in_chrome", "pdq_corner_masked", "pdq_photo_region_corner_masked",
     ]
     private static let nameBytes: [[UInt8]] = names.map { Array($0.utf8) }
 

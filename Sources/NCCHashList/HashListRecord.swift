@@ -22,6 +22,8 @@ struct HashListRecord: Sendable, Equatable {
     var cornerMasked: String?
     /// PDQ of the photo rectangle found in a screenshot (`pdq_photo_region`).
     var photoRegion: String?
+    /// PDQ of that photo with its bottom-right quarter painted over (`pdq_photo_region_corner_masked`).
+    var photoRegionCornerMasked: String?
     /// Whether that photo sits in app chrome (`pdq_photo_region_in_chrome`): the query sends only the regions.
     var photoRegionInChrome = false
     /// PDQ of the tiles of a collage (`pdq_collage_tiles`).
@@ -45,6 +47,7 @@ extension HashListRecord: Decodable {
         case pdqQuality = "pdq_quality", pdqDihedral = "pdq_dihedral", unletterboxed
         case captionMasked = "pdq_caption_masked", lowPassed = "pdq_low_passed", cornerMasked = "pdq_corner_masked"
         case photoRegion = "pdq_photo_region", collageTiles = "pdq_collage_tiles", photoRegionInChrome = "pdq_photo_region_in_chrome"
+        case photoRegionCornerMasked = "pdq_photo_region_corner_masked"
         case top, bottom, code
     }
 
@@ -76,6 +79,7 @@ extension HashListRecord: Decodable {
         cornerMasked = try c.decodeIfPresent(String.self, forKey: .cornerMasked)
         photoRegion = try c.decodeIfPresent(String.self, forKey: .photoRegion)
         photoRegionInChrome = try c.decodeIfPresent(Bool.self, forKey: .photoRegionInChrome) ?? false
+        photoRegionCornerMasked = try c.decodeIfPresent(String.self, forKey: .photoRegionCornerMasked)
         collageTiles = try c.decodeIfPresent([String].self, forKey: .collageTiles)
         if let inner = try? c.nestedContainer(keyedBy: Key.self, forKey: .error) {
             errorCode = try? inner.decodeIfPresent(String.self, forKey: .code)

@@ -47,6 +47,16 @@ struct RealWorldCopyTests {
         let region = try #require(PictureRegions.photoRegion(of: shot))
         #expect(abs(region.x - 188) <= 8 && abs(region.width - 506) <= 12)
         #expect(Self.sent(shot).map { $0.distance(to: Self.pdq(picture)) }.min()! <= 31)
+        // The time written over the photo's bottom-right corner: the query also sends the region with that quarter
+        // painted over, which lands near the case's own corner-masked companion, nearer than the region itself.
+        let policy = MatchingPolicy.standard
+        let kinds = policy.queryPDQKinds(PDQCompanions(ImageHasher.hashes(of: shot, options: policy.queryHashingOptions(dihedral: false))), dihedral: false)
+        let plainRegion = try #require(kinds.first { $0.kind == "photo-region" })
+        let maskedRegion = try #require(kinds.first { $0.kind == "photo-region-corner-masked" })
+        let stored = policy.storedPDQKinds(PDQCompanions(ImageHasher.hashes(of: picture, options: policy.caseHashingOptions())))
+        let storedCorner = try #require(stored.first { $0.kind == "corner-masked-bottom-right" })
+        #expect(maskedRegion.hash.distance(to: storedCorner.hash) <= MatchingPolicy.companionMaxDistance)
+        #expect(maskedRegion.hash.distance(to: storedCorner.hash) < plainRegion.hash.distance(to: stored[0].hash))
     }
 
     @Test("a collage is split at its gutters and the picture's tile matches", arguments: [(2, 2), (3, 1)])

@@ -66,6 +66,26 @@ struct HashListTests {
         #expect(list.problemReport().contains("(and 5 more malformed line(s) in list.jsonl)"))
     }
 
+    /// A screenshot's line sends its photo region and that region with the corner painted over (a chat's time
+    /// stamp), after the whole picture's hashes, through the fast scanner and through JSONDecoder alike.
+    @Test func aScreenshotsPhotoRegionIsSentWithItsCornerMasked() throws {
+        let pdq = try PDQHash(hex: Self.pdqA), region = try PDQHash(hex: Self.pdqB), corner = try PDQHash(hex: Self.pdqC)
+        let line = """
+            {"path":"chat.jpg","pdq":"\(pdq.hex)","pdq_quality":90,"phash":"00000000000000ff","dhash":"ff00000000000000",\
+            "pdq_photo_region":"\(region.hex)","pdq_photo_region_corner_masked":"\(corner.hex)"}
+            """
+        var picture = PDQCompanions(pdq: pdq, photoRegion: region)
+        picture.photoRegionCornerMasked = corner
+        let expected = MatchingPolicy.standard.queryPDQ(picture, dihedral: false)
+        #expect(expected == [pdq, region, corner])
+        for text in [line, line.replacingOccurrences(of: "\":", with: "\" : ")] {
+            let list = parse(text + "\n", role: .queries(dihedral: false))
+            #expect(list.problems.isEmpty, "\(list.problems)")
+            let codes = try #require(list.queryCodes.first)
+            #expect(codes.pdq == expected.flatMap { [$0.words.0, $0.words.1, $0.words.2, $0.words.3] }, "\(text)")
+        }
+    }
+
     /// A JSON line of `nccmatch hash --match-variants` sends what `MatchingPolicy.queryPDQ` says, in its order.
     @Test(arguments: [false, true]) func queryCodesFollowTheMatchingPolicy(dihedral: Bool) throws {
         let pdq = try PDQHash(hex: Self.pdqA), stripped = try PDQHash(hex: Self.pdqB)

@@ -92,6 +92,9 @@ extension ImageHasher {
                 let full = PictureRegions.fullSize(of: region, in: image)
                 hashes.photoRegion = hash(rect(region), fullWidth: full.width, fullHeight: full.height)
                 hashes.photoRegionInChrome = PictureRegions.isInChrome(region, of: image)
+                if options.cornerMask {
+                    hashes.photoRegionCornerMasked = PDQResult(PDQCore.hashCornerMasked(view.cropped(to: rect(region), fullWidth: full.width, fullHeight: full.height)))
+                }
             }
             hashes.collageTiles = regions.tiles.map { tile in
                 let full = PictureRegions.fullSize(of: tile, in: image)

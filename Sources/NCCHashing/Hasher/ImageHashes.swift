@@ -33,6 +33,10 @@ public struct ImageHashes: Sendable, Hashable {
     /// Whether the photo region sits in chrome with text or icons (not only in uniform borders, which
     /// `unletterboxed` already strips): the upload is a screenshot, and its other hashes describe the app.
     public var photoRegionInChrome: Bool = false
+    /// PDQ of that photo rectangle with its bottom-right quarter painted over (`CornerMaskCore`), where a chat app
+    /// writes the time over a photo; nil unless `HashingOptions.pictureRegions` and `cornerMask` asked for it and a
+    /// photo region was found.
+    public var photoRegionCornerMasked: PDQResult?
     /// PDQ (without dihedral variants) of the tiles `PictureRegions.collageTiles` found in the picture, largest
     /// first; empty unless `HashingOptions.pictureRegions` asked for them and the picture is a collage.
     public var collageTiles: [PDQResult] = []

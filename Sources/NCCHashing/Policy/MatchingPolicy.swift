@@ -150,7 +150,8 @@ public struct MatchingPolicy: Sendable, Hashable {
     /// DCT-domain variants; its PDQ without uniform borders (when it has such borders) and with `dihedral`
     /// that one's other seven variants; its caption-masked top and bottom; its low-passed PDQ; its PDQ with the
     /// bottom-right quarter painted over; the PDQ of the
-    /// photo rectangle found inside it (a screenshot) and of its collage tiles, largest first, each hash once.
+    /// photo rectangle found inside it (a screenshot), of that rectangle with its bottom-right quarter painted over
+    /// (where a chat app writes the time), and of its collage tiles, largest first, each hash once.
     ///
     /// Centre crops, straightened crops and pixel-level rotations are stored by a case and never sent by a query; collage tiles
     /// are sent by a query and never stored; a photo region is sent by a query, and a case stores the hashes of a
@@ -161,13 +162,14 @@ public struct MatchingPolicy: Sendable, Hashable {
 
     /// `queryPDQ` with the kind of each hash (`nccmatch hash --set query`): `pdq`, `dct-rotate90` and the other
     /// DCT-domain variants, `unletterboxed` (and `unletterboxed-dct-...`), `caption-masked-top`,
-    /// `caption-masked-bottom`, `low-passed`, `corner-masked-bottom-right`, `photo-region`, `collage-tile-1` and the
-    /// other tiles.
+    /// `caption-masked-bottom`, `low-passed`, `corner-masked-bottom-right`, `photo-region`,
+    /// `photo-region-corner-masked`, `collage-tile-1` and the other tiles.
     public func queryPDQKinds(_ picture: PDQCompanions, dihedral: Bool) -> [KindedPDQ] {
         func variants(_ list: [PDQHash], prefix: String) -> [KindedPDQ] {
             list.enumerated().dropFirst().map { KindedPDQ(kind: prefix + PDQCompanions.dihedralNames[min($0.offset, 7)], hash: $0.element) }
         }
         let regions = (picture.photoRegion.map { [KindedPDQ(kind: "photo-region", hash: $0)] } ?? [])
+            + (picture.photoRegionCornerMasked.map { [KindedPDQ(kind: "photo-region-corner-masked", hash: $0)] } ?? [])
             + picture.collageTiles.enumerated().map { KindedPDQ(kind: "collage-tile-\($0.offset + 1)", hash: $0.element) }
         var sent = [KindedPDQ(kind: "pdq", hash: picture.pdq)]
         if dihedral { sent += variants(picture.dihedral, prefix: "dct-") }
@@ -220,6 +222,9 @@ public struct PDQCompanions: Sendable, Hashable {
     public var centerCropAspects: [CenterCrop.Aspect] = []
     /// PDQ of the photo rectangle found inside the picture (a screenshot's photo); nil when none or not computed.
     public var photoRegion: PDQHash?
+    /// PDQ of that photo rectangle with its bottom-right quarter painted over (a chat app's time stamp); nil when
+    /// there is no photo region or when not computed.
+    public var photoRegionCornerMasked: PDQHash?
     /// Whether that photo sits in app chrome with text or icons (`PictureRegions.isInChrome`); reported, not
     /// yet used: sending only the regions for such uploads lost captioned copies (docs/robustness.md).
     public var photoRegionInChrome: Bool = false
@@ -263,6 +268,7 @@ public struct PDQCompanions: Sendable, Hashable {
             photoRegion: hashes.photoRegion?.hash, collageTiles: hashes.collageTiles.map(\.hash))
         centerCropAspects = hashes.centerCrops.map(\.aspect)
         photoRegionInChrome = hashes.photoRegionInChrome
+        photoRegionCornerMasked = hashes.photoRegionCornerMasked?.hash
         straightened = hashes.straightened.map(\.pdq.hash)
         straightenedDegrees = hashes.straightened.map(\.degrees)
         cornerMasked = hashes.cornerMasked?.hash

@@ -89,6 +89,7 @@ extension HashRecord {
             if let region = hashes.photoRegion {
                 json.string("pdq_photo_region", region.hash.hex)
                 if hashes.photoRegionInChrome { json.raw("pdq_photo_region_in_chrome", "true") }
+                if let corner = hashes.photoRegionCornerMasked { json.string("pdq_photo_region_corner_masked", corner.hash.hex) }
             }
             if !hashes.collageTiles.isEmpty { json.strings("pdq_collage_tiles", hashes.collageTiles.map(\.hash.hex)) }
             if let animation { animationJSON(animation, into: &json) }
