@@ -18,20 +18,12 @@ import Testing
         return (own, companion)
     }
 
-    static func matched(_ server: ServerProcess, key: String, _ value: String, maxDistance: Int? = nil) async throws -> Bool {
-        var body: [String: Any] = ["items": [["id": "upload", "algorithm": "pdq", "value": value]]]
-        if let maxDistance { body["max_distance"] = maxDistance }
-        let answer = try await HTTP.send("POST", server.url("v1/match"), json: body, bearer: key)
-        #expect(answer.status == 200)
-        return ((answer.json["results"] as? [[String: Any]])?.first?["matches"] as? [Any])?.isEmpty == false
-    }
-
     /// The checks every backend passes.
     static func expectTiers(_ server: ServerProcess, key: String, own: String, companion: String, _ label: String) async throws {
-        #expect(try await matched(server, key: key, Fake.flip(own, bits: 30)), "\(label): the picture's own PDQ at 30 bits")
-        #expect(try await matched(server, key: key, Fake.flip(companion, bits: 21)), "\(label): a companion at 21 bits")
-        #expect(try await !matched(server, key: key, Fake.flip(companion, bits: 22)), "\(label): a companion at 22 bits is no match")
-        #expect(try await !matched(server, key: key, Fake.flip(companion, bits: 20), maxDistance: 15), "\(label): a narrower max_distance wins")
+        #expect(try await ReplicaTests.matches(server, key: key, pdq: Fake.flip(own, bits: 30)), "\(label): the picture's own PDQ at 30 bits")
+        #expect(try await ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 21)), "\(label): a companion at 21 bits")
+        #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 22)), "\(label): a companion at 22 bits is no match")
+        #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 20), maxDistance: 15), "\(label): a narrower max_distance wins")
     }
 
     @Test func sqliteBeforeAndAfterARestart() async throws {
@@ -61,7 +53,7 @@ import Testing
             let key = try writer.addPlatform("example-platform")
             let picture = try await Self.openPicture(writer)
             let took = try await ReplicaTests.waitUntil(limit: 5) {
-                try await Self.matched(follower, key: key, Fake.flip(picture.companion, bits: 3))
+                try await ReplicaTests.matches(follower, key: key, pdq: Fake.flip(picture.companion, bits: 3))
             }
             #expect(took != nil, "the case did not reach the other replica within 5 s")
             try await Self.expectTiers(writer, key: key, own: picture.own, companion: picture.companion, "postgres, writer")

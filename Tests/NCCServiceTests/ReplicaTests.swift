@@ -27,9 +27,11 @@ import Testing
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
-    /// Whether a PDQ hash matches through `server` (any match reference).
-    static func matches(_ server: ServerProcess, key: String, pdq: String) async throws -> Bool {
-        let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": pdq]]], bearer: key)
+    /// Whether a PDQ hash matches through `server` (any match reference), at the default or a given `max_distance`.
+    static func matches(_ server: ServerProcess, key: String, pdq: String, maxDistance: Int? = nil) async throws -> Bool {
+        var body: [String: Any] = ["items": [["id": "u", "algorithm": "pdq", "value": pdq]]]
+        if let maxDistance { body["max_distance"] = maxDistance }
+        let answer = try await HTTP.send("POST", server.url("v1/match"), json: body, bearer: key)
         guard answer.status == 200, let results = answer.json["results"] as? [[String: Any]] else {
             throw ServiceTestError("match answered \(answer.status): \(answer.text)")
         }

@@ -313,7 +313,7 @@ public enum RobustnessEvaluator {
                     for h in sent where best.distance > 0 {
                         for (k, s) in stored.enumerated() {
                             let d = h.hash.distance(to: s.hash)
-                            if d < best.distance && (k == 0 || d <= MatchingPolicy.companionMaxDistance) { best = (d, h.kind, s.kind) }
+                            if d < best.distance && MatchingPolicy.counts(distance: d, storedAt: k) { best = (d, h.kind, s.kind) }
                         }
                     }
                     recommended.add(best.distance)

@@ -100,10 +100,17 @@ public struct MatchingPolicy: Sendable, Hashable {
         for q in sent where best > 0 {
             for (k, s) in stored.enumerated() {
                 let d = q.distance(to: s)
-                if d < best && (k == 0 || d <= Self.companionMaxDistance) { best = d }
+                if d < best && Self.counts(distance: d, storedAt: k) { best = d }
             }
         }
         return best
+    }
+
+    /// Whether a query hash `distance` bits from the stored hash at position `position` of a picture's stored
+    /// list (`storedPDQ`'s order) can count as a match: always for the picture's own hash (position 0), within
+    /// `companionMaxDistance` for a companion.
+    public static func counts(distance: Int, storedAt position: Int) -> Bool {
+        position == 0 || distance <= companionMaxDistance
     }
 
     /// `storedPDQ` with the kind of each hash (`nccmatch hash --set case`): `pdq`, `pixel-rotate90` and the
