@@ -228,7 +228,9 @@ struct Reader {
         picture.photoRegionInChrome = record.photoRegionInChrome
         if let corner = record.photoRegionCornerMasked { picture.photoRegionCornerMasked = try Self.pdq(corner, what: "pdq_photo_region_corner_masked") }
         picture.collageTiles = try Self.pdqList(record.collageTiles, what: "pdq_collage_tiles")
-        codes.pdq = QueryCodes.words(policy.queryPDQ(picture, dihedral: dihedral))
+        let sent = policy.queryPDQKinds(picture, dihedral: dihedral)
+        codes.pdq = QueryCodes.words(sent.map(\.hash))
+        codes.pdqKinds = sent.map(\.kind)
         return codes
     }
 

@@ -69,7 +69,8 @@ extension BankService {
             }
             try VideoText.refuseFrames(item.frames, at: "items[\(i)]")
             let algorithm = try HashText.algorithm(item.algorithm, at: "items[\(i)].algorithm")
-            queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(try HashText.value(item.value, at: "items[\(i)].value"), algorithm: algorithm, at: "items[\(i)].value")))
+            let reach = try Self.reach(ofKind: item.kind, algorithm: algorithm, at: "items[\(i)]")
+            queries.append(.init(algorithm: algorithm, bytes: try HashText.bytes(try HashText.value(item.value, at: "items[\(i)].value"), algorithm: algorithm, at: "items[\(i)].value"), reach: reach))
             queryItems.append(i)
             algorithms.insert(algorithm)
         }
@@ -210,6 +211,19 @@ extension BankService {
         }
         logger.debug("match", metadata: ["platform": "\(platform.name)", "items": "\(queries.count)", "matched_pictures": "\(refs.count)"])
         return MatchResponse(results: results)
+    }
+
+    /// What a PDQ item's `kind` lets it reach (`MatchingPolicy.reach(ofSentKind:)`); no kind is the upload as it is.
+    /// A kind the policy does not name, or a kind on an item of another algorithm, is refused.
+    static func reach(ofKind kind: String?, algorithm: HashAlgorithm, at path: String) throws -> SentReach {
+        guard let kind else { return .full }
+        guard algorithm == .pdq else {
+            throw APIError.badRequest("kind_not_allowed", "\(path).kind is for pdq items only (what the PDQ hash is of); leave it out of \(algorithm.rawValue) items.")
+        }
+        guard kind.utf8.count <= WireLimits.maxKindLength, MatchingPolicy.isQueryKind(kind) else {
+            throw APIError.badRequest("invalid_field", "\(path).kind is not a kind nccmatch knows. Use the kind `nccmatch hash --set query` prints with the hash (pdq, unletterboxed, caption-masked-top, caption-masked-bottom, low-passed, corner-masked-bottom-right, photo-region, photo-region-corner-masked, collage-tile-1, ...), or leave it out for the upload as it is.")
+        }
+        return MatchingPolicy.reach(ofSentKind: kind)
     }
 
     /// A share in percent rounded to one decimal, as answered.

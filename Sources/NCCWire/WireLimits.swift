@@ -14,6 +14,10 @@ public enum WireLimits {
     /// Largest picture number (`image`) a case hash may carry: 1,000,000 (0-based, inclusive).
     public static let maxImageNumber = 1_000_000
 
+    /// Longest `kind` of a match item: 64 characters (the longest kind nccmatch sends has 26). Beyond it the bank
+    /// answers 400 `invalid_field`.
+    public static let maxKindLength = 64
+
     /// Largest number of bank names in one match request's `banks`: 32. Beyond it the bank answers 400
     /// `too_many_banks`.
     public static let maxBanksPerRequest = 32

@@ -152,7 +152,8 @@ struct MatchCommand: ParsableCommand {
                     unhashed += 1
                     line = render(query: item.id, matches: nil, error: error, bank: bank)
                 case .success(let codes):
-                    let variants = codes.words(for: algorithm)
+                    // A list's entries are pictures' own hashes: the masked and low-passed forms do not reach them.
+                    let variants = codes.wordsAgainstOwnHashes(for: algorithm)
                     // All variants in one batched search; keep each bank entry once, at its smallest distance.
                     let found = index.search(queryWords: variants, within: distance)
                     var best: [UInt64: Int] = [:]

@@ -58,6 +58,43 @@ struct RecommendedSignalTests {
         #expect(policy.matchDistance(sent: [flipped(companion, limit + 1)], stored: [companion, own]) == limit + 1)
         // Every sent hash is tried; the smallest counted distance wins.
         #expect(policy.matchDistance(sent: [flipped(own, 40), flipped(companion, 3)], stored: [own, companion]) == 3)
-        #expect(policy.matchDistance(sent: [], stored: [own]) == 256)
+        #expect(policy.matchDistance(sent: [PDQHash](), stored: [own]) == 256)
+    }
+
+    /// Each sent hash reaches as its kind does: the masked and low-passed forms only the stored companions (within
+    /// `companionMaxDistance`), the upload and the regions found in it the own PDQ at the full distance too; every
+    /// kind `queryPDQKinds` gives is one the service accepts.
+    @Test func aSentHashReachesAsItsKindDoes() throws {
+        let policy = MatchingPolicy.standard
+        let own = PDQHash(words: (0, 0, 0, 0)), companion = PDQHash(words: (~0, ~0, 0, 0))
+        func flipped(_ base: PDQHash, _ bits: Int) -> PDQHash {
+            var w = [base.words.0, base.words.1, base.words.2, base.words.3]
+            for b in 0..<bits { w[b / 64] ^= 1 << UInt64(b % 64) }
+            return PDQHash(words: (w[0], w[1], w[2], w[3]))
+        }
+        func sent(_ kind: String, _ hash: PDQHash) -> [KindedPDQ] { [KindedPDQ(kind: kind, hash: hash)] }
+        #expect(policy.matchDistance(sent: sent("caption-masked-top", flipped(own, 2)), stored: [own, companion]) == 256)
+        #expect(policy.matchDistance(sent: sent("low-passed", flipped(companion, 21)), stored: [own, companion]) == 21)
+        #expect(policy.matchDistance(sent: sent("photo-region", flipped(own, 30)), stored: [own, companion]) == 30)
+        #expect(policy.matchDistance(sent: sent("collage-tile-3", flipped(own, 30)), stored: [own, companion]) == 30)
+        for kind in MatchingPolicy.companionOnlyKinds { #expect(!MatchingPolicy.reach(ofSentKind: kind).own, "\(kind)") }
+        #expect(MatchingPolicy.reach(ofSentKind: nil) == .full)
+
+        var picture = PDQCompanions(pdq: own)
+        picture.dihedral = (0..<8).map { flipped(own, $0) }
+        picture.unletterboxed = flipped(own, 40)
+        picture.unletterboxedDihedral = (0..<8).map { flipped(own, 40 + $0) }
+        picture.captionMasked = [flipped(own, 50), flipped(own, 51)]
+        picture.lowPassed = flipped(own, 52)
+        picture.cornerMasked = flipped(own, 53)
+        picture.photoRegion = flipped(own, 54)
+        picture.photoRegionCornerMasked = flipped(own, 55)
+        picture.collageTiles = [flipped(own, 56), flipped(own, 57), flipped(own, 58)]
+        let kinds = policy.queryPDQKinds(picture, dihedral: true).map(\.kind)
+        #expect(kinds.count == 25)
+        for kind in kinds { #expect(MatchingPolicy.isQueryKind(kind), "\(kind)") }
+        for kind in ["", "PDQ", "pixel-rotate90", "center-crop-1:1", "dct-identity", "collage-tile-0", "collage-tile-x", "caption-masked"] {
+            #expect(!MatchingPolicy.isQueryKind(kind), "\(kind)")
+        }
     }
 }

@@ -153,7 +153,8 @@ struct HashListTests {
         let list = HashList.parse(Data(csv.utf8), source: "h.csv", algorithm: .pdq, role: .queries(dihedral: false))
         #expect(list.ids == [.named("a, \"b\"\nc.jpg")])
         let expected = [Self.pdqA, Self.pdqB, Self.pdqC, Self.pdqD, Self.pdqC].flatMap(words)
-        #expect(list.queryCodes == [QueryCodes(pdq: expected, phash: 1, dhash: 2)])
+        #expect(list.queryCodes == [QueryCodes(pdq: expected, pdqKinds: ["pdq", "unletterboxed", "caption-masked-top", "caption-masked-bottom", "low-passed"], phash: 1, dhash: 2)],
+                "each code with its kind, which the bank uses to decide what it is compared with")
         #expect(list.problems.map(\.code) == [.unhashedRecord, .wrongFieldCount, .invalidHash])
         #expect(list.problems.map(\.line) == [4, 5, 6], "a record starts on the line after the quoted line break")
         #expect(list.problems[2].message.contains("\"phash\""), "\(list.problems[2].message)")

@@ -167,4 +167,18 @@ import Testing
         #expect(Self.match(index, .pdq, Self.value(.pdq, 0x00, flipped: 3)).isEmpty)
         #expect(index.counts[.pdq] == 1)
     }
+
+    /// A query's masked and low-passed forms (`SentReach.companionsOnly`) search the companion tier only, in the same
+    /// batch as queries that search both tiers.
+    @Test func companionOnlyQueriesSkipTheOwnTier() {
+        let index = BankIndex()
+        index.insert([StoredHash(id: 10, imageID: 7, algorithm: .pdq, value: Self.value(.pdq, 0x00)),
+                      StoredHash(id: 11, imageID: 7, algorithm: .pdq, value: Self.value(.pdq, 0xff))])
+        let nearOwn = Self.value(.pdq, 0x00, flipped: 2), nearCompanion = Self.value(.pdq, 0xff, flipped: 2)
+        let answers = index.match([.init(algorithm: .pdq, bytes: nearOwn, reach: .companionsOnly),
+                                   .init(algorithm: .pdq, bytes: nearOwn),
+                                   .init(algorithm: .pdq, bytes: nearCompanion, reach: .companionsOnly),
+                                   .init(algorithm: .pdq, bytes: Self.value(.pdq, 0xff, flipped: 22), reach: .companionsOnly)], distances: [:])
+        #expect(answers == [[], [IndexMatch(id: 7, distance: 2)], [IndexMatch(id: 7, distance: 2)], []])
+    }
 }

@@ -5,7 +5,8 @@ import Testing
 /// A picture's own PDQ matches at the full distance, the companions a case stores beside it (its rotated, cropped,
 /// masked forms) only within `MatchingPolicy.companionMaxDistance` (21 bits), over real HTTP, the same checks on
 /// every backend: a SQLite file before and after a restart (the index rebuilt from the stored order), and
-/// PostgreSQL replicas that learn the case from the change feed or from a snapshot at start.
+/// PostgreSQL replicas that learn the case from the change feed or from a snapshot at start. A query's masked and
+/// low-passed forms, named by the item's `kind`, meet the companions only.
 @Suite(.serialized, .needsCLI) struct CompanionTierTests {
     /// Opens a case with one picture through `writer`: its own PDQ first, then a companion about 128 bits from it
     /// (as a centre crop may be).
@@ -24,6 +25,11 @@ import Testing
         #expect(try await ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 21)), "\(label): a companion at 21 bits")
         #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 22)), "\(label): a companion at 22 bits is no match")
         #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 20), maxDistance: 15), "\(label): a narrower max_distance wins")
+        // A masked or low-passed form (by its kind) meets the companions only; the regions found in an upload reach the own PDQ.
+        #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(own, bits: 3), kind: "caption-masked-top"), "\(label): a caption mask does not reach the own PDQ")
+        #expect(try await ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 21), kind: "low-passed"), "\(label): a low-passed form meets a companion at 21 bits")
+        #expect(try await !ReplicaTests.matches(server, key: key, pdq: Fake.flip(companion, bits: 22), kind: "low-passed"), "\(label): ...not at 22")
+        #expect(try await ReplicaTests.matches(server, key: key, pdq: Fake.flip(own, bits: 30), kind: "collage-tile-2"), "\(label): a collage tile reaches the own PDQ at 30 bits")
     }
 
     @Test func sqliteBeforeAndAfterARestart() async throws {
@@ -38,6 +44,22 @@ import Testing
         let restarted = try ServerProcess(data: server.data)
         defer { restarted.stop() }
         try await Self.expectTiers(restarted, key: key, own: picture.own, companion: picture.companion, "sqlite, restarted")
+    }
+
+    /// A kind the policy does not name, or a kind on a pHash item, is refused whole with what to send instead.
+    @Test func unknownKindsAreRefused() async throws {
+        let dir = try TemporaryDirectory(prefix: "nccmatch-kinds")
+        defer { dir.remove() }
+        let server = try ServerProcess(data: dir.url.appendingPathComponent("data"))
+        defer { server.stop() }
+        let key = try server.addPlatform("example-platform")
+        let own = try await Self.openPicture(server).own
+        for (item, code) in [(["id": "u", "algorithm": "pdq", "value": own, "kind": "everything"], "invalid_field"),
+                             (["id": "u", "algorithm": "pdq", "value": own, "kind": String(repeating: "collage-tile-", count: 6)], "invalid_field"),
+                             (["id": "u", "algorithm": "phash", "value": Fake.hex(16), "kind": "low-passed"], "kind_not_allowed")] {
+            let answer = try await HTTP.send("POST", server.url("v1/match"), json: ["items": [["id": "u", "algorithm": "pdq", "value": own], item]], bearer: key)
+            #expect(answer.status == 400 && answer.errorCode == code, "\(item): \(answer.status) \(answer.text)")
+        }
     }
 
     @Test(.needsPostgres)

@@ -28,8 +28,10 @@ import Testing
     }
 
     /// Whether a PDQ hash matches through `server` (any match reference), at the default or a given `max_distance`.
-    static func matches(_ server: ServerProcess, key: String, pdq: String, maxDistance: Int? = nil) async throws -> Bool {
-        var body: [String: Any] = ["items": [["id": "u", "algorithm": "pdq", "value": pdq]]]
+    static func matches(_ server: ServerProcess, key: String, pdq: String, maxDistance: Int? = nil, kind: String? = nil) async throws -> Bool {
+        var item: [String: Any] = ["id": "u", "algorithm": "pdq", "value": pdq]
+        if let kind { item["kind"] = kind }
+        var body: [String: Any] = ["items": [item]]
         if let maxDistance { body["max_distance"] = maxDistance }
         let answer = try await HTTP.send("POST", server.url("v1/match"), json: body, bearer: key)
         guard answer.status == 200, let results = answer.json["results"] as? [[String: Any]] else {

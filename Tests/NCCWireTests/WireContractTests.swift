@@ -129,7 +129,8 @@ import Testing
         }
         #expect(properties("HashPDQ") == (try keys(CaseHash(algorithm: .pdq, value: "", quality: 1, image: 1))))
         #expect(properties("HashesRequest") == (try keys(HashesRequest(hashes: []))))
-        #expect(properties("MatchItem256") == (try keys(MatchItem(id: "", algorithm: .pdq, value: ""))))
+        #expect(properties("MatchItem256") == (try keys(MatchItem(id: "", algorithm: .pdq, value: "", kind: "low-passed"))))
+        #expect(schemas["MatchItem256"].flatMap { ($0["properties"] as? [String: Any])?["kind"] as? [String: Any] }?["maxLength"] as? Int == WireLimits.maxKindLength)
         #expect(properties("HashVideo") == (try keys(CaseHash(videoFrames: [], image: 1))))
         #expect(properties("MatchItemVideo") == (try keys(MatchItem(id: "", videoFrames: []))))
         #expect(properties("Frame") == (try keys(WireFrame(pdq: "", quality: 0, timestamp: 0))))

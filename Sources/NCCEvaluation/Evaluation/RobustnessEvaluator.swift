@@ -307,13 +307,14 @@ public enum RobustnessEvaluator {
                                   dhash: copy.plain.dhash.distance(to: stored64[1]) <= MatchSignal.dhash.defaultDistance)
                     if near64.phash { phashNear += 1 }
                     if near64.dhash { dhashNear += 1 }
-                    let sent = kept[q].measurement.screenshotQueryHashes[ti] ?? copy.sentPDQ.map { KindedPDQ(kind: "pdq", hash: $0) }
+                    let sent = kept[q].measurement.screenshotQueryHashes[ti] ?? copy.sentKinded
                     var best = (distance: 256, sent: "", stored: "")
-                    // As the service's index compares them: the stored companions only within `companionMaxDistance`.
+                    // As the service's index compares them: each sent hash reaching as its kind does.
                     for h in sent where best.distance > 0 {
+                        let reach = MatchingPolicy.reach(ofSentKind: h.kind)
                         for (k, s) in stored.enumerated() {
                             let d = h.hash.distance(to: s.hash)
-                            if d < best.distance && MatchingPolicy.counts(distance: d, storedAt: k) { best = (d, h.kind, s.kind) }
+                            if d < best.distance && reach.counts(distance: d, storedAt: k) { best = (d, h.kind, s.kind) }
                         }
                     }
                     recommended.add(best.distance)

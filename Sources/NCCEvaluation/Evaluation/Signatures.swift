@@ -88,14 +88,17 @@ public struct QueryCopy: Sendable, Hashable {
         self.plain = plain
         self.unletterboxed = unletterboxed ?? plain
         self.captionMasked = captionMasked
-        sentPDQ = policy.queryPDQ(queryHashes ?? PDQCompanions(
+        sentKinded = policy.queryPDQKinds(queryHashes ?? PDQCompanions(
             pdq: plain.pdq, unletterboxed: unletterboxed.flatMap { $0 == plain ? nil : $0.pdq }, captionMasked: captionMasked,
             lowPassed: lowPassed), dihedral: false)
     }
 
-    /// The PDQ hashes a platform's query sends for this copy, as `MatchingPolicy.queryPDQ` chooses them:
-    /// what `pdqRecommended` compares.
-    public let sentPDQ: [PDQHash]
+    /// The PDQ hashes a platform's query sends for this copy with their kinds, as `MatchingPolicy.queryPDQKinds`
+    /// chooses them: what `pdqRecommended` compares, each reaching as its kind does.
+    public let sentKinded: [KindedPDQ]
+
+    /// `sentKinded`'s hashes.
+    public var sentPDQ: [PDQHash] { sentKinded.map(\.hash) }
 
     /// Hashes of the copy as it is.
     public var plain: ImageSignature
@@ -186,7 +189,7 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
         case .pdqUnletterboxReplaceQuery: "PDQ with dihedral queries of the copy with uniform borders stripped instead of the copy; bank: the original as it is"
         case .pdqUnletterboxReplaceBoth: "PDQ with dihedral queries of the copy with uniform borders stripped; bank: the original with uniform borders stripped"
         case .pdqPixelsUnletterbox: "PDQ, the bank stores the 8 rotated/mirrored hashes of each image plus the image with uniform borders stripped; the query looks up the copy as is and with borders stripped"
-        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma, and the bank its centre crops to 1:1, 4:5 and 9:16; every query hash against the picture's own stored PDQ, and against its stored companions within \(MatchingPolicy.companionMaxDistance) bits"
+        case .pdqRecommended: "PDQ as recommended: as pdq-pixels-unletterbox, and both sides add the picture with its top and with its bottom quarter painted over (caption masks) and its low-passed luma, and the bank its centre crops to 1:1, 4:5 and 9:16; the upload and the regions found in it against the picture's own stored PDQ and its stored companions, the masked and low-passed forms against the companions only; companions within \(MatchingPolicy.companionMaxDistance) bits"
         case .pdqDihedralBankPixels: "PDQ, the bank stores the hashes of the 8 rotated/mirrored copies of each image's pixels; the query looks up 1 hash"
         case .pdqDihedralUnletterboxBoth: "as pdq-dihedral-unletterbox, and the bank also stores each image with its own uniform borders stripped"
         case .pdqDihedralUnletterbox: "PDQ with dihedral queries of the copy and of the copy with uniform borders stripped (--unletterbox)"
@@ -223,9 +226,9 @@ public enum MatchSignal: String, Sendable, Hashable, CaseIterable, Codable {
             }
             return best
         case .pdqRecommended:
-            // What runs: every hash the policy has a query send against every hash it has a case store, the
-            // stored companions within `companionMaxDistance`, as the service's index compares them.
-            return MatchingPolicy.standard.matchDistance(sent: query.sentPDQ, stored: bank.storedPDQ)
+            // What runs: every hash the policy has a query send against every hash it has a case store, each
+            // reaching as its kind does (`MatchingPolicy.reach(ofSentKind:)`), as the service's index compares them.
+            return MatchingPolicy.standard.matchDistance(sent: query.sentKinded, stored: bank.storedPDQ)
         case .pdqPixelsUnletterbox:
             var best = Self.minimum(bank.pixelDihedral, query.plain.pdq)
             let strippedQuery = query.unletterboxed != query.plain

@@ -14,9 +14,11 @@
 /// PDQ and the PDQ with the bottom-right quarter painted over (with `dihedral`, also the DCT-domain rotations
 /// and mirrors of the first two), and, when the upload
 /// shows the picture inside something else, the PDQ of the photo rectangle of a screenshot and of each tile of
-/// a collage (`PictureRegions`). Every query hash is
-/// compared with the picture's own stored PDQ at the full distance and with its stored companions within
-/// `companionMaxDistance` (`matchDistance`; docs/robustness.md gives the measurements behind these choices).
+/// a collage (`PictureRegions`). How far each sent hash reaches depends on its kind (`reach(ofSentKind:)`): the
+/// upload as it is and the regions found in it are compared with the picture's own stored PDQ at the full
+/// distance and with its stored companions within `companionMaxDistance`; the masked and low-passed forms only
+/// with the stored companions, within `companionMaxDistance` (`matchDistance`; docs/robustness.md gives the
+/// measurements behind these choices).
 public struct MatchingPolicy: Sendable, Hashable {
     /// The policy nccmatch uses everywhere.
     public static let standard = MatchingPolicy()
@@ -93,24 +95,59 @@ public struct MatchingPolicy: Sendable, Hashable {
 
     /// The distance at which a query sending `sent` matches a picture whose case stores `stored` (in
     /// `storedPDQ`'s order, the picture's own PDQ first), as the service's index measures it: the smallest
-    /// distance from any sent hash to the first stored hash, or to another stored hash when that one is within
-    /// `companionMaxDistance`; 256 when neither. A match counts at a distance `d` when this is `d` or less.
-    public func matchDistance(sent: [PDQHash], stored: [PDQHash]) -> Int {
+    /// distance from a sent hash to a stored one that `counts` allows (each sent hash reaching as its kind
+    /// does, `reach(ofSentKind:)`); 256 when none. A match counts at a distance `d` when this is `d` or less.
+    public func matchDistance(sent: [KindedPDQ], stored: [PDQHash]) -> Int {
         var best = 256
         for q in sent where best > 0 {
+            let reach = Self.reach(ofSentKind: q.kind)
             for (k, s) in stored.enumerated() {
-                let d = q.distance(to: s)
-                if d < best && Self.counts(distance: d, storedAt: k) { best = d }
+                let d = q.hash.distance(to: s)
+                if d < best && reach.counts(distance: d, storedAt: k) { best = d }
             }
         }
         return best
     }
 
+    /// `matchDistance` for hashes sent as the upload as it is (kind `pdq`, as a platform that sends no kinds).
+    public func matchDistance(sent: [PDQHash], stored: [PDQHash]) -> Int {
+        matchDistance(sent: sent.map { KindedPDQ(kind: "pdq", hash: $0) }, stored: stored)
+    }
+
     /// Whether a query hash `distance` bits from the stored hash at position `position` of a picture's stored
-    /// list (`storedPDQ`'s order) can count as a match: always for the picture's own hash (position 0), within
-    /// `companionMaxDistance` for a companion.
+    /// list (`storedPDQ`'s order) can count as a match, for a hash sent as the upload as it is: always for the
+    /// picture's own hash (position 0), within `companionMaxDistance` for a companion.
     public static func counts(distance: Int, storedAt position: Int) -> Bool {
-        position == 0 || distance <= companionMaxDistance
+        SentReach.full.counts(distance: distance, storedAt: position)
+    }
+
+    /// The kinds whose hashes a query sends only to meet a case's companion of the same making: the caption
+    /// masks, the low-passed form and the corner masks (the upload's and its photo region's). Compared with a
+    /// picture's own PDQ as well they found nothing more on the shared corpus at 21 bits and little at 31 (one
+    /// picture in 87 on 96-pixel thumbnails and on brightness +20), at the cost of a search of every picture's own
+    /// hash for each (docs/robustness.md, "What each sent kind is compared with").
+    public static let companionOnlyKinds: Set<String> = [
+        "caption-masked-top", "caption-masked-bottom", "low-passed", "corner-masked-bottom-right", "photo-region-corner-masked",
+    ]
+
+    /// How far a hash a query sends reaches, by its kind (`queryPDQKinds`' names; nil, as a platform that sends
+    /// no kinds, is `pdq`, the upload as it is): `companionOnlyKinds` only the stored companions, within
+    /// `companionMaxDistance`; every other kind (the upload, its unletterboxed form, its DCT-domain variants, the
+    /// photo region and collage tiles found in it) the picture's own stored PDQ at the full distance too.
+    /// A narrower distance asked for still wins.
+    public static func reach(ofSentKind kind: String?) -> SentReach {
+        guard let kind, companionOnlyKinds.contains(kind) else { return .full }
+        return .companionsOnly
+    }
+
+    /// Whether `kind` is a name `queryPDQKinds` gives (the service refuses other kinds on a match item).
+    public static func isQueryKind(_ kind: String) -> Bool {
+        if kind == "pdq" || kind == "unletterboxed" || kind == "photo-region" || companionOnlyKinds.contains(kind) { return true }
+        for prefix in ["dct-", "unletterboxed-dct-"] where kind.hasPrefix(prefix) {
+            return PDQCompanions.dihedralNames.dropFirst().contains(String(kind.dropFirst(prefix.count)))
+        }
+        if kind.hasPrefix("collage-tile-"), let n = Int(kind.dropFirst("collage-tile-".count)), n >= 1, n <= 16 { return true }
+        return false
     }
 
     /// `storedPDQ` with the kind of each hash (`nccmatch hash --set case`): `pdq`, `pixel-rotate90` and the
@@ -189,6 +226,31 @@ public struct MatchingPolicy: Sendable, Hashable {
         if let corner = picture.cornerMasked { sent.append(KindedPDQ(kind: "corner-masked-bottom-right", hash: corner)) }
         for region in regions where !sent.contains(where: { $0.hash == region.hash }) { sent.append(region) }
         return sent
+    }
+}
+
+/// How far a hash a query sends reaches into a picture's stored PDQ (`MatchingPolicy.reach(ofSentKind:)`).
+public struct SentReach: Sendable, Hashable {
+    /// Whether it is compared with a picture's own stored PDQ (and with imported hashes), at the full distance.
+    public var own: Bool
+    /// How near (bits) it must come to a stored companion: `MatchingPolicy.companionMaxDistance`.
+    public var companions: Int
+
+    /// The upload as it is, and the regions found in it: the own PDQ at the full distance, companions within 21.
+    public static let full = SentReach(own: true, companions: MatchingPolicy.companionMaxDistance)
+    /// Masked and low-passed forms: the stored companions only, within 21.
+    public static let companionsOnly = SentReach(own: false, companions: MatchingPolicy.companionMaxDistance)
+
+    /// Makes a value from its parts.
+    public init(own: Bool, companions: Int) {
+        self.own = own
+        self.companions = companions
+    }
+
+    /// Whether a sent hash `distance` bits from the stored hash at `position` of a picture's stored list (the
+    /// picture's own PDQ first) can count as a match.
+    public func counts(distance: Int, storedAt position: Int) -> Bool {
+        position == 0 ? own : distance <= companions
     }
 }
 

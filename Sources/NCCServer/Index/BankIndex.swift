@@ -14,7 +14,9 @@ import Synchronization
 /// (the first one stored for it; an imported hash is a picture of its own), searched at the full distance, and
 /// `pdqCompanions` every other PDQ a case stores for it (rotated, cropped, masked, low-passed forms), searched only
 /// within `MatchingPolicy.companionMaxDistance`. At 17.8 stored hashes a picture the companions are most of the
-/// bank, and that narrower search is what keeps a million-picture bank near the cost of its own hashes alone.
+/// bank, and that narrower search is what keeps a million-picture bank near the cost of its own hashes alone. A
+/// query's masked and low-passed forms (by the item's `kind`, `MatchingPolicy.reach(ofSentKind:)`) search only
+/// the companions.
 ///
 /// Searches run concurrently; writes are serialised by the indexes themselves and by a `Mutex` for the digests.
 ///
@@ -109,19 +111,26 @@ final class BankIndex: Sendable {
         digests.removeImages(imageIDs)
     }
 
-    /// One query: an item position, its algorithm and value.
+    /// One query: its algorithm, value and, for PDQ, what its kind lets it reach.
     struct Query: Sendable {
         var algorithm: HashAlgorithm
         var bytes: [UInt8]
+        /// For PDQ: whether the own tier is searched and how far the companion tier is (`MatchingPolicy.reach(ofSentKind:)`).
+        var reach: SentReach = .full
     }
 
     /// For each query, the matching images with their smallest distance, sorted by distance then image id.
-    /// PDQ companions count only within `MatchingPolicy.companionMaxDistance` (or the narrower distance asked for).
+    /// A PDQ query searches the own tier at the distance asked for when its kind reaches it, and the companion
+    /// tier within its reach (`MatchingPolicy.companionMaxDistance`, or the narrower distance asked for).
     func match(_ queries: [Query], distances: [HashAlgorithm: Int]) -> [[IndexMatch]] {
         var results = [[IndexMatch]](repeating: [], count: queries.count)
-        var positions: [HashAlgorithm: [Int]] = [:]
-        for (i, query) in queries.enumerated() { positions[query.algorithm, default: []].append(i) }
-        for (algorithm, members) in positions {
+        // PDQ queries grouped by reach (two groups at most today), the others by algorithm: one batched search each.
+        var groups: [GroupKey: [Int]] = [:]
+        for (i, query) in queries.enumerated() {
+            groups[GroupKey(algorithm: query.algorithm, reach: query.algorithm == .pdq ? query.reach : .full), default: []].append(i)
+        }
+        for (group, members) in groups {
+            let algorithm = group.algorithm
             switch algorithm {
             case .pdq, .phash, .dhash:
                 var words: [UInt64] = []
@@ -129,8 +138,9 @@ final class BankIndex: Sendable {
                 for i in members { words.append(contentsOf: HashText.words(queries[i].bytes)) }
                 let distance = distances[algorithm] ?? algorithm.defaultMaxDistance
                 let found: [[IndexMatch]] = switch algorithm {
-                case .pdq: Self.merged(pdq.search(queryWords: words, within: distance),
-                                       pdqCompanions.search(queryWords: words, within: min(distance, MatchingPolicy.companionMaxDistance)))
+                case .pdq:
+                    Self.merged(group.reach.own ? pdq.search(queryWords: words, within: distance) : [[IndexMatch]](repeating: [], count: members.count),
+                                pdqCompanions.search(queryWords: words, within: min(distance, group.reach.companions)))
                 case .phash: phash.search(queryWords: words, within: distance)
                 case .dhash: dhash.search(queryWords: words, within: distance)
                 case .md5, .sha256: []  // unreachable: the outer case holds the Hamming algorithms only
@@ -143,6 +153,12 @@ final class BankIndex: Sendable {
             }
         }
         return results
+    }
+
+    /// Queries searched together: one algorithm and, for PDQ, one reach.
+    struct GroupKey: Hashable {
+        var algorithm: HashAlgorithm
+        var reach: SentReach
     }
 
     /// Both tiers' matches per query, sorted by distance then id as one index would sort them.

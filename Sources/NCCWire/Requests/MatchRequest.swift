@@ -15,18 +15,28 @@ public struct MatchItem: Codable, Sendable, Hashable {
     /// `frames_missing`, `frames_not_allowed` or `too_many_frames`). Each frame counts as one item against
     /// `WireLimits.maxItemsPerRequest`.
     public var frames: [WireFrame]?
+    /// For a `pdq` item, what the hash is of, as `nccmatch hash --set query` names it: `pdq` (the upload as it is,
+    /// also when left out), `unletterboxed`, `caption-masked-top`, `caption-masked-bottom`, `low-passed`,
+    /// `corner-masked-bottom-right`, `photo-region`, `photo-region-corner-masked`, `collage-tile-1`... or a
+    /// DCT-domain variant (`dct-rotate90`...). It decides what the hash is compared with: the masked and low-passed
+    /// forms only with a picture's stored companions, within 21 bits; the others with its own hash too, at the full
+    /// distance (`MatchingPolicy.reach(ofSentKind:)`). At most `WireLimits.maxKindLength` characters; the bank
+    /// refuses kinds it does not know (`invalid_field`) and a kind on any other algorithm (`kind_not_allowed`).
+    /// - Warning: Sending companions without their kinds makes each cost a full search, about twice the work.
+    public var kind: String?
 
     /// Makes an item.
-    public init(id: String, algorithm: WireAlgorithm, value: String) {
-        self.init(id: id, algorithmName: algorithm.rawValue, value: value)
+    public init(id: String, algorithm: WireAlgorithm, value: String, kind: String? = nil) {
+        self.init(id: id, algorithmName: algorithm.rawValue, value: value, kind: kind)
     }
 
     /// Makes an item with any algorithm name (the bank refuses names it does not know).
-    public init(id: String, algorithmName: String, value: String) {
+    public init(id: String, algorithmName: String, value: String, kind: String? = nil) {
         self.id = id
         self.algorithm = algorithmName
         self.value = value
         self.frames = nil
+        self.kind = kind
     }
 
     /// Makes a video item: the upload's vPDQ frames (algorithm `vpdq`).
@@ -35,22 +45,24 @@ public struct MatchItem: Codable, Sendable, Hashable {
         self.algorithm = WireAlgorithm.vpdq.rawValue
         self.value = nil
         self.frames = videoFrames
+        self.kind = nil
     }
 
     /// Number of items this one counts for against `WireLimits.maxItemsPerRequest`: its frames for a video
     /// (at least 1), 1 otherwise.
     public var hashCount: Int { max(1, frames?.count ?? 1) }
 
-    enum CodingKeys: String, CodingKey { case id, algorithm, value, frames }
+    enum CodingKeys: String, CodingKey { case id, algorithm, value, frames, kind }
 
     /// Reads an item strictly: unknown fields and explicit nulls throw `WireFieldError`.
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["id", "algorithm", "value", "frames"])
+        try decoder.rejectUnknownKeys(["id", "algorithm", "value", "frames", "kind"])
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
         algorithm = try c.decode(String.self, forKey: .algorithm)
         value = try c.decodeAbsentOrValue(String.self, forKey: .value)
         frames = try c.decodeAbsentOrValue([WireFrame].self, forKey: .frames)
+        kind = try c.decodeAbsentOrValue(String.self, forKey: .kind)
     }
 }
 

@@ -89,8 +89,10 @@ struct RemoteMatch {
                 continue
             }
             var list: [MatchItem] = []
+            // Each PDQ with its kind, which decides what the bank compares it with (the upload as it is needs none).
             for start in stride(from: 0, to: codes.pdq.count, by: 4) {
-                list.append(MatchItem(id: id, algorithm: .pdq, value: WireHex.text(words: codes.pdq[start..<(start + 4)])))
+                let kind = start / 4 < codes.pdqKinds.count ? codes.pdqKinds[start / 4] : "pdq"
+                list.append(MatchItem(id: id, algorithm: .pdq, value: WireHex.text(words: codes.pdq[start..<(start + 4)]), kind: kind == "pdq" ? nil : kind))
             }
             if let p = codes.phash { list.append(MatchItem(id: id, algorithm: .phash, value: WireHex.text(words: [p]))) }
             if let d = codes.dhash { list.append(MatchItem(id: id, algorithm: .dhash, value: WireHex.text(words: [d]))) }

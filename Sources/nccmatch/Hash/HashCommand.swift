@@ -52,7 +52,7 @@ struct HashCommand: AsyncParsableCommand {
     @Flag(help: "Everything a match looks up besides the plain hashes: the same as --unletterbox --caption-mask --low-pass, with the bottom-right quarter painted over (\"pdq_corner_masked\" in jsonl) and the photo region and collage tiles.")
     var matchVariants = false
 
-    @Option(help: "Print exactly the hashes one side sends, each with its kind: case (what a case stores for a picture: case submit and the person's page; its first PDQ is the picture's own, matched within the full distance, the others within \(MatchingPolicy.companionMaxDistance) bits) or query (what a platform's match sends for an upload, without --dihedral). Replaces the other hash flags; jsonl prints {path, set, hashes: [{kind, algorithm, hash, quality}]}.")
+    @Option(help: "Print exactly the hashes one side sends, each with its kind: case (what a case stores for a picture: case submit and the person's page; its first PDQ is the picture's own, matched within the full distance, the others within \(MatchingPolicy.companionMaxDistance) bits) or query (what a platform's match sends for an upload, without --dihedral; send each PDQ with its kind as the match item's kind: the masked and low-passed forms are compared with the stored companions only). Replaces the other hash flags; jsonl prints {path, set, hashes: [{kind, algorithm, hash, quality}]}.")
     var set: HashSetSide?
 
     @Option(help: "Refuse images larger than this many megapixels, before decoding them (default 100).")
