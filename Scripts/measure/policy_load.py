@@ -4,7 +4,7 @@ against the documented baseline (N plain PDQ hashes, 1,000 plain items a batch),
 
 Usage: Scripts/measure/policy_load.py BINARY [--pictures 1000000] [--seconds 60] [--connections 2]
                                       [--corpus ../shared/corpus/images] [--near 0.01] [--only policy|baseline]
-                                      [--perf SECONDS]
+                                      [--perf SECONDS] [--uploads N] [--plain-queries] [--no-kinds] [--work DIR]
 
 1. Hashes the corpus with `nccmatch hash --set case` and `--set query`: every picture's stored PDQ set and its
    upload's PDQ set, each a template of real distances (between a picture's stored companions; between an upload's
@@ -20,7 +20,8 @@ Usage: Scripts/measure/policy_load.py BINARY [--pictures 1000000] [--seconds 60]
    wrk for D seconds: policy batches of 1,000 uploads, each upload its query set (all items under the upload's id)
    of a random corpus picture under a fresh permutation (a new picture), or, for a share --near of the uploads, the
    query set of a stored picture's own corpus picture under that picture's permutation with the same 8 bits
-   flipped in every item (a near copy); baseline batches of 1,000 plain items, 1% of them 8-bit copies of bank
+   flipped in every item (a near copy), each item with its `kind` as `nccmatch match` sends it (--no-kinds: without);
+   baseline batches of 1,000 plain items, 1% of them 8-bit copies of bank
    hashes, as Scripts/measure/service_load.py sends. Reports hashes/s, uploads/s, latency per batch, server RSS.
    With --perf S, a second, separate S-second policy run is recorded with `perf record -g` (not in the figures).
 
@@ -55,6 +56,8 @@ parser.add_argument("--only", choices=["policy", "baseline"])
 parser.add_argument("--perf", type=int, default=0)
 parser.add_argument("--plain-queries", action="store_true",
                     help="policy bank, but baseline batches (1,000 plain items; near copies: a stored picture's first hash, 8 bits flipped)")
+parser.add_argument("--no-kinds", action="store_true",
+                    help="send the policy's upload items without their kinds (each then searched as the upload as it is)")
 parser.add_argument("--work", help="keep the banks in this folder and reuse them on the next run (default: a temporary folder, removed)")
 args = parser.parse_args()
 
@@ -78,8 +81,9 @@ def hexes(bit_rows):
 
 
 def corpus_sets():
-    """{path: [pdq hex]} for the case side and the query side, from `nccmatch hash --set`."""
-    sets = {}
+    """{path: [pdq hex]} for the case side and the query side, from `nccmatch hash --set`, and {path: [kind]} for
+    the query side (the items' `kind`, which decides what each is compared with)."""
+    sets, kinds = {}, {}
     for side in ("case", "query"):
         out = subprocess.run([args.binary, "hash", "--set", side, "--format", "jsonl", args.corpus],
                              capture_output=True, text=True, check=False).stdout
@@ -89,7 +93,9 @@ def corpus_sets():
             pdq = [h["hash"] for h in entry["hashes"] if h["algorithm"] == "pdq"]
             if pdq:
                 sets[side][entry["path"]] = pdq
-    return sets["case"], sets["query"]
+                if side == "query":
+                    kinds[entry["path"]] = [h["kind"] for h in entry["hashes"] if h["algorithm"] == "pdq"]
+    return sets["case"], sets["query"], kinds
 
 
 def distances(a, b):
@@ -149,9 +155,10 @@ def write_bank(path, templates, pictures, keep_every):
     return written, kept
 
 
-def make_bodies(new_templates, near_templates, kept, count=16):
+def make_bodies(new_templates, near_templates, kept, count=16, new_kinds=None, near_kinds=None):
     """`count` match bodies of args.uploads uploads: each upload a template's rows under a fresh permutation, or,
-    for a share args.near, a kept picture's near-copy template under its own permutation with 8 bits flipped."""
+    for a share args.near, a kept picture's near-copy template under its own permutation with 8 bits flipped. With
+    kinds (one list a template), each item but the upload as it is carries its `kind`, as `nccmatch match` sends it."""
     bodies, items_total, near_total = [], 0, 0
     planted = sorted(kept)
     every = max(1, round(1 / args.near)) if args.near > 0 else 0
@@ -164,11 +171,16 @@ def make_bodies(new_templates, near_templates, kept, count=16):
                 rows = near_templates[template][:, perm].copy()
                 rows[:, rng.sample(range(256), 8)] ^= 1
                 near_total += 1
+                kinds = near_kinds[template] if near_kinds else None
             else:
-                template = new_templates[rng.randrange(len(new_templates))]
-                rows = template[:, np.argsort(nrng.random(256))]
-            for value in hexes(rows):
-                items.append({"id": f"{b}-{u}", "algorithm": "pdq", "value": value.tobytes().decode()})
+                chosen = rng.randrange(len(new_templates))
+                rows = new_templates[chosen][:, np.argsort(nrng.random(256))]
+                kinds = new_kinds[chosen] if new_kinds else None
+            for k, value in enumerate(hexes(rows)):
+                item = {"id": f"{b}-{u}", "algorithm": "pdq", "value": value.tobytes().decode()}
+                if kinds and kinds[k] != "pdq" and not args.no_kinds:
+                    item["kind"] = kinds[k]
+                items.append(item)
         items_total += len(items)
         bodies.append(json.dumps({"items": items}, separators=(",", ":")))
     return bodies, items_total / count, near_total / count
@@ -232,7 +244,8 @@ def measure(name, work, export, bodies, items_per_batch, near_per_batch, bank_ha
         profile = [line for line in report.splitlines() if line.strip() and not line.startswith("#")][:30]
     uploads_per_batch = args.uploads
     return {
-        "bank": name + (" (plain queries)" if args.plain_queries and name == "policy" else ""),
+        "bank": name + (" (plain queries)" if args.plain_queries and name == "policy" else "")
+        + (" (no kinds)" if args.no_kinds and name == "policy" and not args.plain_queries else ""),
         "bank_pictures": args.pictures,
         "bank_pdq_hashes": bank_hashes,
         "export_file_mb": round(os.path.getsize(export) / 1e6),
@@ -261,11 +274,13 @@ def measure(name, work, export, bodies, items_per_batch, near_per_batch, bank_ha
 work = args.work or tempfile.mkdtemp(prefix="nccmatch-policy-load-")
 os.makedirs(work, exist_ok=True)
 try:
-    case_sets, query_sets = corpus_sets()
+    case_sets, query_sets, query_kinds = corpus_sets()
     paths = sorted(case_sets)
     case_templates = [bits(case_sets[p]) for p in paths]
     near_templates = [bits(query_sets[p]) for p in paths]
     new_templates = [bits(query_sets[p]) for p in sorted(query_sets)]
+    near_kinds = [query_kinds[p] for p in paths]
+    new_kinds = [query_kinds[p] for p in sorted(query_sets)]
     within_case = [d for t in case_templates for i, d in enumerate(distances(t, t)) for d in d[i + 1:]]
     query_to_plain = [d for t in new_templates for d in distances(t[:1], t[1:])[0]]
     query_to_stored = [int(distances(q, c).min()) for q, c in zip(near_templates, case_templates)]
@@ -293,7 +308,7 @@ try:
             if args.plain_queries:
                 bodies, per_batch, near = make_bodies(plain, [t[:1] for t in case_templates], kept)
             else:
-                bodies, per_batch, near = make_bodies(new_templates, near_templates, kept)
+                bodies, per_batch, near = make_bodies(new_templates, near_templates, kept, new_kinds=new_kinds, near_kinds=near_kinds)
         else:
             written, kept = write_bank(export, plain, args.pictures, 1000)
             bodies, per_batch, near = make_bodies(plain, plain * len(plain), {k: (0, p) for k, (_, p) in kept.items()})
