@@ -315,6 +315,102 @@ size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_
     return n;
 }
 
+/* Every table's keys through each pass together: the cache misses of all tables overlap (a radius-1 probe lists
+ * only about 24 keys a table, too few to keep the memory system busy on its own). */
+static inline __attribute__((always_inline)) size_t gather_tables(const ncc_mih_probe *probes, size_t np, uint32_t *out,
+                                                                   size_t cap, const uint64_t *bank, int words,
+                                                                   int hardware_popcount) {
+    enum { KEY_CAP = 4096, STEP = 24, AHEAD = 16 };
+    uint32_t keys[KEY_CAP];
+    uint8_t table[KEY_CAP];
+    size_t nk = 0;
+    for (size_t t = 0; t < np && np <= 255; t++) {
+        size_t first = nk;
+        if (nk == KEY_CAP) break;
+        keys[nk++] = probes[t].key;
+        if (probes[t].radius > 0) nk = enumerate_keys(keys, nk, KEY_CAP, probes[t].key, probes[t].bits, 0, probes[t].radius);
+        for (size_t i = first; i < nk; i++) table[i] = (uint8_t)t;
+    }
+    if (np > 255 || nk == KEY_CAP) {
+        /* Too many keys to list at once: one table at a time. */
+        size_t n = 0;
+        for (size_t t = 0; t < np; t++) {
+            const ncc_mih_probe *p = &probes[t];
+            n += ncc_mih_gather(p->dir, p->starts, p->positions, p->bits, p->key, p->radius, out + (n < cap ? n : cap),
+                                n < cap ? cap - n : 0, bank, words);
+        }
+        return n;
+    }
+    /* Pass 1: keep the non-empty keys (one bit each in their table's bitmap). */
+    size_t ns = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (i + AHEAD < nk) __builtin_prefetch(probes[table[i + AHEAD]].dir + (keys[i + AHEAD] >> 6));
+        uint32_t k = keys[i];
+        uint8_t t = table[i];
+        keys[ns] = k;
+        table[ns] = t;
+        ns += (probes[t].dir[k >> 6] >> (k & 63)) & 1;
+    }
+    /* Pass 2: their starts slots (rank of the word plus the bits below). */
+    for (size_t i = 0; i < ns; i++) {
+        if (i + AHEAD < ns) {
+            const ncc_mih_probe *a = &probes[table[i + AHEAD]];
+            __builtin_prefetch(ranks_of(a->dir, a->bits) + (keys[i + AHEAD] >> 6));
+        }
+        const ncc_mih_probe *p = &probes[table[i]];
+        uint32_t k = keys[i];
+        uint64_t below = p->dir[k >> 6] & ((1ULL << (k & 63)) - 1);
+        keys[i] = ranks_of(p->dir, p->bits)[k >> 6] + (hardware_popcount ? (uint32_t)__builtin_popcountll(below) : popcount_portable(below));
+    }
+    /* Pass 3, pipelined as in ncc_mih_gather: starts 2*STEP ahead, positions STEP ahead, then copy. */
+    uint32_t lo_ring[STEP], hi_ring[STEP];
+    uint8_t t_ring[STEP];
+    size_t n = 0;
+    for (size_t i = 0; i < ns + 2 * STEP; i++) {
+        if (i < ns) __builtin_prefetch(probes[table[i]].starts + keys[i]);
+        if (i >= 2 * STEP) {
+            size_t j = i - 2 * STEP;
+            uint32_t lo = lo_ring[j % STEP], hi = hi_ring[j % STEP];
+            const uint32_t *positions = probes[t_ring[j % STEP]].positions;
+            if (n + (hi - lo) <= cap) {
+                for (uint32_t x = lo; x < hi; x++) {
+                    uint32_t q = positions[x];
+                    out[n + (x - lo)] = q;
+                    if (bank) __builtin_prefetch(bank + (size_t)q * words);
+                }
+            } else if (n < cap) {
+                memcpy(out + n, positions + lo, (cap - n) * sizeof(uint32_t));
+            }
+            n += hi - lo;
+        }
+        if (i >= STEP && i - STEP < ns) {
+            size_t j = i - STEP;
+            const ncc_mih_probe *p = &probes[table[j]];
+            uint32_t lo = p->starts[keys[j]], hi = p->starts[keys[j] + 1];
+            lo_ring[j % STEP] = lo;
+            hi_ring[j % STEP] = hi;
+            t_ring[j % STEP] = table[j];
+            __builtin_prefetch(p->positions + lo);
+        }
+    }
+    return n;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) static size_t gather_tables_popcnt(const ncc_mih_probe *probes, size_t np, uint32_t *out,
+                                                                      size_t cap, const uint64_t *bank, int words) {
+    return gather_tables(probes, np, out, cap, bank, words, 1);
+}
+#endif
+
+size_t ncc_mih_gather_tables(const ncc_mih_probe *probes, size_t np, uint32_t *out, size_t cap, const uint64_t *bank,
+                             int words) {
+#if defined(__x86_64__)
+    if (ncc_cpu_active() >= NCC_CPU_POPCNT) return gather_tables_popcnt(probes, np, out, cap, bank, words);
+#endif
+    return gather_tables(probes, np, out, cap, bank, words, 0);
+}
+
 int ncc_mih_check(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n) {
     size_t nwords = ((size_t)1 << bits) / 64, nstarts = ncc_mih_starts_count(bits, n);
     uint32_t rank = 0;

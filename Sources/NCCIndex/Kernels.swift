@@ -82,6 +82,8 @@ final class QueryScratch {
     var hitEntries: UnsafeMutablePointer<UInt32>
     var hitDistances: UnsafeMutablePointer<UInt16>
     var hitCapacity: Int
+    /// One probe per table of a segment (at most `Kernels.maxTables`), filled for each query.
+    let probes: UnsafeMutablePointer<ncc_mih_probe>
 
     init() {
         candidateCapacity = 1 << 14
@@ -89,9 +91,11 @@ final class QueryScratch {
         hitCapacity = 1 << 14
         hitEntries = .allocate(capacity: hitCapacity)
         hitDistances = .allocate(capacity: hitCapacity)
+        probes = .allocate(capacity: Kernels.maxTables)
     }
 
     deinit {
+        probes.deallocate()
         candidates.deallocate()
         hitEntries.deallocate()
         hitDistances.deallocate()
@@ -175,6 +179,21 @@ extension Kernels {
             let needed = ncc_mih_gather(directory, starts, positions, UInt32(bits), key, UInt32(radius), scratch.candidates + start, room, bank, Int32(words))
             if needed <= room { return needed }
             scratch.reserveCandidates(start + needed)
+        }
+    }
+
+    /// Most tables a segment's layout has (256 bits / `Planner.minSubstringBits`), and so most probes one
+    /// `gatherTables` call takes.
+    static let maxTables = 64
+
+    /// The candidates of every probed table of one query (`scratch.probes[0..<count]`), gathered together so that
+    /// their cache misses overlap; into `scratch.candidates` from position 0. Returns how many.
+    static func gatherTables(count: Int, into scratch: QueryScratch, prefetching bank: UnsafePointer<UInt64>?, words: Int) -> Int {
+        while true {
+            let room = scratch.candidateCapacity
+            let needed = ncc_mih_gather_tables(scratch.probes, count, scratch.candidates, room, bank, Int32(words))
+            if needed <= room { return needed }
+            scratch.reserveCandidates(needed)
         }
     }
 

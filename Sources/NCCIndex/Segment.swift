@@ -182,11 +182,23 @@ final class Segment: @unchecked Sendable {
         let plan = plans[d]
         if plan.useTables {
             var n = 0
-            for (t, table) in tables.enumerated() where plan.radii[t] >= 0 {
-                let key = Kernels.substring(query, words: words, start: table.substring.start, bits: table.substring.bits)
-                n += Kernels.gather(
-                    directory: table.directory, starts: table.starts, positions: table.positions, bits: table.substring.bits, key: key,
-                    radius: plan.radii[t], into: scratch, at: n, prefetching: codes, words: words)
+            if tables.count <= Kernels.maxTables {
+                // Every probed table's keys in one gather, so that their cache misses overlap.
+                var probed = 0
+                for (t, table) in tables.enumerated() where plan.radii[t] >= 0 {
+                    let key = Kernels.substring(query, words: words, start: table.substring.start, bits: table.substring.bits)
+                    scratch.probes[probed] = ncc_mih_probe(dir: table.directory, starts: table.starts, positions: table.positions,
+                                                           bits: UInt32(table.substring.bits), key: key, radius: UInt32(plan.radii[t]))
+                    probed += 1
+                }
+                n = Kernels.gatherTables(count: probed, into: scratch, prefetching: codes, words: words)
+            } else {
+                for (t, table) in tables.enumerated() where plan.radii[t] >= 0 {
+                    let key = Kernels.substring(query, words: words, start: table.substring.start, bits: table.substring.bits)
+                    n += Kernels.gather(
+                        directory: table.directory, starts: table.starts, positions: table.positions, bits: table.substring.bits, key: key,
+                        radius: plan.radii[t], into: scratch, at: n, prefetching: codes, words: words)
+                }
             }
             let kept = Kernels.verify(path: path, words: words, query: query, bank: codes, scratch: scratch,
                                       candidates: n, maxDistance: d)

@@ -2,7 +2,7 @@ import NCCHashing
 import Testing
 @testable import NCCIndex
 
-private let layouts256: [IndexOptions.Layout] = [.flat, .multiIndex(substrings: 12), .multiIndex(substrings: 16), .automatic]
+private let layouts256: [IndexOptions.Layout] = [.flat, .multiIndex(substrings: 12), .multiIndex(substrings: 16), .multiIndex(substrings: 42), .automatic]
 private let layouts64: [IndexOptions.Layout] = [.flat, .multiIndex(substrings: 3), .multiIndex(substrings: 4), .automatic]
 
 /// Builds a bank of random codes plus planted neighbours of the queries at every distance up to `spread`.

@@ -104,6 +104,24 @@ void ncc_mih_build(const uint64_t *codes, size_t n, int words, uint32_t start, u
 size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
                       uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words);
 
+/* One table's part of a multi-table gather: its arrays, the query's key in it and the radius to probe. */
+typedef struct {
+    const uint64_t *dir;
+    const uint32_t *starts;
+    const uint32_t *positions;
+    uint32_t bits;
+    uint32_t key;
+    uint32_t radius;
+} ncc_mih_probe;
+
+/*
+ * ncc_mih_gather over np tables at once (np <= 255): the candidates of every table, in table order, the keys of
+ * all tables passing through each step together so that their cache misses overlap. Writes at most cap;
+ * returns the total that would have been written.
+ */
+size_t ncc_mih_gather_tables(const ncc_mih_probe *probes, size_t np, uint32_t *out, size_t cap, const uint64_t *bank,
+                             int words);
+
 /* 1 when a table read from a file is consistent (ranks, starts, positions all in range), else 0. */
 int ncc_mih_check(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits, size_t n);
 
