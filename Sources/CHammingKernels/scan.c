@@ -267,6 +267,22 @@ static void gather_rec(gather_state *g, uint32_t key, uint32_t from, uint32_t le
     }
 }
 
+/* Appends positions[lo..hi) to out at n (at most cap in all); returns n + hi - lo. */
+static inline __attribute__((always_inline)) size_t copy_bucket(uint32_t *out, size_t n, size_t cap, const uint32_t *positions,
+                                                                uint32_t lo, uint32_t hi, const uint64_t *bank, int words) {
+    if (n + (hi - lo) <= cap) {
+        for (uint32_t x = lo; x < hi; x++) {
+            uint32_t p = positions[x];
+            out[n + (x - lo)] = p;
+            /* Start fetching the candidate's code now: verification reads it shortly after. */
+            if (bank) __builtin_prefetch(bank + (size_t)p * words);
+        }
+    } else if (n < cap) {
+        memcpy(out + n, positions + lo, (cap - n) * sizeof(uint32_t));
+    }
+    return n + (hi - lo);
+}
+
 size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_t *positions, uint32_t bits,
                       uint32_t key, uint32_t radius, uint32_t *out, size_t cap, const uint64_t *bank, int words) {
     enum { KEY_CAP = 4096, STEP = 24 };
@@ -291,18 +307,7 @@ size_t ncc_mih_gather(const uint64_t *dir, const uint32_t *starts, const uint32_
         /* Copy before refilling: slot j % STEP is reused by the bucket STEP slots later. */
         if (i >= 2 * STEP) {
             size_t j = i - 2 * STEP;
-            uint32_t lo = lo_ring[j % STEP], hi = hi_ring[j % STEP];
-            if (n + (hi - lo) <= cap) {
-                for (uint32_t x = lo; x < hi; x++) {
-                    uint32_t p = positions[x];
-                    out[n + (x - lo)] = p;
-                    /* Start fetching the candidate's code now: verification reads it shortly after. */
-                    if (bank) __builtin_prefetch(bank + (size_t)p * words);
-                }
-            } else if (n < cap) {
-                memcpy(out + n, positions + lo, (cap - n) * sizeof(uint32_t));
-            }
-            n += hi - lo;
+            n = copy_bucket(out, n, cap, positions, lo_ring[j % STEP], hi_ring[j % STEP], bank, words);
         }
         if (i >= STEP && i - STEP < ns) {
             size_t j = i - STEP;
@@ -370,18 +375,7 @@ static inline __attribute__((always_inline)) size_t gather_tables(const ncc_mih_
         if (i < ns) __builtin_prefetch(probes[table[i]].starts + keys[i]);
         if (i >= 2 * STEP) {
             size_t j = i - 2 * STEP;
-            uint32_t lo = lo_ring[j % STEP], hi = hi_ring[j % STEP];
-            const uint32_t *positions = probes[t_ring[j % STEP]].positions;
-            if (n + (hi - lo) <= cap) {
-                for (uint32_t x = lo; x < hi; x++) {
-                    uint32_t q = positions[x];
-                    out[n + (x - lo)] = q;
-                    if (bank) __builtin_prefetch(bank + (size_t)q * words);
-                }
-            } else if (n < cap) {
-                memcpy(out + n, positions + lo, (cap - n) * sizeof(uint32_t));
-            }
-            n += hi - lo;
+            n = copy_bucket(out, n, cap, probes[t_ring[j % STEP]].positions, lo_ring[j % STEP], hi_ring[j % STEP], bank, words);
         }
         if (i >= STEP && i - STEP < ns) {
             size_t j = i - STEP;
