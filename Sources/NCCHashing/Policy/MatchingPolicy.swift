@@ -114,13 +114,6 @@ public struct MatchingPolicy: Sendable, Hashable {
         matchDistance(sent: sent.map { KindedPDQ(kind: "pdq", hash: $0) }, stored: stored)
     }
 
-    /// Whether a query hash `distance` bits from the stored hash at position `position` of a picture's stored
-    /// list (`storedPDQ`'s order) can count as a match, for a hash sent as the upload as it is: always for the
-    /// picture's own hash (position 0), within `companionMaxDistance` for a companion.
-    public static func counts(distance: Int, storedAt position: Int) -> Bool {
-        SentReach.full.counts(distance: distance, storedAt: position)
-    }
-
     /// The kinds whose hashes a query sends only to meet a case's companion of the same making: the caption
     /// masks, the low-passed form and the corner masks (the upload's and its photo region's). Compared with a
     /// picture's own PDQ as well they found nothing more on the shared corpus at 21 bits and little at 31 (one
